@@ -1,0 +1,6 @@
+// The golive.dev API: everything else imports resource types from here.
+export * from "./common.js";
+export * from "./evidence-types.js";
+export * from "./release-policy.js";
+export * from "./release.js";
+export * from "./release-evidence.js";

@@ -1,0 +1,343 @@
+// Release (namespaced): one version of one application going live, what it is made of, how it
+// is rolled out, and — in status — where it stands. The operator alone writes status.
+import { z } from "zod";
+import { API_VERSION, cel, Condition, DnsLabel, Duration, ObjectName, SecretKeyRef, Sha256Digest, Timestamp, WorkloadKind, withUniqueNames } from "./common.js";
+import { ObjectMeta } from "./release-policy.js";
+
+export const RELEASE_LABEL = "golive.dev/release";
+export const BATCH_CLASS_LABEL = "golive.dev/batch-class";
+export const BREAK_GLASS_ANNOTATION = "golive.dev/break-glass";
+
+export const Change = z
+  .object({
+    id: z.string().min(1).max(128).describe("The change or requirement id in the team's tracker."),
+    title: z.string().max(512).optional().describe("A short description of the change."),
+  })
+  .describe("A change included in this version (4.2 d).");
+
+export const GovernedWorkload = z
+  .object({
+    kind: WorkloadKind,
+    name: ObjectName.describe("The workload's name in the Release's namespace."),
+  })
+  .describe("A workload this Release governs. It must carry the label golive.dev/release=<release name>.");
+
+export const SealedImage = z
+  .object({
+    name: z.string().min(1).max(512).regex(/^[^@\s]+$/, { message: "must be an image repository without tag or digest, such as registry.example.com/team/app" }).describe("The image repository, without tag or digest."),
+    digest: Sha256Digest.describe("The manifest digest that was tested and signed."),
+  })
+  .describe("An image sealed into this release: only this digest may run (4.1 d, 4.6 a).");
+
+export const SealedConfiguration = z
+  .object({
+    kind: z.enum(["ConfigMap", "Secret"]).describe("ConfigMap or Secret."),
+    name: ObjectName.describe("The object's name in the Release's namespace."),
+    digest: Sha256Digest.describe("Canonical digest of the object's data, as `golive seal-config` computes it."),
+  })
+  .describe("Configuration sealed into this release: its live data must match the digest (8.4).");
+
+export const DeclaredArchitecture = z
+  .object({
+    replicas: z.int().min(1).max(10000).describe("Replicas the design calls for (5.2)."),
+    highAvailability: z.boolean().default(true).describe("Whether the design calls for pods spread across nodes and a PodDisruptionBudget."),
+    resources: z
+      .object({
+        cpu: z.string().max(32).optional().describe('CPU request per pod, such as "500m".'),
+        memory: z.string().max(32).optional().describe('Memory request per pod, such as "512Mi".'),
+      })
+      .optional()
+      .describe("Resources each pod requests, as designed."),
+  })
+  .describe("The deployment architecture as designed; admission compares the workload with it (5.2 a,b,c).");
+
+export const CapacityMetric = cel(
+  z
+    .object({
+      name: DnsLabel.describe('The key business capacity metric, such as "policies-issued-per-second" (6.1.1).'),
+      query: z.string().min(1).max(4096).describe("PromQL returning the metric's current value."),
+      unit: z.string().max(32).optional().describe('Unit for display, such as "policies/s".'),
+      launch: z.number().min(0).describe("Requirement at launch (6.1.2)."),
+      idle: z.number().min(0).optional().describe("Expected level in idle hours (6.1.2)."),
+      peak: z.number().min(0).describe("Requirement at peak (6.1.2)."),
+      campaign: z.number().min(0).optional().describe("Requirement during campaigns or promotions (6.1.2)."),
+      testedLimit: z.number().min(0).optional().describe("The measured maximum from the limit test (6.1.3); filled from PerformanceTestReport evidence when unset."),
+      lowerBound: z.number().min(0).optional().describe("Alert when the metric falls below this (6.3.2)."),
+      upperBound: z.number().min(0).optional().describe("Alert when the metric rises above this (6.3.2); defaults to the tested limit."),
+    })
+    .refine((m) => m.peak >= m.launch, { message: "peak must be at least the launch requirement" })
+    .describe("A key capacity metric and its requirements (clause 6)."),
+  { rule: "self.peak >= self.launch", message: "peak must be at least the launch requirement" },
+);
+export type CapacityMetric = z.infer<typeof CapacityMetric>;
+
+export const JobSpec = z
+  .object({
+    image: z.string().min(1).max(1024).describe("Container image, pinned by digest."),
+    command: z.array(z.string().max(4096).describe("An argument.")).max(64).optional().describe("Entrypoint."),
+    args: z.array(z.string().max(4096).describe("An argument.")).max(256).optional().describe("Arguments."),
+    env: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(256).describe("Variable name."),
+            value: z.string().max(32768).optional().describe("Literal value."),
+            secretKeyRef: SecretKeyRef.optional(),
+          })
+          .describe("An environment variable."),
+      )
+      .max(128)
+      .optional()
+      .describe("Environment variables; secrets by reference only."),
+    serviceAccountName: ObjectName.optional(),
+    timeout: Duration.default("10m").describe("How long the Job may run before it counts as failed."),
+    backoffLimit: z.int().min(0).max(10).default(0).describe("Retries before the Job counts as failed."),
+  })
+  .describe("A Job the operator runs: one container, its result is its exit status.");
+
+export const NamedJob = z
+  .object({
+    name: DnsLabel.describe("The Job's name; the operator prefixes it with the release name."),
+    job: JobSpec,
+  })
+  .describe("A named Job.");
+
+export const AnalysisMetric = z
+  .object({
+    name: DnsLabel.describe("The metric's name."),
+    query: z.string().min(1).max(4096).describe("PromQL returning one number; {{canary}} and {{stable}} are replaced with the pod-template hashes."),
+    interval: Duration.default("30s").describe("Time between measurements."),
+    count: z.int().min(1).max(1000).default(5).describe("Measurements per analysis."),
+    successCondition: z.string().min(1).max(256).describe('A condition on "result", such as "result < 0.01".'),
+    failureCondition: z.string().max(256).optional().describe('A condition on "result" that fails the measurement; when unset, any measurement not meeting successCondition fails.'),
+    failureLimit: z.int().min(0).max(1000).default(0).describe("Failed measurements tolerated before the analysis fails."),
+    inconclusiveLimit: z.int().min(0).max(1000).default(0).describe("Inconclusive measurements (neither success nor failure) tolerated before the rollout pauses for a person."),
+    consecutiveErrorLimit: z.int().min(0).max(1000).default(4).describe("Measurement errors in a row (Prometheus unreachable, bad query) tolerated before the analysis counts as errored."),
+  })
+  .describe("A metric measured during analysis (4.3 c, 4.8).");
+export type AnalysisMetric = z.infer<typeof AnalysisMetric>;
+
+export const CanaryStep = cel(
+  z
+    .object({
+      name: DnsLabel.describe("The step's name, unique within the steps."),
+      setWeight: z.int().min(0).max(100).optional().describe("Percent of ordinary traffic sent to the new version."),
+      pause: z
+        .object({
+          duration: Duration.optional().describe("Wait this long; when unset, wait for a signed Promotion approval by a role with the Promote permission."),
+        })
+        .optional()
+        .describe("Wait before the next step."),
+      analysis: z
+        .object({
+          metrics: z.array(DnsLabel.describe("A metric name from spec.strategy.analysis.metrics.")).min(1).max(16).describe("Metrics to measure in this step."),
+        })
+        .optional()
+        .describe("Measure these metrics; a failure is a decision point that rolls back (4.3 c)."),
+    })
+    .refine((s) => [s.setWeight !== undefined, s.pause !== undefined, s.analysis !== undefined].filter(Boolean).length === 1, {
+      message: "a step sets exactly one of setWeight, pause, analysis",
+    })
+    .describe("One step of the trial run (4.8)."),
+  { rule: "[has(self.setWeight), has(self.pause), has(self.analysis)].filter(x, x).size() == 1", message: "a step sets exactly one of setWeight, pause, analysis" },
+);
+export type CanaryStep = z.infer<typeof CanaryStep>;
+
+const stepsRules = (steps: CanaryStep[]): string | undefined => {
+  let last = 0;
+  for (const s of steps) {
+    if (s.setWeight === undefined) continue;
+    if (s.setWeight < last) return `canary weights must not decrease: step "${s.name}" sets ${s.setWeight} after ${last}`;
+    last = s.setWeight;
+  }
+  return undefined;
+};
+
+export const TrafficRouting = cel(
+  z
+    .object({
+      gatewayAPI: z
+        .object({
+          httpRoute: ObjectName.describe("The HTTPRoute whose rules point at the stable Service."),
+        })
+        .optional()
+        .describe("Route with a Gateway API HTTPRoute: weighted backendRefs and a header-match rule for verification users."),
+      nginx: z
+        .object({
+          ingress: ObjectName.describe("The Ingress serving the stable Service; the operator adds a canary Ingress beside it."),
+        })
+        .optional()
+        .describe("Route with ingress-nginx canary annotations."),
+      service: ObjectName.describe("The Service ordinary clients use; the operator adds <service>-canary and <service>-stable beside it."),
+    })
+    .refine((t) => !(t.gatewayAPI && t.nginx), { message: "set at most one of gatewayAPI and nginx" })
+    .describe("How traffic reaches the two versions. With neither gatewayAPI nor nginx, traffic is split by replica ratio behind the Service."),
+  { rule: "!(has(self.gatewayAPI) && has(self.nginx))", message: "set at most one of gatewayAPI and nginx" },
+);
+
+export const VerificationUsers = cel(
+  z
+    .object({
+      header: z.string().min(1).max(128).optional().describe('HTTP header that marks a verification user, such as "X-Golive-Verify".'),
+      cookie: z.string().min(1).max(128).optional().describe("Cookie that marks a verification user."),
+      valueFrom: SecretKeyRef.describe("The Secret holding the header or cookie value; only verification users know it."),
+    })
+    .refine((v) => Boolean(v.header) !== Boolean(v.cookie), { message: "set exactly one of header and cookie" })
+    .describe("How verification users are recognised (4.6 c)."),
+  { rule: "has(self.header) != has(self.cookie)", message: "set exactly one of header and cookie" },
+);
+
+export const Strategy = z
+  .object({
+    trafficRouting: TrafficRouting,
+    verification: z
+      .object({
+        users: VerificationUsers,
+        jobs: withUniqueNames(z.array(NamedJob).max(32), "verification job").default([]).describe("Predefined verification cases run against the new version (4.7 c,d,e)."),
+      })
+      .optional()
+      .describe("Verification before ordinary users reach the new version (4.6 c, 4.7)."),
+    cleanup: NamedJob.optional().describe("A Job removing verification data before traffic opens (4.6 d)."),
+    steps: cel(
+      withUniqueNames(z.array(CanaryStep).max(64), "step").superRefine((steps, ctx) => {
+        const problem = stepsRules(steps);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+      { rule: "self.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()", message: "canary weights must not decrease" },
+    ).describe("Canary steps of the trial run, in order."),
+    analysis: z
+      .object({
+        prometheus: z.object({ address: z.string().url().max(1024).describe("Prometheus base URL, such as http://prometheus.monitoring:9090.") }).describe("The Prometheus to query."),
+        metrics: withUniqueNames(z.array(AnalysisMetric).min(1).max(32), "analysis metric").describe("Metrics steps can analyse."),
+      })
+      .optional()
+      .describe("Metric analysis settings."),
+    progressDeadline: Duration.default("10m").describe("A step not finished within this time counts as failed."),
+  })
+  .describe("How the new version is verified and rolled out.");
+
+export const ReleaseSpec = cel(
+  z
+    .object({
+      application: DnsLabel.describe("The application this release belongs to; versions are unique per application."),
+      version: z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, { message: "must start with a letter or digit and contain only letters, digits, '.', '_', '+', '-'" }).describe("The unique identifier of this version (4.2 c), such as 2.4.1."),
+      changes: z.array(Change).max(512).default([]).describe("Changes and requirements included (4.2 d)."),
+      workloads: z.array(GovernedWorkload).min(1).max(32).describe("Workloads this release governs."),
+      images: z.array(SealedImage).min(1).max(64).describe("Sealed images."),
+      configuration: z.array(SealedConfiguration).max(64).default([]).describe("Sealed ConfigMaps and Secrets (8.4)."),
+      architecture: DeclaredArchitecture.optional(),
+      capacity: z
+        .object({ metrics: withUniqueNames(z.array(CapacityMetric).max(32), "capacity metric").describe("Key capacity metrics.") })
+        .optional()
+        .describe("Key business capacity metrics and their requirements (6.1)."),
+      strategy: Strategy.optional(),
+      rollback: z
+        .object({
+          automatic: z.boolean().default(true).describe("Roll back automatically on failed analysis or exceeded deadline; pre-authorized by the approved rollback plan (4.10 a)."),
+          hooks: withUniqueNames(z.array(NamedJob).max(16), "rollback hook").default([]).describe("Jobs run after traffic is back on stable, such as compensation of data passed to other systems (4.10 c,d)."),
+        })
+        .default({ automatic: true, hooks: [] })
+        .describe("Rollback plan (4.3 f, 4.10)."),
+      monitoring: z
+        .object({
+          enabled: z.boolean().default(true).describe("Enroll the workload in monitoring (4.7 b, 9.1)."),
+          port: z.string().max(64).default("metrics").describe("Container port name or number serving metrics."),
+          path: z.string().max(256).default("/metrics").describe("Metrics path."),
+        })
+        .default({ enabled: true, port: "metrics", path: "/metrics" })
+        .describe("Monitoring enrollment."),
+      firstFullRelease: z.boolean().default(false).describe("The first full release of the system: performance and capacity tests are mandatory (7.1.2 c)."),
+      internetFacing: z.boolean().default(false).describe("Reachable from the internet: a penetration test is required (8.6)."),
+      notifications: z
+        .array(
+          z
+            .object({
+              url: z.string().url().max(1024).describe("Where to POST."),
+              format: z.enum(["json", "text"]).default("json").describe("json: the full event; text: a chat-friendly line."),
+            })
+            .describe("An outbound webhook."),
+        )
+        .max(8)
+        .default([])
+        .describe("Outbound webhooks called on every phase change (4.3 h, 4.10 b)."),
+    })
+    .describe("ReleaseSpec: what goes live and how."),
+  { rule: "!has(self.strategy) || !has(self.strategy.analysis) || self.strategy.steps.all(s, !has(s.analysis) || s.analysis.metrics.all(m, self.strategy.analysis.metrics.exists(a, a.name == m)))", message: "every metric a step analyses must be defined in spec.strategy.analysis.metrics" },
+);
+export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
+
+export const PHASES = ["Pending", "Blocked", "Approved", "Verifying", "CleaningUp", "Progressing", "Released", "RollingBack", "RolledBack", "Failed"] as const;
+export const Phase = z.enum(PHASES).describe("Where the release stands: Pending, Blocked, Approved, Verifying, CleaningUp, Progressing, Released, RollingBack, RolledBack or Failed.");
+export type Phase = z.infer<typeof Phase>;
+
+export const GateStatus = z.enum(["Passed", "Failed", "Pending"]).describe("Passed, Failed, or Pending (evidence not there yet).");
+export type GateStatus = z.infer<typeof GateStatus>;
+
+export const GateResult = z
+  .object({
+    name: z.string().max(63).describe("The gate's name in the policy."),
+    clause: z.string().max(64).optional().describe("The JR/T 0179 clause the gate implements."),
+    status: GateStatus,
+    reason: z.string().max(4096).describe("Why, in words a person understands."),
+    evidence: z.array(z.string().max(253).describe("A ReleaseEvidence name.")).max(64).default([]).describe("The evidence the decision used."),
+    evaluatedAt: Timestamp.describe("When the gate was evaluated."),
+  })
+  .describe("The result of one gate.");
+export type GateResult = z.infer<typeof GateResult>;
+
+export const ReleaseStatus = z
+  .object({
+    phase: Phase.optional(),
+    observedGeneration: z.int().min(0).optional().describe("The .metadata.generation this status reflects."),
+    conditions: z.array(Condition).max(16).optional().describe("Ready, Reconciling and Stalled (kstatus), plus GatesPassed, Sealed and Verified."),
+    gatesSummary: z.string().max(32).optional().describe('Passed gates over required gates, such as "7/9".'),
+    gates: z.array(GateResult).max(64).optional().describe("Per-gate results."),
+    seals: z
+      .array(
+        z
+          .object({
+            image: z.string().max(512).describe("Image repository."),
+            digest: Sha256Digest,
+            status: z.enum(["Verified", "Failed", "Pending"]).describe("Seal verification result."),
+            reason: z.string().max(1024).describe("Why."),
+            signer: z.string().max(63).optional().describe("The signer whose signature verified."),
+          })
+          .describe("Seal verification of one image."),
+      )
+      .max(64)
+      .optional()
+      .describe("Seal verification results."),
+    canary: z
+      .object({
+        stepIndex: z.int().min(0).describe("Index of the current step."),
+        weight: z.int().min(0).max(100).describe("Percent of ordinary traffic on the new version."),
+        stepStartedAt: Timestamp.optional().describe("When the current step started."),
+        stableTemplateHash: z.string().max(64).optional().describe("Hash of the stable pod template."),
+        candidateTemplateHash: z.string().max(64).optional().describe("Hash of the candidate pod template."),
+      })
+      .optional()
+      .describe("Position of the rollout."),
+    message: z.string().max(4096).optional().describe("What the release is waiting for or why it stopped."),
+    audit: z
+      .object({
+        head: Sha256Digest.describe("Hash of the newest audit record about this release."),
+        sequence: z.int().min(0).describe("Sequence number of that record."),
+      })
+      .optional()
+      .describe("Audit chain head (8.3)."),
+  })
+  .describe("ReleaseStatus is written by the golive operator only.");
+export type ReleaseStatus = z.infer<typeof ReleaseStatus>;
+
+export const Release = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal("Release"),
+    metadata: ObjectMeta,
+    spec: ReleaseSpec,
+    status: ReleaseStatus.optional(),
+  })
+  .describe("Release is one version of one application going live under a ReleasePolicy.");
+export type Release = z.infer<typeof Release>;
+export type ReleaseInput = z.input<typeof Release>;
+

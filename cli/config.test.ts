@@ -1,0 +1,46 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { ConfigError, envName, flagName, loadConfig } from "./config.js";
+import { createLogger } from "./log.js";
+
+describe("loadConfig", () => {
+  it("uses defaults", () => {
+    const c = loadConfig({}, {});
+    expect(c.webhookPort).toBe(9443);
+    expect(c.leaseDuration).toBe(15_000);
+    expect(c.leaderElect).toBe(true);
+  });
+
+  it("lets flags override the environment", () => {
+    const c = loadConfig({ webhookPort: "10443" }, { GOLIVE_WEBHOOK_PORT: "9444", GOLIVE_RENEW_DEADLINE: "5s" });
+    expect(c.webhookPort).toBe(10443);
+    expect(c.renewDeadline).toBe(5_000);
+  });
+
+  it("names the bad setting and the accepted values", () => {
+    expect(() => loadConfig({}, { GOLIVE_LOG_LEVEL: "loud" })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { GOLIVE_LOG_LEVEL: "loud" })).toThrow(/--log-level \/ GOLIVE_LOG_LEVEL = "loud": .*one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => loadConfig({ webhookPort: "99999" }, {})).toThrow(/--webhook-port \/ GOLIVE_WEBHOOK_PORT = "99999"/);
+    expect(() => loadConfig({}, { GOLIVE_LEASE_DURATION: "soon" })).toThrow(/GOLIVE_LEASE_DURATION = "soon": must be a duration/);
+  });
+
+  it("derives names", () => {
+    expect(envName("webhookTimeout")).toBe("GOLIVE_WEBHOOK_TIMEOUT");
+    expect(flagName("webhookTimeout")).toBe("--webhook-timeout");
+  });
+});
+
+describe("createLogger", () => {
+  it("writes JSON and redacts secrets", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, cb) => { lines.push(chunk.toString()); cb(); } });
+    const log = createLogger("info", sink);
+    log.info({ request: { uid: "u1", token: "s3cr3t" } }, "admitted");
+    await new Promise((r) => setImmediate(r));
+    const record = JSON.parse(lines[0]!);
+    expect(record.msg).toBe("admitted");
+    expect(record.level).toBe("info");
+    expect(record.request.uid).toBe("u1");
+    expect(lines[0]).not.toContain("s3cr3t");
+  });
+});

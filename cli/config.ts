@@ -1,0 +1,59 @@
+// Process configuration: flags override environment variables, which override defaults.
+// Validated by zod so a bad setting fails at start with its name and the accepted values.
+import { z } from "zod";
+import { Duration, parseDuration } from "../api/index.js";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const durationMs = Duration.transform((d) => parseDuration(d) as number);
+
+/** Every setting: its environment variable is GOLIVE_<UPPER_SNAKE>, its flag --<kebab-case>. */
+export const ConfigSchema = z.object({
+  namespace: z.string().min(1).default("golive-system").describe("golive's own namespace (never governed)"),
+  logLevel: z.enum(LOG_LEVELS).default("info").describe("log level"),
+  kubeconfig: z.string().optional().describe("kubeconfig path; in-cluster config when unset"),
+  webhookPort: port.default(9443).describe("HTTPS port of the admission webhook"),
+  metricsPort: port.default(8080).describe("port of /metrics"),
+  healthPort: port.default(8081).describe("port of /healthz and /readyz"),
+  webhookTimeout: durationMs.default(8_000).describe("budget of one admission decision, below the API server's timeoutSeconds"),
+  leaderElect: bool.default(true).describe("run leader election on a Lease"),
+  leaseDuration: durationMs.default(15_000).describe("leader lease duration"),
+  renewDeadline: durationMs.default(10_000).describe("leader renew deadline"),
+  retryPeriod: durationMs.default(2_000).describe("leader election retry period"),
+  auditFile: z.string().default("/var/lib/golive/audit.jsonl").describe("append-only audit trail file"),
+  resyncPeriod: durationMs.default(300_000).describe("periodic full resync of informers"),
+  concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once"),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+type Key = keyof Config;
+
+export const envName = (key: string): string => `GOLIVE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function acceptedValues(key: Key): string {
+  const field = ConfigSchema.shape[key];
+  const description = field.description ?? key;
+  const inner = (field as { def: { innerType?: { options?: readonly string[] } } }).def.innerType;
+  return inner?.options ? `${description}; one of ${inner.options.join(", ")}` : description;
+}
+
+/** Load configuration from flags (already split into key/value) and the environment. */
+export function loadConfig(flags: Partial<Record<Key, string>>, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape) as Key[]) {
+    const value = flags[key] ?? env[envName(key)];
+    if (value !== undefined) raw[key] = value;
+  }
+  const result = ConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = String(issue.path[0]) as Key;
+    return `${flagName(key)} / ${envName(key)} = ${JSON.stringify(raw[key])}: ${issue.message} (${acceptedValues(key)})`;
+  });
+  throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+}

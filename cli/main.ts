@@ -1,0 +1,37 @@
+// The `golive` command. Each subcommand lives in its own file under cli/commands/.
+import { Command, CommanderError } from "commander";
+import { registerQuickstart } from "./commands/quickstart.js";
+import { registerValidate } from "./commands/validate.js";
+import { CliError } from "./errors.js";
+
+export function buildProgram(): Command {
+  const program = new Command("golive")
+    .description("Safe, auditable go-live on Kubernetes: JR/T 0179-2019 as code.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerValidate(program);
+  registerQuickstart(program);
+  return program;
+}
+
+/** Run the CLI; returns the process exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliError) {
+      process.stderr.write(`golive: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`golive: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+
+// Run directly (tsx cli/main.ts ...) as well as through bin/golive.js.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

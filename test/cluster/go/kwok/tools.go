@@ -1,0 +1,6 @@
+//go:build tools
+
+// Keeps the binary's package in go.mod/go.sum under `go mod tidy`.
+package tools
+
+import _ "sigs.k8s.io/kwok/cmd/kwok"

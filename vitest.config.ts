@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: pure unit tests beside the code, and integration tests in test/ that
+// share one real control plane per run (started by test/global-setup.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{api,gates,images,webhook,operator,cli}/**/*.test.ts", "examples/**/*.test.ts", "policies/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+    ],
+  },
+});
