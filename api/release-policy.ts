@@ -13,6 +13,9 @@ export type Permission = z.infer<typeof Permission>;
 export const ApprovalStage = z.enum(["Release", "Verification", "Promotion"]).describe("A stage needing sign-off: Release (go-live approval before admission, 4.2 b), Verification (acceptance of post-release verification, 4.7 f), Promotion (end of the trial run, 4.9).");
 export type ApprovalStage = z.infer<typeof ApprovalStage>;
 
+export const GatePhase = z.enum(["GoLive", "Verification", "Promotion"]).describe("The lifecycle point a gate guards.");
+export type GatePhase = z.infer<typeof GatePhase>;
+
 const TestEvidenceType = z
   .enum(["UnitTestReport", "IntegrationTestReport", "FunctionalTestReport", "NonFunctionalTestReport", "BatchTestReport", "VerificationReport"])
   .describe("Which test report this gate reads.");
@@ -78,6 +81,7 @@ export const Gate = cel(
       name: DnsLabel.describe("The gate's name, unique in the policy; reported in Release status."),
       clause: z.string().min(1).max(64).describe('The JR/T 0179-2019 clause the gate implements, such as "7.1.2 a".'),
       description: z.string().max(1024).optional().describe("What the gate checks, in words for the people who read the status."),
+      phase: GatePhase.default("GoLive").describe("When the gate applies: GoLive gates decide admission (phase Approved); Verification gates must pass before ordinary traffic opens (after verification, 4.7); Promotion gates before the release is promoted (4.9)."),
       tests: TestsGate.optional(),
       defects: DefectsGate.optional(),
       performance: PerformanceGate.optional(),

@@ -1,6 +1,9 @@
 // The `golive` command. Each subcommand lives in its own file under cli/commands/.
 import { Command, CommanderError } from "commander";
-import { registerQuickstart } from "./commands/quickstart.js";
+import { registerApprove } from "./commands/approve.js";
+import { registerEvidence } from "./commands/evidence.js";
+import { registerGates } from "./commands/gates.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError } from "./errors.js";
 
@@ -10,8 +13,11 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerKeys(program);
+  registerEvidence(program);
+  registerApprove(program);
+  registerGates(program);
   registerValidate(program);
-  registerQuickstart(program);
   return program;
 }
 

@@ -1,4 +1,7 @@
-// Wrapper module pinning etcd (the version kubeadm/hack/lib/etcd.sh of k8s v1.36 use). Upstream's replace directives only point the sibling etcd modules at local paths; its requires already name the same published v3.6.8 versions, so nothing needs replacing here.
+// Wrapper module pinning etcd to the version Kubernetes v1.36 uses (kubeadm,
+// hack/lib/etcd.sh). Upstream's replace directives only point the sibling etcd
+// modules at local paths. Its requires already name the same published v3.6.8
+// versions, so nothing needs to be replaced here.
 module golive.test/cluster/etcd
 
 // Same go line as upstream's go.mod, so the binary gets its GODEBUG defaults.

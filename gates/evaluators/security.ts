@@ -1,0 +1,55 @@
+// Security testing (8.6): no finding at or above the policy's severity unless a signed Waiver
+// names its fingerprint; internet-facing releases also need a penetration test.
+import { z } from "zod";
+import type { FindingSeverity } from "../../api/index.js";
+import { evidenceOf, failed, latestOrOutcome, passed, type GateContext, type GateOutcome } from "../gate-context.js";
+
+const RANK: Record<FindingSeverity | "none", number> = { critical: 4, high: 3, medium: 2, low: 1, none: 0 };
+const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+
+const ScanSummary = z.object({
+  findings: z.object({ critical: z.number(), high: z.number(), medium: z.number(), low: z.number() }).partial(),
+  findingsList: z.array(z.object({ ruleId: z.string(), severity: z.enum(["critical", "high", "medium", "low", "none"]), fingerprint: z.string() })).default([]),
+});
+
+export function evaluateSecurity(ctx: GateContext): GateOutcome {
+  const cfg = ctx.gate.security!;
+  const scans = evidenceOf(ctx, "SecurityScan");
+  if (scans.length === 0) {
+    const found = latestOrOutcome(ctx, "SecurityScan");
+    if ("outcome" in found) return found.outcome;
+  }
+  const limit = RANK[cfg.failOnSeverity];
+  const waived = new Set(
+    evidenceOf(ctx, "Waiver")
+      .filter((w) => !w.predicate.waiver?.expires || Date.parse(w.predicate.waiver.expires) > ctx.now.getTime())
+      .flatMap((w) => w.predicate.waiver?.fingerprints ?? []),
+  );
+  const used = scans.map((s) => s.name);
+  const problems: string[] = [];
+  let total = 0;
+  for (const scan of scans) {
+    const parsed = ScanSummary.safeParse(scan.predicate.summary);
+    if (!parsed.success) {
+      problems.push(`${scan.name} carries no SARIF summary`);
+      continue;
+    }
+    const counted = SEVERITIES.filter((s) => RANK[s] >= limit).reduce((n, s) => n + (parsed.data.findings[s] ?? 0), 0);
+    const listed = parsed.data.findingsList.filter((f) => RANK[f.severity] >= limit);
+    total += counted;
+    const open = listed.filter((f) => !waived.has(f.fingerprint));
+    if (listed.length < counted) problems.push(`${scan.name}: ${counted} finding(s) at or above ${cfg.failOnSeverity} but only ${listed.length} listed, so they cannot all be waived`);
+    else if (open.length > 0)
+      problems.push(`${scan.name}: ${open.length} finding(s) at or above ${cfg.failOnSeverity} without a signed waiver (${open.slice(0, 5).map((f) => `${f.ruleId} [${f.fingerprint.slice(0, 12)}]`).join(", ")})`);
+  }
+  if (cfg.requirePenetrationTestWhenInternetFacing && ctx.release.spec.internetFacing) {
+    const pen = latestOrOutcome(ctx, "PenetrationTestReport");
+    if ("outcome" in pen) {
+      if (problems.length === 0 && pen.outcome.status === "Pending") return { ...pen.outcome, reason: `internet-facing release: ${pen.outcome.reason}` };
+      problems.push(`internet-facing release: ${pen.outcome.reason}`);
+    } else used.push(pen.evidence.name);
+  }
+  if (problems.length) return failed(problems.join("; "), used);
+  const findings = total === 0 ? `no finding at or above ${cfg.failOnSeverity}` : `${total} finding(s) at or above ${cfg.failOnSeverity}, each waived`;
+  return passed(`${scans.length} scan(s); ${findings}`, used);
+}
