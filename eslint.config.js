@@ -28,6 +28,7 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/require-await": "off",
     },
   },
   { files: ["*.js"], ...tseslint.configs.disableTypeChecked },

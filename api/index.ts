@@ -4,3 +4,4 @@ export * from "./evidence-types.js";
 export * from "./release-policy.js";
 export * from "./release.js";
 export * from "./release-evidence.js";
+export * from "./selector.js";

@@ -1,6 +1,8 @@
 // The `golive` command. Each subcommand lives in its own file under cli/commands/.
 import { Command, CommanderError } from "commander";
 import { registerApprove } from "./commands/approve.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerOperator } from "./commands/operator.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerGates } from "./commands/gates.js";
 import { registerKeys } from "./commands/keys.js";
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerApprove(program);
   registerGates(program);
   registerValidate(program);
+  registerOperator(program);
+  registerAudit(program);
   return program;
 }
 

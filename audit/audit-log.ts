@@ -1,0 +1,72 @@
+// The append-only audit file: one JSON record per line, hash-chained, also written to stdout
+// through the logger. On start it resumes the chain from the file's last record, so a
+// restarted process continues the same chain. Retention prunes whole records older than the
+// policy's days behind a retention anchor.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import { chainRecord, GENESIS, type AuditEntry, type AuditRecord } from "./chain.js";
+
+export class AuditLog {
+  private head: { seq: number; hash: string } | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly log?: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    mkdirSync(dirname(file), { recursive: true });
+    if (existsSync(file)) {
+      const lines = readFileSync(file, "utf8").trimEnd().split("\n").filter(Boolean);
+      const last = lines.at(-1);
+      if (last) {
+        const r = JSON.parse(last) as AuditRecord;
+        this.head = { seq: r.seq, hash: r.hash };
+      }
+    }
+  }
+
+  /** Append a record; synchronous so records keep their order and survive a crash right after. */
+  append(entry: AuditEntry): AuditRecord {
+    return this.commit(this.prepare(entry));
+  }
+
+  /** The record `entry` would become if committed next (lets a caller put its hash in a status first). */
+  prepare(entry: AuditEntry): AuditRecord {
+    return chainRecord(entry, this.head, this.now());
+  }
+
+  /** Persist a prepared record; it must still follow the current head. */
+  commit(record: AuditRecord): AuditRecord {
+    if (record.prev !== (this.head?.hash ?? GENESIS)) throw new Error(`audit record ${record.seq} no longer follows the chain head; prepare it again`);
+    appendFileSync(this.file, JSON.stringify(record) + "\n");
+    this.head = { seq: record.seq, hash: record.hash };
+    this.log?.info({ audit: record }, `audit ${record.type} ${record.object}: ${record.result}`);
+    return record;
+  }
+
+  get chainHead(): { seq: number; hash: string } | undefined {
+    return this.head;
+  }
+
+  /**
+   * Drop records older than `days`. The kept records are not touched; a retention record is
+   * appended to the chain naming the seq and hash the kept part continues from, so verification
+   * still sees an unbroken, tamper-evident chain.
+   */
+  prune(days: number): number {
+    if (!existsSync(this.file)) return 0;
+    const cutoff = this.now().getTime() - days * 86_400_000;
+    const lines = readFileSync(this.file, "utf8").split("\n").filter(Boolean);
+    const records = lines.map((l) => JSON.parse(l) as AuditRecord);
+    const firstKept = records.findIndex((r) => Date.parse(r.time) >= cutoff && r.type !== "retention");
+    const dropped = firstKept === -1 ? records.length : firstKept;
+    if (dropped === 0) return 0;
+    const lastDropped = records[dropped - 1]!;
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, lines.slice(dropped).map((l) => l + "\n").join(""));
+    renameSync(tmp, this.file);
+    this.append({ type: "retention", object: this.file, user: "golive", result: "pruned", reason: `records up to ${lastDropped.seq} older than ${days} days removed by retention`, details: { prunedThroughSeq: lastDropped.seq, prunedThroughHash: lastDropped.hash } });
+    return dropped;
+  }
+}

@@ -1,0 +1,141 @@
+// The operator process: informers for the golive resources and namespaces, a work queue of
+// Release keys, leader election (only the leader reconciles; followers keep warm caches),
+// metrics, health endpoints and graceful shutdown.
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { AuditLog } from "../audit/audit-log.js";
+import type { Config } from "../cli/config.js";
+import { startHealthServer } from "./runtime/health.js";
+import { Informer, objectKey, type KubeObject } from "./runtime/informer.js";
+import { KubeClient } from "./runtime/kube-client.js";
+import { LeaderElector } from "./runtime/leader-election.js";
+import { OperatorMetrics } from "./runtime/metrics.js";
+import { WorkQueue } from "./runtime/workqueue.js";
+import { ReleaseReconciler, type SealSource } from "./release/reconciler.js";
+
+export interface OperatorHandle {
+  stop(): Promise<void>;
+  isLeader(): boolean;
+  idle(): Promise<void>;
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject> };
+  metrics: OperatorMetrics;
+}
+
+export interface OperatorOptions {
+  config: Config;
+  log: Logger;
+  seals?: SealSource;
+  kubeConfig?: KubeConfig;
+  identity?: string;
+  /** Called when leadership is lost; the default exits so a fresh process starts clean. */
+  onLostLeadership?: () => void;
+  healthServer?: boolean;
+}
+
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+const API = "/apis/golive.dev/v1alpha1";
+
+export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
+  const { config, log } = o;
+  const client = new KubeClient(o.kubeConfig ?? loadKubeConfig(config.kubeconfig));
+  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;
+  const metrics = new OperatorMetrics();
+  const onError = (e: unknown, what: string) => log.warn({ err: e }, `informer: ${what}`);
+  const informerOpts = { resyncMs: config.resyncPeriod, onError };
+  const stores = {
+    releases: new Informer<Release>(client, `${API}/releases`, informerOpts),
+    policies: new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts),
+    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, informerOpts),
+    namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
+  };
+
+  let queue: WorkQueue | undefined;
+  const enqueue = (key: string) => queue?.add(key);
+  const enqueueAll = (namespace?: string) => stores.releases.list(namespace).forEach((r) => enqueue(objectKey(r)));
+  const audit = new AuditLog(config.auditFile, log.child({ component: "audit" }));
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue });
+
+  stores.releases.on((_event, r) => enqueue(objectKey(r)));
+  stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
+  stores.policies.on((event) => event !== "resync" && enqueueAll());
+  stores.namespaces.on((event, ns, old) => {
+    if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
+    if (event !== "resync") enqueueAll(ns.metadata?.name);
+  });
+
+  const startWorking = () => {
+    metrics.leader.set({ name: "golive-operator" }, 1);
+    log.info({ identity }, "became leader: reconciling");
+    queue = new WorkQueue(
+      async (key) => {
+        const end = metrics.reconcileTime.startTimer({ controller: "release" });
+        try {
+          const result = await reconciler.reconcile(key);
+          metrics.reconcileTotal.inc({ controller: "release", result: result.requeueAfterMs ? "requeue_after" : "success" });
+          return result;
+        } catch (e) {
+          metrics.reconcileTotal.inc({ controller: "release", result: "error" });
+          metrics.reconcileErrors.inc({ controller: "release" });
+          log.warn({ err: e, release: key }, "reconcile failed; retrying with backoff");
+          throw e;
+        } finally {
+          end();
+        }
+      },
+      { concurrency: config.concurrency, metrics: metrics.queue("release") },
+    );
+    enqueueAll();
+  };
+
+  await Promise.all(Object.values(stores).map((s) => s.start()));
+  log.info({ releases: stores.releases.list().length, policies: stores.policies.list().length }, "caches synced");
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    elector = new LeaderElector(client, {
+      namespace: config.namespace,
+      name: "golive-operator",
+      identity,
+      leaseDurationMs: config.leaseDuration,
+      renewDeadlineMs: config.renewDeadline,
+      retryPeriodMs: config.retryPeriod,
+      onStartedLeading: startWorking,
+      onStoppedLeading: () => {
+        metrics.leader.set({ name: "golive-operator" }, 0);
+        log.error("lost leadership");
+        void queue?.shutdown();
+        queue = undefined;
+        (o.onLostLeadership ?? (() => process.exit(1)))();
+      },
+      onError: (e) => log.warn({ err: e }, "leader election"),
+    });
+    metrics.leader.set({ name: "golive-operator" }, 0);
+    elector.start();
+  } else {
+    startWorking();
+  }
+
+  const health = o.healthServer === false ? undefined : await startHealthServer(config.healthPort, "0.0.0.0", { live: () => true, ready: () => Object.values(stores).every((s) => s.hasSynced()) }, metrics.registry);
+
+  return {
+    stores,
+    metrics,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    idle: () => queue?.idle() ?? Promise.resolve(),
+    async stop() {
+      await queue?.shutdown();
+      await elector?.stop();
+      await Promise.all(Object.values(stores).map((s) => s.stop()));
+      await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+    },
+  };
+}

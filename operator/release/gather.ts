@@ -1,0 +1,30 @@
+// Gathering what the Release reconcile observes, from the informers' in-memory stores.
+import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
+import type { KubeObject } from "../runtime/informer.js";
+
+export interface Store<T> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+export interface ReleaseStores {
+  releases: Store<Release>;
+  policies: Store<ReleasePolicy>;
+  evidence: Store<ReleaseEvidence>;
+  namespaces: Store<KubeObject>;
+}
+
+/** The one policy governing a namespace, or why there is none (none match, or several do). */
+export function governingPolicy(stores: Pick<ReleaseStores, "policies" | "namespaces">, namespace: string, ownNamespace: string): { policy?: ReleasePolicy; problem?: string } {
+  if (namespace === "kube-system" || namespace === ownNamespace) return { problem: `namespace ${namespace} is never governed by golive` };
+  const labels = stores.namespaces.get(undefined, namespace)?.metadata?.labels ?? {};
+  const matching = stores.policies.list().filter((p) => matchesSelector(p.spec.namespaceSelector, labels));
+  if (matching.length === 1) return { policy: matching[0]! };
+  if (matching.length === 0) return {};
+  const names = matching.map((p) => p.metadata.name).sort();
+  return { problem: `namespace ${namespace} matches ${matching.length} ReleasePolicies (${names.join(", ")}); make their namespaceSelectors disjoint` };
+}
+
+export function evidenceFor(stores: Pick<ReleaseStores, "evidence">, release: Release): ReleaseEvidence[] {
+  return stores.evidence.list(release.metadata.namespace).filter((e) => e.spec.release === release.metadata.name);
+}

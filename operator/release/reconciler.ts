@@ -1,0 +1,149 @@
+// The Release reconcile: gather from the stores, verify seals (through the seal cache, off the
+// admission path), plan with the pure planRelease, then write once: the status patch, Events for
+// a transition, and an audit record. The key is namespace/name.
+import type { Logger } from "pino";
+import type { Release, ReleaseStatus } from "../../api/index.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { TrustedKey } from "../../gates/dsse.js";
+import { imageKeys } from "../../gates/trusted-keys.js";
+import { canonicalJson } from "../../gates/canonical-json.js";
+import type { KubeClient } from "../runtime/kube-client.js";
+import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
+import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
+
+type SealVerdictLike = { sealed: true; signer: string } | { sealed: false; reason: string };
+
+/** What the reconcile needs of the seal cache (images/seal-cache.ts SealCache fits it). */
+export interface SealSource {
+  peek(name: string, digest: string, keys: readonly TrustedKey[]): SealVerdictLike | undefined;
+  verify(name: string, digest: string, keys: readonly TrustedKey[]): Promise<SealVerdictLike>;
+}
+
+export interface ReleaseReconcilerDeps {
+  client: KubeClient;
+  stores: ReleaseStores;
+  seals?: SealSource;
+  audit?: AuditLog;
+  log: Logger;
+  ownNamespace: string;
+  identity: string;
+  now?: () => Date;
+  /** Ask for another reconcile of this key (a seal verification finished). */
+  enqueue: (key: string) => void;
+}
+
+const RELEASES = "/apis/golive.dev/v1alpha1";
+
+export class ReleaseReconciler {
+  private readonly verifying = new Set<string>();
+  private readonly transitions = new Mutex();
+  /** Our own last writes: the informer may not have delivered them yet when the key comes back. */
+  private readonly written = new Map<string, Release>();
+  constructor(private readonly d: ReleaseReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<{ requeueAfterMs?: number }> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const release = newest(this.d.stores.releases.get(namespace, name), this.written.get(key));
+    if (!release) {
+      this.written.delete(key);
+      return {};
+    }
+    const now = (this.d.now ?? (() => new Date()))();
+    const { policy, problem } = governingPolicy(this.d.stores, namespace, this.d.ownNamespace);
+    const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key) : new Map<string, SealView>();
+    const plan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
+
+    if (plan.transition) {
+      // Transitions are rare: serialise them so the audit head written into status is exactly the
+      // record appended, and append only once the status write succeeded.
+      await this.transitions.run(async () => {
+        const record = this.d.audit?.prepare({ type: "transition", object: `${namespace}/Release/${name}`, user: this.d.identity, result: plan.transition!.to, reason: plan.transition!.reason, details: { from: plan.transition!.from ?? null, version: release.spec.version } });
+        const status = record ? { ...plan.status, audit: { head: record.hash, sequence: record.seq } } : plan.status;
+        await this.writeStatus(release, status);
+        if (record) this.d.audit!.commit(record);
+      });
+    } else if (canonicalJson(plan.status) !== canonicalJson(release.status ?? {})) {
+      await this.writeStatus(release, plan.status);
+    }
+    for (const e of plan.events) void this.emitEvent(release, e, now);
+    if (plan.transition) this.d.log.info({ release: key, from: plan.transition.from, to: plan.transition.to }, plan.transition.reason);
+    return { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** Verdicts from the cache; missing ones are verified in the background and the key requeued. */
+  private sealVerdicts(release: Release, keys: TrustedKey[], key: string): Map<string, SealView> {
+    const out = new Map<string, SealView>();
+    for (const image of release.spec.images) {
+      const id = `${image.name}@${image.digest}`;
+      const cached = this.d.seals?.peek(image.name, image.digest, keys);
+      if (cached) {
+        out.set(id, cached.sealed ? { sealed: true, signer: cached.signer } : { sealed: false, reason: cached.reason });
+        continue;
+      }
+      if (!this.d.seals) {
+        out.set(id, { sealed: false, reason: "this operator was started without image verification" });
+        continue;
+      }
+      out.set(id, undefined);
+      if (this.verifying.has(id)) continue;
+      this.verifying.add(id);
+      this.d.seals
+        .verify(image.name, image.digest, keys)
+        .catch((e: unknown) => this.d.log.warn({ image: id, err: e }, "seal verification failed"))
+        .finally(() => {
+          this.verifying.delete(id);
+          this.d.enqueue(key);
+        });
+    }
+    return out;
+  }
+
+  private async writeStatus(release: Release, status: ReleaseStatus): Promise<void> {
+    const path = `${RELEASES}/namespaces/${release.metadata.namespace}/releases/${release.metadata.name}/status`;
+    // resourceVersion makes the write conditional: a stale view gets 409 and the queue retries.
+    const updated = await this.d.client.patch<Release>(path, { metadata: { resourceVersion: release.metadata.resourceVersion }, status }, "merge");
+    this.written.set(`${release.metadata.namespace ?? ""}/${release.metadata.name}`, updated);
+  }
+
+  private async emitEvent(release: Release, e: PlannedEvent, now: Date): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    try {
+      await this.d.client.create(`/api/v1/namespaces/${ns}/events`, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { generateName: `${release.metadata.name}.`, namespace: ns },
+        involvedObject: { apiVersion: release.apiVersion, kind: "Release", name: release.metadata.name, namespace: ns, uid: release.metadata.uid, resourceVersion: release.metadata.resourceVersion },
+        type: e.type,
+        reason: e.reason,
+        message: e.message.slice(0, 1024),
+        source: { component: "golive-operator" },
+        reportingComponent: "golive.dev/operator",
+        reportingInstance: this.d.identity,
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        count: 1,
+      });
+    } catch (err) {
+      this.d.log.warn({ err, release: release.metadata.name }, "could not record an Event");
+    }
+  }
+}
+
+/** The later of two views of one object (resourceVersions are etcd revisions: compare as numbers). */
+function newest(a: Release | undefined, b: Release | undefined): Release | undefined {
+  if (!a) return undefined; // deleted: the store is the truth for existence
+  if (!b || a.metadata.uid !== b.metadata.uid) return a;
+  return Number(b.metadata.resourceVersion) > Number(a.metadata.resourceVersion) ? b : a;
+}
+
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
