@@ -2,7 +2,7 @@
 // through the logger. On start it resumes the chain from the file's last record, so a
 // restarted process continues the same chain. Retention prunes whole records older than the
 // policy's days behind a retention anchor.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { chainRecord, GENESIS, type AuditEntry, type AuditRecord } from "./chain.js";
@@ -17,8 +17,15 @@ export class AuditLog {
   ) {
     mkdirSync(dirname(file), { recursive: true });
     if (existsSync(file)) {
-      const lines = readFileSync(file, "utf8").trimEnd().split("\n").filter(Boolean);
-      const last = lines.at(-1);
+      const text = readFileSync(file, "utf8");
+      // A crash in the middle of an append leaves a torn last line: it was never committed, so
+      // cut it off (and say so) rather than refuse to start or chain onto garbage.
+      const end = text.endsWith("\n") ? text.length : text.lastIndexOf("\n") + 1;
+      if (end < text.length) {
+        truncateSync(file, end);
+        this.log?.warn({ file, bytes: text.length - end }, "audit: removed a torn record left by a crash");
+      }
+      const last = text.slice(0, end).trimEnd().split("\n").filter(Boolean).at(-1);
       if (last) {
         const r = JSON.parse(last) as AuditRecord;
         this.head = { seq: r.seq, hash: r.hash };

@@ -61,6 +61,13 @@ describe("audit chain", () => {
     expect(verifyChain(readFileSync(file, "utf8"))).toMatchObject({ ok: true, records: 4, seq: 4 });
   });
 
+  it("cuts a torn last record left by a crash and continues the chain", () => {
+    const file = writeLog("torn.jsonl", 3);
+    writeFileSync(file, readFileSync(file, "utf8") + '{"seq":4,"ti');
+    new AuditLog(file).append({ type: "transition", object: "x", user: "u", result: "r", reason: "after crash" });
+    expect(verifyChain(readFileSync(file, "utf8"))).toMatchObject({ ok: true, records: 4, seq: 4 });
+  });
+
   it("prunes by retention and stays verifiable; the pruned start cannot be faked", () => {
     const file = writeLog("retention.jsonl", 10);
     const log = new AuditLog(file, undefined, () => new Date("2026-01-12T00:00:00Z"));

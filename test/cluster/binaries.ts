@@ -4,11 +4,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-export type BinarySet = "control-plane" | "cosign" | "helm";
+export type BinarySet = "control-plane" | "cosign" | "helm" | "registry";
 const NEEDED: Record<BinarySet, string[]> = {
   "control-plane": ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok"],
   cosign: ["cosign"],
   helm: ["helm"],
+  registry: ["oci-registry"],
 };
 
 export function binaryDir(set: BinarySet = "control-plane"): string {

@@ -3,11 +3,13 @@
 # wrapper modules in test/cluster/go/ (the Go module proxy is the only network
 # this needs), and caches them outside the repository.
 #
-# Usage: build-binaries.sh [control-plane|cosign|helm|all]   (default: control-plane)
+# Usage: build-binaries.sh [control-plane|cosign|helm|registry|all]   (default: control-plane)
 #   control-plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
 #   cosign         cosign
 #   helm           helm
-#   all            the three sets above, in that order
+#   registry       oci-registry (test/cluster/go/registry/main.go: in-memory OCI
+#                  registry with the referrers API)
+#   all            the four sets above, in that order
 #
 # stdout: only the absolute directory holding each requested set, one line per
 # set (so for a single set, the last line is its directory). Progress -> stderr.
@@ -33,6 +35,7 @@ set_binaries() {
     control-plane) echo "etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok" ;;
     cosign) echo "cosign" ;;
     helm) echo "helm" ;;
+    registry) echo "oci-registry" ;;
   esac
 }
 
@@ -41,12 +44,19 @@ etcd_version="$(modver etcd go.etcd.io/etcd/server/v3)"
 kwok_version="$(modver kwok sigs.k8s.io/kwok)"
 cosign_version="$(modver cosign github.com/sigstore/cosign/v3)"
 helm_version="$(modver helm helm.sh/helm/v3)"
+ociregistry_version="$(modver registry cuelabs.dev/go/oci/ociregistry)"
 
 set_key() {
   case "$1" in
     control-plane) echo "k8s-${k8s_version}_etcd-${etcd_version}_kwok-${kwok_version}" ;;
     cosign) echo "cosign-${cosign_version}" ;;
     helm) echo "helm-${helm_version}" ;;
+    registry)
+      # The main package is ours: key on its source too, so an edit rebuilds.
+      local src
+      src="$(cat "$mods/registry/main.go" "$mods/registry/go.mod" "$mods/registry/go.sum" | sha256sum)"
+      echo "registry-ociregistry-${ociregistry_version##*-}-${src:0:12}"
+      ;;
   esac
 }
 
@@ -122,6 +132,7 @@ recipe() {
         "-X $p/pkg/lint/rules.k8sVersionMajor=1 -X $p/pkg/lint/rules.k8sVersionMinor=$minor" \
         "-X $p/pkg/chartutil.k8sVersionMajor=1 -X $p/pkg/chartutil.k8sVersionMinor=$minor"
       ;;
+    oci-registry) echo "registry golive.test/cluster/registry" ;;
     *) die "no recipe for $1" ;;
   esac
 }
@@ -194,8 +205,8 @@ resolve_set() { # <set>; prints the directory holding the set's binaries
 
 what="${1:-control-plane}"
 case "$what" in
-  control-plane | cosign | helm) resolve_set "$what" ;;
-  all) for s in control-plane cosign helm; do resolve_set "$s"; done ;;
-  -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2 ;;
-  *) die "unknown set '$what' (want control-plane, cosign, helm or all)" ;;
+  control-plane | cosign | helm | registry) resolve_set "$what" ;;
+  all) for s in control-plane cosign helm registry; do resolve_set "$s"; done ;;
+  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2 ;;
+  *) die "unknown set '$what' (want control-plane, cosign, helm, registry or all)" ;;
 esac
