@@ -87,7 +87,6 @@ describe("crash safety", () => {
     const audit = join(dir, "crash.jsonl");
     const statusOf = async () => (JSON.parse(await kubectlOk(["get", "release", "underwriting-api-2-4-1", "-n", apps.name, "-o", "json"])) as Release).status;
     const summary = (s: Release["status"]) => JSON.stringify({ phase: s?.phase, gatesSummary: s?.gatesSummary, gates: s?.gates?.map((g) => [g.name, g.status, g.reason]), conditions: s?.conditions?.map((c) => [c.type, c.status]) });
-    let reference: string | undefined;
     for (let i = 0; i < 20; i++) {
       // Start from scratch each round: no status, as if the release were new.
       await kubectlOk(["patch", "release", "underwriting-api-2-4-1", "-n", apps.name, "--subresource=status", "--type=merge", "-p", '{"status":null}']);
@@ -102,7 +101,7 @@ describe("crash safety", () => {
       const s = await statusOf();
       return s?.phase === "Approved" ? s : undefined;
     }, 60_000);
-    reference = summary(status);
+    const reference = summary(status);
     await final.kill("SIGTERM");
     expect(JSON.parse(reference)).toMatchObject({ phase: "Approved", gatesSummary: "9/9" });
     // Once more from scratch without interference: the same status.
