@@ -1,0 +1,104 @@
+// Operator at scale: N Releases (default 1,000), each with signed evidence, reconciled by one
+// `golive operator` process on the real control plane. Prints the time until every release is
+// Approved, the operator's peak RSS (VmHWM), and the ratio against a baseline measured in the
+// same run: a bare loop that writes one status patch per release (the API work the operator
+// cannot avoid). Finally verifies the run's audit chain.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { Release, ReleasePolicy, type ReleaseEvidence } from "../api/index.js";
+import { verifyChain } from "../audit/chain.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { examplePolicy, sign } from "../gates/testkit.js";
+import { startControlPlane } from "../test/cluster/control-plane.js";
+import { installCrds } from "../test/cluster/crds.js";
+import { freePort } from "../test/cluster/processes.js";
+
+const N = Number(process.env.GOLIVE_BENCH_RELEASES ?? "1000");
+const CONCURRENCY = 16;
+const root = join(import.meta.dirname, "..");
+const ns = "bench";
+
+async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+const plane = await startControlPlane({ nodes: 1, log: (l) => console.log(`[control plane] ${l}`) });
+const dir = mkdtempSync(join(tmpdir(), "golive-bench-"));
+try {
+  await installCrds(plane.kubectl);
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfig);
+  const client = new KubeClient(kc);
+  plane.kubectl(["create", "namespace", ns]);
+  plane.kubectl(["create", "namespace", "golive-system"]);
+  plane.kubectl(["label", "namespace", ns, "golive.dev/governed=true"]);
+
+  // A lighter policy than the sample's (four gates, five evidence objects per release) so the
+  // bench measures the operator, not 19,000 creates.
+  const { policy, keys } = examplePolicy();
+  const spec = { ...policy.spec, images: { ...policy.spec.images, requireSignature: false }, approvals: [{ stage: "Release" as const, roles: ["business-owner"], distinctSigners: true }] };
+  spec.gates = spec.gates.filter((g) => ["unit-tests", "defect-convergence", "documents", "go-live-approval"].includes(g.name)).map((g) => (g.documents ? { ...g, documents: { required: ["SLA" as const, "RollbackPlan" as const] } } : g));
+  const benchPolicy = ReleasePolicy.parse({ ...policy, metadata: { name: "bench" }, spec });
+  await client.create("/apis/golive.dev/v1alpha1/releasepolicies", benchPolicy);
+
+  const base = Release.parse(parse(readFileSync(join(root, "examples", "release.yaml"), "utf8")));
+  const releases = Array.from({ length: N }, (_, i) => ({ ...base, metadata: { name: `app-${i}`, namespace: ns }, spec: { ...base.spec, application: `app-${i}`, version: `1.0.${i}` } }));
+  const tests = { summary: { totals: { planned: 3, executed: 3, passed: 3, failed: 0, errored: 0, skipped: 0 }, failures: [] } };
+  const defects = { summary: { total: 0, unaccepted: [], accepted: [], arrivals: [] } };
+  const doc = { source: { digest: "sha256:" + "c".repeat(64) } };
+  let t = Date.now();
+  const evidence: ReleaseEvidence[] = releases.flatMap((r) => [
+    sign(r, "UnitTestReport", keys.qa, tests),
+    sign(r, "DefectList", keys.qa, defects),
+    sign(r, "SLA", keys.manager, doc),
+    sign(r, "RollbackPlan", keys.manager, doc),
+    sign(r, "Approval", keys.owner, { approval: { stage: "Release", role: "business-owner" } }),
+  ]);
+  console.log(`signed ${evidence.length} evidence objects in ${Date.now() - t} ms`);
+  t = Date.now();
+  await pool(releases, (r) => client.create(`/apis/golive.dev/v1alpha1/namespaces/${ns}/releases`, r));
+  await pool(evidence, (e) => client.create(`/apis/golive.dev/v1alpha1/namespaces/${ns}/releaseevidences`, { ...e, metadata: { ...e.metadata, namespace: ns } }));
+  console.log(`created ${N} releases and ${evidence.length} evidence objects in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  // Baseline: one status patch per release, nothing else.
+  t = Date.now();
+  await pool(releases, (r) => client.patch(`/apis/golive.dev/v1alpha1/namespaces/${ns}/releases/${r.metadata.name}/status`, { status: { message: "baseline" } }));
+  const baselineMs = Date.now() - t;
+
+  const auditFile = join(dir, "audit.jsonl");
+  const started = Date.now();
+  const operator = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(await freePort()), "--log-level", "warn", "--concurrency", "8"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const approved = async () => {
+    const list = await client.get<{ items: { status?: { phase?: string } }[] }>(`/apis/golive.dev/v1alpha1/namespaces/${ns}/releases`);
+    return list.items.filter((i) => i.status?.phase === "Approved").length;
+  };
+  let done = 0;
+  while ((done = await approved()) < N) {
+    if (Date.now() - started > 20 * 60_000) throw new Error(`only ${done}/${N} approved after 20 minutes`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const operatorMs = Date.now() - started;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${operator.pid}/status`, "utf8"))?.[1];
+  operator.kill("SIGTERM");
+  await new Promise((r) => operator.on("exit", r));
+  const chain = verifyChain(readFileSync(auditFile, "utf8"));
+
+  const peakMiB = Number(hwm) / 1024;
+  console.log(`\noperator scale (${N} releases, ${evidence.length} evidence objects):`);
+  console.log(`  all Approved after         ${(operatorMs / 1000).toFixed(1)} s (process start included)`);
+  console.log(`  baseline status writes     ${(baselineMs / 1000).toFixed(1)} s (one patch per release, ${CONCURRENCY} at a time)`);
+  console.log(`  ratio operator / baseline  ${(operatorMs / baselineMs).toFixed(2)}×`);
+  console.log(`  operator peak RSS          ${peakMiB.toFixed(0)} MiB (target: 10,000 releases under 1 GiB)`);
+  console.log(`  audit chain                ${chain.ok ? `intact, ${chain.records} records` : `BROKEN at line ${chain.line}: ${chain.reason}`}`);
+  if (!chain.ok) process.exitCode = 1;
+} finally {
+  await plane.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
