@@ -18,6 +18,9 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/global-setup.ts"],
+          // One file at a time: some files run whole operators that watch every namespace, and
+          // the machine has two cores.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

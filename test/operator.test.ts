@@ -119,6 +119,6 @@ describe("the Release lifecycle on a real API server", () => {
     const v = verifyChain(text);
     expect(v.ok).toBe(true);
     const results = text.trim().split("\n").map((l) => (JSON.parse(l) as { result: string }).result);
-    expect(results.slice(0, 3)).toEqual(["Pending", "Blocked", "Approved"]);
+    expect(results.slice(0, 3), results.join(" → ")).toEqual(["Pending", "Blocked", "Approved"]);
   });
 });
