@@ -7,6 +7,7 @@ import { registerEvidence } from "./commands/evidence.js";
 import { registerGates } from "./commands/gates.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerSeal } from "./commands/seal.js";
 import { CliError } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerOperator(program);
   registerAudit(program);
+  registerSeal(program);
   return program;
 }
 

@@ -1,4 +1,8 @@
 import type { Command } from "commander";
+import { loadDockerConfig } from "../../images/credentials.js";
+import { RegistryClient } from "../../images/registry-client.js";
+import { SealCache } from "../../images/seal-cache.js";
+import { verifyImageSeal } from "../../images/verify.js";
 import { startOperator } from "../../operator/manager.js";
 import { createLogger } from "../log.js";
 import { addConfigFlags, configFrom, untilSignal } from "../process-config.js";
@@ -11,7 +15,10 @@ export function registerOperator(program: Command): void {
   ).action(async (opts: Record<string, string | undefined>) => {
     const config = configFrom(opts);
     const log = createLogger(config.logLevel);
-    const operator = await startOperator({ config, log });
+    // Image signatures are verified here, off the admission path; the webhook reads the verdicts.
+    const registry = new RegistryClient({ credentials: loadDockerConfig() });
+    const seals = new SealCache({ verify: (image, keys) => verifyImageSeal(registry, image, keys) });
+    const operator = await startOperator({ config, log, seals });
     const signal = await untilSignal();
     log.info({ signal }, "shutting down");
     await operator.stop();
