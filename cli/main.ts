@@ -8,6 +8,7 @@ import { registerGates } from "./commands/gates.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerSeal } from "./commands/seal.js";
+import { registerCapacity } from "./commands/capacity.js";
 import { CliError } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerOperator(program);
   registerAudit(program);
   registerSeal(program);
+  registerCapacity(program);
   return program;
 }
 
