@@ -285,6 +285,67 @@ export const GateResult = z
   .describe("The result of one gate.");
 export type GateResult = z.infer<typeof GateResult>;
 
+export const RolloutJobStatus = z
+  .object({
+    name: z.string().max(63).describe("The Job's name in the Release spec."),
+    job: z.string().max(63).describe("The Kubernetes Job the operator created."),
+    phase: z.enum(["Pending", "Running", "Succeeded", "Failed"]).describe("Pending (not created yet), Running, Succeeded or Failed."),
+    reason: z.string().max(1024).optional().describe("Why it failed, from the Job's conditions."),
+    startedAt: Timestamp.optional().describe("When the Job was created."),
+    finishedAt: Timestamp.optional().describe("When the Job finished."),
+  })
+  .describe("A Job the operator ran for this release.");
+export type RolloutJobStatus = z.infer<typeof RolloutJobStatus>;
+
+export const MeasurementPhase = z.enum(["Successful", "Failed", "Inconclusive", "Error"]).describe("Successful, Failed (a bad value), Inconclusive (neither condition held) or Error (no value: Prometheus unreachable, bad query, no data).");
+export type MeasurementPhase = z.infer<typeof MeasurementPhase>;
+
+export const AnalysisPhase = z.enum(["Running", "Successful", "Failed", "Inconclusive", "Error"]).describe("Running, Successful, Failed, Inconclusive or Error.");
+export type AnalysisPhase = z.infer<typeof AnalysisPhase>;
+
+export const MetricRunStatus = z
+  .object({
+    name: z.string().max(63).describe("The metric's name."),
+    phase: AnalysisPhase,
+    measured: z.int().min(0).describe("Measurements with a value so far."),
+    successful: z.int().min(0).describe("Successful measurements."),
+    failed: z.int().min(0).describe("Failed measurements (bad values)."),
+    inconclusive: z.int().min(0).describe("Inconclusive measurements."),
+    errors: z.int().min(0).describe("Measurements that could not be taken."),
+    consecutiveErrors: z.int().min(0).describe("Errors in a row, reset by a measurement with a value."),
+    nextAt: Timestamp.optional().describe("When the next measurement is due."),
+    message: z.string().max(1024).optional().describe("Why the metric ended as it did."),
+    measurements: z
+      .array(
+        z
+          .object({
+            at: Timestamp.describe("When it was taken."),
+            phase: MeasurementPhase,
+            value: z.string().max(64).optional().describe("The value (as text, so NaN and infinities survive)."),
+            error: z.string().max(512).optional().describe("Why no value could be taken."),
+          })
+          .describe("One measurement."),
+      )
+      .max(10)
+      .default([])
+      .describe("The latest measurements (at most 10)."),
+  })
+  .describe("The run of one metric in one analysis step.");
+export type MetricRunStatus = z.infer<typeof MetricRunStatus>;
+
+export const AnalysisRunStatus = z
+  .object({
+    step: z.string().max(63).describe("The analysis step's name."),
+    stepIndex: z.int().min(0).describe("The step's index."),
+    phase: AnalysisPhase,
+    startedAt: Timestamp.describe("When the analysis started."),
+    finishedAt: Timestamp.optional().describe("When it reached a result."),
+    message: z.string().max(2048).optional().describe("The result in words."),
+    metrics: z.array(MetricRunStatus).max(16).describe("Per-metric results."),
+  })
+  .describe("One analysis step's run (4.3 c, 4.8).");
+export type AnalysisRunStatus = z.infer<typeof AnalysisRunStatus>;
+
 export const ReleaseStatus = z
   .object({
     phase: Phase.optional(),
@@ -314,9 +375,66 @@ export const ReleaseStatus = z
         stepStartedAt: Timestamp.optional().describe("When the current step started."),
         stableTemplateHash: z.string().max(64).optional().describe("Hash of the stable pod template."),
         candidateTemplateHash: z.string().max(64).optional().describe("Hash of the candidate pod template."),
+        stepName: z.string().max(63).optional().describe("Name of the current step; empty before the first step and after the last."),
+        workload: z.string().max(253).optional().describe("The Deployment being rolled out (the candidate); its stable copy is <workload>-stable."),
+        stablePodTemplateHash: z.string().max(63).optional().describe("The pod-template-hash label of the stable copy's pods: what {{stable}} expands to in analysis queries."),
+        candidatePodTemplateHash: z.string().max(63).optional().describe("The pod-template-hash label of the candidate's pods: what {{canary}} expands to in analysis queries."),
+        startedAt: Timestamp.optional().describe("When the rollout started."),
+        pause: z
+          .object({
+            reason: z.enum(["Approval", "Inconclusive"]).describe("Approval: a pause step waits for a signed Promotion approval; Inconclusive: an analysis was inconclusive and waits for a person."),
+            since: Timestamp.describe("When the pause began; an approval counts when it was signed after this (or names this pause)."),
+          })
+          .optional()
+          .describe("Set while the rollout waits for a person."),
+        initialising: z.boolean().optional().describe("True during the first release of a workload: its current template becomes the stable copy directly."),
       })
       .optional()
       .describe("Position of the rollout."),
+    verification: z
+      .object({
+        startedAt: Timestamp.describe("When verification started."),
+        candidateReadyAt: Timestamp.optional().describe("When the candidate's pods were all available."),
+        jobs: z.array(RolloutJobStatus).max(32).default([]).describe("The verification Jobs and their results (4.7 c,d,e)."),
+        evidence: z.string().max(253).optional().describe("The VerificationReport ReleaseEvidence the operator signed from the Jobs' results."),
+        gates: z.array(GateResult).max(64).default([]).describe("Results of the Verification-phase gates (4.7 f)."),
+        passedAt: Timestamp.optional().describe("When verification passed."),
+        cleanup: RolloutJobStatus.optional().describe("The cleanup Job that removes verification data (4.6 d)."),
+      })
+      .optional()
+      .describe("Verification before ordinary users reach the new version (4.6 c,d, 4.7)."),
+    analysis: z.array(AnalysisRunStatus).max(64).optional().describe("Analysis runs of the canary steps, oldest first."),
+    promotion: z
+      .object({
+        gates: z.array(GateResult).max(64).default([]).describe("Results of the Promotion-phase gates (4.9)."),
+        startedAt: Timestamp.optional().describe("When the stable copy started taking the candidate's template."),
+        promotedAt: Timestamp.optional().describe("When all traffic was back on the (now updated) stable copy."),
+      })
+      .optional()
+      .describe("Promotion to production (4.9)."),
+    rollback: z
+      .object({
+        trigger: z.enum(["AnalysisFailed", "AnalysisError", "ProgressDeadlineExceeded", "VerificationFailed", "Aborted"]).describe("What started the rollback."),
+        reason: z.string().max(4096).describe("Why, in words."),
+        decidedAt: Timestamp.describe("When the deciding fact was observed (the failing measurement, the deadline, the abort)."),
+        startedAt: Timestamp.describe("When the operator began rolling back."),
+        abortedBy: z.string().max(256).optional().describe("For an abort: the signer and role of the signed abort."),
+        trafficOnStableAt: Timestamp.optional().describe("When the router was seen sending all traffic to stable."),
+        candidateGoneAt: Timestamp.optional().describe("When the candidate was scaled to zero and none of its pods remained."),
+        hooks: z.array(RolloutJobStatus).max(16).default([]).describe("The rollback hook Jobs (4.10 c,d)."),
+        verifiedAt: Timestamp.optional().describe("When the rollback was verified complete (4.10 e)."),
+      })
+      .optional()
+      .describe("Rollback record (4.10)."),
+    releasedAt: Timestamp.optional().describe("When the release reached Released."),
+    inventory: z
+      .object({
+        configMap: z.string().max(253).describe("The per-namespace inventory ConfigMap."),
+        key: z.string().max(253).describe("The key holding this workload's record."),
+        recordedAt: Timestamp.describe("When the record was written."),
+      })
+      .optional()
+      .describe("Where the configuration-management record of this release was written (4.9)."),
     message: z.string().max(4096).optional().describe("What the release is waiting for or why it stopped."),
     audit: z
       .object({

@@ -1,14 +1,19 @@
 // The `golive` command. Each subcommand lives in its own file under cli/commands/.
 import { Command, CommanderError } from "commander";
+import { registerAbort } from "./commands/abort.js";
 import { registerApprove } from "./commands/approve.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCapacity } from "./commands/capacity.js";
 import { registerOperator } from "./commands/operator.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerGates } from "./commands/gates.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerWebhook } from "./commands/webhook.js";
 import { registerSeal } from "./commands/seal.js";
-import { registerCapacity } from "./commands/capacity.js";
+import { registerRun } from "./commands/run.js";
+import { registerPromote } from "./commands/promote.js";
+import { registerStatus } from "./commands/status.js";
 import { CliError } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -22,10 +27,15 @@ export function buildProgram(): Command {
   registerApprove(program);
   registerGates(program);
   registerValidate(program);
+  registerWebhook(program);
   registerOperator(program);
   registerAudit(program);
-  registerSeal(program);
   registerCapacity(program);
+  registerSeal(program);
+  registerRun(program);
+  registerStatus(program);
+  registerPromote(program);
+  registerAbort(program);
   return program;
 }
 

@@ -3,9 +3,10 @@
 // metrics, health endpoints and graceful shutdown.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../cli/config.js";
 import { startHealthServer } from "./runtime/health.js";
@@ -15,12 +16,17 @@ import { LeaderElector } from "./runtime/leader-election.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { WorkQueue } from "./runtime/workqueue.js";
 import { ReleaseReconciler, type SealSource } from "./release/reconciler.js";
+import { loadPrivateKey } from "../gates/sign.js";
+import { Notifier } from "./notify/notifier.js";
+import { RolloutController, type EvidenceSigner } from "./rollout/controller.js";
+import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
+import type { DeploymentLike } from "./routers/replica-ratio.js";
 
 export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike> };
   metrics: OperatorMetrics;
 }
 
@@ -33,6 +39,20 @@ export interface OperatorOptions {
   /** Called when leadership is lost; the default exits so a fresh process starts clean. */
   onLostLeadership?: () => void;
   healthServer?: boolean;
+  /**
+   * The key the operator signs verification Job results with (VerificationReport evidence); the
+   * policy must trust it for that type. Default: the PEM file named by GOLIVE_EVIDENCE_KEY, signer
+   * name GOLIVE_EVIDENCE_SIGNER (none: results stay in status only).
+   */
+  evidenceSigner?: EvidenceSigner;
+  /** Outbound webhook delivery (retries, backoff); a default one is created. */
+  notifier?: Notifier;
+}
+
+function signerFromEnvironment(): EvidenceSigner | undefined {
+  const file = process.env.GOLIVE_EVIDENCE_KEY;
+  if (!file) return undefined;
+  return { name: process.env.GOLIVE_EVIDENCE_SIGNER ?? "golive-operator", key: loadPrivateKey(readFileSync(file, "utf8"), process.env.GOLIVE_KEY_PASSWORD) };
 }
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
@@ -56,17 +76,27 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     policies: new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts),
     evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, informerOpts),
     namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
+    // The rollout's workloads: governed Deployments and their stable copies carry the release label.
+    deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
+    jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
   };
 
   let queue: WorkQueue | undefined;
   const enqueue = (key: string) => queue?.add(key);
   const enqueueAll = (namespace?: string) => stores.releases.list(namespace).forEach((r) => enqueue(objectKey(r)));
   const audit = new AuditLog(config.auditFile, log.child({ component: "audit" }));
-  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue });
+  const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
+  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromEnvironment(), enqueue });
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier });
 
   stores.releases.on((_event, r) => enqueue(objectKey(r)));
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
   stores.policies.on((event) => event !== "resync" && enqueueAll());
+  stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  stores.jobs.on((event, j) => {
+    const release = j.metadata?.labels?.[RELEASE_LABEL];
+    if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);
+  });
   stores.namespaces.on((event, ns, old) => {
     if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
     if (event !== "resync") enqueueAll(ns.metadata?.name);
@@ -133,6 +163,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     idle: () => queue?.idle() ?? Promise.resolve(),
     async stop() {
       await queue?.shutdown();
+      await rollout.stop();
+      notifier.stop();
       await elector?.stop();
       await Promise.all(Object.values(stores).map((s) => s.stop()));
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));

@@ -2,11 +2,13 @@
 // admission path), plan with the pure planRelease, then write once: the status patch, Events for
 // a transition, and an audit record. The key is namespace/name.
 import type { Logger } from "pino";
-import type { Release, ReleaseStatus } from "../../api/index.js";
+import type { Phase, Release, ReleaseStatus } from "../../api/index.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
+import type { Notifier } from "../notify/notifier.js";
+import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
@@ -30,6 +32,10 @@ export interface ReleaseReconcilerDeps {
   now?: () => Date;
   /** Ask for another reconcile of this key (a seal verification finished). */
   enqueue: (key: string) => void;
+  /** Progressive delivery after Approved (operator/rollout); without it Approved is final. */
+  rollout?: RolloutController;
+  /** Outbound webhooks on phase changes (spec.notifications). */
+  notifier?: Notifier;
 }
 
 const RELEASES = "/apis/golive.dev/v1alpha1";
@@ -51,23 +57,60 @@ export class ReleaseReconciler {
     const now = (this.d.now ?? (() => new Date()))();
     const { policy, problem } = governingPolicy(this.d.stores, namespace, this.d.ownNamespace);
     const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key) : new Map<string, SealView>();
-    const plan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
+    const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
+    let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number } = gatePlan;
+    let execute: ((status: ReleaseStatus) => Promise<void>) | undefined;
+    // After Approved the rollout drives the release; it never acts in a pass that changed the gate phase.
+    if (this.d.rollout && !gatePlan.transition) {
+      const prepared = await this.d.rollout.prepare({ key, release, base: gatePlan.status, policy, evidence: evidenceFor(this.d.stores, release), now });
+      if (prepared) {
+        plan = prepared.plan;
+        execute = (status) => prepared.execute(status);
+      }
+    }
 
+    let written = release.status ?? {};
     if (plan.transition) {
+      const transition = plan.transition;
       // Transitions are rare: serialise them so the audit head written into status is exactly the
       // record appended, and append only once the status write succeeded.
       await this.transitions.run(async () => {
-        const record = this.d.audit?.prepare({ type: "transition", object: `${namespace}/Release/${name}`, user: this.d.identity, result: plan.transition!.to, reason: plan.transition!.reason, details: { from: plan.transition!.from ?? null, version: release.spec.version } });
+        const record = this.d.audit?.prepare({ type: "transition", object: `${namespace}/Release/${name}`, user: this.d.identity, result: transition.to, reason: transition.reason, details: { from: transition.from ?? null, version: release.spec.version, ...(transition.details ?? {}) } });
         const status = record ? { ...plan.status, audit: { head: record.hash, sequence: record.seq } } : plan.status;
         await this.writeStatus(release, status);
+        written = status;
         if (record) this.d.audit!.commit(record);
       });
     } else if (canonicalJson(plan.status) !== canonicalJson(release.status ?? {})) {
       await this.writeStatus(release, plan.status);
+      written = plan.status;
     }
+    // The decision is recorded; now act on it (route, scale, Jobs). A failure retries the key.
+    if (execute) await execute(written);
     for (const e of plan.events) void this.emitEvent(release, e, now);
-    if (plan.transition) this.d.log.info({ release: key, from: plan.transition.from, to: plan.transition.to }, plan.transition.reason);
-    return { requeueAfterMs: plan.requeueAfterMs };
+    if (plan.transition) {
+      this.d.log.info({ release: key, from: plan.transition.from, to: plan.transition.to }, plan.transition.reason);
+      this.notify(release, written, plan.transition, now);
+    }
+    return { requeueAfterMs: execute ? Math.max(plan.requeueAfterMs, 60_000) : plan.requeueAfterMs };
+  }
+
+  private notify(release: Release, status: ReleaseStatus, t: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> | undefined }, now: Date): void {
+    const targets = release.spec.notifications;
+    if (!this.d.notifier || targets.length === 0) return;
+    this.d.notifier.notify(targets, {
+      namespace: release.metadata.namespace ?? "",
+      release: release.metadata.name,
+      application: release.spec.application,
+      version: release.spec.version,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+      time: now.toISOString(),
+      step: status.canary?.stepName,
+      weight: status.canary?.weight,
+      ...(t.details ? { details: t.details } : {}),
+    });
   }
 
   /** Verdicts from the cache; missing ones are verified in the background and the key requeued. */

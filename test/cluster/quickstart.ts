@@ -1,57 +1,84 @@
 // `npm start`: golive's main job on the sample in examples/. Uses the cluster in KUBECONFIG when
-// one is set, otherwise brings up the local control plane, then walks the sample release from
-// Pending (no evidence) to every gate Passed (signed evidence applied).
-import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+// one is set, otherwise brings up the local control plane. Runs `golive run` (operator + webhook),
+// then shows the sample Release go Pending → Blocked (the missing evidence named) → Approved as
+// signed evidence is applied, and its Deployment denied before and admitted after.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
 import { installCrds } from "./crds.js";
 import { existingCluster } from "./existing.js";
+import { freePort, waitFor } from "./processes.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const examples = join(root, "examples");
 const say = (line: string) => process.stdout.write(`\n== ${line}\n`);
 
-function golive(args: string[]): { code: number; out: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { encoding: "utf8" });
-  return { code: r.status ?? 1, out: (r.stdout ?? "") + (r.stderr ?? "") };
-}
+const plane: ControlPlane = process.env.KUBECONFIG ? existingCluster(process.env.KUBECONFIG) : await startControlPlane({ nodes: 3, log: (l) => process.stdout.write(`   ${l}\n`) });
+const work = mkdtempSync(join(tmpdir(), "golive-quickstart-"));
+const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
+const golive = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "run", "--kubeconfig", plane.kubeconfig, "--namespace", "golive-system", "--leader-elect", "false", "--audit-file", join(work, "audit.jsonl"), "--webhook-port", String(ports.webhook), "--health-port", String(ports.health), "--metrics-port", String(ports.metrics), "--install-configuration", "--webhook-url", `https://127.0.0.1:${ports.webhook}/validate`, "--tls-ip", "127.0.0.1", "--log-level", process.env.GOLIVE_QUICKSTART_LOG ?? "warn"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+const kubectl = (args: string[], input?: string) => plane.kubectl(args, input);
+const tryKubectl = (args: string[]) => {
+  const r = spawnSync(join(plane.binDir || "", "kubectl"), ["--kubeconfig", plane.kubeconfig, ...args], { encoding: "utf8" });
+  return { ok: r.status === 0, out: (r.stdout + r.stderr).trim() };
+};
+const phase = () => kubectl(["get", "release", "underwriting-api-2-4-1", "-n", "underwriting", "-o", "jsonpath={.status.phase}"]);
 
-const plane: ControlPlane = process.env.KUBECONFIG
-  ? existingCluster(process.env.KUBECONFIG)
-  : await startControlPlane({ nodes: 3, log: (l) => process.stdout.write(`   ${l}\n`) });
 try {
   say(`cluster: ${plane.server}`);
-  await installCrds(plane.kubectl);
-  process.stdout.write(plane.kubectl(["get", "crd", "-l", "app.kubernetes.io/part-of=golive"]));
+  await installCrds(kubectl);
+  kubectl(["create", "namespace", "golive-system"]);
 
-  say("apply the policy, the namespace, Release 2.4.1 and its workload (server-side, as Argo CD or Flux would)");
-  process.stdout.write(plane.kubectl(["apply", "--server-side", ...["namespace.yaml", "policy.yaml", "release.yaml", "workload.yaml"].flatMap((f) => ["-f", join(examples, f)])]));
-  process.stdout.write(plane.kubectl(["get", "releases", "-n", "underwriting"]));
+  say("golive run: the operator and the webhook in one process; waiting until the webhook is registered");
+  await waitFor("the webhook registration", () => {
+    const r = tryKubectl(["get", "validatingwebhookconfiguration", "golive-webhook", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}"]);
+    return r.ok && r.out.length > 0;
+  }, { timeoutMs: 60_000 });
+  // The API server picks up a new webhook configuration asynchronously; give it a moment.
+  await new Promise((r) => setTimeout(r, 2_000));
 
-  say("gates without evidence: the release is not ready to go live");
-  const before = golive(["gates", "--release", "underwriting-api-2-4-1", "-f", join(examples, "policy.yaml"), join(examples, "release.yaml")]);
-  process.stdout.write(before.out);
+  say("apply the level-3 policy, the namespace and Release 2.4.1 (server-side, as Argo CD or Flux would)");
+  // The sample has no registry to hold signed images and may run at any hour: relax those two
+  // rules for the demo (npm test covers signatures against a real registry and change windows).
+  const policy = parse(readFileSync(join(examples, "policy.yaml"), "utf8")) as { spec: Record<string, unknown> };
+  policy.spec.images = { requireDigest: true, requireSignature: false, allowedRegistries: ["registry.example.com/insurance/"] };
+  delete policy.spec.changeWindows;
+  process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "namespace.yaml")]));
+  process.stdout.write(kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(policy)));
+  process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "release.yaml")]));
+  await waitFor("Blocked", () => phase() === "Blocked", { timeoutMs: 60_000 });
+  process.stdout.write(kubectl(["get", "releases", "-n", "underwriting", "-o", "wide"]));
 
-  say(`apply ${readdirSync(join(examples, "evidence")).length} signed evidence objects (made by examples/sign-evidence.sh)`);
-  process.stdout.write(plane.kubectl(["apply", "--server-side", "-f", join(examples, "evidence")]));
-  process.stdout.write(plane.kubectl(["get", "releaseevidences", "-n", "underwriting"]));
+  say("the workload before any evidence: denied by the webhook");
+  const denied = tryKubectl(["apply", "--server-side", "-f", join(examples, "workload.yaml")]);
+  process.stdout.write(`${denied.out}\n`);
+  if (denied.ok) throw new Error(`the Deployment was admitted before the release was approved; webhook configuration:\n${kubectl(["get", "validatingwebhookconfiguration", "-o", "yaml"])}`);
 
-  say("gates with the signed evidence");
-  const after = golive(["gates", "--release", "underwriting-api-2-4-1", "-f", examples]);
-  process.stdout.write(after.out);
+  say("apply the 19 signed evidence objects (examples/sign-evidence.sh made them)");
+  kubectl(["apply", "--server-side", "-f", join(examples, "evidence")]);
+  await waitFor("Approved", () => phase() === "Approved" || phase() === "Progressing" || phase() === "Released", { timeoutMs: 60_000 });
+  process.stdout.write(kubectl(["get", "releases", "-n", "underwriting", "-o", "wide"]));
+  process.stdout.write(kubectl(["get", "events", "-n", "underwriting", "--field-selector", "involvedObject.kind=Release", "-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message"]));
 
-  say("the Deployment rolls out on kwok nodes");
-  process.stdout.write(plane.kubectl(["rollout", "status", "deployment/underwriting-api", "-n", "underwriting", "--timeout=90s"]));
-  process.stdout.write(plane.kubectl(["get", "pods", "-n", "underwriting", "-o", "wide"]));
+  say("the workload after approval: admitted, and it rolls out on kwok nodes");
+  process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "workload.yaml")]));
+  process.stdout.write(kubectl(["rollout", "status", "deployment/underwriting-api", "-n", "underwriting", "--timeout=90s"]));
 
-  if (before.code === 0 || after.code !== 0) throw new Error("the sample did not behave as expected: gates should fail without evidence and pass with it");
-  say("done: gates Pending without evidence, all Passed with it");
+  say("the audit trail");
+  const verify = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "audit", "verify", join(work, "audit.jsonl")], { cwd: root, encoding: "utf8" });
+  process.stdout.write(verify.stdout + verify.stderr);
+  say("done: Pending → Blocked → Approved as evidence arrived; the Deployment denied, then admitted");
 } finally {
+  golive.kill("SIGTERM");
+  await new Promise((r) => golive.on("exit", r));
   if (!process.env.KUBECONFIG) {
     say("stopping the local control plane");
     await plane.stop();
   } else {
-    plane.kubectl(["delete", "namespace", "underwriting", "--wait=false"]);
+    tryKubectl(["delete", "namespace", "underwriting", "--wait=false"]);
   }
+  rmSync(work, { recursive: true, force: true });
 }

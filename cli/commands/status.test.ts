@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { exampleRelease } from "../../gates/testkit.js";
+import { formatStatus } from "./status.js";
+
+describe("golive status", () => {
+  it("shows phase, step, weight, what it waits for, and the analysis", () => {
+    const r = exampleRelease();
+    r.status = {
+      phase: "Progressing",
+      gatesSummary: "9/9",
+      message: "step business-sign-off: paused at 50% until a role with the Promote permission signs a Promotion approval",
+      canary: { stepIndex: 4, weight: 50, stepName: "business-sign-off", stepStartedAt: "2026-11-24T11:59:00.000Z", workload: "underwriting-api", pause: { reason: "Approval", since: "2026-11-24T11:59:00.000Z" } },
+      analysis: [
+        {
+          step: "watch-half",
+          stepIndex: 3,
+          phase: "Successful",
+          startedAt: "2026-11-24T11:55:00.000Z",
+          metrics: [{ name: "error-rate", phase: "Successful", measured: 6, successful: 6, failed: 0, inconclusive: 0, errors: 1, consecutiveErrors: 0, measurements: [{ at: "2026-11-24T11:58:00.000Z", phase: "Successful", value: "0.002" }] }],
+        },
+      ],
+      conditions: [],
+    };
+    const text = formatStatus(r, new Date("2026-11-24T12:00:00.000Z"));
+    expect(text).toContain("Phase:    Progressing   gates 9/9");
+    expect(text).toContain("Step:     5/6 business-sign-off (pause (until approved)), started 60s ago");
+    expect(text).toContain("Weight:   50% of ordinary traffic on the candidate (Deployment underwriting-api, stable copy underwriting-api-stable)");
+    expect(text).toContain("Paused:   waiting for a signed Promotion approval");
+    expect(text).toContain("Waiting:  step business-sign-off: paused at 50%");
+    expect(text).toMatch(/watch-half +error-rate +Successful +6 +6 +0 +0 +1 +0\.002/);
+  });
+
+  it("shows a rollback with its timing", () => {
+    const r = exampleRelease();
+    r.status = { phase: "RolledBack", rollback: { trigger: "AnalysisFailed", reason: "error-rate = 0.3", decidedAt: "2026-11-24T12:00:00.000Z", startedAt: "2026-11-24T12:00:00.020Z", trafficOnStableAt: "2026-11-24T12:00:00.080Z", hooks: [{ name: "compensate-downstream", job: "j", phase: "Succeeded" }] } };
+    const text = formatStatus(r, new Date());
+    expect(text).toContain("Rollback (4.10): AnalysisFailed: error-rate = 0.3");
+    expect(text).toContain("traffic on stable 2026-11-24T12:00:00.080Z (80 ms later)");
+    expect(text).toContain("hook compensate-downstream: Succeeded");
+  });
+});

@@ -1,0 +1,416 @@
+// The rollout's edges: gather what planRollout needs (Deployments and Jobs from informers, the
+// pod-template hashes from ReplicaSets, what the router has in effect, measurements that are due),
+// and execute the actions it returns. The Release reconcile calls prepare() after the gate plan,
+// writes the status (with the audit record of a transition), then runs execute(): the status
+// that records a decision is written before anything acts on it, so a crash in between is
+// resumed from the decision, never lost.
+import type { KeyObject } from "node:crypto";
+import type { Logger } from "pino";
+import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
+import { canonicalJson } from "../../gates/canonical-json.js";
+import { createEvidence } from "../../gates/sign.js";
+import { QueryError, queryValue } from "../analysis/prometheus.js";
+import { dueMetrics, expandQuery, type Measurement } from "../analysis/run.js";
+import type { Store } from "../release/gather.js";
+import { routerFor } from "../routers/index.js";
+import type { DeploymentLike } from "../routers/replica-ratio.js";
+import { applyPath, FIELD_MANAGER, MANAGED_BY, ownerReference, paths, TRACK_LABEL, type KubeObjectLike, type RouterContext, type TrafficRouter, type VerificationMatch } from "../routers/types.js";
+import { Informer, type KubeObject } from "../runtime/informer.js";
+import { KubeError, type KubeClient } from "../runtime/kube-client.js";
+import { inventoryConfigMap, inventoryRecord, type InventoryHow } from "./inventory.js";
+import { jobManifest, jobView, type JobLike } from "./jobs.js";
+import { canaryServiceName, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
+import { declaredReplicas, planRollout, runsSealedImages } from "./plan.js";
+import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutPlan, type WorkloadView } from "./types.js";
+import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
+
+export interface RolloutStores {
+  releases: Store<Release>;
+  evidence: Store<ReleaseEvidence>;
+  deployments: Store<DeploymentLike>;
+  jobs: Store<JobLike>;
+}
+
+/** A key the policy trusts for VerificationReport evidence: the operator signs Job results with it. */
+export interface EvidenceSigner {
+  name: string;
+  key: KeyObject;
+}
+
+export interface RolloutDeps {
+  client: KubeClient;
+  stores: RolloutStores;
+  log: Logger;
+  signer?: EvidenceSigner | undefined;
+  /** Reconcile this key again now. */
+  enqueue: (key: string) => void;
+  queryTimeoutMs?: number;
+}
+
+export interface PrepareInput {
+  key: string;
+  release: Release;
+  base: ReleaseStatus;
+  policy: ReleasePolicy | undefined;
+  evidence: readonly ReleaseEvidence[];
+  now: Date;
+}
+
+export interface PreparedRollout {
+  plan: RolloutPlan;
+  execute(status: ReleaseStatus): Promise<void>;
+}
+
+interface ServiceLike extends KubeObjectLike {
+  spec?: { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string; appProtocol?: string }[] };
+}
+
+const ROLLOUT_AWARE = new Set(["Approved", "Failed", ...ACTIVE_PHASES]);
+const RESYNC_MS = 5 * 60_000;
+
+export class RolloutController {
+  private readonly hashes = new Map<string, { key: string; hash: string | undefined }>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly watches = new Map<string, Informer<KubeObject>>();
+  private readonly applied = new Map<string, { digest: string; at: number }>();
+  /** Releases whose inventory record is known to be written (by uid). */
+  private readonly inventoried = new Set<string>();
+
+  constructor(private readonly d: RolloutDeps) {}
+
+  /** Reconcile `key` after `ms` (the earliest request wins; the queue's own delays are coarser). */
+  schedule(key: string, ms: number): void {
+    const at = Date.now() + Math.max(0, ms);
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.d.enqueue(key);
+    }, Math.max(0, ms));
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
+    await Promise.all([...this.watches.values()].map((w) => w.stop()));
+  }
+
+  /** Releases in a namespace to look at again when a Deployment there changes. */
+  releasesFor(namespace: string): string[] {
+    return this.d.stores.releases
+      .list(namespace)
+      .filter((r) => r.spec.strategy && ROLLOUT_AWARE.has(r.status?.phase ?? ""))
+      .map((r) => `${namespace}/${r.metadata.name}`);
+  }
+
+  async prepare(i: PrepareInput): Promise<PreparedRollout | undefined> {
+    const { release, base, now } = i;
+    const strategy = release.spec.strategy;
+    const workload = rolloutWorkload(release.spec);
+    const phase = base.phase;
+    if (!strategy || !workload) return undefined;
+    if (phase === "Released") return this.ensureInventory(i, workload);
+    if (!ROLLOUT_AWARE.has(phase ?? "")) return undefined;
+    const ns = release.metadata.namespace ?? "default";
+    const candidateRaw = this.d.stores.deployments.get(ns, workload);
+    // The common case of an Approved release whose workload does not run it yet costs no API call.
+    if (phase === "Approved") {
+      if (!candidateRaw || candidateRaw.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
+      if (!runsSealedImages(workloadView(candidateRaw, undefined, false).images, release.spec.images)) return undefined;
+    }
+    const stableRaw = this.d.stores.deployments.get(ns, stableName(workload));
+    const [candidateHash, stableHash] = await Promise.all([this.podTemplateHash(candidateRaw), this.podTemplateHash(stableRaw)]);
+    const candidate = candidateRaw ? workloadView(candidateRaw, candidateHash, false) : undefined;
+    const stable = stableRaw ? workloadView(stableRaw, stableHash, true) : undefined;
+    const otherActive = this.d.stores.releases
+      .list(ns)
+      .find((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && r.status?.canary?.workload === workload)?.metadata.name;
+
+    const router = routerFor(strategy.trafficRouting);
+    this.watchRoutes(strategy.trafficRouting);
+    const ctx: RouterContext = {
+      client: this.d.client,
+      namespace: ns,
+      release: release.metadata.name,
+      service: strategy.trafficRouting.service,
+      stableService: stableServiceName(strategy.trafficRouting.service),
+      canaryService: canaryServiceName(strategy.trafficRouting.service),
+      candidate: workload,
+      stable: stableName(workload),
+      replicas: declaredReplicas(release, candidate, stable, router.name === "replicaRatio"),
+    };
+
+    let match: VerificationMatch | undefined;
+    const verificationMatch = async (): Promise<VerificationMatch> => (match ??= await this.verificationValue(release));
+    let traffic: Awaited<ReturnType<TrafficRouter["observe"]>> | undefined;
+    let trafficError: string | undefined;
+    if (phase !== "Approved") {
+      try {
+        traffic = await router.observe(ctx, { weight: base.canary?.weight ?? 0, verification: phase === "Verifying" ? await verificationMatch() : undefined });
+      } catch (e) {
+        trafficError = (e as Error).message;
+        this.d.log.debug({ release: i.key, err: e }, "cannot observe the route");
+      }
+    }
+
+    const jobs = new Map<string, JobView>();
+    for (const j of this.d.stores.jobs.list(ns)) if (j.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name) jobs.set(j.metadata.name ?? "", jobView(j));
+    const candidatePods = phase === "RollingBack" ? await this.countCandidatePods(ns, workload, candidateRaw) : undefined;
+    const measurements = phase === "Progressing" ? await this.measure(release, base, now) : new Map<string, Measurement>();
+
+    const plan = planRollout({
+      release,
+      base,
+      policy: i.policy?.spec,
+      evidence: i.evidence,
+      candidate,
+      stable,
+      traffic,
+      trafficError,
+      jobs,
+      candidatePods,
+      measurements,
+      otherActive,
+      canSign: this.d.signer !== undefined,
+      now,
+    });
+    if (!plan) return undefined;
+    return {
+      plan,
+      execute: async (status) => {
+        for (const action of plan.actions) await this.execute(action, { release: { ...release, status }, ns, workload, candidateRaw, stableRaw, candidate, router, ctx, verificationMatch });
+        this.schedule(i.key, plan.requeueAfterMs);
+      },
+    };
+  }
+
+  /**
+   * The inventory is written in the pass that reaches Released; should that write fail, the
+   * retried pass finds the record missing and writes it, as long as this release is the one the
+   * stable copy runs (an older release never overwrites a newer record).
+   */
+  private async ensureInventory(i: PrepareInput, workload: string): Promise<PreparedRollout | undefined> {
+    const { release } = i;
+    const uid = release.metadata.uid ?? release.metadata.name;
+    const ns = release.metadata.namespace ?? "default";
+    if (this.inventoried.has(uid)) return undefined;
+    if (this.d.stores.deployments.get(ns, stableName(workload))?.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
+    let recorded: string | undefined;
+    try {
+      const cm = await this.d.client.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${INVENTORY_CONFIGMAP}`);
+      recorded = cm.data?.[workload];
+    } catch (e) {
+      if (!(e instanceof KubeError && e.code === 404)) throw e;
+    }
+    if (recorded && (JSON.parse(recorded) as { release?: string }).release === release.metadata.name) {
+      this.inventoried.add(uid);
+      return undefined;
+    }
+    const how = i.base.promotion?.promotedAt ? "promoted" : i.base.verification ? "promoted" : "initialised";
+    const plan: RolloutPlan = { status: i.base, events: [], actions: [{ type: "recordInventory", how }], requeueAfterMs: RESYNC_MS };
+    return {
+      plan,
+      execute: async (status) => {
+        await this.writeInventory({ ...release, status }, ns, workload, how);
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Gathering
+
+  /** The pod-template-hash of the Deployment's current ReplicaSet (cached per revision). */
+  private async podTemplateHash(d: DeploymentLike | undefined): Promise<string | undefined> {
+    if (!d?.metadata?.uid) return undefined;
+    const revision = d.metadata.annotations?.["deployment.kubernetes.io/revision"];
+    if (!revision || (d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return undefined;
+    const cacheKey = `${d.metadata.uid}@${revision}`;
+    const hit = this.hashes.get(d.metadata.uid);
+    if (hit?.key === cacheKey && hit.hash) return hit.hash;
+    const selector = Object.entries(d.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+    const list = await this.d.client.get<{ items: KubeObjectLike[] }>(`/apis/apps/v1/namespaces/${d.metadata.namespace}/replicasets?labelSelector=${encodeURIComponent(selector)}`);
+    const rs = list.items.find((r) => r.metadata?.annotations?.["deployment.kubernetes.io/revision"] === revision && (r.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences?.some((o) => o.uid === d.metadata?.uid));
+    const hash = rs?.metadata?.labels?.["pod-template-hash"];
+    if (this.hashes.size > 10_000) this.hashes.clear();
+    this.hashes.set(d.metadata.uid, { key: cacheKey, hash });
+    return hash;
+  }
+
+  /** Pods of the candidate (not of its stable copy), terminating ones included. */
+  private async countCandidatePods(ns: string, workload: string, candidate: DeploymentLike | undefined): Promise<number> {
+    const labels = candidate?.spec?.selector?.matchLabels;
+    if (!labels) return 0;
+    const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+    const list = await this.d.client.get<{ items: KubeObjectLike[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+    const ownReplicaSet = new RegExp(`^${workload.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[a-z0-9]+$`);
+    return list.items.filter((p) => p.metadata?.labels?.[TRACK_LABEL] === undefined && ((p.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences ?? []).some((o) => o.kind === "ReplicaSet" && ownReplicaSet.test(o.name))).length;
+  }
+
+  private async measure(release: Release, base: ReleaseStatus, now: Date): Promise<Map<string, Measurement>> {
+    const out = new Map<string, Measurement>();
+    const strategy = release.spec.strategy;
+    const step = strategy?.steps[base.canary?.stepIndex ?? -1];
+    if (!strategy?.analysis || !step?.analysis) return out;
+    const run = base.analysis?.find((r) => r.stepIndex === base.canary?.stepIndex && r.step === step.name);
+    const address = strategy.analysis.prometheus.address;
+    await Promise.all(
+      dueMetrics(run, now).map(async (name) => {
+        const metric = strategy.analysis!.metrics.find((m) => m.name === name);
+        if (!metric) return;
+        const query = expandQuery(metric.query, { canary: base.canary?.candidatePodTemplateHash, stable: base.canary?.stablePodTemplateHash });
+        try {
+          const value = await queryValue(address, query, { timeoutMs: this.d.queryTimeoutMs ?? 5_000 });
+          out.set(name, { at: new Date(), value });
+        } catch (e) {
+          out.set(name, { at: new Date(), error: e instanceof QueryError ? `${e.kind}: ${e.message}` : (e as Error).message });
+        }
+      }),
+    );
+    return out;
+  }
+
+  private async verificationValue(release: Release): Promise<VerificationMatch> {
+    const users = release.spec.strategy?.verification?.users;
+    if (!users) throw new Error("spec.strategy.verification.users is not set: verification users cannot be recognised");
+    const ns = release.metadata.namespace ?? "default";
+    let secret: { data?: Record<string, string> };
+    try {
+      secret = await this.d.client.get(`/api/v1/namespaces/${ns}/secrets/${users.valueFrom.name}`);
+    } catch (e) {
+      if (e instanceof KubeError && e.code === 404) throw new Error(`the verification Secret ${ns}/${users.valueFrom.name} does not exist`, { cause: e });
+      throw e;
+    }
+    const raw = secret.data?.[users.valueFrom.key];
+    if (!raw) throw new Error(`the verification Secret ${ns}/${users.valueFrom.name} has no key ${users.valueFrom.key}`);
+    return { header: users.header, cookie: users.cookie, value: Buffer.from(raw, "base64").toString("utf8").trim() };
+  }
+
+  /** Watch the route kind the release uses, so a route changed by someone else is put right at once. */
+  private watchRoutes(routing: NonNullable<Release["spec"]["strategy"]>["trafficRouting"]): void {
+    const path = routing.gatewayAPI ? "/apis/gateway.networking.k8s.io/v1/httproutes" : routing.nginx ? "/apis/networking.k8s.io/v1/ingresses" : undefined;
+    if (!path || this.watches.has(path)) return;
+    const informer = new Informer<KubeObject>(this.d.client, path, { resyncMs: 0, onError: (e, what) => this.d.log.debug({ err: e }, `route watch: ${what}`) });
+    informer.on((event, o) => {
+      if (event === "resync") return;
+      const ns = o.metadata?.namespace ?? "";
+      const name = o.metadata?.name ?? "";
+      for (const r of this.d.stores.releases.list(ns)) {
+        const t = r.spec.strategy?.trafficRouting;
+        const uses = t?.gatewayAPI?.httpRoute === name || t?.nginx?.ingress === name || (t?.nginx && name === `${t.nginx.ingress}-golive-canary`);
+        if (uses && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending")) this.d.enqueue(`${ns}/${r.metadata.name}`);
+      }
+    });
+    this.watches.set(path, informer);
+    void informer.start();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Executing
+
+  private async execute(
+    a: RolloutAction,
+    x: { release: Release; ns: string; workload: string; candidateRaw: DeploymentLike | undefined; stableRaw: DeploymentLike | undefined; candidate: WorkloadView | undefined; router: TrafficRouter; ctx: RouterContext; verificationMatch: () => Promise<VerificationMatch> },
+  ): Promise<void> {
+    const { client } = this.d;
+    switch (a.type) {
+      case "route": {
+        const changed = await x.router.apply(x.ctx, { weight: a.weight, verification: a.verification ? await x.verificationMatch() : undefined });
+        if (changed) this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, weight: a.weight, verification: a.verification, router: x.router.name }, "traffic routed");
+        return;
+      }
+      case "scaleCandidate": {
+        if (!x.candidateRaw || x.candidateRaw.spec?.replicas === a.replicas) return;
+        // Through the scale subresource, as an HPA does: a replica change is not a new workload.
+        await client.patch(`${paths.deployments(x.ns)}/${x.workload}/scale?fieldManager=${FIELD_MANAGER}`, { spec: { replicas: a.replicas } }, "merge");
+        this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, deployment: x.workload, replicas: a.replicas }, "candidate scaled");
+        return;
+      }
+      case "ensureStable": {
+        if (!x.candidateRaw) throw new Error(`Deployment ${x.ns}/${x.workload} not found`);
+        const want = stableCopy(x.candidateRaw, a.replicas, x.release.metadata.name);
+        if (stableUpToDate(x.stableRaw, want)) return;
+        await client.patch(applyPath(paths.deployments(x.ns), stableName(x.workload)), want, "apply");
+        this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, deployment: stableName(x.workload), replicas: a.replicas }, "stable copy applied");
+        return;
+      }
+      case "ensureServices":
+        return this.ensureServices(x.ns, x.ctx, x.router, x.candidate?.podTemplateHash);
+      case "createJob": {
+        const manifest = jobManifest(x.release, a.purpose, a.name, a.job);
+        try {
+          await client.create(`/apis/batch/v1/namespaces/${x.ns}/jobs`, manifest);
+          this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, job: a.job, purpose: a.purpose }, "job created");
+        } catch (e) {
+          if (!(e instanceof KubeError && e.code === 409)) throw e;
+        }
+        return;
+      }
+      case "signVerificationReport": {
+        if (!this.d.signer) return;
+        const failures = a.jobs.filter((j) => j.phase !== "Succeeded");
+        const evidence = createEvidence({
+          release: x.release,
+          type: "VerificationReport",
+          key: this.d.signer.key,
+          predicate: {
+            issuedAt: new Date().toISOString(),
+            summary: {
+              totals: { planned: a.jobs.length, executed: a.jobs.length, passed: a.jobs.length - failures.length, failed: failures.length, errored: 0, skipped: 0 },
+              failures: failures.map((j) => ({ name: j.name, message: j.reason ?? j.phase })),
+              jobs: a.jobs.map((j) => ({ name: j.name, job: j.job, phase: j.phase, startedAt: j.startedAt ?? null, finishedAt: j.finishedAt ?? null })),
+              source: "golive-operator: verification Jobs (4.7 c,d,e)",
+            },
+          },
+        });
+        evidence.metadata.name = a.evidenceName;
+        evidence.metadata.labels = { ...evidence.metadata.labels, "golive.dev/generated-by": "golive-operator" };
+        try {
+          await client.create(`/apis/golive.dev/v1alpha1/namespaces/${x.ns}/releaseevidences`, evidence);
+        } catch (e) {
+          if (!(e instanceof KubeError && e.code === 409)) throw e;
+        }
+        return;
+      }
+      case "recordInventory":
+        return this.writeInventory(x.release, x.ns, x.workload, a.how);
+    }
+  }
+
+  private async writeInventory(release: Release, ns: string, workload: string, how: InventoryHow): Promise<void> {
+    const record = inventoryRecord(release, workload, release.status?.releasedAt ?? new Date().toISOString(), how);
+    const cm = inventoryConfigMap(ns, workload, record);
+    await this.d.client.patch(`/api/v1/namespaces/${ns}/configmaps/${INVENTORY_CONFIGMAP}?fieldManager=${encodeURIComponent(`golive-inventory-${workload}`.slice(0, 128))}&force=true`, cm, "apply");
+    this.inventoried.add(release.metadata.uid ?? release.metadata.name);
+  }
+
+  private async ensureServices(ns: string, ctx: RouterContext, router: TrafficRouter, candidateHash: string | undefined): Promise<void> {
+    let svc: ServiceLike;
+    try {
+      svc = await this.d.client.get<ServiceLike>(`${paths.services(ns)}/${ctx.service}`);
+    } catch (e) {
+      if (e instanceof KubeError && e.code === 404) throw new Error(`Service ${ns}/${ctx.service} (spec.strategy.trafficRouting.service) not found`, { cause: e });
+      throw e;
+    }
+    const selector = svc.spec?.selector ?? {};
+    const ports = (svc.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}), protocol: p.protocol ?? "TCP", ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
+    const owner = ownerReference({ ...svc, apiVersion: "v1", kind: "Service" });
+    const make = (name: string, sel: Record<string, string>): KubeObjectLike => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace: ns, labels: { ...MANAGED_BY, "golive.dev/service-of": ctx.service }, ...(owner ? { ownerReferences: [owner] } : {}) },
+      spec: { selector: sel, ports },
+    });
+    for (const s of [make(ctx.stableService, { ...selector, [TRACK_LABEL]: "stable" }), make(ctx.canaryService, router.canarySelector(ctx, selector, candidateHash))]) {
+      const name = s.metadata!.name!;
+      const digest = canonicalJson(s);
+      const key = `${ns}/${name}`;
+      const last = this.applied.get(key);
+      if (last?.digest === digest && Date.now() - last.at < 60_000) continue;
+      await this.d.client.patch(applyPath(paths.services(ns), name), s, "apply");
+      this.applied.set(key, { digest, at: Date.now() });
+    }
+  }
+}

@@ -1,0 +1,370 @@
+import { describe, expect, it } from "vitest";
+import { ReleasePolicy, type Release, type ReleaseEvidence, type ReleaseStatus } from "../../api/index.js";
+import { examplePolicy, exampleRelease, sign } from "../../gates/testkit.js";
+import type { Measurement } from "../analysis/run.js";
+import type { TrafficObservation } from "../routers/types.js";
+import { planRollout, runsSealedImages } from "./plan.js";
+import type { JobView, RolloutObserved, RolloutPlan, WorkloadView } from "./types.js";
+
+const t0 = new Date("2026-11-24T12:00:00Z");
+const at = (s: number) => new Date(t0.getTime() + s * 1000);
+const { policy: basePolicy, keys } = examplePolicy();
+const policy = ReleasePolicy.parse({
+  ...basePolicy,
+  spec: {
+    ...basePolicy.spec,
+    gates: [
+      ...basePolicy.spec.gates,
+      { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
+      { name: "promotion-sign-off", clause: "4.9", phase: "Promotion", approvals: { stage: "Promotion" } },
+    ],
+  },
+});
+
+function release(status: ReleaseStatus | undefined, mutate?: (r: Release) => void): Release {
+  const r = exampleRelease();
+  r.metadata.generation = 2;
+  r.metadata.uid = "uid-1";
+  r.status = status;
+  mutate?.(r);
+  return r;
+}
+const image = (r: Release) => `${r.spec.images[0]!.name}@${r.spec.images[0]!.digest}`;
+
+function candidate(o: Partial<WorkloadView> = {}): WorkloadView {
+  return { name: "underwriting-api", generation: 2, observedGeneration: 2, replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 3, statusReplicas: 3, templateHash: "new", podTemplateHash: "cand123", releaseLabel: "underwriting-api-2-4-1", images: [image(exampleRelease())], ...o };
+}
+function stable(o: Partial<WorkloadView> = {}): WorkloadView {
+  return { ...candidate(), name: "underwriting-api-stable", templateHash: "old", podTemplateHash: "stab456", releaseLabel: "underwriting-api-2-4-0", ...o };
+}
+const traffic = (weight: number, verification = false, settled = true): TrafficObservation => ({ weight, verification, settled });
+
+interface Obs {
+  status: ReleaseStatus;
+  now?: Date;
+  candidate?: WorkloadView | undefined;
+  stable?: WorkloadView | undefined;
+  traffic?: TrafficObservation | undefined;
+  jobs?: JobView[];
+  evidence?: ReleaseEvidence[];
+  measurements?: [string, Measurement][];
+  candidatePods?: number;
+  mutate?: (r: Release) => void;
+  noCandidate?: boolean;
+  noStable?: boolean;
+}
+function plan(o: Obs): RolloutPlan | undefined {
+  const r = release(o.status, o.mutate);
+  const observed: RolloutObserved = {
+    release: r,
+    base: o.status,
+    policy: policy.spec,
+    evidence: o.evidence ?? [],
+    candidate: o.noCandidate ? undefined : (o.candidate ?? candidate()),
+    stable: o.noStable ? undefined : (o.stable ?? stable()),
+    traffic: o.traffic,
+    jobs: new Map((o.jobs ?? []).map((j) => [j.name, j])),
+    candidatePods: o.candidatePods,
+    measurements: new Map(o.measurements ?? []),
+    canSign: false,
+    now: o.now ?? t0,
+  };
+  return planRollout(observed);
+}
+function must(p: RolloutPlan | undefined): RolloutPlan {
+  expect(p).toBeDefined();
+  return p!;
+}
+const approved: ReleaseStatus = { phase: "Approved", conditions: [] };
+/** The example tolerates one failed error-rate measurement; these tests want none. */
+const strict = (r: Release) => (r.spec.strategy!.analysis!.metrics = r.spec.strategy!.analysis!.metrics.map((m) => ({ ...m, failureLimit: 0 })));
+
+describe("runsSealedImages", () => {
+  const r = exampleRelease();
+  it.each([
+    [[image(r)], true],
+    [[`${r.spec.images[0]!.name}:2.4.1@${r.spec.images[0]!.digest}`], true],
+    [[`${r.spec.images[0]!.name}:2.4.1`], false],
+    [[`${r.spec.images[0]!.name}@sha256:${"0".repeat(64)}`], false],
+    [[], false],
+  ])("%j → %s", (images, expected) => expect(runsSealedImages(images, r.spec.images)).toBe(expected));
+});
+
+describe("planRollout: starting", () => {
+  it("does nothing until the Deployment runs this release's sealed images", () => {
+    expect(plan({ status: approved, candidate: candidate({ releaseLabel: "other" }) })).toBeUndefined();
+    expect(plan({ status: approved, candidate: candidate({ images: ["registry.example.com/insurance/underwriting-api:latest"] }) })).toBeUndefined();
+    expect(plan({ status: approved, noCandidate: true })).toBeUndefined();
+  });
+
+  it("initialises the first release of a workload: the current template becomes stable, then Released", () => {
+    const first = must(plan({ status: approved, noStable: true }));
+    expect(first.transition).toMatchObject({ from: "Approved", to: "Progressing" });
+    expect(first.status.canary).toMatchObject({ initialising: true, workload: "underwriting-api", weight: 0 });
+    const creating = must(plan({ status: first.status, noStable: true }));
+    expect(creating.actions).toEqual([{ type: "ensureServices" }, { type: "ensureStable", replicas: 3 }]);
+    expect(creating.status.message).toMatch(/initialising: the stable copy underwriting-api-stable is being created/);
+    const ready = must(plan({ status: first.status, stable: stable({ templateHash: "new" }), traffic: traffic(0) }));
+    expect(ready.transition).toMatchObject({ to: "Released" });
+    expect(ready.actions).toContainEqual({ type: "recordInventory", how: "initialised" });
+    expect(ready.status.canary?.stableTemplateHash).toBe("new");
+    expect(ready.status.releasedAt).toBe(t0.toISOString());
+  });
+
+  it("goes Verifying with weight 0 and verification-only access when a stable copy exists", () => {
+    const p = must(plan({ status: approved }));
+    expect(p.transition).toMatchObject({ from: "Approved", to: "Verifying" });
+    expect(p.status.canary).toMatchObject({ stepIndex: 0, weight: 0, candidateTemplateHash: "new", stableTemplateHash: "old", stablePodTemplateHash: "stab456" });
+    expect(p.status.verification?.jobs).toEqual([{ name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Pending" }]);
+    expect(p.actions).toEqual([{ type: "ensureServices" }, { type: "route", weight: 0, verification: true }]);
+    expect(p.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("Unknown");
+  });
+
+  it("waits while another release rolls out the same Deployment", () => {
+    const r = release(approved);
+    const p = planRollout({ release: r, base: approved, policy: policy.spec, evidence: [], candidate: candidate(), stable: stable(), jobs: new Map(), measurements: new Map(), otherActive: "underwriting-api-2-4-0", canSign: false, now: t0 });
+    expect(p?.status.phase).toBe("Approved");
+    expect(p?.status.message).toMatch(/waiting for release underwriting-api-2-4-0/);
+  });
+
+  it("releases at once when the stable copy already runs the template", () => {
+    const p = must(plan({ status: approved, stable: stable({ templateHash: "new" }) }));
+    expect(p.transition?.to).toBe("Released");
+    expect(p.actions).toContainEqual({ type: "recordInventory", how: "unchanged" });
+  });
+});
+
+describe("planRollout: verification (4.6 c,d, 4.7)", () => {
+  const verifying = must(plan({ status: approved })).status;
+
+  it("waits for the candidate, and rolls back when it is not ready within the deadline", () => {
+    const waiting = must(plan({ status: verifying, candidate: candidate({ availableReplicas: 1, updatedReplicas: 1 }), traffic: traffic(0, true) }));
+    expect(waiting.status.message).toMatch(/waiting for the candidate's pods to be available \(1\/3\)/);
+    const late = must(plan({ status: verifying, now: at(16 * 60), candidate: candidate({ availableReplicas: 1 }), traffic: traffic(0, true) }));
+    expect(late.transition?.to).toBe("RollingBack");
+    expect(late.status.rollback?.trigger).toBe("ProgressDeadlineExceeded");
+  });
+
+  it("runs the verification Jobs once access is in place, then waits for the Verification sign-off", () => {
+    const noAccess = must(plan({ status: verifying, traffic: traffic(0, false, false) }));
+    expect(noAccess.actions.some((a) => a.type === "createJob")).toBe(false);
+    const running = must(plan({ status: verifying, traffic: traffic(0, true) }));
+    expect(running.actions).toContainEqual({ type: "createJob", purpose: "verify", name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke" });
+    expect(running.status.verification?.jobs[0]).toMatchObject({ phase: "Running", startedAt: t0.toISOString() });
+    const done = must(plan({ status: running.status, traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Succeeded", finishedAt: at(5).toISOString() }] }));
+    expect(done.status.phase).toBe("Verifying");
+    expect(done.status.message).toMatch(/waiting for Verification gate verification-sign-off \(Pending\): waiting for Verification approval by business-owner/);
+    const r = release(done.status);
+    const signOff = sign(r, "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, at(6).toISOString());
+    const passed = must(plan({ status: done.status, now: at(7), traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Succeeded" }], evidence: [signOff] }));
+    expect(passed.transition).toMatchObject({ from: "Verifying", to: "CleaningUp" });
+    expect(passed.status.verification?.gates.find((g) => g.name === "verification-sign-off")?.status).toBe("Passed");
+    expect(passed.status.verification?.cleanup).toMatchObject({ name: "purge-verification-policies", phase: "Pending" });
+    expect(passed.actions).toEqual([{ type: "ensureServices" }, { type: "route", weight: 0, verification: false }]);
+    expect(passed.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("True");
+  });
+
+  it("rolls back when a verification Job fails, traffic first", () => {
+    const running = must(plan({ status: verifying, traffic: traffic(0, true) }));
+    const failed = must(plan({ status: running.status, traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Failed", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" }] }));
+    expect(failed.transition?.to).toBe("RollingBack");
+    expect(failed.status.rollback).toMatchObject({ trigger: "VerificationFailed", reason: expect.stringMatching(/verification Job quote-smoke failed: BackoffLimitExceeded/) });
+    expect(failed.actions.slice(0, 2)).toEqual([{ type: "route", weight: 0, verification: false }, { type: "scaleCandidate", replicas: 0 }]);
+    expect(failed.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("False");
+  });
+
+  it("cleans up only after verification access is closed, then opens the first step", () => {
+    const cleaning: ReleaseStatus = { ...verifying, phase: "CleaningUp", verification: { ...verifying.verification!, passedAt: t0.toISOString(), cleanup: { name: "purge-verification-policies", job: "underwriting-api-2-4-1-cleanup-purge-verification-policies", phase: "Pending" } } };
+    const closing = must(plan({ status: cleaning, traffic: traffic(0, true, false) }));
+    expect(closing.actions.some((a) => a.type === "createJob")).toBe(false);
+    const started = must(plan({ status: cleaning, traffic: traffic(0) }));
+    expect(started.actions).toContainEqual({ type: "createJob", purpose: "cleanup", name: "purge-verification-policies", job: "underwriting-api-2-4-1-cleanup-purge-verification-policies" });
+    const done = must(plan({ status: started.status, traffic: traffic(0), jobs: [{ name: "underwriting-api-2-4-1-cleanup-purge-verification-policies", phase: "Succeeded" }] }));
+    expect(done.transition).toMatchObject({ from: "CleaningUp", to: "Progressing" });
+    expect(done.status.canary).toMatchObject({ stepIndex: 0, stepName: "first-slice", weight: 0, stepStartedAt: t0.toISOString() });
+  });
+});
+
+function progressingAt(stepIndex: number, weight: number, extra: Partial<ReleaseStatus> = {}): ReleaseStatus {
+  const steps = exampleRelease().spec.strategy!.steps;
+  return { ...must(plan({ status: approved })).status, phase: "Progressing", canary: { stepIndex, weight, stepStartedAt: t0.toISOString(), stepName: steps[stepIndex]?.name, workload: "underwriting-api", startedAt: t0.toISOString(), candidateTemplateHash: "new", stableTemplateHash: "old", candidatePodTemplateHash: "cand123", stablePodTemplateHash: "stab456" }, ...extra };
+}
+
+describe("planRollout: canary steps (4.8)", () => {
+  it("sets a weight, waits for the router, then moves on", () => {
+    const set = must(plan({ status: progressingAt(0, 0), traffic: traffic(0) }));
+    expect(set.status.canary?.weight).toBe(10);
+    expect(set.actions).toContainEqual({ type: "route", weight: 10, verification: false });
+    const waiting = must(plan({ status: set.status, traffic: traffic(0, false, false) }));
+    expect(waiting.status.canary?.stepIndex).toBe(0);
+    const next = must(plan({ status: set.status, now: at(1), traffic: traffic(10) }));
+    expect(next.status.canary).toMatchObject({ stepIndex: 1, stepName: "watch-first-slice", stepStartedAt: at(1).toISOString() });
+    expect(next.events[0]).toMatchObject({ reason: "StepCompleted" });
+  });
+
+  it("rolls back a setWeight step the router cannot complete within the deadline", () => {
+    const p = must(plan({ status: progressingAt(0, 10), now: at(16 * 60), traffic: traffic(0, false, false) }));
+    expect(p.status.rollback?.trigger).toBe("ProgressDeadlineExceeded");
+  });
+
+  it("analyses each metric every interval and succeeds", () => {
+    const start = must(plan({ status: progressingAt(1, 10), traffic: traffic(10) }));
+    expect(start.status.analysis?.[0]).toMatchObject({ step: "watch-first-slice", phase: "Running" });
+    expect(start.requeueAfterMs).toBe(0);
+    let s = start.status;
+    for (let i = 0; i < 6; i++) {
+      const p = must(plan({ status: s, now: at(i * 30), traffic: traffic(10), measurements: [["error-rate", { at: at(i * 30), value: 0.001 }], ["p95-latency", { at: at(i * 30), value: 0.1 }]] }));
+      s = p.status;
+      if (i < 5) expect(p.requeueAfterMs).toBe(30_000);
+    }
+    expect(s.analysis?.[0]?.phase).toBe("Successful");
+    expect(s.canary?.stepIndex).toBe(2);
+  });
+
+  it("rolls back at once on a failed measurement, recording when it was taken", () => {
+    const start = must(plan({ status: progressingAt(1, 10), traffic: traffic(10) }));
+    const p = must(plan({ status: start.status, now: at(1), traffic: traffic(10), mutate: strict, measurements: [["error-rate", { at: at(0.5), value: 0.2 }]] }));
+    expect(p.transition).toMatchObject({ from: "Progressing", to: "RollingBack", details: { trigger: "AnalysisFailed", decidedAt: at(0.5).toISOString() } });
+    expect(p.status.rollback).toMatchObject({ trigger: "AnalysisFailed", decidedAt: at(0.5).toISOString(), reason: expect.stringMatching(/error-rate = 0.2 meets the failure condition "result >= 0.05"/) });
+    expect(p.status.canary?.weight).toBe(0);
+    expect(p.actions[0]).toEqual({ type: "route", weight: 0, verification: false });
+    expect(p.events[0]).toMatchObject({ type: "Warning", reason: "RollingBack" });
+  });
+
+  it("tells a measurement error apart from a bad value", () => {
+    let s = must(plan({ status: progressingAt(1, 10), traffic: traffic(10) })).status;
+    for (let i = 0; i <= 4; i++) s = must(plan({ status: s, now: at(i * 30), traffic: traffic(10), measurements: [["error-rate", { at: at(i * 30), error: "Unreachable: Prometheus at http://prometheus.monitoring:9090 is unreachable: ECONNREFUSED" }]] })).status;
+    expect(s.phase).toBe("RollingBack");
+    expect(s.rollback).toMatchObject({ trigger: "AnalysisError", reason: expect.stringMatching(/could not measure: error-rate: 5 measurement\(s\) in a row could not be taken \(limit 4\): Unreachable/) });
+  });
+
+  it("pauses on an inconclusive analysis until a person promotes", () => {
+    const inconclusive = (r: Release) => (r.spec.strategy!.analysis!.metrics = r.spec.strategy!.analysis!.metrics.map((m) => ({ ...m, count: 1 })));
+    let s = must(plan({ status: progressingAt(1, 10), traffic: traffic(10), mutate: inconclusive })).status;
+    s = must(plan({ status: s, now: at(1), traffic: traffic(10), mutate: inconclusive, measurements: [["error-rate", { at: at(1), value: 0.02 }], ["p95-latency", { at: at(1), value: 0.1 }]] })).status;
+    expect(s.canary?.pause).toMatchObject({ reason: "Inconclusive" });
+    expect(s.message).toMatch(/analysis inconclusive .* golive promote underwriting-api-2-4-1 to continue/);
+    const ok = sign(release(s), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(2).toISOString());
+    const p = must(plan({ status: s, now: at(3), traffic: traffic(10), mutate: inconclusive, evidence: [ok] }));
+    expect(p.status.canary?.stepIndex).toBe(2);
+    expect(p.status.canary?.pause).toBeUndefined();
+  });
+
+  it("waits at a pause without duration for a Promotion approval by a role with Promote", () => {
+    const paused = must(plan({ status: progressingAt(4, 50), traffic: traffic(50) }));
+    expect(paused.status.canary?.pause).toEqual({ reason: "Approval", since: t0.toISOString() });
+    expect(paused.status.message).toMatch(/paused at 50% until a role with the Promote permission signs a Promotion approval/);
+    const r = release(paused.status);
+    const early = sign(r, "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(-60).toISOString());
+    const wrongRole = sign(r, "Approval", keys.owner, { approval: { stage: "Promotion", role: "business-owner" } }, at(5).toISOString());
+    expect(must(plan({ status: paused.status, now: at(10), traffic: traffic(50), evidence: [early, wrongRole] })).status.canary?.stepIndex).toBe(4);
+    const named = sign(r, "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" }, summary: { pause: `business-sign-off@${t0.toISOString()}` } }, at(-30).toISOString());
+    const go = must(plan({ status: paused.status, now: at(10), traffic: traffic(50), evidence: [early, wrongRole, named] }));
+    expect(go.status.canary?.stepIndex).toBe(5);
+    expect(go.events[0]?.message).toMatch(/approved by release-manager in role release-manager/);
+  });
+
+  it("waits out a timed pause and asks to come back when it ends", () => {
+    const p = must(plan({ status: progressingAt(1, 10), traffic: traffic(10), mutate: (r) => (r.spec.strategy!.steps[1] = { name: "watch-first-slice", pause: { duration: "2m" } }) }));
+    expect(p.requeueAfterMs).toBe(120_000);
+    const later = must(plan({ status: progressingAt(1, 10), now: at(120), traffic: traffic(10), mutate: (r) => (r.spec.strategy!.steps[1] = { name: "watch-first-slice", pause: { duration: "2m" } }) }));
+    expect(later.status.canary?.stepIndex).toBe(2);
+  });
+
+  it("rolls back on a signed abort by a role with Abort, and ignores one without", () => {
+    const s = progressingAt(2, 50);
+    const r = release(s);
+    const notAllowed = sign(r, "Approval", keys.owner, { summary: { decision: "Abort", role: "business-owner" } }, at(1).toISOString());
+    expect(must(plan({ status: s, now: at(2), traffic: traffic(50), evidence: [notAllowed] })).status.phase).toBe("Progressing");
+    const abort = sign(r, "Approval", keys.manager, { summary: { decision: "Abort", role: "release-manager", reason: "customer complaints" } }, at(1).toISOString());
+    const p = must(plan({ status: s, now: at(2), traffic: traffic(50), evidence: [abort] }));
+    expect(p.status.rollback).toMatchObject({ trigger: "Aborted", reason: "aborted by release-manager in role release-manager: customer complaints", abortedBy: expect.stringMatching(/^release-manager \(release-manager\), evidence /) });
+  });
+
+  it("stops, with traffic on stable, when the Deployment's template changes mid-rollout", () => {
+    const p = must(plan({ status: progressingAt(2, 50), candidate: candidate({ templateHash: "other", releaseLabel: "underwriting-api-2-4-2" }), traffic: traffic(50) }));
+    expect(p.transition?.to).toBe("Failed");
+    expect(p.status.message).toMatch(/changed during the rollout \(it now belongs to release underwriting-api-2-4-2\)/);
+    expect(p.actions).toEqual([{ type: "route", weight: 0, verification: false }]);
+  });
+
+  it("with automatic rollback off, a failed analysis stops in Failed and leaves traffic for a person", () => {
+    const manual = (r: Release) => {
+      strict(r);
+      r.spec.rollback.automatic = false;
+    };
+    const start = must(plan({ status: progressingAt(1, 10), traffic: traffic(10), mutate: manual }));
+    const p = must(plan({ status: start.status, now: at(1), traffic: traffic(10), mutate: manual, measurements: [["error-rate", { at: at(1), value: 0.5 }]] }));
+    expect(p.transition?.to).toBe("Failed");
+    expect(p.status.canary?.weight).toBe(10);
+    expect(p.actions).toEqual([]);
+    const abort = sign(release(p.status), "Approval", keys.manager, { summary: { decision: "Abort", role: "release-manager" } }, at(2).toISOString());
+    const rolled = must(plan({ status: p.status, now: at(3), evidence: [abort], mutate: manual }));
+    expect(rolled.transition).toMatchObject({ from: "Failed", to: "RollingBack" });
+  });
+});
+
+describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
+  it("promotes after the Promotion gates: stable takes the template, then traffic returns to it", () => {
+    const s = progressingAt(6, 100);
+    const waiting = must(plan({ status: s, traffic: traffic(100) }));
+    expect(waiting.status.message).toMatch(/waiting for Promotion gate promotion-sign-off/);
+    const ok = sign(release(s), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(1).toISOString());
+    const promoting = must(plan({ status: s, now: at(2), traffic: traffic(100), evidence: [ok] }));
+    expect(promoting.status.promotion?.startedAt).toBe(at(2).toISOString());
+    expect(promoting.actions).toEqual([{ type: "ensureServices" }, { type: "ensureStable", replicas: 3 }]);
+    const stableReady = must(plan({ status: promoting.status, now: at(3), stable: stable({ templateHash: "new" }), traffic: traffic(100), evidence: [ok] }));
+    expect(stableReady.status.canary?.weight).toBe(0);
+    expect(stableReady.actions).toContainEqual({ type: "route", weight: 0, verification: false });
+    const done = must(plan({ status: stableReady.status, now: at(4), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
+    expect(done.transition).toMatchObject({ from: "Progressing", to: "Released" });
+    expect(done.status.canary).toMatchObject({ stableTemplateHash: "new", stablePodTemplateHash: "newstab", weight: 0 });
+    expect(done.actions).toContainEqual({ type: "recordInventory", how: "promoted" });
+  });
+
+  it("rolls back: traffic first, hooks one by one, candidate gone, verified → RolledBack", () => {
+    const start = must(plan({ status: progressingAt(1, 10), traffic: traffic(10) }));
+    const rb = must(plan({ status: start.status, now: at(1), traffic: traffic(10), mutate: strict, measurements: [["error-rate", { at: at(1), value: 0.9 }]] })).status;
+    const stillRouting = must(plan({ status: rb, now: at(1.1), traffic: traffic(10, false, false), candidatePods: 3 }));
+    expect(stillRouting.status.rollback?.trafficOnStableAt).toBeUndefined();
+    expect(stillRouting.requeueAfterMs).toBe(100);
+    const onStable = must(plan({ status: rb, now: at(1.2), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 3 }), candidatePods: 3 }));
+    expect(onStable.status.rollback?.trafficOnStableAt).toBe(at(1.2).toISOString());
+    expect(onStable.actions).toContainEqual({ type: "createJob", purpose: "rollback", name: "compensate-downstream", job: "underwriting-api-2-4-1-rollback-compensate-downstream" });
+    const hookDone = must(plan({ status: onStable.status, now: at(3), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 1 }), candidatePods: 1, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Succeeded" }] }));
+    expect(hookDone.status.phase).toBe("RollingBack");
+    expect(hookDone.status.message).toMatch(/waiting for the candidate's pods to be gone \(1 left\)/);
+    const gone = must(plan({ status: hookDone.status, now: at(4), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 }), candidatePods: 0 }));
+    expect(gone.transition).toMatchObject({ from: "RollingBack", to: "RolledBack", details: { trigger: "AnalysisFailed", decisionToStableMs: 200 } });
+    expect(gone.status.rollback).toMatchObject({ verifiedAt: at(4).toISOString(), candidateGoneAt: at(4).toISOString() });
+    expect(gone.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
+  });
+
+  it("is Failed when a rollback hook fails, with traffic kept on stable", () => {
+    const s: ReleaseStatus = { ...progressingAt(1, 0), phase: "RollingBack", rollback: { trigger: "Aborted", reason: "aborted", decidedAt: t0.toISOString(), startedAt: t0.toISOString(), trafficOnStableAt: t0.toISOString(), hooks: [{ name: "compensate-downstream", job: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Running" }] } };
+    const p = must(plan({ status: s, traffic: traffic(0), candidatePods: 0, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Failed", reason: "DeadlineExceeded" }] }));
+    expect(p.transition?.to).toBe("Failed");
+    expect(p.status.message).toMatch(/rollback hook compensate-downstream failed: DeadlineExceeded/);
+    expect(p.actions).toEqual([{ type: "route", weight: 0, verification: false }, { type: "scaleCandidate", replicas: 0 }]);
+  });
+});
+
+describe("planRollout: resuming", () => {
+  it.each([
+    ["Verifying", () => must(plan({ status: must(plan({ status: approved })).status, traffic: traffic(0, true) })).status],
+    ["analysis", () => must(plan({ status: progressingAt(1, 10), traffic: traffic(10) })).status],
+    ["pause", () => must(plan({ status: progressingAt(4, 50), traffic: traffic(50) })).status],
+  ])("planning again from its own status in %s changes nothing (what a restarted operator does)", (_what, status) => {
+    const s = status();
+    const again = must(plan({ status: s, now: at(5), traffic: traffic(s.canary?.weight ?? 0, s.phase === "Verifying"), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Running" }] }));
+    expect(again.transition).toBeUndefined();
+    expect(again.status.canary).toEqual(s.canary);
+    expect(again.status.analysis).toEqual(s.analysis);
+  });
+
+  it("leaves finished releases alone", () => {
+    expect(plan({ status: { phase: "Released" } })).toBeUndefined();
+    expect(plan({ status: { phase: "RolledBack" } })).toBeUndefined();
+    expect(plan({ status: { phase: "Blocked" } })).toBeUndefined();
+  });
+});

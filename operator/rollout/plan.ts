@@ -1,0 +1,651 @@
+// planRollout: the pure heart of progressive delivery. From what was observed (the release and
+// its status, the candidate Deployment and its stable copy, what the router has in effect, the
+// operator's Jobs, measurements taken this pass, signed evidence, the clock) it computes the next
+// status, the transition (if any), Events, the actions for the executor and when to look again.
+// Everything needed to continue lives in the returned status, so a restarted operator resumes
+// exactly where the last one stopped.
+//
+//   Approved ─(the Deployment runs the sealed images)─► Verifying ─► CleaningUp ─► Progressing ─► Released
+//   (first release of a workload: Approved ─► Progressing (initialising) ─► Released)
+//   Verifying | CleaningUp | Progressing ─(failed analysis, deadline, failed verification, abort)─► RollingBack ─► RolledBack
+//   anything that needs a person ─► Failed
+import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseSpec, type ReleaseStatus, type RolloutJobStatus } from "../../api/index.js";
+import { evaluateGates, gatesFor, verifyAll } from "../../gates/evaluate.js";
+import type { VerifiedEvidence } from "../../gates/evidence.js";
+import { advanceRun, nextDue, startRun } from "../analysis/run.js";
+import { lifecycleConditions, setConditions, type ConditionInput } from "../release/conditions.js";
+import type { PlannedEvent } from "../release/plan.js";
+import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
+import { findAbort, findPromotion } from "./signed-decisions.js";
+import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type WorkloadView } from "./types.js";
+
+const RESYNC_MS = 5 * 60_000;
+const POLL_MS = 1_000;
+type Strategy = NonNullable<ReleaseSpec["strategy"]>;
+type Canary = NonNullable<ReleaseStatus["canary"]>;
+type Rollback = NonNullable<ReleaseStatus["rollback"]>;
+type Trigger = Rollback["trigger"];
+
+/** Every container image is one of the release's sealed name@digest pairs (a tag before @ is allowed). */
+export function runsSealedImages(images: readonly string[], sealed: ReleaseSpec["images"]): boolean {
+  return (
+    images.length > 0 &&
+    images.every((image) => {
+      const at = image.lastIndexOf("@");
+      if (at < 0) return false;
+      const repo = image.slice(0, at).replace(/:[^/:]+$/, "");
+      const digest = image.slice(at + 1);
+      return sealed.some((s) => s.name === repo && s.digest === digest);
+    })
+  );
+}
+
+/**
+ * Replicas the design calls for: spec.architecture.replicas, else what the Deployments run (with a
+ * router the candidate's own count, or the stable copy's once a rollback scaled the candidate to 0).
+ */
+export function declaredReplicas(release: Release, candidate: WorkloadView | undefined, stable: WorkloadView | undefined, ratio: boolean): number {
+  const declared = release.spec.architecture?.replicas;
+  if (declared !== undefined) return declared;
+  const c = candidate?.replicas ?? 0;
+  const s = stable?.replicas ?? 0;
+  return Math.max(1, ratio ? c + s : c || s);
+}
+
+/** Every pod of the Deployment runs its current template and is available. */
+export function rolledOut(w: WorkloadView | undefined, replicas?: number): boolean {
+  if (!w) return false;
+  if (replicas !== undefined && w.replicas !== replicas) return false;
+  return w.observedGeneration >= w.generation && w.updatedReplicas === w.replicas && w.availableReplicas >= w.replicas && w.statusReplicas === w.replicas;
+}
+
+/** Keep evaluatedAt of an unchanged gate result so status does not change on every pass. */
+function stableResults(previous: readonly GateResult[] | undefined, next: GateResult[]): GateResult[] {
+  return next.map((r) => {
+    const old = previous?.find((p) => p.name === r.name);
+    return old && old.status === r.status && old.reason === r.reason && JSON.stringify(old.evidence) === JSON.stringify(r.evidence) ? { ...r, evaluatedAt: old.evaluatedAt } : r;
+  });
+}
+
+class Draft {
+  readonly status: ReleaseStatus;
+  readonly events: PlannedEvent[] = [];
+  /** Actions of this pass that are not the steady state of the phase (Jobs, evidence, inventory). */
+  readonly extra: RolloutAction[] = [];
+  requeueAfterMs = RESYNC_MS;
+  transition: RolloutPlan["transition"];
+  message = "";
+  private verifiedCache: VerifiedEvidence[] | undefined;
+
+  constructor(
+    readonly o: RolloutObserved,
+    readonly strategy: Strategy,
+    readonly workload: string,
+  ) {
+    this.status = structuredClone(o.base);
+  }
+
+  get now(): Date {
+    return this.o.now;
+  }
+  get iso(): string {
+    return this.o.now.toISOString();
+  }
+  get canary(): Canary {
+    this.status.canary ??= { stepIndex: 0, weight: 0 };
+    return this.status.canary;
+  }
+  get ratio(): boolean {
+    return !this.strategy.trafficRouting.gatewayAPI && !this.strategy.trafficRouting.nginx;
+  }
+  get deadlineMs(): number {
+    return parseDuration(this.strategy.progressDeadline) ?? 600_000;
+  }
+  /** Replicas the design calls for. */
+  get replicas(): number {
+    return declaredReplicas(this.o.release, this.o.candidate, this.o.stable, this.ratio);
+  }
+  get verified(): VerifiedEvidence[] {
+    if (!this.verifiedCache) this.verifiedCache = this.o.policy ? verifyAll(this.o.evidence, this.o.release, this.o.policy, this.now).verified : [];
+    return this.verifiedCache;
+  }
+
+  wake(ms: number): void {
+    this.requeueAfterMs = Math.min(this.requeueAfterMs, Math.max(0, Math.ceil(ms)));
+  }
+
+  to(phase: Phase, reason: string, details?: Record<string, unknown>): void {
+    const from = this.o.base.phase;
+    this.status.phase = phase;
+    this.transition = { from, to: phase, reason, ...(details ? { details } : {}) };
+    const warning = phase === "RollingBack" || phase === "RolledBack" || phase === "Failed";
+    this.events.push({ type: warning ? "Warning" : "Normal", reason: phase, message: `${from ?? "new"} → ${phase}: ${reason}` });
+    this.wake(0);
+  }
+
+  event(reason: string, message: string, type: PlannedEvent["type"] = "Normal"): void {
+    this.events.push({ type, reason, message });
+  }
+}
+
+export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
+  const strategy = o.release.spec.strategy;
+  const workload = rolloutWorkload(o.release.spec);
+  if (!strategy || !workload) return undefined;
+  const phase = o.base.phase;
+  const d = new Draft(o, strategy, workload);
+  if (phase === "Approved") {
+    if (!start(d)) return undefined;
+  } else if (phase === "Failed") {
+    failed(d);
+  } else if (phase !== undefined && ACTIVE_PHASES.includes(phase)) {
+    active(d);
+  } else {
+    return undefined;
+  }
+  return finish(d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approved → start
+
+function start(d: Draft): boolean {
+  const { o } = d;
+  const c = o.candidate;
+  if (!c || c.releaseLabel !== o.release.metadata.name || !runsSealedImages(c.images, o.release.spec.images)) return false;
+  if (o.otherActive) {
+    d.message = `waiting for release ${o.otherActive} to finish rolling out Deployment ${d.workload}`;
+    d.wake(10_000);
+    return true;
+  }
+  d.status.canary = { stepIndex: 0, weight: 0, workload: d.workload, startedAt: d.iso, stepStartedAt: d.iso, candidateTemplateHash: c.templateHash, ...(c.podTemplateHash ? { candidatePodTemplateHash: c.podTemplateHash } : {}) };
+  delete d.status.verification;
+  delete d.status.analysis;
+  delete d.status.promotion;
+  delete d.status.rollback;
+  if (!o.stable) {
+    d.canary.initialising = true;
+    d.to("Progressing", `first release of Deployment ${d.workload}: its current template becomes the stable copy ${d.workload}-stable (nothing to verify or compare against yet)`);
+    return true;
+  }
+  d.canary.stableTemplateHash = o.stable.templateHash;
+  if (o.stable.podTemplateHash) d.canary.stablePodTemplateHash = o.stable.podTemplateHash;
+  if (c.templateHash === o.stable.templateHash) {
+    released(d, `the stable copy ${d.workload}-stable already runs this pod template: nothing to roll out`, "unchanged");
+    return true;
+  }
+  const jobs = d.strategy.verification?.jobs ?? [];
+  d.status.verification = { startedAt: d.iso, jobs: jobs.map((j) => pendingJob(d, "verify", j.name)), gates: [] };
+  d.to("Verifying", `Deployment ${d.workload} runs the sealed images: bringing up the candidate with no ordinary traffic; only verification users reach it (4.6 c)`);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Active phases
+
+function active(d: Draft): void {
+  const { o } = d;
+  const phase = d.status.phase!;
+  const c = o.candidate;
+  const initialising = d.status.canary?.initialising === true && phase === "Progressing";
+
+  if (phase !== "RollingBack") {
+    if (!c) return stop(d, `Deployment ${d.workload} was deleted during the rollout; traffic is back on the stable copy`);
+    if (initialising) {
+      d.canary.candidateTemplateHash = c.templateHash;
+    } else if (d.status.canary?.candidateTemplateHash && c.templateHash !== d.status.canary.candidateTemplateHash) {
+      const now = c.releaseLabel && c.releaseLabel !== o.release.metadata.name ? ` (it now belongs to release ${c.releaseLabel})` : "";
+      return stop(d, `the pod template of Deployment ${d.workload} changed during the rollout${now}: what was verified is no longer what runs; traffic is back on the stable copy and this release will not finish`);
+    }
+    if (!initialising && o.policy) {
+      const { abort } = findAbort(o.policy, d.verified);
+      if (abort) return rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
+    }
+    if (!o.stable && !initialising) return stop(d, `the stable copy ${d.workload}-stable is missing: there is no version to send traffic back to; a person must restore it`, false);
+  }
+  if (c?.podTemplateHash && phase !== "RollingBack") d.canary.candidatePodTemplateHash = c.podTemplateHash;
+
+  switch (phase) {
+    case "Verifying":
+      return verifying(d);
+    case "CleaningUp":
+      return cleaningUp(d);
+    case "Progressing":
+      return initialising ? initialise(d) : progressing(d);
+    case "RollingBack":
+      return rollingBack(d);
+    default:
+      return;
+  }
+}
+
+function verifying(d: Draft): void {
+  const { o } = d;
+  const c = o.candidate!;
+  const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
+  const ready = d.ratio ? o.traffic?.verification === true : rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
+  if (!ready) {
+    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `the candidate was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
+    d.message = o.trafficError ? `waiting for the candidate: ${o.trafficError}` : d.ratio ? "waiting for the verification copy of the candidate to be ready" : `waiting for the candidate's pods to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
+    d.wake(POLL_MS);
+    return;
+  }
+  v.candidateReadyAt ??= d.iso;
+  if (!(o.traffic?.settled && o.traffic.verification)) {
+    d.message = o.trafficError ? `cannot open verification-only access: ${o.trafficError}` : "opening verification-only access to the candidate";
+    d.wake(o.trafficError ? 5_000 : 250);
+    return;
+  }
+  const specJobs = d.strategy.verification?.jobs ?? [];
+  v.jobs = specJobs.map((j) => syncJob(d, "verify", j.name, v.jobs.find((x) => x.name === j.name)));
+  const failedJob = v.jobs.find((j) => j.phase === "Failed");
+  if (failedJob) return rollback(d, "VerificationFailed", `verification Job ${failedJob.name} failed${failedJob.reason ? `: ${failedJob.reason}` : ""}`, failedJob.finishedAt ? new Date(failedJob.finishedAt) : d.now);
+  const done = v.jobs.filter((j) => j.phase === "Succeeded").length;
+  if (done < v.jobs.length) {
+    d.message = `verifying: ${done} of ${v.jobs.length} verification Job(s) succeeded; only verification users reach the candidate`;
+    d.wake(POLL_MS * 5);
+    return;
+  }
+  if (v.jobs.length > 0 && o.canSign) {
+    v.evidence ??= verificationEvidenceName(o.release);
+    if (!o.evidence.some((e) => e.metadata.name === v.evidence)) d.extra.push({ type: "signVerificationReport", evidenceName: v.evidence, jobs: v.jobs });
+  }
+  if (!o.policy) {
+    d.message = "waiting for a ReleasePolicy to govern the namespace (Verification gates cannot be evaluated)";
+    return;
+  }
+  const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Verification"));
+  v.gates = stableResults(v.gates, gates.results);
+  const notPassed = gates.results.filter((g) => g.status !== "Passed" && g.name !== o.policy!.batch.gate);
+  if (notPassed.length) {
+    const first = notPassed[0]!;
+    d.message = `verification Jobs passed; waiting for Verification gate ${first.name} (${first.status}): ${first.reason}${notPassed.length > 1 ? ` (and ${notPassed.length - 1} more)` : ""}`;
+    d.wake(60_000);
+    return;
+  }
+  v.passedAt = d.iso;
+  if (d.strategy.cleanup) v.cleanup = pendingJob(d, "cleanup", d.strategy.cleanup.name);
+  d.to("CleaningUp", `verification passed (${v.jobs.length} Job(s), ${gates.results.length} Verification gate(s)): verification access closed, cleaning up verification data before ordinary traffic moves (4.6 d)`);
+}
+
+function cleaningUp(d: Draft): void {
+  const { o } = d;
+  const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
+  if (!(o.traffic?.settled && !o.traffic.verification)) {
+    d.message = o.trafficError ? `cannot close verification access: ${o.trafficError}` : "closing verification-only access";
+    d.wake(o.trafficError ? 5_000 : 250);
+    return;
+  }
+  if (d.strategy.cleanup) {
+    v.cleanup = syncJob(d, "cleanup", d.strategy.cleanup.name, v.cleanup);
+    if (v.cleanup.phase === "Failed") return rollback(d, "VerificationFailed", `cleanup Job ${v.cleanup.name} failed${v.cleanup.reason ? `: ${v.cleanup.reason}` : ""}; verification data may remain, so traffic must not open (4.6 d)`, d.now);
+    if (v.cleanup.phase !== "Succeeded") {
+      d.message = `cleaning up verification data: Job ${v.cleanup.job} ${v.cleanup.phase}`;
+      d.wake(POLL_MS * 5);
+      return;
+    }
+  }
+  const first = d.strategy.steps[0];
+  Object.assign(d.canary, { stepIndex: 0, stepStartedAt: d.iso, weight: 0 });
+  if (first) d.canary.stepName = first.name;
+  else delete d.canary.stepName;
+  d.to("Progressing", `verification data cleaned up: trial run with ${d.strategy.steps.length} canary step(s) (4.8)`);
+}
+
+function initialise(d: Draft): void {
+  const { o } = d;
+  const c = o.candidate!;
+  const stableReady = o.stable !== undefined && o.stable.templateHash === c.templateHash && rolledOut(o.stable, d.replicas);
+  if (!stableReady) {
+    if (o.now.getTime() - Date.parse(d.canary.startedAt ?? d.iso) > d.deadlineMs) return stop(d, `the stable copy ${d.workload}-stable did not become available within the progress deadline of ${d.strategy.progressDeadline}`, false);
+    d.message = `initialising: the stable copy ${d.workload}-stable is being created from the current template (${o.stable?.availableReplicas ?? 0}/${d.replicas} available)`;
+    d.wake(POLL_MS);
+    return;
+  }
+  d.extra.push({ type: "route", weight: 0, verification: false });
+  if (!(o.traffic?.settled && o.traffic.weight === 0)) {
+    d.message = o.trafficError ? `initialising: cannot route to the stable copy: ${o.trafficError}` : "initialising: routing all traffic to the stable copy";
+    d.wake(o.trafficError ? 5_000 : 250);
+    return;
+  }
+  delete d.canary.initialising;
+  released(d, `first release of Deployment ${d.workload} initialised: ${d.workload}-stable runs its template and serves all traffic`, "initialised");
+}
+
+function progressing(d: Draft): void {
+  const { o } = d;
+  const steps = d.strategy.steps;
+  const i = d.canary.stepIndex;
+  const step = steps[i];
+  if (!step) return promote(d);
+  const stepStart = Date.parse(d.canary.stepStartedAt ?? d.iso);
+  const elapsed = o.now.getTime() - stepStart;
+  const overdue = () => rollback(d, "ProgressDeadlineExceeded", `step ${step.name} did not finish within the progress deadline of ${d.strategy.progressDeadline}`, new Date(stepStart + d.deadlineMs));
+
+  if (step.setWeight !== undefined) {
+    if (d.canary.weight !== step.setWeight) {
+      d.canary.weight = step.setWeight;
+      d.event("Weight", `step ${step.name}: ${step.setWeight}% of ordinary traffic to the candidate`);
+      d.message = `step ${step.name}: shifting ${step.setWeight}% of traffic to the candidate`;
+      d.wake(0);
+      return;
+    }
+    if (o.traffic?.settled && (d.ratio || o.traffic.weight === step.setWeight)) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
+    if (elapsed > d.deadlineMs) return overdue();
+    d.message = o.trafficError ? `step ${step.name}: cannot set the weight: ${o.trafficError}` : `step ${step.name}: waiting for the router to send ${step.setWeight}% to the candidate${o.traffic?.message ? ` (${o.traffic.message})` : ""}`;
+    d.wake(o.trafficError ? 5_000 : d.ratio ? POLL_MS : 250);
+    return;
+  }
+
+  if (step.pause) {
+    const duration = step.pause.duration ? parseDuration(step.pause.duration) : undefined;
+    if (duration !== undefined) {
+      const left = stepStart + duration - o.now.getTime();
+      if (left <= 0) return advance(d, `paused for ${step.pause.duration}`);
+      d.message = `step ${step.name}: paused for ${step.pause.duration} at ${d.canary.weight}% (until ${new Date(stepStart + duration).toISOString()})`;
+      d.wake(left);
+      return;
+    }
+    d.canary.pause ??= { reason: "Approval", since: d.canary.stepStartedAt ?? d.iso };
+    const approval = o.policy ? findPromotion(o.policy, d.verified, { step: step.name, since: d.canary.pause.since }) : undefined;
+    if (approval) return advance(d, `approved by ${approval.signer} in role ${approval.role} (evidence ${approval.evidence})`);
+    d.message = `step ${step.name}: paused at ${d.canary.weight}% until a role with the Promote permission signs a Promotion approval (golive promote ${o.release.metadata.name})`;
+    return;
+  }
+
+  // An analysis step.
+  const names = step.analysis?.metrics ?? [];
+  const defined = d.strategy.analysis?.metrics ?? [];
+  const metrics = defined.filter((m) => names.includes(m.name));
+  if (!d.strategy.analysis || metrics.length !== names.length) return stop(d, `step ${step.name} analyses metric(s) not defined in spec.strategy.analysis: fix the Release`, false);
+  const runs = (d.status.analysis ??= []);
+  const idx = runs.findIndex((r) => r.stepIndex === i && r.step === step.name);
+  if (idx < 0) {
+    runs.push(startRun(step.name, i, metrics, d.now));
+    if (runs.length > 64) runs.splice(0, runs.length - 64);
+    d.message = `step ${step.name}: analysing ${names.join(", ")} at ${d.canary.weight}%`;
+    d.wake(0);
+    return;
+  }
+  const run = (runs[idx] = advanceRun(runs[idx]!, metrics, o.measurements, d.now));
+  const lastAt = (phase: string) =>
+    run.metrics
+      .filter((m) => m.phase === phase)
+      .flatMap((m) => m.measurements.filter((x) => x.phase === (phase === "Error" ? "Error" : "Failed")).map((x) => Date.parse(x.at)))
+      .reduce((a, b) => Math.max(a, b), 0);
+  switch (run.phase) {
+    case "Successful":
+      return advance(d, `analysis successful: ${run.message ?? ""}`);
+    case "Failed":
+      return rollback(d, "AnalysisFailed", `analysis ${step.name} failed: ${run.message ?? ""}`, new Date(lastAt("Failed") || o.now.getTime()));
+    case "Error":
+      return rollback(d, "AnalysisError", `analysis ${step.name} could not measure: ${run.message ?? ""}`, new Date(lastAt("Error") || o.now.getTime()));
+    case "Inconclusive": {
+      d.canary.pause ??= { reason: "Inconclusive", since: run.finishedAt ?? d.iso };
+      const approval = o.policy ? findPromotion(o.policy, d.verified, { step: step.name, since: d.canary.pause.since }) : undefined;
+      if (approval) return advance(d, `inconclusive analysis accepted by ${approval.signer} in role ${approval.role}`);
+      d.message = `step ${step.name}: analysis inconclusive (${run.message ?? ""}): waiting for a person — golive promote ${o.release.metadata.name} to continue, golive abort ${o.release.metadata.name} to roll back`;
+      return;
+    }
+    default: {
+      if (elapsed > d.deadlineMs) return overdue();
+      const progress = run.metrics.map((m) => `${m.name} ${m.measured}/${defined.find((x) => x.name === m.name)?.count ?? "?"}${m.measurements.at(-1)?.value !== undefined ? ` (last ${m.measurements.at(-1)!.value})` : ""}`).join(", ");
+      d.message = `step ${step.name}: analysing at ${d.canary.weight}%: ${progress}`;
+      const due = nextDue(run);
+      d.wake(due === undefined ? POLL_MS : due - o.now.getTime());
+      d.wake(stepStart + d.deadlineMs - o.now.getTime() + 1);
+    }
+  }
+}
+
+function advance(d: Draft, what: string): void {
+  const steps = d.strategy.steps;
+  const done = steps[d.canary.stepIndex];
+  const next = d.canary.stepIndex + 1;
+  d.canary.stepIndex = next;
+  d.canary.stepStartedAt = d.iso;
+  delete d.canary.pause;
+  const step = steps[next];
+  if (step) d.canary.stepName = step.name;
+  else delete d.canary.stepName;
+  d.event("StepCompleted", `step ${done?.name ?? next - 1} done (${what})${step ? `; next: ${step.name}` : "; all steps done: promoting"}`);
+  d.message = `step ${done?.name ?? next - 1} done`;
+  d.wake(0);
+}
+
+function promote(d: Draft): void {
+  const { o } = d;
+  const c = o.candidate!;
+  const promotion = (d.status.promotion ??= { gates: [] });
+  if (!o.policy) {
+    d.message = "waiting for a ReleasePolicy to govern the namespace (Promotion gates cannot be evaluated)";
+    return;
+  }
+  if (!promotion.startedAt) {
+    const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Promotion"));
+    promotion.gates = stableResults(promotion.gates, gates.results);
+    const notPassed = gates.results.filter((g) => g.status !== "Passed" && g.name !== o.policy!.batch.gate);
+    if (notPassed.length) {
+      const first = notPassed[0]!;
+      d.message = `all steps done at ${d.canary.weight}%; waiting for Promotion gate ${first.name} (${first.status}): ${first.reason}`;
+      d.wake(60_000);
+      return;
+    }
+    promotion.startedAt = d.iso;
+    d.event("Promoting", `Promotion gates passed: ${d.workload}-stable takes the candidate's template (4.9)`);
+  }
+  d.extra.push({ type: "ensureStable", replicas: d.replicas });
+  const stableReady = o.stable !== undefined && o.stable.templateHash === c.templateHash && rolledOut(o.stable, d.replicas);
+  if (!stableReady) {
+    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) return stop(d, `promotion: ${d.workload}-stable did not become available with the new template within the progress deadline of ${d.strategy.progressDeadline}; traffic stays as it is`, false);
+    d.message = `promoting: ${d.workload}-stable is taking the candidate's template (${o.stable?.updatedReplicas ?? 0}/${d.replicas} updated)`;
+    d.wake(POLL_MS);
+    return;
+  }
+  d.extra.push({ type: "route", weight: 0, verification: false });
+  if (d.canary.weight !== 0) {
+    d.canary.weight = 0;
+    d.message = "promoting: all traffic back to the (updated) stable copy";
+    d.wake(0);
+    return;
+  }
+  if (!(o.traffic?.settled && o.traffic.weight === 0 && !o.traffic.verification)) {
+    d.message = o.trafficError ? `promoting: cannot route to stable: ${o.trafficError}` : "promoting: routing all traffic to the updated stable copy";
+    d.wake(o.trafficError ? 5_000 : 250);
+    return;
+  }
+  promotion.promotedAt = d.iso;
+  released(d, `promoted: ${d.workload}-stable runs ${o.release.spec.application} ${o.release.spec.version} and serves all traffic (4.9)`, "promoted");
+}
+
+function released(d: Draft, reason: string, how: "initialised" | "promoted" | "unchanged"): void {
+  const { o } = d;
+  d.canary.weight = 0;
+  delete d.canary.stepName;
+  delete d.canary.pause;
+  d.canary.stableTemplateHash = o.candidate!.templateHash;
+  const hash = o.stable?.templateHash === o.candidate!.templateHash ? o.stable.podTemplateHash : undefined;
+  if (hash) d.canary.stablePodTemplateHash = hash;
+  d.status.releasedAt = d.iso;
+  d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
+  d.extra.push({ type: "recordInventory", how });
+  d.to("Released", reason);
+}
+
+function rollback(d: Draft, trigger: Trigger, reason: string, decidedAt: Date, abortedBy?: string): void {
+  const automatic = d.o.release.spec.rollback.automatic;
+  if (!automatic && trigger !== "Aborted") {
+    d.to("Failed", `${reason}; automatic rollback is off (spec.rollback.automatic): a person decides — golive abort ${d.o.release.metadata.name} rolls back`, { trigger });
+    d.message = d.transition!.reason;
+    return;
+  }
+  d.status.rollback = {
+    trigger,
+    reason,
+    decidedAt: decidedAt.toISOString(),
+    startedAt: d.iso,
+    ...(abortedBy ? { abortedBy } : {}),
+    hooks: d.o.release.spec.rollback.hooks.map((h) => pendingJob(d, "rollback", h.name)),
+  };
+  d.canary.weight = 0;
+  delete d.canary.pause;
+  d.to("RollingBack", `${reason}: all traffic back to stable, candidate scaled down (4.10)`, { trigger, decidedAt: decidedAt.toISOString(), ...(abortedBy ? { abortedBy } : {}) });
+  d.message = `rolling back: ${reason}`;
+}
+
+function rollingBack(d: Draft): void {
+  const { o } = d;
+  const rb = d.status.rollback;
+  if (!rb) return stop(d, "rolling back without a rollback record", false);
+  if (!rb.trafficOnStableAt && o.traffic?.settled && o.traffic.weight === 0 && !o.traffic.verification) rb.trafficOnStableAt = d.iso;
+  const c = o.candidate;
+  if (!rb.candidateGoneAt && (!c || (c.replicas === 0 && c.statusReplicas === 0)) && o.candidatePods === 0) rb.candidateGoneAt = d.iso;
+  if (!rb.trafficOnStableAt) {
+    d.message = o.trafficError ? `rolling back: cannot route to stable: ${o.trafficError}` : "rolling back: sending all traffic to stable";
+    d.wake(o.trafficError ? 2_000 : 100);
+    return;
+  }
+  // Hooks run one after another, once traffic is back on stable (4.10 c,d).
+  rb.hooks = o.release.spec.rollback.hooks.map((h) => rb.hooks.find((x) => x.name === h.name) ?? pendingJob(d, "rollback", h.name));
+  for (let i = 0; i < rb.hooks.length; i++) {
+    const hook = rb.hooks[i]!;
+    if (hook.phase === "Succeeded") continue;
+    rb.hooks[i] = syncJob(d, "rollback", hook.name, hook);
+    const now = rb.hooks[i]!;
+    if (now.phase === "Failed") return stop(d, `rollback hook ${now.name} failed${now.reason ? `: ${now.reason}` : ""}; traffic is on stable and the candidate is scaled down, but a person must finish the compensation (4.10 c,d)`, false);
+    if (now.phase !== "Succeeded") {
+      d.message = `rolling back: traffic on stable; running rollback hook ${now.name}`;
+      d.wake(POLL_MS * 5);
+      return;
+    }
+  }
+  if (!rb.candidateGoneAt) {
+    d.message = `rolling back: traffic on stable; waiting for the candidate's pods to be gone (${o.candidatePods ?? "?"} left)`;
+    d.wake(POLL_MS);
+    return;
+  }
+  rb.verifiedAt = d.iso;
+  const took = Date.parse(rb.trafficOnStableAt) - Date.parse(rb.decidedAt);
+  d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified: the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
+    trigger: rb.trigger,
+    decidedAt: rb.decidedAt,
+    trafficOnStableAt: rb.trafficOnStableAt,
+    candidateGoneAt: rb.candidateGoneAt,
+    decisionToStableMs: took,
+  });
+}
+
+function failed(d: Draft): void {
+  const { o } = d;
+  if (!o.policy) return;
+  const { abort } = findAbort(o.policy, d.verified);
+  // A failure that stopped short of rolling back (automatic rollback off) can still be aborted,
+  // as long as the Deployment still runs this release's candidate.
+  const c = o.candidate;
+  if (abort && !d.status.rollback && c && c.templateHash === d.status.canary?.candidateTemplateHash && !o.otherActive) {
+    d.status.phase = "Failed";
+    rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
+  }
+}
+
+/** Stop the rollout where it is: traffic back on stable (unless told otherwise), phase Failed. */
+function stop(d: Draft, reason: string, toStable = true): void {
+  if (toStable) d.canary.weight = 0;
+  delete d.canary.pause;
+  d.to("Failed", reason);
+  d.message = reason;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+function pendingJob(d: Draft, purpose: JobPurpose, name: string): RolloutJobStatus {
+  return { name, job: jobName(d.o.release.metadata.name, purpose, name), phase: "Pending" };
+}
+
+/** Move a Job's record forward from what is observed, creating the Job when it is due. */
+function syncJob(d: Draft, purpose: JobPurpose, name: string, entry: RolloutJobStatus | undefined): RolloutJobStatus {
+  const e: RolloutJobStatus = entry ? { ...entry } : pendingJob(d, purpose, name);
+  if (e.phase === "Succeeded" || e.phase === "Failed") return e;
+  const seen = d.o.jobs.get(e.job);
+  if (seen) {
+    e.phase = seen.phase;
+    if (seen.reason) e.reason = seen.reason;
+    if (seen.finishedAt) e.finishedAt = seen.finishedAt;
+    e.startedAt ??= seen.startedAt ?? d.iso;
+    if (e.phase !== "Running") d.event(e.phase === "Succeeded" ? "JobSucceeded" : "JobFailed", `${purpose} Job ${e.job} ${e.phase.toLowerCase()}${e.reason ? `: ${e.reason}` : ""}`, e.phase === "Failed" ? "Warning" : "Normal");
+    return e;
+  }
+  // Not there (yet): create it. Creating an existing Job is harmless, so a pass that does not see
+  // a Job it just created simply asks again.
+  d.extra.push({ type: "createJob", purpose, name, job: e.job });
+  if (e.phase === "Pending") {
+    e.phase = "Running";
+    e.startedAt = d.iso;
+  }
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steady state of the phase, conditions and message
+
+function steadyActions(d: Draft): RolloutAction[] {
+  const phase = d.status.phase;
+  const weight = d.status.canary?.weight ?? 0;
+  const actions: RolloutAction[] = [];
+  const scaleCandidateUp = !d.ratio && d.o.candidate && d.o.candidate.replicas === 0 ? [{ type: "scaleCandidate" as const, replicas: d.replicas }] : [];
+  switch (phase) {
+    case "Verifying":
+      actions.push({ type: "ensureServices" }, ...scaleCandidateUp, { type: "route", weight: 0, verification: true });
+      break;
+    case "CleaningUp":
+      actions.push({ type: "ensureServices" }, { type: "route", weight: 0, verification: false });
+      break;
+    case "Progressing":
+      if (d.status.canary?.initialising) actions.push({ type: "ensureServices" }, { type: "ensureStable", replicas: d.replicas });
+      else if (d.status.promotion?.startedAt && !d.extra.some((a) => a.type === "route")) actions.push({ type: "ensureServices" });
+      else actions.push({ type: "ensureServices" }, ...scaleCandidateUp, { type: "route", weight, verification: false });
+      break;
+    case "RollingBack":
+      actions.push({ type: "route", weight: 0, verification: false });
+      if (!d.ratio) actions.push({ type: "scaleCandidate", replicas: 0 });
+      break;
+    case "Released":
+      actions.push({ type: "route", weight: 0, verification: false });
+      break;
+    case "Failed":
+      // Keep traffic on stable after a stop, unless another release now drives the workload.
+      if (d.o.otherActive) break;
+      if (weight === 0 && d.status.canary?.startedAt) actions.push({ type: "route", weight: 0, verification: false });
+      if (d.status.rollback && !d.ratio && d.o.candidate?.templateHash === d.status.canary?.candidateTemplateHash) actions.push({ type: "scaleCandidate", replicas: 0 });
+      break;
+    default:
+      break;
+  }
+  // Extra actions of this pass; a route in them replaces the steady one.
+  const extraRoute = d.extra.find((a) => a.type === "route");
+  return [...actions.filter((a) => !(extraRoute && a.type === "route")), ...d.extra.filter((a) => a.type === "ensureStable"), ...(extraRoute ? [extraRoute] : []), ...d.extra.filter((a) => a.type !== "route" && a.type !== "ensureStable")];
+}
+
+function verifiedCondition(s: ReleaseStatus): ConditionInput | undefined {
+  const v = s.verification;
+  if (!v) return undefined;
+  if (v.passedAt) return { type: "Verified", status: "True", reason: "VerificationPassed", message: `${v.jobs.length} verification Job(s) succeeded and ${v.gates.length} Verification gate(s) passed` };
+  if (s.rollback?.trigger === "VerificationFailed") return { type: "Verified", status: "False", reason: "VerificationFailed", message: s.rollback.reason };
+  return { type: "Verified", status: "Unknown", reason: "Verifying", message: "verification in progress" };
+}
+
+function finish(d: Draft): RolloutPlan {
+  const s = d.status;
+  const phase = s.phase!;
+  const message = d.message || (d.transition ? d.transition.reason : (s.message ?? ""));
+  s.message = message.slice(0, 4096);
+  const generation = d.o.release.metadata.generation ?? 0;
+  s.observedGeneration = generation;
+  const keep: ConditionInput[] = (s.conditions ?? [])
+    .filter((c: Condition) => !["Ready", "Reconciling", "Stalled", "Verified"].includes(c.type))
+    .map(({ type, status, reason, message: m }) => ({ type, status, reason, message: m }));
+  const verified = verifiedCondition(s);
+  s.conditions = setConditions(d.o.base.conditions, [...lifecycleConditions(phase, s.message), ...keep, ...(verified ? [verified] : [])], generation, d.now);
+  return { status: s, ...(d.transition ? { transition: d.transition } : {}), events: d.events, actions: steadyActions(d), requeueAfterMs: d.requeueAfterMs };
+}

@@ -1,0 +1,86 @@
+// What the rollout planner observes and what it asks the executor to do. The planner is pure;
+// these types are the boundary between it and the I/O at the edges (gather, execute).
+import type { Phase, Release, ReleaseEvidence, ReleasePolicySpec, ReleaseStatus, RolloutJobStatus } from "../../api/index.js";
+import type { Measurement } from "../analysis/run.js";
+import type { PlannedEvent } from "../release/plan.js";
+import type { TrafficObservation } from "../routers/types.js";
+
+/** A Deployment as the planner needs it. */
+export interface WorkloadView {
+  name: string;
+  uid?: string | undefined;
+  generation: number;
+  observedGeneration: number;
+  /** spec.replicas */
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  updatedReplicas: number;
+  /** status.replicas: every pod of the Deployment, old and new. */
+  statusReplicas: number;
+  /** golive's digest of the pod template (for the stable copy: of the template it was copied from). */
+  templateHash: string;
+  /** The pod-template-hash label of the current ReplicaSet's pods, once known. */
+  podTemplateHash?: string | undefined;
+  /** The golive.dev/release label of the Deployment. */
+  releaseLabel?: string | undefined;
+  /** Container images of the pod template (init containers included). */
+  images: string[];
+}
+
+export type JobPurpose = "verify" | "cleanup" | "rollback";
+
+export interface JobView {
+  name: string;
+  phase: "Running" | "Succeeded" | "Failed";
+  reason?: string | undefined;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+}
+
+export interface RolloutObserved {
+  release: Release;
+  /** The status the gate reconcile produced this pass (for rollout phases: the previous status). */
+  base: ReleaseStatus;
+  policy: ReleasePolicySpec | undefined;
+  evidence: readonly ReleaseEvidence[];
+  candidate: WorkloadView | undefined;
+  stable: WorkloadView | undefined;
+  /** What the router has in effect, measured against the desired state of the current status. */
+  traffic?: TrafficObservation | undefined;
+  /** Why the router could not be observed (route missing, Secret missing, API error). */
+  trafficError?: string | undefined;
+  /** Jobs the operator created for this release, by Kubernetes name. */
+  jobs: ReadonlyMap<string, JobView>;
+  /** Pods of the candidate still present (counted while rolling back); undefined when not counted. */
+  candidatePods?: number | undefined;
+  /** Measurements taken this pass, by metric name. */
+  measurements: ReadonlyMap<string, Measurement>;
+  /** Another release already rolling out the same Deployment. */
+  otherActive?: string | undefined;
+  /** Whether the operator has a key to sign verification results as evidence. */
+  canSign: boolean;
+  now: Date;
+}
+
+export type RolloutAction =
+  | { type: "ensureServices" }
+  /** Make <workload>-stable run the candidate's current template with these replicas. */
+  | { type: "ensureStable"; replicas: number }
+  | { type: "scaleCandidate"; replicas: number }
+  | { type: "route"; weight: number; verification: boolean }
+  | { type: "createJob"; purpose: JobPurpose; name: string; job: string }
+  | { type: "signVerificationReport"; evidenceName: string; jobs: RolloutJobStatus[] }
+  | { type: "recordInventory"; how: "initialised" | "promoted" | "unchanged" };
+
+export interface RolloutPlan {
+  status: ReleaseStatus;
+  transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> };
+  events: PlannedEvent[];
+  actions: RolloutAction[];
+  requeueAfterMs: number;
+}
+
+/** Phases the rollout drives (the gate reconcile owns Pending, Blocked and Approved). */
+export const ACTIVE_PHASES: readonly Phase[] = ["Verifying", "CleaningUp", "Progressing", "RollingBack"];
+export const ROLLOUT_PHASES: readonly Phase[] = [...ACTIVE_PHASES, "Released", "RolledBack", "Failed"];

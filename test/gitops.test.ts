@@ -1,0 +1,245 @@
+// GitOps health: the Argo CD health check for Release (Lua, run by Debian's Lua interpreter the
+// way Argo CD runs it) against its fixtures, and the kstatus conditions the real operator writes
+// (Flux, kubectl wait and kstatus read them) checked on every status version a watch sees, with
+// the health check applied to those live objects too.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "../cli/config.js";
+import { createLogger } from "../cli/log.js";
+import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+
+type Doc = Record<string, any>;
+const root = join(import.meta.dirname, "..");
+const argocd = join(root, "gitops", "argocd");
+const checkDir = join(argocd, "resource_customizations", "golive.dev", "Release");
+const healthLua = join(checkDir, "health.lua");
+const work = mkdtempSync(join(tmpdir(), "golive-gitops-"));
+
+function luaInterpreter(): string {
+  for (const candidate of ["lua5.4", "lua"]) if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
+  throw new Error("no Lua interpreter: apt-get install -y lua5.4 (.ci/run does)");
+}
+
+/** A JSON-like value as a Lua 5.1 table constructor (null becomes nil, as in Argo CD). */
+function toLua(v: unknown): string {
+  if (v === null || v === undefined) return "nil";
+  if (typeof v === "boolean") return String(v);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`not a JSON number: ${v}`);
+    return String(v);
+  }
+  if (typeof v === "string") return `"${[...Buffer.from(v, "utf8")].map((b) => (b === 0x22 || b === 0x5c || b < 0x20 || b === 0x7f ? `\\${String(b).padStart(3, "0")}` : String.fromCharCode(b))).join("")}"`;
+  if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(", ")}}`;
+}
+
+let inputs = 0;
+/** Run the health check on one object, as Argo CD does (global obj, the chunk returns hs). */
+function health(object: unknown): { status: string; message: string } {
+  const input = join(work, `input-${inputs++}.lua`);
+  // Latin-1 keeps each byte of the UTF-8 encoding as written by toLua.
+  writeFileSync(input, `return ${toLua(object)}\n`, "latin1");
+  const r = spawnSync(luaInterpreter(), [join(argocd, "harness.lua"), healthLua, input], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`the health check failed (exit ${r.status}): ${r.stderr}`);
+  const [status = "", ...message] = r.stdout.replace(/\n$/, "").split("\n");
+  return { status, message: message.join("\n") };
+}
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the Argo CD health check for golive.dev/Release", () => {
+  const tests = (parse(readFileSync(join(checkDir, "health_test.yaml"), "utf8")) as { tests: { healthStatus: { status: string; message: string }; inputPath: string }[] }).tests;
+
+  it("covers every fixture in testdata/", () => {
+    expect(tests.map((t) => t.inputPath).sort()).toEqual(readdirSync(join(checkDir, "testdata")).map((f) => `testdata/${f}`).sort());
+    expect(new Set(tests.map((t) => t.healthStatus.status))).toEqual(new Set(["Healthy", "Progressing", "Degraded"]));
+  });
+
+  it.each(tests.map((t) => [t.inputPath, t] as const))("%s", (_path, t) => {
+    expect(health(parse(readFileSync(join(checkDir, t.inputPath), "utf8")))).toEqual(t.healthStatus);
+  });
+
+  it("survives hostile input: odd types, huge and non-ASCII messages", () => {
+    expect(health({ apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name: "x" }, status: { phase: "Blocked", conditions: [] } })).toEqual({ status: "Degraded", message: "Blocked" });
+    const message = `gate sécurité Failed: "quoted" \\ back\nslash ${"x".repeat(5000)} 保险`;
+    expect(health({ metadata: { generation: 3 }, status: { observedGeneration: 3, phase: "Failed", message } })).toEqual({ status: "Degraded", message: `Failed: ${message}` });
+    expect(health({ metadata: {}, status: { conditions: [{ type: "Ready", status: "True", message: "fine" }] } })).toEqual({ status: "Healthy", message: "fine" });
+    expect(health({ metadata: {}, status: {} })).toEqual({ status: "Progressing", message: "no status message" });
+  });
+
+  it("is Lua 5.1 (gopher-lua, which Argo CD embeds): no 5.2+ syntax or library", () => {
+    const code = readFileSync(healthLua, "utf8").replace(/--.*$/gm, "");
+    const newer: [RegExp, string][] = [
+      [/\bgoto\b|::\w+::/, "goto and labels (5.2)"],
+      [/\/\//, "integer division (5.3)"],
+      [/[^~=<>]=?[&|]|<<|>>|~[^=]/, "bitwise operators (5.3)"],
+      [/\btable\.(unpack|move|pack)\b|\butf8\.|\bmath\.(type|tointeger|ult)\b|\bstring\.(pack|unpack)\b/, "5.2+ library functions"],
+      [/<\s*(const|close)\s*>/, "attributes (5.4)"],
+      [/\b_ENV\b/, "_ENV (5.2)"],
+    ];
+    for (const [pattern, what] of newer) expect(code, what).not.toMatch(pattern);
+  });
+
+  it("is what argocd-cm.yaml installs, verbatim", () => {
+    const cm = parse(readFileSync(join(argocd, "argocd-cm.yaml"), "utf8")) as Doc;
+    expect(cm).toMatchObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "argocd-cm", namespace: "argocd" } });
+    expect(cm.data["resource.customizations.health.golive.dev_Release"]).toBe(readFileSync(healthLua, "utf8"));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// kstatus on the real control plane.
+
+/** kstatus (sigs.k8s.io/cli-utils/pkg/kstatus) for a resource with no built-in rules. */
+function kstatus(o: Doc): "InProgress" | "Failed" | "Current" {
+  const s = o.status as Doc | undefined;
+  if (s?.observedGeneration !== undefined && s.observedGeneration !== o.metadata.generation) return "InProgress";
+  const condition = (type: string) => (s?.conditions as Doc[] | undefined)?.find((c) => c.type === type);
+  if (condition("Reconciling")?.status === "True") return "InProgress";
+  if (condition("Stalled")?.status === "True") return "Failed";
+  return "Current";
+}
+
+const examples = join(root, "examples");
+const ns = useNamespace("gitops");
+const policyName = `${ns.name}-policy`;
+const releaseName = "underwriting-api-2-4-1";
+const seen: Doc[] = [];
+const watchAbort = new AbortController();
+let watching: Promise<void> | undefined;
+let operator: OperatorHandle | undefined;
+
+function manifest(file: string): Doc {
+  const doc = parse(readFileSync(file, "utf8")) as Doc;
+  delete doc.metadata.namespace;
+  return doc;
+}
+async function apply(doc: object): Promise<void> {
+  const r = await kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+async function until(what: string, check: (r: Doc) => boolean, timeoutMs = 30_000): Promise<Doc> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const last = seen.at(-1);
+    if (last && check(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last seen status: ${JSON.stringify(seen.at(-1)?.status, null, 1)}`);
+}
+/** `kubectl wait` on the Release, without blocking the event loop (the operator runs in this process). */
+function kubectlWait(condition: string, timeout: string): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const kubectl = inject("binDir") ? join(inject("binDir"), "kubectl") : (process.env.GOLIVE_KUBECTL ?? "kubectl");
+    const child = spawn(kubectl, ["--kubeconfig", inject("kubeconfig"), "wait", `--for=condition=${condition}`, `release/${releaseName}`, "-n", ns.name, `--timeout=${timeout}`]);
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    child.on("close", (code) => resolve({ status: code ?? -1, output }));
+  });
+}
+
+beforeAll(async () => {
+  await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
+  const p = manifest(join(examples, "policy.yaml"));
+  p.metadata.name = policyName;
+  p.spec.namespaceSelector = { matchLabels: { "golive.dev/test-policy": ns.name } };
+  p.spec.images = { requireDigest: true, requireSignature: false };
+  await apply(p);
+  // Every version of the Release the API server stores, in order.
+  const client = new KubeClient(kubeConfig());
+  watching = client.watch<Doc>(
+    `/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases?watch=1&fieldSelector=metadata.name%3D${releaseName}`,
+    (e) => {
+      if (e.type === "ADDED" || e.type === "MODIFIED") seen.push(e.object);
+    },
+    watchAbort.signal,
+  );
+  await new Promise((r) => setTimeout(r, 300)); // the watch is established
+  const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: "golive-system" }, {});
+  operator = await startOperator({ config, log: createLogger("warn"), kubeConfig: kubeConfig(), healthServer: false });
+});
+afterAll(async () => {
+  await operator?.stop();
+  watchAbort.abort();
+  await watching?.catch(() => undefined);
+  await kubectlAsync(["delete", "releasepolicy", policyName, "--wait=false"]);
+});
+
+describe("kstatus conditions written by the operator", () => {
+  it("a new Release is Reconciling, then Stalled while evidence is missing; kubectl wait sees it", async () => {
+    await apply(manifest(join(examples, "release.yaml")));
+    await until("Blocked", (r) => r.status?.phase === "Blocked");
+    const pending = seen.find((r) => r.status?.phase === "Pending");
+    expect(pending, "the Pending status version").toBeDefined();
+    expect(kstatus(pending!)).toBe("InProgress");
+    expect(health(pending)).toEqual({ status: "Progressing", message: "Pending: evaluating gates and seals" });
+    const blocked = seen.at(-1)!;
+    expect(kstatus(blocked)).toBe("Failed");
+    expect(health(blocked)).toEqual({ status: "Degraded", message: `Blocked: ${blocked.status.message as string}` });
+    expect((await kubectlWait("Stalled", "10s")).status).toBe(0);
+    const notReady = await kubectlWait("Ready", "2s");
+    expect(notReady.status).not.toBe(0);
+    expect(notReady.output).toMatch(/timed out/);
+  });
+
+  it("becomes Ready when the evidence is applied: a waiting `kubectl wait --for=condition=Ready` returns", async () => {
+    const waiting = kubectlWait("Ready", "60s");
+    for (const f of readdirSync(join(examples, "evidence")).filter((f) => f.endsWith(".yaml"))) await apply(manifest(join(examples, "evidence", f)));
+    const ready = await waiting;
+    expect(ready.output).toMatch(new RegExp(`release.golive.dev/${releaseName} condition met`));
+    expect(ready.status).toBe(0);
+    const approved = await until("Approved", (r) => r.status?.phase === "Approved");
+    expect(kstatus(approved)).toBe("Current");
+    expect(health(approved)).toEqual({ status: "Healthy", message: "Approved: every gate passed and every image is sealed: the workloads may be admitted" });
+  });
+
+  it("a spec change is InProgress until observed, then Current again", async () => {
+    const before = seen.at(-1)!;
+    const r = await kubectlAsync(["patch", "release", releaseName, "-n", ns.name, "--type", "json", "-p", JSON.stringify([{ op: "add", path: "/spec/changes/-", value: { id: "UW-1060", title: "Correct a typo in the quote letter" } }])]);
+    expect(r.status, r.stderr).toBe(0);
+    const observed = await until("the new generation observed", (x) => x.metadata.generation > before.metadata.generation && x.status?.observedGeneration === x.metadata.generation);
+    const unobserved = seen.find((x) => x.metadata.generation === observed.metadata.generation && x.status?.observedGeneration !== x.metadata.generation);
+    expect(unobserved, "the version before golive observed the change").toBeDefined();
+    expect(kstatus(unobserved!)).toBe("InProgress");
+    expect(health(unobserved)).toEqual({ status: "Progressing", message: "Waiting for golive to observe the latest spec of the release" });
+    expect(kstatus(observed)).toBe("Current");
+    expect(health(observed).status).toBe("Healthy");
+  });
+
+  it("every status version followed the kstatus rules", () => {
+    const versions = seen.filter((r) => r.status);
+    expect(versions.length).toBeGreaterThanOrEqual(4);
+    for (const r of versions) {
+      const s = r.status as Doc;
+      const cond = (type: string) => (s.conditions as Doc[]).find((c) => c.type === type);
+      const where = `${s.phase as string} (resourceVersion ${r.metadata.resourceVersion as string})`;
+      for (const type of ["Ready", "Reconciling", "Stalled"]) {
+        const c = cond(type);
+        expect(c, `${type} in ${where}`).toBeDefined();
+        expect(["True", "False", "Unknown"], where).toContain(c!.status);
+        expect(c!.reason, where).toMatch(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/); // metav1.Condition's reason
+        expect(Date.parse(c!.lastTransitionTime as string), where).not.toBeNaN();
+        expect(c!.observedGeneration, where).toBe(s.observedGeneration);
+      }
+      // Abnormal-true conditions, never both; Ready exactly when kstatus says Current.
+      expect(cond("Reconciling")!.status === "True" && cond("Stalled")!.status === "True", where).toBe(false);
+      if (s.observedGeneration === r.metadata.generation) expect(cond("Ready")!.status === "True", where).toBe(kstatus(r) === "Current");
+      expect({ Pending: "InProgress", Blocked: "Failed", Approved: s.observedGeneration === r.metadata.generation ? "Current" : "InProgress" }[s.phase as string], where).toBe(kstatus(r));
+      expect(health(r).status, where).toBe({ InProgress: "Progressing", Failed: "Degraded", Current: "Healthy" }[kstatus(r)]);
+    }
+    // A condition's lastTransitionTime moves only when its status does.
+    for (let i = 1; i < versions.length; i++) {
+      for (const c of versions[i]!.status.conditions as Doc[]) {
+        const prev = (versions[i - 1]!.status.conditions as Doc[]).find((p) => p.type === c.type);
+        if (prev && prev.status === c.status) expect(c.lastTransitionTime).toBe(prev.lastTransitionTime);
+      }
+    }
+  });
+});

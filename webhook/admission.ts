@@ -1,0 +1,102 @@
+// AdmissionReview v1: the envelope the API server sends and the response it expects. The
+// envelope is validated with zod; the object inside is read defensively by the rules (the API
+// server has already validated it against its schema, but nothing else has).
+import { z } from "zod";
+import type { AuditEntry } from "../audit/chain.js";
+
+export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
+
+const GroupVersionKind = z.object({ group: z.string().max(253), version: z.string().max(63), kind: z.string().max(253) });
+const GroupVersionResource = z.object({ group: z.string().max(253), version: z.string().max(63), resource: z.string().max(253) });
+
+export const AdmissionRequest = z
+  .object({
+    uid: z.string().min(1).max(256),
+    kind: GroupVersionKind,
+    resource: GroupVersionResource,
+    subResource: z.string().max(253).optional(),
+    requestKind: GroupVersionKind.optional(),
+    requestResource: GroupVersionResource.optional(),
+    requestSubResource: z.string().max(253).optional(),
+    name: z.string().max(253).optional(),
+    namespace: z.string().max(253).optional(),
+    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    userInfo: z
+      .object({
+        username: z.string().max(1024).optional(),
+        uid: z.string().max(1024).optional(),
+        groups: z.array(z.string().max(1024)).max(1024).optional(),
+        extra: z.record(z.string(), z.array(z.string())).optional(),
+      })
+      .loose(),
+    object: z.unknown().optional(),
+    oldObject: z.unknown().optional(),
+    dryRun: z.boolean().optional(),
+    options: z.unknown().optional(),
+  })
+  .loose();
+export type AdmissionRequest = z.infer<typeof AdmissionRequest>;
+
+/** The envelope only: what must hold for the response to echo a uid. */
+const Envelope = z.object({
+  apiVersion: z.literal(ADMISSION_API_VERSION),
+  kind: z.literal("AdmissionReview"),
+  request: z.object({ uid: z.string().min(1).max(256) }).loose(),
+});
+
+export interface AdmissionStatus {
+  code: number;
+  reason: "Forbidden" | "BadRequest" | "InternalError" | "ServiceUnavailable";
+  message: string;
+}
+
+/** A break-glass admission: logged by the server, recorded as an Event (never for dry-run). */
+export interface BreakGlassAudit extends AuditEntry {
+  type: "break-glass";
+  dryRun: boolean;
+  details: {
+    uid: string;
+    namespace: string;
+    kind: string;
+    name: string;
+    release?: string;
+    operation: string;
+    groups: string[];
+    roles: string[];
+    policy: string;
+    overridden: string[];
+  };
+}
+
+export interface Decision {
+  allowed: boolean;
+  status?: AdmissionStatus;
+  warnings: string[];
+  audit?: BreakGlassAudit;
+}
+
+export type ParsedReview = { ok: true; uid: string; request: z.ZodSafeParseResult<AdmissionRequest> } | { ok: false; message: string };
+
+/** Parse the envelope; a request that fails the full schema still has a uid to answer. */
+export function parseReview(body: unknown): ParsedReview {
+  const envelope = Envelope.safeParse(body);
+  if (!envelope.success) {
+    const issue = envelope.error.issues[0];
+    return { ok: false, message: `not an admission.k8s.io/v1 AdmissionReview with request.uid${issue ? ` (${issue.path.join(".") || "body"}: ${issue.message})` : ""}` };
+  }
+  return { ok: true, uid: envelope.data.request.uid, request: AdmissionRequest.safeParse(envelope.data.request) };
+}
+
+export function reviewResponse(uid: string, decision: Decision): object {
+  const response: Record<string, unknown> = { uid, allowed: decision.allowed };
+  if (decision.status) response.status = decision.status;
+  if (decision.warnings.length) response.warnings = decision.warnings;
+  return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };
+}
+
+export const allow = (warnings: string[] = []): Decision => ({ allowed: true, warnings });
+export const deny = (message: string, warnings: string[] = [], code = 403, reason: AdmissionStatus["reason"] = "Forbidden"): Decision => ({
+  allowed: false,
+  status: { code, reason, message },
+  warnings,
+});

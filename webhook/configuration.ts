@@ -1,0 +1,80 @@
+// The ValidatingWebhookConfiguration golive installs (the Helm chart renders the same). It
+// fails closed (failurePolicy Fail) and never sees kube-system, golive's own namespace or
+// Leases; with scopes (one per ReleasePolicy's namespaceSelector) only governed namespaces are
+// sent at all, so an outage of the webhook never blocks an ungoverned namespace.
+import type { V1ValidatingWebhook, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
+import { WEBHOOK_PATH } from "./server.js";
+
+export const CONFIGURATION_NAME = "golive-webhook";
+export const SERVICE_NAME = "golive-webhook";
+
+export interface WebhookScope {
+  /** A DNS label naming the scope in the webhook names (the policy's name). */
+  name: string;
+  /** A label selector (a ReleasePolicy's namespaceSelector). */
+  selector: { matchLabels?: Record<string, string>; matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[] };
+}
+
+export interface ConfigurationOptions {
+  name?: string;
+  ownNamespace: string;
+  client: { service: { name?: string; namespace?: string; port?: number } } | { url: string };
+  /** PEM; omitted with cert-manager (its cainjector fills it). */
+  caBundle?: string;
+  timeoutSeconds?: number;
+  /** "namespace/certificate" of a cert-manager Certificate whose CA cainjector injects. */
+  certManagerCertificate?: string;
+  /** Governed namespaces; by default every namespace except the excluded ones. */
+  scopes?: readonly WebhookScope[];
+}
+
+const CREATE_UPDATE = ["CREATE", "UPDATE"];
+
+export const WORKLOAD_RULES = [
+  { apiGroups: [""], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["pods", "pods/ephemeralcontainers"], scope: "Namespaced" },
+  { apiGroups: ["apps"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], scope: "Namespaced" },
+  { apiGroups: ["batch"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["jobs", "cronjobs"], scope: "Namespaced" },
+];
+export const RELEASE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releases", "releases/status"], scope: "Namespaced" }];
+export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releaseevidences"], scope: "Namespaced" }];
+
+export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWebhookConfiguration {
+  const exclude = { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...new Set(["kube-system", opts.ownNamespace])] };
+  const clientConfig =
+    "url" in opts.client
+      ? { url: opts.client.url }
+      : { service: { name: opts.client.service.name ?? SERVICE_NAME, namespace: opts.client.service.namespace ?? opts.ownNamespace, path: WEBHOOK_PATH, port: opts.client.service.port ?? 443 } };
+  const caBundle = opts.caBundle ? { caBundle: Buffer.from(opts.caBundle).toString("base64") } : {};
+  const scopes = opts.scopes?.length ? opts.scopes : [{ name: "", selector: {} }];
+  const webhooks: V1ValidatingWebhook[] = [];
+  for (const scope of scopes) {
+    const namespaceSelector = {
+      ...(scope.selector.matchLabels ? { matchLabels: scope.selector.matchLabels } : {}),
+      matchExpressions: [...(scope.selector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) })), exclude],
+    };
+    const prefix = scope.name ? `${scope.name}.` : "";
+    for (const [what, rules] of [["workloads", WORKLOAD_RULES], ["releases", RELEASE_RULES], ["evidence", EVIDENCE_RULES]] as const) {
+      webhooks.push({
+        name: `${what}.${prefix}golive.dev`,
+        admissionReviewVersions: ["v1"],
+        clientConfig: { ...clientConfig, ...caBundle },
+        rules: rules.map((r) => ({ ...r, apiGroups: [...r.apiGroups], apiVersions: [...r.apiVersions], operations: [...r.operations], resources: [...r.resources] })),
+        failurePolicy: "Fail",
+        matchPolicy: "Equivalent",
+        sideEffects: "None",
+        timeoutSeconds: opts.timeoutSeconds ?? 10,
+        namespaceSelector,
+      });
+    }
+  }
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: {
+      name: opts.name ?? CONFIGURATION_NAME,
+      labels: { "app.kubernetes.io/name": "golive", "app.kubernetes.io/component": "webhook" },
+      ...(opts.certManagerCertificate ? { annotations: { "cert-manager.io/inject-ca-from": opts.certManagerCertificate } } : {}),
+    },
+    webhooks,
+  };
+}

@@ -1,0 +1,142 @@
+// decide(request, view): the admission decision, pure and synchronous. Everything it reads is
+// in memory (view); the clock is view.now(). Governed namespaces fail closed: a request golive
+// cannot judge there is denied with what to do.
+import { BATCH_CLASS_LABEL, BREAK_GLASS_ANNOTATION, RELEASE_LABEL, type Release } from "../api/index.js";
+import { allow, deny, type AdmissionRequest, type Decision } from "./admission.js";
+import { compileRelease, type CompiledPolicy } from "./compiled.js";
+import { Findings } from "./findings.js";
+import { governance } from "./governance.js";
+import { asObj, clip, jsonEqual, label } from "./object.js";
+import { checkPodSecurity, checkReplication } from "./rules/architecture.js";
+import { breakGlass } from "./rules/break-glass.js";
+import { checkEvidenceImmutable, checkReleaseSpec, checkReleaseStatusWriter } from "./rules/integrity.js";
+import { checkReleaseState } from "./rules/release-state.js";
+import { checkConfiguration, checkImages } from "./rules/sealed.js";
+import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
+import type { AdmissionView } from "./view.js";
+import { readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
+
+const ALLOW = allow();
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_GOLIVE = "golive";
+
+/** Identities of the built-in controllers that stamp out pods from admitted templates. */
+function isBuiltInController(user: string): boolean {
+  return user === "system:kube-controller-manager" || user.startsWith("system:serviceaccount:kube-system:");
+}
+
+export function decide(request: AdmissionRequest, view: AdmissionView): Decision {
+  const namespace = request.namespace;
+  if (!namespace) return ALLOW; // golive governs namespaced objects only
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") return ALLOW;
+  const gov = governance(view, namespace);
+  if (gov.kind === "ungoverned") return ALLOW;
+  if (gov.kind === "ambiguous")
+    return deny(`namespace ${namespace} matches ${gov.policies.length} ReleasePolicies (${gov.policies.join(", ")}): golive cannot tell which governs it; make their namespaceSelectors disjoint`);
+  if (gov.kind === "unknown-namespace") return deny(`namespace ${namespace} is not in golive's cache yet, so golive cannot tell whether it is governed: retry in a moment`, [], 503, "ServiceUnavailable");
+  const policy = gov.policy;
+
+  const { group, resource } = request.resource;
+  if (group === "golive.dev") return decideGolive(request, resource, view);
+  const workload = WORKLOAD_RESOURCES.get(`${group}/${resource}`);
+  if (!workload) return ALLOW;
+  return decideWorkload(request, workload, policy, view);
+}
+
+function decideGolive(request: AdmissionRequest, resource: string, view: AdmissionView): Decision {
+  const f = new Findings();
+  if (resource === "releases") {
+    if (request.subResource === "status") checkReleaseStatusWriter(request, view, f);
+    else if (!request.subResource) checkReleaseSpec(request, view, f);
+  } else if (resource === "releaseevidences" && !request.subResource) {
+    checkEvidenceImmutable(request, f);
+  }
+  return f.problemCount ? deny(f.problems.length === 1 ? f.problems[0]! : f.message("golive")) : ALLOW;
+}
+
+function releaseOf(w: Workload): { name?: string; conflict?: string } {
+  const own = label(w.labels, RELEASE_LABEL);
+  const pod = label(w.podLabels, RELEASE_LABEL);
+  if (own !== undefined && pod !== undefined && own !== pod) return { conflict: `the label ${RELEASE_LABEL} is ${clip(own, 80)} on the object but ${clip(pod, 80)} on its pod template: make them name the same Release` };
+  return { name: own ?? pod };
+}
+
+function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, policy: CompiledPolicy, view: AdmissionView): Decision {
+  const kind = resource.kind;
+  if (request.kind.version !== "v1" || request.resource.version !== "v1")
+    return deny(`golive validates ${resource.group ? `${resource.group}/` : ""}v1 ${kind} objects; this request is for version ${clip(request.resource.version, 40)}: send it as v1`, [], 400, "BadRequest");
+  if (!asObj(request.object)) return deny(`the ${request.operation} request for a ${kind} carries no object`, [], 400, "BadRequest");
+  const user = request.userInfo.username ?? "";
+  const w = readWorkload(kind, request.object);
+  // The operator's own objects (stable copies, verification, cleanup and rollback Jobs), marked
+  // managed-by golive and written by its identity, are part of the approved Release it drives.
+  if (user === view.operatorIdentity && label(w.labels, MANAGED_BY_LABEL) === MANAGED_BY_GOLIVE) return ALLOW;
+  // Objects the built-in controllers stamp out from an admitted template (a Deployment's
+  // ReplicaSets, their Pods, a CronJob's Jobs) were judged with their owner; judging them again
+  // would block scale-downs, restarts and scheduled runs outside the change window.
+  if (w.controlled && isBuiltInController(user)) return ALLOW;
+
+  const releaseLabel = releaseOf(w);
+  const glass = label(w.annotations, BREAK_GLASS_ANNOTATION);
+  const old = request.operation === "UPDATE" ? readWorkload(kind, request.oldObject) : undefined;
+  const oldGlass = old ? label(old.annotations, BREAK_GLASS_ANNOTATION) : undefined;
+  const f = new Findings();
+  const now = view.now();
+  const ns = request.namespace ?? "";
+  let release: Release | undefined;
+  if (releaseLabel.name !== undefined) release = view.releases.get(ns, releaseLabel.name);
+
+  if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && sameTemplate(old, w)) {
+    // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
+    if (resource.replicated && !w.controlled && w.replicas !== old.replicas) checkReplication(kind, w, ns, policy, release, view, f);
+    return f.problemCount ? deny(f.message(`golive denied ${kind} ${ns}/${w.name}`)) : ALLOW;
+  }
+
+  const heading = `golive denied ${kind} ${ns}/${clip(w.name, 120)}${releaseLabel.name !== undefined ? ` (Release ${clip(releaseLabel.name, 80)})` : ""}`;
+  let compiled: ReturnType<typeof compileRelease> | undefined;
+  if (releaseLabel.conflict) f.deny(releaseLabel.conflict);
+  else if (releaseLabel.name === undefined) f.deny(`it has no ${RELEASE_LABEL} label: label it (and its pod template) with the name of the Release that governs it`);
+  else if (!release) f.deny(`Release ${clip(releaseLabel.name, 80)} does not exist in namespace ${ns}: apply the Release first, and wait until it is Approved`);
+  if (release) {
+    compiled = compileRelease(release);
+    if (!w.controlled && !compiled.workloads.has(`${kind}/${w.name}`) && w.name && !w.name.endsWith("<generated>"))
+      f.deny(`${kind} ${w.name} is not listed in Release ${release.metadata.name}'s spec.workloads: add {kind: ${kind}, name: ${w.name}} to a Release that governs it`);
+    checkReleaseState(release, policy, f);
+  }
+  checkImages(w.podSpec, policy, release && compiled ? { release, compiled } : undefined, view, f);
+  if (release && compiled) checkConfiguration(w.podSpec, ns, { release, compiled }, view, f);
+  checkChangeWindow(policy, now, f);
+  if (kind === "Job" || kind === "CronJob") checkBatch(kind, w, policy, release, f);
+  if (resource.replicated && !w.controlled) checkReplication(kind, w, ns, policy, release, view, f);
+  checkPodSecurity(w, policy, release, f);
+  if (release) checkEvidenceAge(release, policy, view, now, f);
+
+  if (glass !== undefined) {
+    const outcome = breakGlass({ request, policy, kind, name: w.name, release: releaseLabel.name, value: glass, oldValue: oldGlass, problems: f.problems, problemCount: f.problemCount });
+    if (!outcome.allowed) {
+      const problems = f.problemCount ? `; without break glass it would be denied for: ${f.problems.slice(0, 3).join("; ")}` : "";
+      return deny(`${heading}: ${outcome.problem}${problems}`, f.warningList());
+    }
+    return { allowed: true, warnings: [outcome.warning, ...f.warningList()], ...(outcome.audit ? { audit: outcome.audit } : {}) };
+  }
+  return f.problemCount ? deny(f.message(heading), f.warningList()) : allow(f.warningList());
+}
+
+function sameTemplate(old: Workload, w: Workload): boolean {
+  return jsonEqual(old.template, w.template);
+}
+
+function checkBatch(kind: string, w: Workload, policy: CompiledPolicy, release: Release | undefined, f: Findings): void {
+  const cls = label(w.labels, BATCH_CLASS_LABEL);
+  if (cls === undefined || !policy.highRiskClasses.has(cls)) return;
+  const gate = policy.policy.spec.batch?.gate;
+  const what = `${kind} ${w.name} is a high-risk batch job (${BATCH_CLASS_LABEL}=${clip(cls, 63)}, 7.1.9)`;
+  if (!gate) {
+    f.deny(`${what}, but ReleasePolicy ${policy.name} names no batch-test gate (spec.batch.gate): add a tests gate reading BatchTestReport and pass it`);
+    return;
+  }
+  if (!release) return; // the missing Release is already reported
+  const result = release.status?.gates?.find((g) => g.name === gate);
+  if (result?.status !== "Passed")
+    f.deny(`${what}: it needs the batch-test gate ${gate} Passed, but in Release ${release.metadata.name} it is ${result ? `${result.status}: ${clip(result.reason, 200)}` : "not evaluated"}; provide BatchTestReport evidence`);
+}

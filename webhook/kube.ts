@@ -1,0 +1,279 @@
+// The webhook's Kubernetes I/O, all off the admission hot path: the TLS Secret, the caBundle in
+// the ValidatingWebhookConfiguration, break-glass Events, and informer-backed stores for a
+// standalone `golive webhook` process.
+import {
+  AdmissionregistrationV1Api,
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Namespace,
+  type V1PodDisruptionBudget,
+  type V1Secret,
+  type V1ValidatingWebhookConfiguration,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import type { BreakGlassAudit } from "./admission.js";
+import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
+import { governance } from "./governance.js";
+import type { AdmissionView, ObjectStore, SealLookup } from "./view.js";
+
+const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const unb64 = (s: string | undefined) => (s ? Buffer.from(s, "base64").toString("utf8") : "");
+
+const BUNDLE_SINCE = "golive.dev/ca-bundle-since";
+
+function toSecret(namespace: string, name: string, bundle: TlsBundle, resourceVersion?: string): V1Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "kubernetes.io/tls",
+    metadata: {
+      name,
+      namespace,
+      labels: { "app.kubernetes.io/name": "golive", "app.kubernetes.io/component": "webhook" },
+      ...(bundle.bundleSince ? { annotations: { [BUNDLE_SINCE]: bundle.bundleSince } } : {}),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    data: { "tls.crt": b64(bundle.cert), "tls.key": b64(bundle.key), "ca.crt": b64(bundle.caBundle), "ca-signing.crt": b64(bundle.caCert), "ca-signing.key": b64(bundle.caKey) },
+  };
+}
+
+/** The TLS bundle kept in a Secret: create-if-absent and conditional replace, so replicas agree. */
+export function secretTlsStore(kc: KubeConfig, namespace: string, name = TLS_SECRET_NAME): TlsSecretStore {
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    async read(): Promise<StoredTls | undefined> {
+      let s: V1Secret;
+      try {
+        s = await core.readNamespacedSecret({ name, namespace });
+      } catch (e) {
+        if (codeOf(e) === 404) return undefined;
+        throw e;
+      }
+      const d = s.data ?? {};
+      const since = s.metadata?.annotations?.[BUNDLE_SINCE];
+      return {
+        resourceVersion: s.metadata?.resourceVersion ?? "",
+        bundle: { cert: unb64(d["tls.crt"]), key: unb64(d["tls.key"]), caBundle: unb64(d["ca.crt"]), caCert: unb64(d["ca-signing.crt"]), caKey: unb64(d["ca-signing.key"]), ...(since ? { bundleSince: since } : {}) },
+      };
+    },
+    async create(bundle) {
+      try {
+        await core.createNamespacedSecret({ namespace, body: toSecret(namespace, name, bundle) });
+        return true;
+      } catch (e) {
+        if (codeOf(e) === 409) return false;
+        throw e;
+      }
+    },
+    async replace(bundle, resourceVersion) {
+      try {
+        await core.replaceNamespacedSecret({ name, namespace, body: toSecret(namespace, name, bundle, resourceVersion) });
+        return true;
+      } catch (e) {
+        if (codeOf(e) === 409 || codeOf(e) === 404) return false;
+        throw e;
+      }
+    },
+  };
+}
+
+/** Put the caBundle into every webhook of the configuration (JSON patch guarded by each webhook's name). */
+export function caBundlePublisher(kc: KubeConfig, configurationName: string): (caBundle: string) => Promise<"patched" | "unchanged" | "absent"> {
+  const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  return async (caBundle) => {
+    let config: V1ValidatingWebhookConfiguration;
+    try {
+      config = await api.readValidatingWebhookConfiguration({ name: configurationName });
+    } catch (e) {
+      if (codeOf(e) === 404) return "absent";
+      throw e;
+    }
+    const value = b64(caBundle);
+    const ops: object[] = [];
+    (config.webhooks ?? []).forEach((w, i) => {
+      if (w.clientConfig.caBundle === value) return;
+      ops.push({ op: "test", path: `/webhooks/${i}/name`, value: w.name }, { op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value });
+    });
+    if (ops.length === 0) return "unchanged";
+    await api.patchValidatingWebhookConfiguration({ name: configurationName, body: ops }, setHeaderOptions("Content-Type", PatchStrategy.JsonPatch));
+    return "patched";
+  };
+}
+
+/** Create the configuration, or replace it when it differs. */
+export async function applyConfiguration(kc: KubeConfig, desired: V1ValidatingWebhookConfiguration): Promise<void> {
+  const api = kc.makeApiClient(AdmissionregistrationV1Api);
+  const name = desired.metadata!.name!;
+  try {
+    const current = await api.readValidatingWebhookConfiguration({ name });
+    await api.replaceValidatingWebhookConfiguration({ name, body: { ...desired, metadata: { ...desired.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+  } catch (e) {
+    if (codeOf(e) !== 404) throw e;
+    await api.createValidatingWebhookConfiguration({ body: desired });
+  }
+}
+
+/** A Warning Event on the admitted object for every (non-dry-run) break-glass admission. */
+export function breakGlassEvents(kc: KubeConfig, reportingInstance: string): (audit: BreakGlassAudit) => Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return async (audit) => {
+    if (audit.dryRun) return;
+    const { namespace, kind, name } = audit.details;
+    const now = new Date();
+    const apiVersion = kind === "Pod" ? "v1" : kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
+    const overridden = audit.details.overridden.length ? ` Overrode: ${audit.details.overridden.join("; ")}` : "";
+    await core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { generateName: `${name.replace(/<generated>$/, "")}.golive-break-glass.`, namespace },
+        involvedObject: { apiVersion, kind, name, namespace },
+        type: "Warning",
+        reason: "BreakGlass",
+        message: `Admitted by break glass for ${audit.user} (${audit.details.roles.join(", ")}): ${audit.reason}.${overridden}`.slice(0, 1024),
+        source: { component: "golive-webhook" },
+        reportingComponent: "golive.dev/webhook",
+        reportingInstance,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+  };
+}
+
+interface CacheLike<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+function store<T>(cache: CacheLike<T>): ObjectStore<T> {
+  return { get: (namespace, name) => cache.get(name, namespace), list: (namespace) => cache.list(namespace) };
+}
+
+type RunningInformer<T extends KubernetesObject> = ReturnType<typeof makeInformer<T>>;
+
+/** Restart an informer after an error (a 403 in a namespace not yet onboarded, a dropped watch), backing off to 5 minutes. */
+function keepRunning<T extends KubernetesObject>(informer: RunningInformer<T>, what: string, log: Logger): { stopped: boolean } {
+  const state = { stopped: false };
+  let delay = 1_000;
+  informer.on("connect", () => (delay = 1_000));
+  informer.on("error", (err: unknown) => {
+    if (state.stopped) return;
+    log.warn({ err, informer: what, retryInMs: delay }, "informer error; restarting it");
+    setTimeout(() => {
+      if (!state.stopped) informer.start().catch(() => undefined);
+    }, delay).unref();
+    delay = Math.min(delay * 2, 300_000);
+  });
+  return state;
+}
+
+export interface InformerView extends AdmissionView {
+  /** Resolves once every informer has listed once. */
+  start(): Promise<void>;
+  synced(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * An AdmissionView from client-node informers (list + watch). Secrets are watched only in
+ * governed namespaces, one informer per namespace, started and stopped as namespaces and
+ * policies change: golive never needs (or is granted) cluster-wide Secret access.
+ */
+export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operatorIdentity: string; ownNamespace: string; log: Logger }): InformerView {
+  const { log } = opts;
+  const core = kc.makeApiClient(CoreV1Api);
+  const policy = kc.makeApiClient(PolicyV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const golive = <T extends KubernetesObject>(plural: string, cluster: boolean) =>
+    makeInformer<T>(kc, `/apis/golive.dev/v1alpha1/${plural}`, () =>
+      (cluster ? custom.listClusterCustomObject({ group: "golive.dev", version: "v1alpha1", plural }) : custom.listCustomObjectForAllNamespaces({ group: "golive.dev", version: "v1alpha1", plural })) as Promise<KubernetesListObject<T>>,
+    );
+  const namespaces = makeInformer<V1Namespace>(kc, "/api/v1/namespaces", () => core.listNamespace());
+  const policies = golive<ReleasePolicy & KubernetesObject>("releasepolicies", true);
+  const releases = golive<Release & KubernetesObject>("releases", false);
+  const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
+  const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
+  const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps] as RunningInformer<KubernetesObject>[];
+  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps"][n]!, log));
+
+  const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
+  const secrets: ObjectStore<V1Secret> = {
+    get: (namespace, name) => (namespace === undefined ? undefined : secretInformers.get(namespace)?.informer.get(name, namespace)),
+    list: (namespace) => (namespace === undefined ? [...secretInformers.values()].flatMap((s) => s.informer.list()) : (secretInformers.get(namespace)?.informer.list(namespace) ?? [])),
+  };
+  let synced = false;
+  let stopped = false;
+
+  const view: InformerView = {
+    namespaces: store(namespaces),
+    policies: store(policies),
+    releases: store(releases),
+    evidence: store(evidence),
+    pdbs: store(pdbs),
+    configMaps: store(configMaps),
+    secrets,
+    seals: opts.seals,
+    now: () => new Date(),
+    operatorIdentity: opts.operatorIdentity,
+    ownNamespace: opts.ownNamespace,
+    async start() {
+      await Promise.all(all.map((i) => i.start()));
+      await syncSecretInformers();
+      synced = true;
+    },
+    synced: () => synced,
+    async stop() {
+      stopped = true;
+      for (const s of states) s.stopped = true;
+      await Promise.all([...all.map((i) => i.stop()), ...[...secretInformers.values()].map((s) => ((s.state.stopped = true), s.informer.stop()))]);
+    },
+  };
+
+  /** One Secret informer per governed namespace; the first list of a new one is awaited (bounded). */
+  async function syncSecretInformers(): Promise<void> {
+    if (stopped) return;
+    const governed = new Set(namespaces.list().map((n) => n.metadata?.name ?? "").filter((ns) => ns && governance(view, ns).kind !== "ungoverned"));
+    const starting: Promise<unknown>[] = [];
+    for (const ns of governed) {
+      if (secretInformers.has(ns)) continue;
+      const informer = makeInformer<V1Secret>(kc, `/api/v1/namespaces/${ns}/secrets`, () => core.listNamespacedSecret({ namespace: ns }));
+      const state = keepRunning(informer, `secrets in ${ns}`, log);
+      secretInformers.set(ns, { informer, state });
+      starting.push(Promise.race([informer.start().catch((e: unknown) => log.warn({ err: e, namespace: ns }, "cannot watch Secrets (grant golive's webhook get/list/watch on secrets there)")), new Promise((r) => setTimeout(r, 5_000).unref())]));
+    }
+    for (const [ns, s] of secretInformers) {
+      if (governed.has(ns)) continue;
+      s.state.stopped = true;
+      secretInformers.delete(ns);
+      await s.informer.stop();
+    }
+    await Promise.all(starting);
+  }
+  let queued = false;
+  const resync = () => {
+    if (queued) return;
+    queued = true;
+    setTimeout(() => {
+      queued = false;
+      syncSecretInformers().catch((e: unknown) => log.warn({ err: e }, "could not update the Secret informers"));
+    }, 100).unref();
+  };
+  for (const verb of ["add", "update", "delete"] as const) {
+    namespaces.on(verb, resync);
+    policies.on(verb, resync);
+  }
+  return view;
+}

@@ -1,0 +1,145 @@
+// The `golive webhook` process: informer-backed view, seal cache (filled in the background),
+// self-managed or cert-manager TLS, the HTTPS server, probes and metrics, graceful shutdown.
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Config } from "../cli/config.js";
+import { loadDockerConfig } from "../images/credentials.js";
+import { RegistryClient } from "../images/registry-client.js";
+import { SealCache } from "../images/seal-cache.js";
+import { verifyImageSeal } from "../images/verify.js";
+import { CertDirSource } from "./cert-dir.js";
+import { CONFIGURATION_NAME, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
+import { startProbeServers } from "./health.js";
+import { applyConfiguration, breakGlassEvents, caBundlePublisher, informerView, secretTlsStore } from "./kube.js";
+import { WebhookMetrics } from "./metrics.js";
+import { SealWarmer } from "./seal-warmer.js";
+import { startWebhookServer, type ServingCertificate, type WebhookServer } from "./server.js";
+import { defaultTlsPolicy, serviceDnsNames, TlsManager } from "./tls.js";
+
+export interface WebhookRunOptions {
+  config: Config;
+  log: Logger;
+  kubeConfig?: KubeConfig;
+  /** The operator's ServiceAccount username; default system:serviceaccount:<namespace>:golive-operator. */
+  operatorIdentity?: string;
+  /** cert-manager mode: a directory with tls.crt and tls.key (its cainjector keeps the caBundle). */
+  certDir?: string;
+  service?: string;
+  extraDnsNames?: string[];
+  ips?: string[];
+  configurationName?: string;
+  /** Create or update the ValidatingWebhookConfiguration from webhook/configuration.ts at start. */
+  installConfiguration?: boolean;
+  /** With installConfiguration: register by URL instead of by Service. */
+  url?: string;
+  host?: string;
+  tlsCheckIntervalMs?: number;
+}
+
+export interface WebhookHandle {
+  server: WebhookServer;
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle> {
+  const { config, log } = o;
+  const kc = o.kubeConfig ?? loadKube(config.kubeconfig);
+  const operatorIdentity = o.operatorIdentity ?? `system:serviceaccount:${config.namespace}:golive-operator`;
+  const registry = new RegistryClient({ credentials: loadDockerConfig() });
+  const seals = new SealCache({ verify: (image, keys) => verifyImageSeal(registry, image, keys) });
+  const view = informerView(kc, { seals, operatorIdentity, ownNamespace: config.namespace, log });
+  const metrics = new WebhookMetrics({ defaults: true });
+  const live: { server?: WebhookServer } = {};
+  let tlsLoaded = false;
+  const host = o.host ?? "0.0.0.0";
+  let stopping = false;
+  const ready = () => !stopping && view.synced() && tlsLoaded && live.server !== undefined;
+  const probes = await startProbeServers({ host, healthPort: config.healthPort, metricsPort: config.metricsPort, probes: { live: () => true, ready }, registry: metrics.registry });
+
+  await view.start();
+  log.info({ policies: view.policies.list().length, releases: view.releases.list().length }, "caches synced");
+
+  let pending: ServingCertificate | undefined;
+  const onCertificate = (c: ServingCertificate) => {
+    tlsLoaded = true;
+    if (live.server) live.server.setCertificate(c);
+    else pending = c;
+  };
+  const configurationName = o.configurationName ?? CONFIGURATION_NAME;
+  let stopTls: () => void;
+  let afterStart: () => Promise<void> = () => Promise.resolve();
+  if (o.certDir) {
+    const source = new CertDirSource(o.certDir, log, onCertificate);
+    await source.load();
+    source.start(o.tlsCheckIntervalMs ?? 30_000);
+    stopTls = () => source.stop();
+  } else {
+    const service = o.service ?? SERVICE_NAME;
+    const policy = defaultTlsPolicy([...serviceDnsNames(service, config.namespace), ...(o.extraDnsNames ?? [])], o.ips ?? []);
+    const publish = caBundlePublisher(kc, configurationName);
+    const tls = new TlsManager({
+      store: secretTlsStore(kc, config.namespace),
+      policy,
+      log,
+      onCertificate,
+      publishCaBundle: async (caBundle) => {
+        // The configuration is installed only once this replica serves, so the API server is
+        // never pointed at a webhook that is not listening yet.
+        if (o.installConfiguration && !live.server) return "absent";
+        if (o.installConfiguration) {
+          const desired = webhookConfiguration({
+            name: configurationName,
+            ownNamespace: config.namespace,
+            client: o.url ? { url: o.url } : { service: { name: service, namespace: config.namespace } },
+            caBundle,
+            timeoutSeconds: Math.min(30, Math.max(1, Math.ceil(config.webhookTimeout / 1000) + 2)),
+          });
+          await applyConfiguration(kc, desired);
+          return "patched";
+        }
+        return publish(caBundle);
+      },
+    });
+    await tls.sync();
+    tls.start(o.tlsCheckIntervalMs ?? 10 * 60_000);
+    stopTls = () => tls.stop();
+    afterStart = () => tls.republish();
+  }
+  if (!pending) throw new Error("no serving certificate");
+  const events = breakGlassEvents(kc, process.env.POD_NAME ?? hostname());
+  const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events });
+  live.server = server;
+  await afterStart();
+  const warmer = new SealWarmer(view, seals, log);
+  warmer.start(5_000);
+  log.info({ port: server.port, operatorIdentity }, "webhook ready");
+  return {
+    server,
+    ready,
+    async stop() {
+      stopping = true;
+      warmer.stop();
+      stopTls();
+      await server.close(2_000); // answers in flight finish; an API server connection idling unannounced is cut
+      await Promise.all(
+        probes.map(
+          (p) =>
+            new Promise((r) => {
+              p.close(r);
+              p.closeAllConnections(); // probes and scrapes: nothing to finish
+            }),
+        ),
+      );
+      await view.stop();
+    },
+  };
+}
+
+function loadKube(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}

@@ -1,0 +1,37 @@
+// What an admission decision reads: in-memory stores kept by informers (the operator provides
+// informer-backed ones; memory-view.ts has plain arrays for tests and the bench), the seal
+// cache's memory, the clock and who the operator is. Nothing here may do I/O: decide() runs on
+// the API server's hot path.
+import type { V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Secret } from "@kubernetes/client-node";
+import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import type { TrustedKey } from "../gates/dsse.js";
+import type { SealVerdict } from "../images/seal-cache.js";
+
+export type { SealVerdict };
+
+export interface ObjectStore<T> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+export interface SealLookup {
+  /** The seal cache's verdict from memory only; undefined when the operator has not verified it yet. */
+  peek(name: string, digest: string, keys: readonly TrustedKey[]): SealVerdict | undefined;
+}
+
+export interface AdmissionView {
+  namespaces: ObjectStore<V1Namespace>;
+  policies: ObjectStore<ReleasePolicy>;
+  releases: ObjectStore<Release>;
+  evidence: ObjectStore<ReleaseEvidence>;
+  pdbs: ObjectStore<V1PodDisruptionBudget>;
+  configMaps: ObjectStore<V1ConfigMap>;
+  /** Only digests of Secret data are ever computed from these: never log values. */
+  secrets: ObjectStore<V1Secret>;
+  seals: SealLookup;
+  now(): Date;
+  /** The operator's ServiceAccount username (system:serviceaccount:<ns>:<name>). */
+  operatorIdentity: string;
+  /** golive's own namespace: never governed. */
+  ownNamespace: string;
+}
