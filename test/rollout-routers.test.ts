@@ -18,6 +18,7 @@ import { NginxRouter } from "../operator/routers/nginx.js";
 import type { RouterContext } from "../operator/routers/types.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { keepKwokNodesAlive } from "./support/kwok.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -50,25 +51,6 @@ const replicas = async (name: string) => ((await get(`/apis/apps/v1/namespaces/N
 const approve = (r: Doc, stage: ApprovalStage, role: string) =>
   apply(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: ns.name } }), type: "Approval", key: loadPrivateKey(readFileSync(join(keysDir, `${role}.key`), "utf8")), predicate: { issuedAt: new Date().toISOString(), approval: { stage, role } } }));
 
-/**
- * kwok (as the harness starts it) keeps no node Leases and posts node heartbeats less often than
- * the node lifecycle controller's grace period, so about once a minute every node counts as
- * unreachable and every pod is marked NotReady for good. Rollouts wait for pods to be ready, so
- * while these tests run they renew a Lease per kwok node. (The harness fix: start kwok with
- * --node-lease-duration-seconds=40.)
- */
-function keepKwokNodesAlive(kube: KubeClient): () => void {
-  const renew = async () => {
-    const nodes = await kube.get<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>("/api/v1/nodes");
-    for (const n of nodes.items.filter((x) => x.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake")) {
-      const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: n.metadata.name, namespace: "kube-node-lease" }, spec: { holderIdentity: n.metadata.name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } };
-      await kube.patch(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${n.metadata.name}?fieldManager=golive-e2e&force=true`, lease, "apply");
-    }
-  };
-  void renew().catch(() => undefined);
-  const timer = setInterval(() => void renew().catch(() => undefined), 5_000);
-  return () => clearInterval(timer);
-}
 
 function policy(): Doc {
   const signers = ((parseYaml(readFileSync(join(root, "examples", "policy.yaml"), "utf8")) as Doc).spec.signers as Doc[]).filter((s) => s.name !== "image-signer");

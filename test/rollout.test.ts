@@ -33,6 +33,7 @@ import { observeRules, type HTTPRoute } from "../operator/routers/gateway-api.js
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { keepKwokNodesAlive } from "./support/kwok.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -154,25 +155,6 @@ async function startTheOperator(): Promise<OperatorHandle> {
   return startOperator({ config, log: createLogger(process.env.GOLIVE_TEST_LOG ?? "warn"), kubeConfig: kubeConfig(), healthServer: false, evidenceSigner: { name: "golive-operator", key: operatorKey.privateKey } });
 }
 
-/**
- * kwok (as the harness starts it) keeps no node Leases and posts node heartbeats less often than
- * the node lifecycle controller's grace period, so about once a minute every node counts as
- * unreachable and every pod is marked NotReady for good. Rollouts wait for pods to be ready, so
- * while these tests run they renew a Lease per kwok node. (The harness fix: start kwok with
- * --node-lease-duration-seconds=40.)
- */
-function keepKwokNodesAlive(kube: KubeClient): () => void {
-  const renew = async () => {
-    const nodes = await kube.get<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>("/api/v1/nodes");
-    for (const n of nodes.items.filter((x) => x.metadata.annotations?.["kwok.x-k8s.io/node"] === "fake")) {
-      const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: n.metadata.name, namespace: "kube-node-lease" }, spec: { holderIdentity: n.metadata.name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } };
-      await kube.patch(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${n.metadata.name}?fieldManager=golive-e2e&force=true`, lease, "apply");
-    }
-  };
-  void renew().catch(() => undefined);
-  const timer = setInterval(() => void renew().catch(() => undefined), 5_000);
-  return () => clearInterval(timer);
-}
 
 // ------------------------------------------------------------------------------------------------
 // Manifests
