@@ -198,6 +198,19 @@ export const BatchRules = z
   })
   .describe("High-risk batch jobs (7.1.9).");
 
+export const MonitoringRules = z
+  .object({
+    requireReady: z.boolean().default(true).describe("Before Released, confirm through Prometheus that the new version's scrape targets are up and every key capacity metric has samples; a release whose monitoring is missing waits with the reason (4.7 b)."),
+    requireBackup: z.boolean().default(false).describe("Before Released, also require an active Velero Schedule that backs up the release's namespace (4.7 b: backups enabled)."),
+    prometheus: z.string().url().max(1024).optional().describe("The Prometheus that scrapes the governed namespaces, for the readiness check and the capacity report; default: the operator's --prometheus-url, else the release's analysis Prometheus."),
+    monitorKind: z.enum(["PodMonitor", "ServiceMonitor"]).default("PodMonitor").describe("With the Prometheus Operator installed: scrape through a PodMonitor, or a ServiceMonitor and a headless Service."),
+    alertFor: Duration.default("5m").describe("How long an alert condition must hold before it fires (the rules' for)."),
+    capacityHorizon: Duration.default("30d").describe("A key capacity metric forecast to reach its limit within this time raises the CapacityAtRisk condition and alert (6.3.3)."),
+    ruleLabels: z.record(z.string().max(63), z.string().max(63).describe("A label value.")).optional().describe("Labels added to every enrollment object, such as what a Prometheus' ruleSelector or podMonitorSelector asks for."),
+  })
+  .describe("Monitoring enrollment, the checks before Released, and capacity management (4.7 b, 6.3, 9.1).");
+export type MonitoringRules = z.infer<typeof MonitoringRules>;
+
 /** Names that point at nothing: a role's unknown signer, an approval's unknown role, a gate's missing stage. */
 function policyReferenceProblems(spec: {
   gates: Gate[];
@@ -232,6 +245,7 @@ export const ReleasePolicySpec = z
     architecture: ArchitectureMinimums.default(ArchitectureMinimums.parse({})),
     images: ImageRules.default(ImageRules.parse({})),
     batch: BatchRules.default(BatchRules.parse({})),
+    monitoring: MonitoringRules.default(MonitoringRules.parse({})),
     evidenceMaxAge: Duration.optional().describe("Evidence older than this no longer counts (re-test needed); unset: no limit."),
     audit: z
       .object({

@@ -346,6 +346,51 @@ export const AnalysisRunStatus = z
   .describe("One analysis step's run (4.3 c, 4.8).");
 export type AnalysisRunStatus = z.infer<typeof AnalysisRunStatus>;
 
+export const MonitoringStatus = z
+  .object({
+    mode: z.enum(["PodMonitor", "ServiceMonitor", "Annotations", "Disabled"]).describe("How the workload is enrolled: PodMonitor or ServiceMonitor (the Prometheus Operator is installed), Annotations (a headless Service with prometheus.io/* annotations), or Disabled (not enrolled in this phase)."),
+    objects: z.array(z.string().max(320).describe("Kind/name.")).max(16).default([]).describe("The enrollment objects in place, owned by this Release."),
+    conflicts: z.array(z.string().max(1024).describe("Kind/name and what to do.")).max(16).optional().describe("Enrollment objects not applied because an object of that name exists that this Release does not own."),
+    problem: z.string().max(4096).optional().describe("Why the enrollment could not be brought up to date."),
+    syncedAt: Timestamp.optional().describe("When the enrollment was last brought up to date."),
+    ready: z.boolean().optional().describe("Result of the last check before Released: targets up, key metrics sampled, backups where required (4.7 b)."),
+    reasons: z.array(z.string().max(1024).describe("One missing piece.")).max(32).optional().describe("What the last check found missing."),
+    checkedAt: Timestamp.optional().describe("When the check last found what it reports."),
+  })
+  .describe("Monitoring enrollment (9.1) and the check before Released (4.7 b).");
+export type MonitoringStatus = z.infer<typeof MonitoringStatus>;
+
+export const CapacityForecastStatus = z
+  .object({
+    name: z.string().max(63).describe("The key capacity metric."),
+    unit: z.string().max(32).optional().describe("Its unit."),
+    current: z.number().optional().describe("The newest value in the history."),
+    peak: z.number().describe("Declared peak requirement."),
+    campaign: z.number().optional().describe("Declared campaign requirement."),
+    testedLimit: z.number().optional().describe("Declared tested limit."),
+    limit: z.number().describe("The limit forecast against."),
+    limitSource: z.enum(["upperBound", "testedLimit", "peak"]).describe("Where the limit comes from: the alerting upper bound, the tested limit, or the peak requirement."),
+    slopePerDay: z.number().optional().describe("Trend in units per day."),
+    fitError: z.number().optional().describe("RMS of the fit's residuals, in units."),
+    seasonal: z.boolean().optional().describe("Whether the fit has daily seasonality."),
+    samples: z.int().min(0).describe("Samples the fit used."),
+    crossesAt: Timestamp.optional().describe("When the forecast first reaches the limit, if within the horizon."),
+    withinHorizon: z.boolean().describe("Whether that is within the policy's horizon."),
+    message: z.string().max(1024).describe("The forecast in words."),
+  })
+  .describe("The forecast of one key capacity metric.");
+
+export const CapacityReportStatus = z
+  .object({
+    generatedAt: Timestamp.describe("When the report was made."),
+    observedGeneration: z.int().min(0).describe("The Release generation the report was made for."),
+    horizon: z.string().max(32).describe("Forecast horizon."),
+    history: z.string().max(32).describe("History read."),
+    atRisk: z.int().min(0).describe("Metrics forecast to reach their limit within the horizon."),
+    metrics: z.array(CapacityForecastStatus).max(32).describe("Per-metric forecasts."),
+  })
+  .describe("Capacity report (6.3.3): trend and forecast of each key capacity metric.");
+
 export const ReleaseStatus = z
   .object({
     phase: Phase.optional(),
@@ -427,6 +472,8 @@ export const ReleaseStatus = z
       .optional()
       .describe("Rollback record (4.10)."),
     releasedAt: Timestamp.optional().describe("When the release reached Released."),
+    monitoring: MonitoringStatus.optional(),
+    capacity: CapacityReportStatus.optional(),
     inventory: z
       .object({
         configMap: z.string().max(253).describe("The per-namespace inventory ConfigMap."),

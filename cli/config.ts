@@ -23,6 +23,9 @@ export const ConfigSchema = z.object({
   retryPeriod: durationMs.default(2_000).describe("leader election retry period"),
   auditFile: z.string().default("/var/lib/golive/audit.jsonl").describe("append-only audit trail file"),
   resyncPeriod: durationMs.default(300_000).describe("periodic full resync of informers"),
+  prometheusUrl: z.string().url().optional().describe("the Prometheus that scrapes governed workloads (readiness before Released, capacity reports); a policy's spec.monitoring.prometheus wins"),
+  capacityReportInterval: durationMs.default(3_600_000).describe("how often each release's capacity report is renewed"),
+  capacityHistory: durationMs.default(14 * 86_400_000).describe("history of each key capacity metric the forecast reads"),
   concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once"),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -20,6 +20,9 @@ import { loadPrivateKey } from "../gates/sign.js";
 import { Notifier } from "./notify/notifier.js";
 import { RolloutController, type EvidenceSigner } from "./rollout/controller.js";
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
+import { monitoringCheck } from "./monitoring/readiness.js";
+import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
+import { governingPolicy } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
 
 export interface OperatorHandle {
@@ -86,8 +89,19 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const enqueueAll = (namespace?: string) => stores.releases.list(namespace).forEach((r) => enqueue(objectKey(r)));
   const audit = new AuditLog(config.auditFile, log.child({ component: "audit" }));
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
-  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromEnvironment(), enqueue });
-  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier });
+  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromEnvironment(), enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
+  const monitoringLog = log.child({ controller: "monitoring" });
+  const monitoring = new ReleaseMonitoring({
+    client,
+    registry: metrics.registry,
+    policyFor: (r) => governingPolicy(stores, r.metadata.namespace ?? "", config.namespace).policy?.spec,
+    prometheusUrl: config.prometheusUrl,
+    capacityIntervalMs: config.capacityReportInterval,
+    capacityHistoryMs: config.capacityHistory,
+    enqueue,
+    onError: (key, err) => monitoringLog.warn({ release: key, err }, "monitoring"),
+  });
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring });
 
   stores.releases.on((_event, r) => enqueue(objectKey(r)));
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));

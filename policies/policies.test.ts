@@ -26,6 +26,9 @@ describe("policy bundles", () => {
     const l3 = load("jrt0179-level3.yaml");
     expect(l3.spec.gates.length).toBeGreaterThan(l2.spec.gates.length);
     expect(l3.spec.architecture.minReplicas).toBeGreaterThan(l2.spec.architecture.minReplicas);
+    // 4.7 b: both confirm monitoring before Released; level 3 also requires backups.
+    expect([l2.spec.monitoring.requireReady, l3.spec.monitoring.requireReady]).toEqual([true, true]);
+    expect([l2.spec.monitoring.requireBackup, l3.spec.monitoring.requireBackup]).toEqual([false, true]);
   });
 
   it("reads clause references", () => {

@@ -15,6 +15,7 @@ import { freePort } from "./cluster/processes.js";
 import { httpOk, tempDir } from "./services/common.js";
 import { helm, helmResult } from "./services/helm.js";
 import { kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
+import { until as waitUntil } from "./support/wait.js";
 
 const root = join(import.meta.dirname, "..");
 const chart = join(root, "charts", "golive");
@@ -211,20 +212,8 @@ function startContainer(c: Doc, podName: string, kubeconfig: string, overrides: 
   return { child, output: () => out };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-}
+/** The shared poll, with this file's longer default (helm installs, pods on kwok nodes). */
+const until = <T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> => waitUntil(what, f, timeoutMs);
 
 function manifest(file: string): Doc {
   const doc = parse(readFileSync(file, "utf8")) as Doc;
@@ -369,6 +358,10 @@ describe("on the real control plane", () => {
       [op, ["patch", "ingresses.networking.k8s.io", "-n", apps.name]], // (no Gateway API CRDs in the test cluster for httproutes)
       [op, ["create", "releaseevidences.golive.dev", "-n", apps.name]],
       [op, ["get", "secrets", "-n", apps.name]],
+      // Monitoring enrollment: listed by label, pruned; owner references that block deletion.
+      [op, ["list", "configmaps", "-n", apps.name]],
+      [op, ["delete", "services", "-n", apps.name]],
+      [op, ["update", "releases.golive.dev", "--subresource=finalizers", "-n", apps.name]],
       [wh, ["watch", "releases.golive.dev", "-A"]],
       [wh, ["list", "poddisruptionbudgets.policy", "-A"]],
       [wh, ["watch", "configmaps", "-A"]],
@@ -389,6 +382,7 @@ describe("on the real control plane", () => {
       [op, ["patch", "deployments.apps", "-n", other.name]],
       [op, ["patch", "deployments.apps", "-n", unlisted.name]],
       [op, ["create", "jobs.batch", "-n", other.name]],
+      [op, ["delete", "configmaps", "-n", other.name]],
       [op, ["create", "pods", "-n", apps.name]],
       [op, ["patch", "daemonsets.apps", "-n", apps.name]],
       [op, ["delete", "pods", "-n", other.name]],
@@ -518,6 +512,9 @@ describe("on the real control plane", () => {
       return r.status?.phase === "Approved" ? r : undefined;
     });
     expect(approved.status.conditions.find((c: Doc) => c.type === "Ready").status).toBe("True");
+    // Enrolled in monitoring with the chart's rights: no "forbidden" in status.monitoring.
+    expect(approved.status.monitoring).toMatchObject({ mode: expect.stringMatching(/^(Annotations|PodMonitor)$/) });
+    expect(approved.status.monitoring.problem).toBeUndefined();
     const events = kubectl(["get", "events", "-n", apps.name, "--field-selector", "involvedObject.kind=Release", "-o", "jsonpath={range .items[*]}{.reason}{\" \"}{end}"]);
     expect(events.split(" ")).toEqual(expect.arrayContaining(["Pending", "Blocked", "Approved"]));
     const audit = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { result: string; object: string });

@@ -18,12 +18,11 @@ import { CapacityForecastMetrics } from "../operator/monitoring/metrics.js";
 import { checkMonitoringReady } from "../operator/monitoring/readiness.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { crdsExist, installFixtureCrds, OPERATOR_CRDS, removeFixtureCrds, VELERO_CRD } from "./support/monitoring-crds.js";
+import { until } from "./support/wait.js";
 import { checkRules, startPrometheus, type Prometheus } from "./services/prometheus.js";
 
 const examples = join(import.meta.dirname, "..", "examples");
-const CRD_DIR = join(import.meta.dirname, "fixtures", "prometheus-operator-crds");
-const OPERATOR_CRDS = ["podmonitors.monitoring.coreos.com", "servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"];
-const VELERO_CRD = "schedules.velero.io";
 const ns = useNamespace("monitoring");
 const NAME = "underwriting-api-2-4-1";
 const client = new KubeClient(kubeConfig());
@@ -32,21 +31,6 @@ async function kubectl(args: string[], input?: string): Promise<string> {
   const r = await kubectlAsync(args, input);
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr.trim()}`);
   return r.stdout;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
 
 /** The sample Release, in this test's namespace, edited. */
@@ -63,14 +47,6 @@ async function applyRelease(doc: ReleaseInput): Promise<Release> {
 async function readRelease(name: string): Promise<Release> {
   return Release.parse(await client.get(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${name}`));
 }
-const crdsExist = async (names: string[]) => (await kubectlAsync(["get", "crd", ...names])).status === 0;
-async function installCrds(files: string, names: string[]): Promise<void> {
-  await kubectl(["apply", "--server-side", "--field-manager=golive-test", "-f", files]);
-  await until("CRDs Established", async () => {
-    const out = await kubectl(["get", "crd", ...names, "-o", 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
-    return out.split("\n").filter((s) => s === "True").length === names.length ? true : undefined;
-  });
-}
 const objectJson = async (kind: string, name: string, flags: string[] = []): Promise<any> => JSON.parse(await kubectl(["get", kind, name, "-n", ns.name, "-o", "json", ...flags]));
 const exists = async (kind: string, name: string) => (await kubectlAsync(["get", kind, name, "-n", ns.name])).status === 0;
 
@@ -84,7 +60,7 @@ beforeAll(async () => {
   veleroPreinstalled = await crdsExist([VELERO_CRD]);
 });
 afterAll(async () => {
-  if (installedCrds.length) await kubectlAsync(["delete", "crd", ...installedCrds, "--wait=false"]);
+  await removeFixtureCrds(installedCrds);
 });
 
 describe("enrollment on a real API server", () => {
@@ -113,13 +89,8 @@ describe("enrollment on a real API server", () => {
   });
 
   it("with the CRDs: a PodMonitor, a PrometheusRule and the dashboard; what the annotation convention made is pruned", async () => {
-    if (!operatorCrdsPreinstalled) {
-      installedCrds.push(...OPERATOR_CRDS);
-      await installCrds(CRD_DIR, OPERATOR_CRDS);
-    }
+    if (await installFixtureCrds("prometheus-operator")) installedCrds.push(...OPERATOR_CRDS);
     await until("the monitoring.coreos.com/v1 kinds in discovery", async () => ((await detectPrometheusOperator(client)) ? true : undefined));
-    // A CRD just established answers "storage is (re)initializing" for a moment (the operator's queue retries).
-    for (const plural of ["podmonitors", "servicemonitors", "prometheusrules"]) await until(`${plural} to be listed`, () => client.get(`/apis/monitoring.coreos.com/v1/namespaces/${ns.name}/${plural}`));
     const result = await new MonitoringEnrollment(client, {}, 0).sync(release, "Progressing");
     expect(result.mode).toBe("PodMonitor");
     expect(result.objects).toEqual([`PodMonitor/${NAME}`, `PrometheusRule/${NAME}`, `ConfigMap/${NAME}-dashboard`]);
@@ -342,9 +313,7 @@ describe("the generated rules in a real Prometheus", () => {
     const opts = { targetSelector: 'job="underwriting-api"', velero: true, kube: client };
     if (!veleroPreinstalled) {
       expect((await checkMonitoringReady(prometheus.url, release, opts)).reasons).toEqual(["the policy requires a backup schedule, but Velero is not installed (no velero.io/v1 Schedule kind)"]);
-      installedCrds.push(VELERO_CRD);
-      await kubectl(["apply", "--server-side", "--field-manager=golive-test", "-f", "-"], JSON.stringify(veleroScheduleCrd));
-      await until("the velero.io/v1 Schedule kind", async () => ((await kubectlAsync(["get", "schedules.velero.io", "-n", ns.name])).status === 0 ? true : undefined));
+      if (await installFixtureCrds("velero")) installedCrds.push(VELERO_CRD);
     }
     const schedule = (name: string, template: object) => ({ apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name, namespace: ns.name }, spec: { schedule: "0 1 * * *", template } });
     await kubectl(["apply", "-f", "-"], JSON.stringify(schedule("other-namespaces", { includedNamespaces: ["claims"] })));
@@ -356,17 +325,6 @@ describe("the generated rules in a real Prometheus", () => {
   });
 });
 
-const veleroScheduleCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: VELERO_CRD, labels: { "golive.dev/test-fixture": "true" } },
-  spec: {
-    group: "velero.io",
-    scope: "Namespaced",
-    names: { kind: "Schedule", listKind: "ScheduleList", plural: "schedules", singular: "schedule" },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true }, status: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } } } }],
-  },
-};
 
 describe("capacity report from a real Prometheus", () => {
   const RAMP = "ramp-1-0-0";

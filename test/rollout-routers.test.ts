@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Release, type ApprovalStage } from "../api/index.js";
 import { loadConfig } from "../cli/config.js";
@@ -18,7 +17,7 @@ import { NginxRouter } from "../operator/routers/nginx.js";
 import type { RouterContext } from "../operator/routers/types.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
-import { keepKwokNodesAlive } from "./support/kwok.js";
+import { exampleSigners, namespacePolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -29,7 +28,6 @@ const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("h
 const IMAGE = "registry.example.com/team/api";
 let operator: OperatorHandle;
 let client: KubeClient;
-let stopLeases: (() => void) | undefined;
 
 async function apply(doc: object): Promise<void> {
   const r = await kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
@@ -53,30 +51,26 @@ const approve = (r: Doc, stage: ApprovalStage, role: string) =>
 
 
 function policy(): Doc {
-  const signers = ((parseYaml(readFileSync(join(root, "examples", "policy.yaml"), "utf8")) as Doc).spec.signers as Doc[]).filter((s) => s.name !== "image-signer");
-  return {
-    apiVersion: "golive.dev/v1alpha1",
-    kind: "ReleasePolicy",
-    metadata: { name: `${ns.name}-policy` },
-    spec: {
-      namespaceSelector: { matchLabels: { "golive.dev/test-policy": ns.name } },
-      protectionLevel: 2,
-      gates: [
-        { name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } },
-        { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
-      ],
-      signers,
-      roles: [
-        { name: "business-owner", signers: ["business-owner"], permissions: ["Approve"] },
-        { name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] },
-      ],
-      approvals: [
-        { stage: "Release", roles: ["release-manager"] },
-        { stage: "Verification", roles: ["business-owner"] },
-      ],
-      images: { requireDigest: true, requireSignature: false },
-    },
-  };
+  return namespacePolicy(ns.name, {
+    protectionLevel: 2,
+    gates: [
+      { name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } },
+      { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
+    ],
+    signers: exampleSigners((name) => name !== "image-signer"),
+    roles: [
+      { name: "business-owner", signers: ["business-owner"], permissions: ["Approve"] },
+      { name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] },
+    ],
+    approvals: [
+      { stage: "Release", roles: ["release-manager"] },
+      { stage: "Verification", roles: ["business-owner"] },
+    ],
+    images: { requireDigest: true, requireSignature: false },
+    // The stand-in servers are not scraped as the release's pods; the check before Released is
+    // exercised in test/monitoring-operator.test.ts.
+    monitoring: { requireReady: false },
+  });
 }
 
 function releaseDoc(n: number): Doc {
@@ -118,7 +112,6 @@ function deploymentDoc(n: number): Doc {
 
 beforeAll(async () => {
   client = new KubeClient(kubeConfig());
-  stopLeases = keepKwokNodesAlive(client);
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   await apply(policy());
   await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "api" }, spec: { selector: { app: "api" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
@@ -128,7 +121,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  stopLeases?.();
   await operator?.stop();
   await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
   rmSync(auditDir, { recursive: true, force: true });

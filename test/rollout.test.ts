@@ -19,7 +19,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { Release } from "../api/index.js";
 import { verifyChain } from "../audit/chain.js";
@@ -33,12 +32,11 @@ import { observeRules, type HTTPRoute } from "../operator/routers/gateway-api.js
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
-import { keepKwokNodesAlive } from "./support/kwok.js";
+import { exampleSigners, namespacePolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
 const keysDir = join(root, "examples", "keys");
-const examplePolicy = readFileSync(join(root, "examples", "policy.yaml"), "utf8");
 const GATEWAY_API = "v1.6.3"; // the newest v1.x whose go.mod the machines' Go (1.26) accepts
 const ns = useNamespace("rollout");
 const auditDir = mkdtempSync(join(tmpdir(), "golive-rollout-audit-"));
@@ -54,7 +52,6 @@ let prometheus: Prometheus;
 let client: KubeClient;
 const servers: Server[] = [];
 let load: NodeJS.Timeout | undefined;
-let stopLeases: (() => void) | undefined;
 
 // ------------------------------------------------------------------------------------------------
 // The stand-ins for the two versions, and a load loop
@@ -160,34 +157,30 @@ async function startTheOperator(): Promise<OperatorHandle> {
 // Manifests
 
 function testPolicy(): Doc {
-  const signers = ((parseYaml(examplePolicy) as Doc).spec.signers as Doc[]).filter((s) => s.name !== "image-signer");
-  return {
-    apiVersion: "golive.dev/v1alpha1",
-    kind: "ReleasePolicy",
-    metadata: { name: `${ns.name}-policy` },
-    spec: {
-      namespaceSelector: { matchLabels: { "golive.dev/test-policy": ns.name } },
-      protectionLevel: 3,
-      gates: [
-        { name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } },
-        { name: "verification-report", clause: "4.7 c,d,e", phase: "Verification", tests: { evidenceType: "VerificationReport" } },
-        { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
-        { name: "promotion-approval", clause: "4.9", phase: "Promotion", approvals: { stage: "Promotion" } },
-      ],
-      signers: [...signers, { name: "golive-operator", publicKey: operatorKey.publicPem, evidenceTypes: ["VerificationReport"] }],
-      roles: [
-        { name: "business-owner", signers: ["business-owner"], permissions: ["Approve"] },
-        { name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] },
-        { name: "ops-on-call", signers: ["ops-lead"], permissions: ["Approve", "Abort"] },
-      ],
-      approvals: [
-        { stage: "Release", roles: ["release-manager"] },
-        { stage: "Verification", roles: ["business-owner"] },
-        { stage: "Promotion", roles: ["release-manager"] },
-      ],
-      images: { requireDigest: true, requireSignature: false },
-    },
-  };
+  return namespacePolicy(ns.name, {
+    protectionLevel: 3,
+    gates: [
+      { name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } },
+      { name: "verification-report", clause: "4.7 c,d,e", phase: "Verification", tests: { evidenceType: "VerificationReport" } },
+      { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
+      { name: "promotion-approval", clause: "4.9", phase: "Promotion", approvals: { stage: "Promotion" } },
+    ],
+    signers: [...exampleSigners((name) => name !== "image-signer"), { name: "golive-operator", publicKey: operatorKey.publicPem, evidenceTypes: ["VerificationReport"] }],
+    roles: [
+      { name: "business-owner", signers: ["business-owner"], permissions: ["Approve"] },
+      { name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] },
+      { name: "ops-on-call", signers: ["ops-lead"], permissions: ["Approve", "Abort"] },
+    ],
+    approvals: [
+      { stage: "Release", roles: ["release-manager"] },
+      { stage: "Verification", roles: ["business-owner"] },
+      { stage: "Promotion", roles: ["release-manager"] },
+    ],
+    images: { requireDigest: true, requireSignature: false },
+    // The stand-in servers are not scraped as the release's pods; the check before Released is
+    // exercised in test/monitoring-operator.test.ts.
+    monitoring: { requireReady: false },
+  });
 }
 
 interface ReleaseOptions {
@@ -290,7 +283,6 @@ let canary: VersionServer;
 beforeAll(async () => {
   names.namespace = ns.name;
   client = new KubeClient(kubeConfig());
-  stopLeases = keepKwokNodesAlive(client);
   // The HTTPRoute CRD, from the Gateway API Go module (never committed).
   const dl = spawnSync("go", ["mod", "download", "-json", `sigs.k8s.io/gateway-api@${GATEWAY_API}`], { encoding: "utf8", timeout: 300_000 });
   const mod = JSON.parse(dl.stdout || "{}") as { Dir?: string; Error?: string };
@@ -316,7 +308,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(load);
-  stopLeases?.();
   stopRouteWatch?.abort();
   await operator?.stop();
   await prometheus?.stop();

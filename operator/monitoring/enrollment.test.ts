@@ -129,9 +129,11 @@ describe("ruleGroups", () => {
     expect(ruleGroups(release(), { forecastAlert: false }).map((g) => g.name)).toHaveLength(2);
   });
 
-  it("takes the error-rate and latency thresholds from the policy's performance gate", () => {
+  it("takes the error-rate and latency thresholds from the policy's performance gate, the rest from spec.monitoring", () => {
     const policy = ReleasePolicy.parse(parse(readFileSync(join(import.meta.dirname, "..", "..", "examples", "policy.yaml"), "utf8")));
-    expect(enrollmentOptionsFromPolicy(policy)).toEqual({ maxErrorRate: 0.01, maxP95LatencyMs: 300 });
+    expect(enrollmentOptionsFromPolicy(policy.spec)).toEqual({ maxErrorRate: 0.01, maxP95LatencyMs: 300, monitorKind: "PodMonitor", alertFor: "5m" });
+    policy.spec.monitoring = { ...policy.spec.monitoring, monitorKind: "ServiceMonitor", alertFor: "2m", ruleLabels: { release: "kube-prometheus-stack" } };
+    expect(enrollmentOptionsFromPolicy(policy.spec)).toMatchObject({ monitorKind: "ServiceMonitor", alertFor: "2m", extraLabels: { release: "kube-prometheus-stack" } });
     expect(enrollmentOptionsFromPolicy(undefined)).toEqual({});
   });
 

@@ -8,7 +8,7 @@
 // Prometheus Operator's CRDs are installed, else a headless `<release>-metrics` Service carrying
 // the prometheus.io/* annotations.
 import { stringify } from "yaml";
-import { API_VERSION, RELEASE_LABEL, type CapacityMetric, type Phase, type Release, type ReleasePolicy, type WorkloadKind } from "../../api/index.js";
+import { API_VERSION, RELEASE_LABEL, type CapacityMetric, type Phase, type Release, type ReleasePolicySpec, type WorkloadKind } from "../../api/index.js";
 import { dashboardJson } from "./dashboard.js";
 import {
   childName,
@@ -127,11 +127,18 @@ export const ALERTS = {
  */
 export const ENROLLED_PHASES: readonly Phase[] = ["Approved", "Verifying", "CleaningUp", "Progressing", "Released", "RollingBack", "Failed"];
 
-/** Alert thresholds the policy already states: its performance gate's error rate and p95 latency. */
-export function enrollmentOptionsFromPolicy(policy: ReleasePolicy | undefined): Pick<EnrollmentOptions, "maxErrorRate" | "maxP95LatencyMs"> {
-  const performance = policy?.spec.gates.find((g) => g.performance)?.performance;
-  if (!performance) return {};
-  return { maxErrorRate: performance.maxErrorRate, ...(performance.maxP95LatencyMs !== undefined ? { maxP95LatencyMs: performance.maxP95LatencyMs } : {}) };
+/**
+ * Enrollment options a policy states: its spec.monitoring (monitor kind, alert duration, labels)
+ * and the alert thresholds of its performance gate (error rate, p95 latency).
+ */
+export function enrollmentOptionsFromPolicy(policy: ReleasePolicySpec | undefined): Omit<EnrollmentOptions, "prometheusOperator"> {
+  if (!policy) return {};
+  const performance = policy.gates.find((g) => g.performance)?.performance;
+  const rules = policy.monitoring;
+  return {
+    ...(performance ? { maxErrorRate: performance.maxErrorRate, ...(performance.maxP95LatencyMs !== undefined ? { maxP95LatencyMs: performance.maxP95LatencyMs } : {}) } : {}),
+    ...(rules ? { monitorKind: rules.monitorKind, alertFor: rules.alertFor, ...(rules.ruleLabels ? { extraLabels: rules.ruleLabels } : {}) } : {}),
+  };
 }
 
 /** The gauge the operator exports for each forecast crossing within the horizon (metrics.ts). */

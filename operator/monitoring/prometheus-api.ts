@@ -1,6 +1,7 @@
 // A small client of the Prometheus HTTP API (instant and range queries), validated with zod.
 // Errors name the query and what Prometheus said.
 import { z } from "zod";
+import type { Release, ReleasePolicySpec } from "../../api/index.js";
 import type { Sample } from "./forecast.js";
 
 export interface PrometheusApiOptions {
@@ -28,6 +29,14 @@ const Data = z.discriminatedUnion("resultType", [
   z.object({ resultType: z.literal("string"), result: Value }),
 ]);
 const Response = z.discriminatedUnion("status", [z.object({ status: z.literal("success"), data: Data }), z.object({ status: z.literal("error"), errorType: z.string(), error: z.string() })]);
+
+/**
+ * The Prometheus that scrapes a release: the policy's (the platform team knows where it is), else
+ * the operator's --prometheus-url, else the one the release's own analysis queries.
+ */
+export function prometheusFor(release: Release, policy: ReleasePolicySpec | undefined, operatorDefault: string | undefined): string | undefined {
+  return policy?.monitoring.prometheus ?? operatorDefault ?? release.spec.strategy?.analysis?.prometheus.address;
+}
 
 export class PrometheusError extends Error {
   override name = "PrometheusError";

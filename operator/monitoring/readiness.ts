@@ -1,10 +1,10 @@
 // Before Released (JR/T 0179 4.7 b: "all monitoring and backups enabled"): Prometheus scrapes the
 // new version's targets and they are up, every key capacity metric has samples, and, where the
 // policy asks, a Velero Schedule backs up the namespace. Gathering is I/O; the verdict is pure.
-import type { Release } from "../../api/index.js";
+import type { Release, ReleasePolicySpec } from "../../api/index.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { targetSelector } from "./enrollment.js";
-import { instantQuery, type InstantSample, type PrometheusApiOptions } from "./prometheus-api.js";
+import { instantQuery, prometheusFor, type InstantSample, type PrometheusApiOptions } from "./prometheus-api.js";
 
 export interface Readiness {
   ready: boolean;
@@ -141,4 +141,19 @@ export async function checkMonitoringReady(prometheusUrl: string, release: Relea
       : Promise.resolve(undefined),
   ]);
   return evaluateReadiness(release, { prometheusUrl, selector, targets, metrics, ...(velero ? { velero } : {}) });
+}
+
+/** The check the rollout runs before Released, for a release under a policy. */
+export type MonitoringCheck = (release: Release, policy: ReleasePolicySpec | undefined) => Promise<Readiness>;
+
+/**
+ * checkMonitoringReady with the Prometheus the policy (or the operator's --prometheus-url, or the
+ * release's analysis) names, and Velero Schedules where the policy requires backups.
+ */
+export function monitoringCheck(kube: Pick<KubeClient, "get">, defaultPrometheus: string | undefined, api: PrometheusApiOptions = {}): MonitoringCheck {
+  return async (release, policy) => {
+    const url = prometheusFor(release, policy, defaultPrometheus);
+    if (!url) return { ready: false, reasons: ["no Prometheus to confirm the monitoring with: set spec.monitoring.prometheus in the ReleasePolicy or start the operator with --prometheus-url"] };
+    return checkMonitoringReady(url, release, { ...api, velero: policy?.monitoring.requireBackup === true, kube });
+  };
 }

@@ -7,9 +7,11 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
+import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../monitoring/release-monitoring.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
+import { setConditions } from "./conditions.js";
 import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 
@@ -36,6 +38,8 @@ export interface ReleaseReconcilerDeps {
   rollout?: RolloutController;
   /** Outbound webhooks on phase changes (spec.notifications). */
   notifier?: Notifier;
+  /** Monitoring enrollment and capacity reports (operator/monitoring); without it neither happens. */
+  monitoring?: ReleaseMonitoring;
 }
 
 const RELEASES = "/apis/golive.dev/v1alpha1";
@@ -52,6 +56,7 @@ export class ReleaseReconciler {
     const release = newest(this.d.stores.releases.get(namespace, name), this.written.get(key));
     if (!release) {
       this.written.delete(key);
+      this.d.monitoring?.forget(key);
       return {};
     }
     const now = (this.d.now ?? (() => new Date()))();
@@ -67,6 +72,12 @@ export class ReleaseReconciler {
         plan = prepared.plan;
         execute = (status) => prepared.execute(status);
       }
+    }
+
+    if (this.d.monitoring) {
+      const superseded = supersededBy(release, plan.status, this.d.stores.releases.list(namespace)) !== undefined;
+      const pass = await this.d.monitoring.pass(release, plan.status, policy?.spec, superseded);
+      plan = { ...plan, status: withMonitoring(plan.status, pass, release, now), events: [...plan.events, ...pass.events], requeueAfterMs: Math.min(plan.requeueAfterMs, pass.requeueAfterMs ?? Infinity) };
     }
 
     let written = release.status ?? {};
@@ -88,6 +99,10 @@ export class ReleaseReconciler {
     // The decision is recorded; now act on it (route, scale, Jobs). A failure retries the key.
     if (execute) await execute(written);
     for (const e of plan.events) void this.emitEvent(release, e, now);
+    if (plan.transition?.to === "Released") {
+      // Earlier releases of the application stop being what runs: their monitoring is retired.
+      for (const r of this.d.stores.releases.list(namespace)) if (r.spec.application === release.spec.application && r.metadata.name !== name) this.d.enqueue(`${namespace}/${r.metadata.name}`);
+    }
     if (plan.transition) {
       this.d.log.info({ release: key, from: plan.transition.from, to: plan.transition.to }, plan.transition.reason);
       this.notify(release, written, plan.transition, now);
@@ -170,6 +185,20 @@ export class ReleaseReconciler {
       this.d.log.warn({ err, release: release.metadata.name }, "could not record an Event");
     }
   }
+}
+
+const MONITORING_CONDITIONS = ["CapacityAtRisk"];
+
+/** The planned status with the monitoring pass's enrollment, capacity report and conditions. */
+function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Release, now: Date): ReleaseStatus {
+  const { monitoring: _m, capacity: _c, ...rest } = status;
+  const kept = (status.conditions ?? []).filter((c) => !MONITORING_CONDITIONS.includes(c.type));
+  return {
+    ...rest,
+    ...(pass.monitoring ? { monitoring: pass.monitoring } : {}),
+    ...(pass.capacity ? { capacity: pass.capacity } : {}),
+    conditions: [...kept, ...setConditions(release.status?.conditions, pass.conditions, release.metadata.generation ?? 0, now)],
+  };
 }
 
 /** The later of two views of one object (resourceVersions are etcd revisions: compare as numbers). */

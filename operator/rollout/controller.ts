@@ -15,6 +15,7 @@ import type { Store } from "../release/gather.js";
 import { routerFor } from "../routers/index.js";
 import type { DeploymentLike } from "../routers/replica-ratio.js";
 import { applyPath, FIELD_MANAGER, MANAGED_BY, ownerReference, paths, TRACK_LABEL, type KubeObjectLike, type RouterContext, type TrafficRouter, type VerificationMatch } from "../routers/types.js";
+import type { MonitoringCheck } from "../monitoring/readiness.js";
 import { Informer, type KubeObject } from "../runtime/informer.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { inventoryConfigMap, inventoryRecord, type InventoryHow } from "./inventory.js";
@@ -45,6 +46,8 @@ export interface RolloutDeps {
   /** Reconcile this key again now. */
   enqueue: (key: string) => void;
   queryTimeoutMs?: number;
+  /** The monitoring check before Released (operator/monitoring/readiness.ts monitoringCheck). */
+  checkMonitoring?: MonitoringCheck;
 }
 
 export interface PrepareInput {
@@ -161,22 +164,10 @@ export class RolloutController {
     const candidatePods = phase === "RollingBack" ? await this.countCandidatePods(ns, workload, candidateRaw) : undefined;
     const measurements = phase === "Progressing" ? await this.measure(release, base, now) : new Map<string, Measurement>();
 
-    const plan = planRollout({
-      release,
-      base,
-      policy: i.policy?.spec,
-      evidence: i.evidence,
-      candidate,
-      stable,
-      traffic,
-      trafficError,
-      jobs,
-      candidatePods,
-      measurements,
-      otherActive,
-      canSign: this.d.signer !== undefined,
-      now,
-    });
+    const observed = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate, stable, traffic, trafficError, jobs, candidatePods, measurements, otherActive, canSign: this.d.signer !== undefined, now };
+    let plan = planRollout(observed);
+    // Only a pass that would reach Released asks Prometheus whether the monitoring is in place.
+    if (plan?.checkMonitoring) plan = planRollout({ ...observed, monitoring: await this.monitoringReadiness(release, i.policy) });
     if (!plan) return undefined;
     return {
       plan,
@@ -185,6 +176,15 @@ export class RolloutController {
         this.schedule(i.key, plan.requeueAfterMs);
       },
     };
+  }
+
+  private async monitoringReadiness(release: Release, policy: ReleasePolicy | undefined): Promise<{ ready: boolean; reasons: string[] }> {
+    if (!this.d.checkMonitoring) return { ready: false, reasons: ["this operator was started without a monitoring check"] };
+    try {
+      return await this.d.checkMonitoring(release, policy?.spec);
+    } catch (e) {
+      return { ready: false, reasons: [`cannot check the monitoring: ${(e as Error).message}`] };
+    }
   }
 
   /**

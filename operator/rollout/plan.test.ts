@@ -52,6 +52,8 @@ interface Obs {
   mutate?: (r: Release) => void;
   noCandidate?: boolean;
   noStable?: boolean;
+  /** The monitoring check (4.7 b); default: in place. null: not taken this pass. */
+  monitoring?: { ready: boolean; reasons: string[] } | null;
 }
 function plan(o: Obs): RolloutPlan | undefined {
   const r = release(o.status, o.mutate);
@@ -68,6 +70,7 @@ function plan(o: Obs): RolloutPlan | undefined {
     measurements: new Map(o.measurements ?? []),
     canSign: false,
     now: o.now ?? t0,
+    ...(o.monitoring === null ? {} : { monitoring: o.monitoring ?? { ready: true, reasons: [] } }),
   };
   return planRollout(observed);
 }
@@ -366,5 +369,62 @@ describe("planRollout: resuming", () => {
     expect(plan({ status: { phase: "Released" } })).toBeUndefined();
     expect(plan({ status: { phase: "RolledBack" } })).toBeUndefined();
     expect(plan({ status: { phase: "Blocked" } })).toBeUndefined();
+  });
+});
+
+describe("planRollout: monitoring before Released (4.7 b)", () => {
+  const promoting = (): ReleaseStatus => {
+    const first = must(plan({ status: approved, noStable: true, monitoring: null }));
+    return first.status;
+  };
+
+  it("asks for the monitoring check only in a pass that would reach Released, and holds without it", () => {
+    const initialising = promoting();
+    expect(initialising.phase).toBe("Progressing");
+    const before = must(plan({ status: initialising, stable: stable({ templateHash: "new" }), traffic: traffic(0), monitoring: null }));
+    expect(before.checkMonitoring).toBe(true);
+    expect(before.transition).toBeUndefined();
+    expect(before.status.phase).toBe("Progressing");
+    expect(before.status.canary?.initialising).toBe(true);
+    // Passes that are not about to release never ask.
+    expect(must(plan({ status: initialising, stable: stable({ templateHash: "new", availableReplicas: 1 }), traffic: traffic(0), monitoring: null })).checkMonitoring).toBeUndefined();
+  });
+
+  it("waits with the reasons while the monitoring is missing, then releases once it is in place", () => {
+    const initialising = promoting();
+    const reasons = ["Prometheus at http://prometheus:9090 scrapes no target of Release underwriting/underwriting-api-2-4-1", "no Velero Schedule backs up namespace underwriting"];
+    const held = must(plan({ status: initialising, stable: stable({ templateHash: "new" }), traffic: traffic(0), monitoring: { ready: false, reasons } }));
+    expect(held.transition).toBeUndefined();
+    expect(held.status.phase).toBe("Progressing");
+    expect(held.status.message).toBe(`waiting for monitoring before Released (4.7 b): ${reasons.join("; ")}`);
+    expect(held.status.monitoring).toMatchObject({ ready: false, reasons, checkedAt: t0.toISOString() });
+    expect(held.status.conditions?.find((c) => c.type === "MonitoringReady")).toMatchObject({ status: "False", reason: "MonitoringMissing" });
+    expect(held.events).toContainEqual(expect.objectContaining({ type: "Warning", reason: "MonitoringNotReady" }));
+    expect(held.requeueAfterMs).toBeLessThanOrEqual(10_000);
+    // The same reasons a pass later: no new Event, the time they were first seen is kept.
+    const again = must(plan({ status: held.status, now: at(10), stable: stable({ templateHash: "new" }), traffic: traffic(0), monitoring: { ready: false, reasons } }));
+    expect(again.events).toEqual([]);
+    expect(again.status.monitoring?.checkedAt).toBe(t0.toISOString());
+
+    const done = must(plan({ status: again.status, now: at(20), stable: stable({ templateHash: "new" }), traffic: traffic(0), monitoring: { ready: true, reasons: [] } }));
+    expect(done.transition).toMatchObject({ from: "Progressing", to: "Released" });
+    expect(done.status.canary?.initialising).toBeUndefined();
+    expect(done.status.conditions?.find((c) => c.type === "MonitoringReady")).toMatchObject({ status: "True" });
+  });
+
+  it("does not check when the policy does not require it", () => {
+    const lax = ReleasePolicy.parse({ ...policy, spec: { ...policy.spec, monitoring: { requireReady: false } } });
+    const r = release(promoting());
+    const p = must(planRollout({ release: r, base: r.status!, policy: lax.spec, evidence: [], candidate: candidate(), stable: stable({ templateHash: "new" }), traffic: traffic(0), jobs: new Map(), measurements: new Map(), canSign: false, now: t0 }));
+    expect(p.checkMonitoring).toBeUndefined();
+    expect(p.transition?.to).toBe("Released");
+  });
+
+  it("keeps the start time of a release held in Approved with nothing to roll out", () => {
+    const held = must(plan({ status: approved, stable: stable({ templateHash: "new" }), monitoring: { ready: false, reasons: ["no target"] } }));
+    expect(held.status.phase).toBe("Approved");
+    const later = must(plan({ status: held.status, now: at(30), stable: stable({ templateHash: "new" }), monitoring: { ready: false, reasons: ["no target"] } }));
+    expect(later.status.canary?.startedAt).toBe(t0.toISOString());
+    expect(later.transition).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserve
 
 const RESYNC_MS = 5 * 60_000;
 const POLL_MS = 1_000;
+/** How often a release waiting for its monitoring looks again (Prometheus scrapes every 15–60 s). */
+const MONITORING_POLL_MS = 10_000;
 type Strategy = NonNullable<ReleaseSpec["strategy"]>;
 type Canary = NonNullable<ReleaseStatus["canary"]>;
 type Rollback = NonNullable<ReleaseStatus["rollback"]>;
@@ -75,6 +77,8 @@ class Draft {
   requeueAfterMs = RESYNC_MS;
   transition: RolloutPlan["transition"];
   message = "";
+  /** This pass would reach Released but the monitoring check was not observed: ask for it. */
+  checkMonitoring = false;
   private verifiedCache: VerifiedEvidence[] | undefined;
 
   constructor(
@@ -158,7 +162,9 @@ function start(d: Draft): boolean {
     d.wake(10_000);
     return true;
   }
-  d.status.canary = { stepIndex: 0, weight: 0, workload: d.workload, startedAt: d.iso, stepStartedAt: d.iso, candidateTemplateHash: c.templateHash, ...(c.podTemplateHash ? { candidatePodTemplateHash: c.podTemplateHash } : {}) };
+  // A release held in Approved (nothing to roll out, monitoring not in place) keeps its start time.
+  const since = d.status.canary?.candidateTemplateHash === c.templateHash ? (d.status.canary.startedAt ?? d.iso) : d.iso;
+  d.status.canary = { stepIndex: 0, weight: 0, workload: d.workload, startedAt: since, stepStartedAt: since, candidateTemplateHash: c.templateHash, ...(c.podTemplateHash ? { candidatePodTemplateHash: c.podTemplateHash } : {}) };
   delete d.status.verification;
   delete d.status.analysis;
   delete d.status.promotion;
@@ -308,8 +314,7 @@ function initialise(d: Draft): void {
     d.wake(o.trafficError ? 5_000 : 250);
     return;
   }
-  delete d.canary.initialising;
-  released(d, `first release of Deployment ${d.workload} initialised: ${d.workload}-stable runs its template and serves all traffic`, "initialised");
+  if (released(d, `first release of Deployment ${d.workload} initialised: ${d.workload}-stable runs its template and serves all traffic`, "initialised")) delete d.canary.initialising;
 }
 
 function progressing(d: Draft): void {
@@ -454,12 +459,38 @@ function promote(d: Draft): void {
     d.wake(o.trafficError ? 5_000 : 250);
     return;
   }
-  promotion.promotedAt = d.iso;
+  promotion.promotedAt ??= d.iso;
   released(d, `promoted: ${d.workload}-stable runs ${o.release.spec.application} ${o.release.spec.version} and serves all traffic (4.9)`, "promoted");
 }
 
-function released(d: Draft, reason: string, how: "initialised" | "promoted" | "unchanged"): void {
+/**
+ * 4.7 b: a release goes live only with its monitoring in place. The check is I/O, so in a pass
+ * that would reach Released without it the planner asks for it (plan.checkMonitoring) and the
+ * controller plans again with the result.
+ */
+function monitoringInPlace(d: Draft): boolean {
+  if (d.o.policy && !d.o.policy.monitoring.requireReady) return true;
+  const m = d.o.monitoring;
+  if (!m) {
+    d.checkMonitoring = true;
+    d.message = "checking the release's monitoring before Released (4.7 b)";
+    d.wake(POLL_MS);
+    return false;
+  }
+  const previous = d.status.monitoring;
+  const unchanged = previous?.ready === m.ready && JSON.stringify(previous.reasons ?? []) === JSON.stringify(m.reasons);
+  d.status.monitoring = { mode: "Disabled", objects: [], ...previous, ready: m.ready, reasons: m.reasons.slice(0, 32), checkedAt: unchanged && previous.checkedAt ? previous.checkedAt : d.iso };
+  if (m.ready) return true;
+  if (!unchanged) d.event("MonitoringNotReady", `not Released yet: ${m.reasons.join("; ")}`, "Warning");
+  d.message = `waiting for monitoring before Released (4.7 b): ${m.reasons.join("; ")}`;
+  d.wake(MONITORING_POLL_MS);
+  return false;
+}
+
+/** Reach Released, once the monitoring is in place; false (and a message saying why) until then. */
+function released(d: Draft, reason: string, how: "initialised" | "promoted" | "unchanged"): boolean {
   const { o } = d;
+  if (!monitoringInPlace(d)) return false;
   d.canary.weight = 0;
   delete d.canary.stepName;
   delete d.canary.pause;
@@ -470,6 +501,7 @@ function released(d: Draft, reason: string, how: "initialised" | "promoted" | "u
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
   d.extra.push({ type: "recordInventory", how });
   d.to("Released", reason);
+  return true;
 }
 
 function rollback(d: Draft, trigger: Trigger, reason: string, decidedAt: Date, abortedBy?: string): void {
@@ -635,6 +667,14 @@ function verifiedCondition(s: ReleaseStatus): ConditionInput | undefined {
   return { type: "Verified", status: "Unknown", reason: "Verifying", message: "verification in progress" };
 }
 
+function monitoringCondition(s: ReleaseStatus): ConditionInput | undefined {
+  const m = s.monitoring;
+  if (m?.ready === undefined) return undefined;
+  return m.ready
+    ? { type: "MonitoringReady", status: "True", reason: "MonitoringInPlace", message: "scrape targets up, key capacity metrics sampled, backups as required (4.7 b)" }
+    : { type: "MonitoringReady", status: "False", reason: "MonitoringMissing", message: (m.reasons ?? []).join("; ").slice(0, 4096) };
+}
+
 function finish(d: Draft): RolloutPlan {
   const s = d.status;
   const phase = s.phase!;
@@ -643,9 +683,9 @@ function finish(d: Draft): RolloutPlan {
   const generation = d.o.release.metadata.generation ?? 0;
   s.observedGeneration = generation;
   const keep: ConditionInput[] = (s.conditions ?? [])
-    .filter((c: Condition) => !["Ready", "Reconciling", "Stalled", "Verified"].includes(c.type))
+    .filter((c: Condition) => !["Ready", "Reconciling", "Stalled", "Verified", "MonitoringReady"].includes(c.type))
     .map(({ type, status, reason, message: m }) => ({ type, status, reason, message: m }));
-  const verified = verifiedCondition(s);
-  s.conditions = setConditions(d.o.base.conditions, [...lifecycleConditions(phase, s.message), ...keep, ...(verified ? [verified] : [])], generation, d.now);
-  return { status: s, ...(d.transition ? { transition: d.transition } : {}), events: d.events, actions: steadyActions(d), requeueAfterMs: d.requeueAfterMs };
+  const extra = [verifiedCondition(s), monitoringCondition(s)].filter((c) => c !== undefined);
+  s.conditions = setConditions(d.o.base.conditions, [...lifecycleConditions(phase, s.message), ...keep, ...extra], generation, d.now);
+  return { status: s, ...(d.transition ? { transition: d.transition } : {}), events: d.events, actions: steadyActions(d), requeueAfterMs: d.requeueAfterMs, ...(d.checkMonitoring ? { checkMonitoring: true } : {}) };
 }

@@ -58,6 +58,11 @@ export interface RolloutObserved {
   measurements: ReadonlyMap<string, Measurement>;
   /** Another release already rolling out the same Deployment. */
   otherActive?: string | undefined;
+  /**
+   * The monitoring check before Released (4.7 b): taken only when a first plan of this pass asked
+   * for it (RolloutPlan.checkMonitoring); undefined otherwise.
+   */
+  monitoring?: { ready: boolean; reasons: string[] } | undefined;
   /** Whether the operator has a key to sign verification results as evidence. */
   canSign: boolean;
   now: Date;
@@ -79,6 +84,8 @@ export interface RolloutPlan {
   events: PlannedEvent[];
   actions: RolloutAction[];
   requeueAfterMs: number;
+  /** The pass would reach Released: check the monitoring (RolloutObserved.monitoring) and plan again. */
+  checkMonitoring?: boolean;
 }
 
 /** Phases the rollout drives (the gate reconcile owns Pending, Blocked and Approved). */

@@ -1,7 +1,7 @@
 // A real Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok with fake nodes, so Deployments roll out and pods become Ready.
 // Everything lives in one temp dir and is torn down on stop, on failure, and on Ctrl-C.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { request as httpRequest } from "node:http";
@@ -86,6 +86,26 @@ function nodeManifest(i: number): string {
   });
 }
 
+/**
+ * kwok, as started here, posts node status but keeps no node Leases, and the node lifecycle
+ * controller counts a node without a fresh Lease as unreachable after its grace period: about a
+ * minute into a run every pod would be marked NotReady for good. The harness renews one Lease per
+ * fake node every 10 s for as long as the control plane runs, as a kubelet would.
+ */
+function renewNodeLeases(kubectlBin: string, kubeconfig: string, nodes: number): () => void {
+  const renew = () => {
+    const renewTime = new Date().toISOString().replace("Z", "000Z"); // MicroTime
+    const leases = Array.from({ length: nodes }, (_, i) => JSON.stringify({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `kwok-node-${i}`, namespace: "kube-node-lease" }, spec: { holderIdentity: `kwok-node-${i}`, leaseDurationSeconds: 40, renewTime } }));
+    const child = spawn(kubectlBin, ["--kubeconfig", kubeconfig, "apply", "--server-side", "--force-conflicts", "--field-manager=golive-harness", "-f", "-"], { stdio: ["pipe", "ignore", "ignore"] });
+    child.on("error", () => undefined);
+    child.stdin.end(leases.join("\n"));
+  };
+  renew();
+  const timer = setInterval(renew, 10_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 const live = new Set<ControlPlane>();
 let handlersInstalled = false;
 
@@ -109,10 +129,12 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
   const dir = mkdtempSync(join(tmpdir(), "golive-cluster-"));
   const components: Component[] = [];
   let stopped = false;
+  let stopLeases = () => {};
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    stopLeases();
     // Reverse order: clients first, etcd last.
     for (const c of [...components].reverse()) await stopComponent(c);
     rmSync(dir, { recursive: true, force: true });
@@ -227,6 +249,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
     );
 
     plane.kubectl(["apply", "-f", "-"], Array.from({ length: nodes }, (_, i) => nodeManifest(i)).join("\n"));
+    stopLeases = renewNodeLeases(bin("kubectl"), plane.kubeconfig, nodes);
     const kwok = components.find((c) => c.name === "kwok")!;
     await waitFor(`${nodes} Ready kwok nodes`, () => {
       const out = plane.kubectl(["get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);

@@ -63,6 +63,9 @@ try {
   process.stdout.write(kubectl(["get", "releases", "-n", "underwriting", "-o", "wide"]));
   process.stdout.write(kubectl(["get", "events", "-n", "underwriting", "--field-selector", "involvedObject.kind=Release", "-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message"]));
 
+  say("monitoring enrollment (9.1): owned by the Release; a PodMonitor and PrometheusRule instead where the Prometheus Operator is installed");
+  process.stdout.write(kubectl(["get", "services,configmaps", "-n", "underwriting", "-l", "golive.dev/component=monitoring"]));
+
   say("the workload after approval: admitted, and it rolls out on kwok nodes");
   process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "workload.yaml")]));
   process.stdout.write(kubectl(["rollout", "status", "deployment/underwriting-api", "-n", "underwriting", "--timeout=90s"]));

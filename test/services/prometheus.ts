@@ -25,6 +25,8 @@ export interface ScrapeTarget {
   job: string;
   /** Full URLs to scrape, e.g. http://127.0.0.1:8080/metrics; path and query may differ per URL. */
   urls: string[];
+  /** Target labels every series scraped from these URLs gets (as Kubernetes service discovery would add namespace, pod...). */
+  labels?: Record<string, string>;
 }
 
 export interface PrometheusOptions {
@@ -93,7 +95,7 @@ function scrapeConfig(t: ScrapeTarget, interval: string) {
     scrape_timeout: interval,
     static_configs: t.urls.map((u) => {
       const url = new URL(u);
-      const labels: Record<string, string> = { __scheme__: url.protocol.replace(/:$/, ""), __metrics_path__: url.pathname };
+      const labels: Record<string, string> = { ...t.labels, __scheme__: url.protocol.replace(/:$/, ""), __metrics_path__: url.pathname };
       for (const [k, v] of url.searchParams) labels[`__param_${k}`] = v;
       return { targets: [url.host], labels };
     }),
