@@ -202,7 +202,7 @@ export const MonitoringRules = z
   .object({
     requireReady: z.boolean().default(true).describe("Before Released, confirm through Prometheus that the new version's scrape targets are up and every key capacity metric has samples; a release whose monitoring is missing waits with the reason (4.7 b)."),
     requireBackup: z.boolean().default(false).describe("Before Released, also require an active Velero Schedule that backs up the release's namespace (4.7 b: backups enabled)."),
-    prometheus: z.string().url().max(1024).optional().describe("The Prometheus that scrapes the governed namespaces, for the readiness check and the capacity report; default: the operator's --prometheus-url, else the release's analysis Prometheus."),
+    prometheus: z.string().url().max(1024).regex(/^https?:\/\//, { message: "must be an http:// or https:// URL" }).optional().describe("The Prometheus that scrapes the governed namespaces, for the readiness check and the capacity report; default: the operator's --prometheus-url, else the release's analysis Prometheus."),
     monitorKind: z.enum(["PodMonitor", "ServiceMonitor"]).default("PodMonitor").describe("With the Prometheus Operator installed: scrape through a PodMonitor, or a ServiceMonitor and a headless Service."),
     alertFor: Duration.default("5m").describe("How long an alert condition must hold before it fires (the rules' for)."),
     capacityHorizon: Duration.default("30d").describe("A key capacity metric forecast to reach its limit within this time raises the CapacityAtRisk condition and alert (6.3.3)."),

@@ -24,6 +24,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({}, { GOLIVE_LEASE_DURATION: "soon" })).toThrow(/GOLIVE_LEASE_DURATION = "soon": must be a duration/);
   });
 
+  it("reads the monitoring and evidence-signing settings the chart sets", () => {
+    const c = loadConfig({}, { GOLIVE_PROMETHEUS_URL: "http://prometheus.monitoring:9090", GOLIVE_CAPACITY_REPORT_INTERVAL: "30m", GOLIVE_CAPACITY_HISTORY: "14d", GOLIVE_EVIDENCE_KEY: "/etc/golive/evidence-signer/key.pem" });
+    expect(c).toMatchObject({ prometheusUrl: "http://prometheus.monitoring:9090", capacityReportInterval: 1_800_000, capacityHistory: 14 * 86_400_000, evidenceKey: "/etc/golive/evidence-signer/key.pem", evidenceSigner: "golive-operator" });
+    expect(loadConfig({}, {}).capacityReportInterval).toBe(3_600_000);
+    expect(() => loadConfig({ prometheusUrl: "prometheus:9090" }, {})).toThrow(/--prometheus-url \/ GOLIVE_PROMETHEUS_URL = "prometheus:9090"/);
+  });
+
   it("derives names", () => {
     expect(envName("webhookTimeout")).toBe("GOLIVE_WEBHOOK_TIMEOUT");
     expect(flagName("webhookTimeout")).toBe("--webhook-timeout");

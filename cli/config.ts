@@ -23,9 +23,11 @@ export const ConfigSchema = z.object({
   retryPeriod: durationMs.default(2_000).describe("leader election retry period"),
   auditFile: z.string().default("/var/lib/golive/audit.jsonl").describe("append-only audit trail file"),
   resyncPeriod: durationMs.default(300_000).describe("periodic full resync of informers"),
-  prometheusUrl: z.string().url().optional().describe("the Prometheus that scrapes governed workloads (readiness before Released, capacity reports); a policy's spec.monitoring.prometheus wins"),
+  prometheusUrl: z.string().url().regex(/^https?:\/\//, { message: "must be an http:// or https:// URL" }).optional().describe("the Prometheus that scrapes governed workloads (readiness before Released, capacity reports); a policy's spec.monitoring.prometheus wins"),
   capacityReportInterval: durationMs.default(3_600_000).describe("how often each release's capacity report is renewed"),
   capacityHistory: durationMs.default(14 * 86_400_000).describe("history of each key capacity metric the forecast reads"),
+  evidenceKey: z.string().min(1).optional().describe("PEM private key the operator signs verification Job results with (VerificationReport evidence; the policy must trust it); GOLIVE_KEY_PASSWORD unlocks an encrypted one; unset: results stay in status only"),
+  evidenceSigner: z.string().min(1).default("golive-operator").describe("the signer name of --evidence-key in the policy's spec.signers"),
   concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once"),
 });
 export type Config = z.infer<typeof ConfigSchema>;

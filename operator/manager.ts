@@ -3,7 +3,6 @@
 // metrics, health endpoints and graceful shutdown.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
@@ -16,7 +15,7 @@ import { LeaderElector } from "./runtime/leader-election.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { WorkQueue } from "./runtime/workqueue.js";
 import { ReleaseReconciler, type SealSource } from "./release/reconciler.js";
-import { loadPrivateKey } from "../gates/sign.js";
+import { readPrivateKey } from "../cli/keyfile.js";
 import { Notifier } from "./notify/notifier.js";
 import { RolloutController, type EvidenceSigner } from "./rollout/controller.js";
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
@@ -44,18 +43,16 @@ export interface OperatorOptions {
   healthServer?: boolean;
   /**
    * The key the operator signs verification Job results with (VerificationReport evidence); the
-   * policy must trust it for that type. Default: the PEM file named by GOLIVE_EVIDENCE_KEY, signer
-   * name GOLIVE_EVIDENCE_SIGNER (none: results stay in status only).
+   * policy must trust it for that type. Default: config.evidenceKey (--evidence-key), signer name
+   * config.evidenceSigner (none: results stay in status only).
    */
   evidenceSigner?: EvidenceSigner;
   /** Outbound webhook delivery (retries, backoff); a default one is created. */
   notifier?: Notifier;
 }
 
-function signerFromEnvironment(): EvidenceSigner | undefined {
-  const file = process.env.GOLIVE_EVIDENCE_KEY;
-  if (!file) return undefined;
-  return { name: process.env.GOLIVE_EVIDENCE_SIGNER ?? "golive-operator", key: loadPrivateKey(readFileSync(file, "utf8"), process.env.GOLIVE_KEY_PASSWORD) };
+function signerFromConfig(config: Config): EvidenceSigner | undefined {
+  return config.evidenceKey ? { name: config.evidenceSigner, key: readPrivateKey(config.evidenceKey) } : undefined;
 }
 
 export function loadKubeConfig(path: string | undefined): KubeConfig {
@@ -89,7 +86,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const enqueueAll = (namespace?: string) => stores.releases.list(namespace).forEach((r) => enqueue(objectKey(r)));
   const audit = new AuditLog(config.auditFile, log.child({ component: "audit" }));
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
-  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromEnvironment(), enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
+  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromConfig(config), enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
   const monitoringLog = log.child({ controller: "monitoring" });
   const monitoring = new ReleaseMonitoring({
     client,

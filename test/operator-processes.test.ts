@@ -86,6 +86,11 @@ describe("crash safety", () => {
   it("converges to the same status after being killed at random points 20 times", async () => {
     const audit = join(dir, "crash.jsonl");
     const statusOf = async () => (JSON.parse(await kubectlOk(["get", "release", "underwriting-api-2-4-1", "-n", apps.name, "-o", "json"])) as Release).status;
+    // Settled: Approved, and the capacity report (started in the background once Approved) written.
+    const settled = async () => {
+      const s = await statusOf();
+      return s?.phase === "Approved" && s.capacity ? s : undefined;
+    };
     const summary = (s: Release["status"]) => JSON.stringify({ phase: s?.phase, gatesSummary: s?.gatesSummary, gates: s?.gates?.map((g) => [g.name, g.status, g.reason]), conditions: s?.conditions?.map((c) => [c.type, c.status]) });
     for (let i = 0; i < 20; i++) {
       // Start from scratch each round: no status, as if the release were new.
@@ -97,10 +102,7 @@ describe("crash safety", () => {
     }
     const final = await spawnOperator("crash-final", { namespace: own.name, auditFile: audit, extra: ["--leader-elect", "false"] });
     running.push(final);
-    const status = await waitFor("convergence", async () => {
-      const s = await statusOf();
-      return s?.phase === "Approved" ? s : undefined;
-    }, 60_000);
+    const status = await waitFor("convergence", settled, 60_000);
     const reference = summary(status);
     await final.kill("SIGTERM");
     expect(JSON.parse(reference)).toMatchObject({ phase: "Approved", gatesSummary: "9/9" });
@@ -108,10 +110,7 @@ describe("crash safety", () => {
     await kubectlOk(["patch", "release", "underwriting-api-2-4-1", "-n", apps.name, "--subresource=status", "--type=merge", "-p", '{"status":null}']);
     const clean = await spawnOperator("clean", { namespace: own.name, auditFile: join(dir, "clean.jsonl"), extra: ["--leader-elect", "false"] });
     running.push(clean);
-    const cleanStatus = await waitFor("clean run", async () => {
-      const s = await statusOf();
-      return s?.phase === "Approved" ? s : undefined;
-    }, 60_000);
+    const cleanStatus = await waitFor("clean run", settled, 60_000);
     await clean.kill("SIGTERM");
     expect(summary(cleanStatus)).toBe(reference);
     const chain = verifyChain(readFileSync(audit, "utf8"));

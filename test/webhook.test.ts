@@ -189,7 +189,7 @@ describe("the admission webhook through kube-apiserver", () => {
 
   it("denies the workloads of a Blocked release, naming the gate and what to do", async () => {
     const r = await apply(inGov("Deployment"), { dryRun: true });
-    expect(r.stderr).toMatch(new RegExp(`Release ${RELEASE} is Blocked, not Approved: gate unit-tests Failed; gate unit-tests is Failed: no unit-tests evidence yet: provide or fix its evidence \\(golive gates --release ${RELEASE}\\)`));
+    expect(r.stderr).toMatch(new RegExp(`Release ${RELEASE} is Blocked, not Approved; gate unit-tests is Failed: no unit-tests evidence yet: provide or fix its evidence \\(golive gates --release ${RELEASE}\\)`));
   });
 
   it("admits the workloads of an approved, sealed release, of every kind; the Deployment rolls out", async () => {

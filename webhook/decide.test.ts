@@ -142,10 +142,17 @@ describe("decide: the release", () => {
   it("denies a Blocked release, naming each gate that has not passed", () => {
     const status = { ...approvedStatus(NOW), phase: "Blocked" as const, message: "gate unit-tests Failed: 2 failures", gates: gateResults(NOW, { "unit-tests": "Failed", "go-live-approval": "Pending" }) };
     const msg = denied(run(request(workload("Deployment")), withRelease(fixtureView(NOW), { status })));
-    expect(msg).toMatch(/Release web-1-2-0 is Blocked, not Approved: gate unit-tests Failed/);
+    // Each gate's reason once: the release's message (which repeats the first gate's) is left out.
+    expect(msg).toMatch(/Release web-1-2-0 is Blocked, not Approved; gate unit-tests is Failed/);
+    expect(msg).not.toMatch(/2 failures/);
     expect(msg).toMatch(/gate unit-tests is Failed: no unit-tests evidence yet: provide or fix its evidence \(golive gates --release web-1-2-0\)/);
     expect(msg).toMatch(/gate go-live-approval is Pending/);
     expect(msg).not.toMatch(/gate batch-tests/);
+  });
+
+  it("says why a Blocked release is blocked when no gate explains it (an image not sealed)", () => {
+    const status = { ...approvedStatus(NOW), phase: "Blocked" as const, message: "image registry.example.com/web@sha256:ab is not sealed: no signature" };
+    expect(denied(run(request(workload("Deployment")), withRelease(fixtureView(NOW), { status })))).toMatch(/Release web-1-2-0 is Blocked, not Approved: image registry\.example\.com\/web@sha256:ab is not sealed: no signature/);
   });
 
   it.each(["RollingBack", "RolledBack", "Failed"] as const)("denies a %s release", (phase) => {

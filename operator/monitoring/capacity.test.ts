@@ -47,6 +47,10 @@ describe("buildCapacityReport", () => {
     expect(report.metrics.map((m) => m.message)).toEqual(["no forecast: cannot read the history: cannot reach Prometheus at http://p:9090: fetch failed", "no forecast: 0 usable sample(s); a trend needs at least 3"]);
     expect(report.atRisk).toBe(0);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report); // nothing JSON cannot hold (status)
+    // No forecast at all is not "no risk".
+    expect(capacityCondition(report)).toMatchObject({ status: "Unknown", reason: "NoForecast", message: expect.stringMatching(/^policies-issued-per-second: no forecast: cannot read the history/) });
+    const partly = buildCapacityReport(release(), new Map<string, History>([["policies-issued-per-second", { samples: ramp(100, 0) }], ["concurrent-users", { samples: [] }]]), window);
+    expect(capacityCondition(partly)).toMatchObject({ status: "False", message: expect.stringMatching(/within 30d; concurrent-users: no forecast: 0 usable sample/) });
   });
 
   it("reports a limit already exceeded as reached now", () => {

@@ -207,12 +207,19 @@ export class CapacityReporter {
   }
 }
 
-/** The kstatus-style condition summarising the report: CapacityAtRisk True when a limit is forecast within the horizon. */
+/**
+ * The kstatus-style condition summarising the report: CapacityAtRisk True when a limit is
+ * forecast within the horizon, Unknown when no metric could be forecast at all (Prometheus
+ * unreachable, no samples yet: "no risk" would be a guess), else False.
+ */
 export function capacityCondition(report: CapacityReport): ConditionInput {
   const risky = report.metrics.filter((m) => m.withinHorizon);
-  return risky.length
-    ? { type: "CapacityAtRisk", status: "True", reason: "LimitWithinHorizon", message: risky.map((m) => `${m.name}: ${m.message}`).join("; ").slice(0, 4096) }
-    : { type: "CapacityAtRisk", status: "False", reason: "NoLimitWithinHorizon", message: `no key capacity metric is forecast to reach its limit within ${report.horizon}` };
+  const unforecast = report.metrics.filter((m) => m.slopePerDay === undefined && !m.withinHorizon);
+  const lines = (ms: CapacityMetricForecast[]) => ms.map((m) => `${m.name}: ${m.message}`).join("; ");
+  if (risky.length) return { type: "CapacityAtRisk", status: "True", reason: "LimitWithinHorizon", message: lines(risky).slice(0, 4096) };
+  if (unforecast.length && unforecast.length === report.metrics.length) return { type: "CapacityAtRisk", status: "Unknown", reason: "NoForecast", message: lines(unforecast).slice(0, 4096) };
+  const partial = unforecast.length ? `; ${lines(unforecast)}` : "";
+  return { type: "CapacityAtRisk", status: "False", reason: "NoLimitWithinHorizon", message: `no key capacity metric is forecast to reach its limit within ${report.horizon}${partial}`.slice(0, 4096) };
 }
 
 /**

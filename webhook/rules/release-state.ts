@@ -1,7 +1,7 @@
 // Is the Release in a state that admits its workloads (4.1 d)? Approved or later, every
 // required gate Passed and the images sealed — as the operator wrote it in status, for the
 // Release's current generation.
-import type { Phase, Release } from "../../api/index.js";
+import type { GateResult, Phase, Release } from "../../api/index.js";
 import type { CompiledPolicy } from "../compiled.js";
 import type { Findings } from "../findings.js";
 import { clip } from "../object.js";
@@ -25,7 +25,10 @@ export function checkReleaseState(release: Release, policy: CompiledPolicy, f: F
     return;
   }
   if (!ADMITTING_PHASES.has(phase)) {
-    f.deny(`Release ${name} is ${phase}, not Approved${status.message ? `: ${clip(status.message, 300)}` : ""}`);
+    // The per-gate lines below carry each gate's reason; the release's message (which names the
+    // first of them) is added only when no gate explains it (a seal, a missing policy).
+    const explained = unpassedGates(release, policy).length > 0;
+    f.deny(`Release ${name} is ${phase}, not Approved${status.message && !explained ? `: ${clip(status.message, 300)}` : ""}`);
     checkRequiredGates(release, policy, f);
     return;
   }
@@ -43,13 +46,16 @@ export function checkReleaseState(release: Release, policy: CompiledPolicy, f: F
   checkRequiredGates(release, policy, f);
 }
 
+/** The policy's GoLive gates without a Passed result in the Release's status, with the result if any. */
+function unpassedGates(release: Release, policy: CompiledPolicy): { gate: string; result: GateResult | undefined }[] {
+  const gates = release.status?.gates ?? [];
+  return policy.requiredGates.map((gate) => ({ gate, result: gates.find((g) => g.name === gate) })).filter((g) => g.result?.status !== "Passed");
+}
+
 /** Every GoLive gate of the policy has a Passed result in the Release's status. */
 function checkRequiredGates(release: Release, policy: CompiledPolicy, f: Findings): void {
   const name = release.metadata.name;
-  const gates = release.status?.gates ?? [];
-  for (const gate of policy.requiredGates) {
-    const result = gates.find((g) => g.name === gate);
-    if (result?.status === "Passed") continue;
+  for (const { gate, result } of unpassedGates(release, policy)) {
     if (!result) f.deny(`gate ${gate} (ReleasePolicy ${policy.name}) has no result in Release ${name}'s status: wait for the operator to evaluate it (kubectl get release ${name} -n ${release.metadata.namespace ?? ""})`);
     else f.deny(`gate ${gate} is ${result.status}: ${clip(result.reason, 300)}: provide or fix its evidence (golive gates --release ${name})`);
   }
