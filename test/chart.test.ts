@@ -95,6 +95,13 @@ describe("helm lint and helm template", () => {
       expect(service?.spec.ports.map((p: Doc) => p.name as string)).toContain(m.spec.endpoints[0].port);
     }
     expect(container(find(monitored, "Deployment", "golive-webhook")).image).toBe(`ghcr.io/golive-dev/golive@sha256:${"b".repeat(64)}`);
+
+    // The operator's Prometheus: its settings reach the pod and its port is let out.
+    const egressPorts = (ds: Doc[]) => (find(ds, "NetworkPolicy", "golive-operator").spec.egress as Doc[]).flatMap((e) => (e.ports as Doc[]).map((p) => p.port as number));
+    expect(egressPorts(docs)).not.toContain(9090);
+    const withPrometheus = docsOf(await helm(["template", "golive", chart, "-n", "golive-system", "--set", "operator.monitoring.prometheusUrl=http://prometheus-operated.monitoring:9090"]));
+    expect(egressPorts(withPrometheus)).toContain(9090);
+    expect(envOf(container(find(withPrometheus, "Deployment", "golive-operator")))).toMatchObject({ GOLIVE_PROMETHEUS_URL: { value: "http://prometheus-operated.monitoring:9090" }, GOLIVE_CAPACITY_REPORT_INTERVAL: { value: "1h" }, GOLIVE_CAPACITY_HISTORY: { value: "14d" } });
   });
 
   it("renders the ValidatingWebhookConfiguration webhook/configuration.ts builds", async () => {
