@@ -26,7 +26,7 @@ import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } 
 import { governance } from "./governance.js";
 import type { AdmissionView, ObjectStore, SealLookup } from "./view.js";
 
-const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
+export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const unb64 = (s: string | undefined) => (s ? Buffer.from(s, "base64").toString("utf8") : "");
 

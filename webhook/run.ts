@@ -10,6 +10,7 @@ import { SealCache } from "../images/seal-cache.js";
 import { verifyImageSeal } from "../images/verify.js";
 import { CertDirSource } from "./cert-dir.js";
 import { CONFIGURATION_NAME, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
+import { CoverageMonitor } from "./coverage.js";
 import { startProbeServers } from "./health.js";
 import { applyConfiguration, breakGlassEvents, caBundlePublisher, informerView, secretTlsStore } from "./kube.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -35,6 +36,8 @@ export interface WebhookRunOptions {
   url?: string;
   host?: string;
   tlsCheckIntervalMs?: number;
+  /** How often to check that every governed namespace is sent to the webhook; default 1 minute. */
+  coverageCheckIntervalMs?: number;
 }
 
 export interface WebhookHandle {
@@ -114,6 +117,8 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
   await afterStart();
   const warmer = new SealWarmer(view, seals, log);
   warmer.start(5_000);
+  const coverage = new CoverageMonitor({ kubeConfig: kc, view, configurationName, registry: metrics.registry, log });
+  coverage.start(o.coverageCheckIntervalMs ?? 60_000);
   log.info({ port: server.port, operatorIdentity }, "webhook ready");
   return {
     server,
@@ -121,6 +126,7 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
     async stop() {
       stopping = true;
       warmer.stop();
+      coverage.stop();
       stopTls();
       await server.close(2_000); // answers in flight finish; an API server connection idling unannounced is cut
       await Promise.all(
