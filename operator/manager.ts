@@ -179,6 +179,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       await elector?.stop();
       await Promise.all(Object.values(stores).map((s) => s.stop()));
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+      client.close();
     },
   };
 }

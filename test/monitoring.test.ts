@@ -407,8 +407,11 @@ describe("capacity report from a real Prometheus", () => {
   it("the reporter runs reports off the reconcile path, on schedule, resuming from status", async () => {
     const release = await readRelease(RAMP);
     const enqueued: string[] = [];
-    const reporter = new CapacityReporter({ intervalMs: 3_600_000, historyMs: 300_000, horizonMs: 3_600_000, prometheusUrl: () => prometheus.url, enqueue: (k) => enqueued.push(k) });
+    const reporter = new CapacityReporter({ intervalMs: 3_600_000, historyMs: 300_000, horizonMs: 3_600_000, prometheusUrl: () => prometheus.url, enqueue: (k) => enqueued.push(k), maxConcurrent: 1 });
     expect(reporter.next(release, undefined)).toEqual({});
+    // One report at a time here: another release's waits and is asked to look again shortly.
+    const other = { ...release, metadata: { ...release.metadata, name: `${RAMP}-other`, uid: "other" } };
+    expect(reporter.next(other, undefined)).toEqual({ requeueAfterMs: 5_000 });
     await until("the report to finish", async () => (enqueued.length ? true : undefined));
     expect(enqueued).toEqual([`${ns.name}/${RAMP}`]);
     const { report } = reporter.next(release, undefined);

@@ -159,6 +159,8 @@ export interface CapacityReporterDeps {
   now?: () => Date;
   api?: PrometheusApiOptions;
   onError?: (key: string, error: unknown) => void;
+  /** Reports run at once; default 4. */
+  maxConcurrent?: number;
 }
 
 /**
@@ -190,6 +192,9 @@ export class CapacityReporter {
     const dueIn = capacityReportDueInMs(release, report, now, this.d.intervalMs);
     if (dueIn > 0) return { ...(report ? { report } : {}), requeueAfterMs: dueIn };
     if (!this.running.has(key)) {
+      // A few reports at a time: a thousand releases approved at once must not send a thousand
+      // range queries to Prometheus together. The others look again shortly.
+      if (this.running.size >= (this.d.maxConcurrent ?? 4)) return { ...(report ? { report } : {}), requeueAfterMs: 5_000 };
       this.running.add(key);
       runCapacityReport(url, release, { now, horizonMs, historyMs: this.d.historyMs }, this.d.api ?? {})
         .then((r) => this.finished.set(key, { uid: release.metadata.uid, report: r }))

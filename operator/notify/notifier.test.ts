@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Notifier, textLine, type PhaseChange } from "./notifier.js";
 
@@ -53,5 +54,54 @@ describe("Notifier", () => {
     await n.drain();
     expect(bad.bodies).toHaveLength(1);
     expect(down.bodies).toHaveLength(3);
+  });
+
+  it("sends to one target a few at a time, whatever arrives at once", async () => {
+    let open = 0;
+    let most = 0;
+    const server = createServer((req, res) => {
+      open++;
+      most = Math.max(most, open);
+      req.resume();
+      setTimeout(() => {
+        open--;
+        res.writeHead(200).end();
+      }, 5);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push(server);
+    const n = new Notifier({ concurrency: 3 });
+    for (let i = 0; i < 30; i++) n.notify([{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, format: "json" }], { ...change, release: `r-${i}` });
+    await n.drain();
+    expect(most).toBe(3);
+  });
+
+  it("drops the oldest waiting delivery when a target's backlog is full, and says so", async () => {
+    const r = await receiver([]);
+    const warnings: string[] = [];
+    const log = { warn: (o: { release: string }, m: string) => warnings.push(`${o.release}: ${m}`), info: () => {}, debug: () => {} } as unknown as Logger;
+    const n = new Notifier({ concurrency: 1, backlog: 2, log });
+    for (let i = 0; i < 5; i++) n.notify([{ url: r.url, format: "json" }], { ...change, release: `r-${i}` });
+    await n.drain();
+    // r-0 is sent at once; of r-1..r-4 only the newest two are kept.
+    expect((r.bodies as { release: string }[]).map((b) => b.release)).toEqual(["r-0", "r-3", "r-4"]);
+    expect(warnings).toEqual(["uw/r-1: notification dropped: the target's backlog is full", "uw/r-2: notification dropped: the target's backlog is full"]);
+  });
+
+  it("stop() aborts what is in flight and drops what waits, so a process can exit", async () => {
+    const server = createServer(() => {}); // never answers
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push({
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    });
+    const n = new Notifier({ concurrency: 1, timeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) n.notify([{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, format: "json" }], change);
+    const started = Date.now();
+    setTimeout(() => n.stop(), 50);
+    await n.drain();
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

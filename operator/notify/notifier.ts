@@ -30,7 +30,16 @@ export interface NotifierOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   timeoutMs?: number;
+  /** Deliveries in flight per target URL at once; the rest wait in its backlog. Default 4. */
+  concurrency?: number;
+  /** Deliveries waiting per target; beyond it the oldest waiting one is dropped (and logged). Default 1000. */
+  backlog?: number;
   fetch?: typeof fetch;
+}
+
+interface Delivery {
+  target: NotificationTarget;
+  change: PhaseChange;
 }
 
 export function textLine(c: PhaseChange): string {
@@ -43,31 +52,72 @@ export function body(c: PhaseChange, format: "json" | "text"): string {
   return JSON.stringify({ kind: "ReleasePhaseChanged", apiVersion: "golive.dev/v1alpha1", ...c });
 }
 
+/**
+ * Deliveries are queued per target URL and sent a few at a time: a thousand releases changing
+ * phase at once (a policy edit, an operator restart) must not open a thousand connections to one
+ * chat server, nor queue thousands of DNS lookups in front of everything else the process does.
+ */
 export class Notifier {
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly o: Required<Omit<NotifierOptions, "log" | "fetch">> & Pick<NotifierOptions, "log" | "fetch">;
+  private readonly targets = new Map<string, { active: number; waiting: Delivery[] }>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly idleWaiters: (() => void)[] = [];
   private stopped = false;
 
   constructor(opts: NotifierOptions = {}) {
-    this.o = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 5_000, ...opts };
+    this.o = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 5_000, concurrency: 4, backlog: 1_000, ...opts };
   }
 
-  /** Send to every target in the background; returns at once. */
+  /** Queue a delivery to every target; returns at once. */
   notify(targets: readonly NotificationTarget[], change: PhaseChange): void {
-    for (const t of targets) {
-      const p = this.deliver(t, change).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
+    if (this.stopped) return;
+    for (const target of targets) {
+      let q = this.targets.get(target.url);
+      if (!q) this.targets.set(target.url, (q = { active: 0, waiting: [] }));
+      q.waiting.push({ target, change });
+      if (q.waiting.length > this.o.backlog) {
+        const dropped = q.waiting.shift()!;
+        this.o.log?.warn({ target: redact(target.url), release: `${dropped.change.namespace}/${dropped.change.release}`, to: dropped.change.to, backlog: this.o.backlog }, "notification dropped: the target's backlog is full");
+      }
+      this.pump(target.url);
     }
   }
 
-  /** Resolves when every delivery started so far has succeeded or given up. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  /** Resolves when every delivery queued so far has succeeded, given up or been dropped. */
+  drain(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Give up pending retries (shutdown). */
+  /** Shutdown: drop what is waiting and abort what is in flight. */
   stop(): void {
     this.stopped = true;
+    for (const q of this.targets.values()) q.waiting.length = 0;
+    for (const a of this.aborts) a.abort(new Error("the operator is stopping"));
+    this.settle();
+  }
+
+  private idle(): boolean {
+    return [...this.targets.values()].every((q) => q.active === 0 && q.waiting.length === 0);
+  }
+
+  private settle(): void {
+    if (!this.idle()) return;
+    this.targets.clear();
+    for (const r of this.idleWaiters.splice(0)) r();
+  }
+
+  private pump(url: string): void {
+    const q = this.targets.get(url);
+    while (q && q.active < this.o.concurrency && q.waiting.length) {
+      const next = q.waiting.shift()!;
+      q.active++;
+      void this.deliver(next.target, next.change).finally(() => {
+        q.active--;
+        this.pump(url);
+        this.settle();
+      });
+    }
   }
 
   private async deliver(t: NotificationTarget, change: PhaseChange): Promise<void> {
@@ -76,8 +126,10 @@ export class Notifier {
     for (let attempt = 1; attempt <= this.o.attempts && !this.stopped; attempt++) {
       let retry: boolean;
       let problem: string;
+      const abort = new AbortController();
+      this.aborts.add(abort);
       try {
-        const res = await (this.o.fetch ?? fetch)(t.url, { method: "POST", headers: { "content-type": "application/json", "user-agent": "golive-operator" }, body: payload, signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const res = await (this.o.fetch ?? fetch)(t.url, { method: "POST", headers: { "content-type": "application/json", "user-agent": "golive-operator" }, body: payload, signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.o.timeoutMs)]) });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) {
           this.o.log?.debug({ target, release: `${change.namespace}/${change.release}`, to: change.to, attempt }, "notification delivered");
@@ -88,7 +140,10 @@ export class Notifier {
       } catch (e) {
         retry = true;
         problem = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      } finally {
+        this.aborts.delete(abort);
       }
+      if (this.stopped) return;
       if (!retry || attempt === this.o.attempts) {
         this.o.log?.warn({ target, release: `${change.namespace}/${change.release}`, to: change.to, attempt, problem }, "notification not delivered; giving up");
         return;

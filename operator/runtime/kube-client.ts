@@ -2,8 +2,8 @@
 // KubeConfig (client certs, tokens, exec plugins via client-node). The informers, leader
 // election and status writes need only get/list/watch/create/replace/patch, and owning the
 // watch stream lets the informer detect stalls and 410 Gone precisely.
-import { request, type RequestOptions } from "node:https";
-import { request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request, type AgentOptions, type RequestOptions } from "node:https";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 export class KubeError extends Error {
@@ -29,8 +29,14 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: "application/apply-patch+yaml",
 };
 
+/** TLS material and settings that make two requests' connections interchangeable. */
+const AGENT_FIELDS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"] as const;
+
+const materialText = (v: unknown): string => (v === undefined ? "" : Buffer.isBuffer(v) ? v.toString("base64") : typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
+
 export class KubeClient {
   private readonly server: URL;
+  private shared: { key: string; agent: HttpsAgent | HttpAgent } | undefined;
   constructor(
     private readonly kc: KubeConfig,
     private readonly timeoutMs = 30_000,
@@ -44,7 +50,34 @@ export class KubeClient {
     const url = new URL(path, this.server);
     const opts: RequestOptions = { method, headers: { accept: "application/json", ...headers } };
     await this.kc.applyToHTTPSOptions(opts);
+    opts.agent = this.keepAliveAgent(opts);
     return { ...opts, url };
+  }
+
+  /**
+   * client-node hands every request a new Agent, which means a TLS handshake (and a parsed CA,
+   * certificate and key) per call and no connection reuse. Keep one keep-alive Agent per set of
+   * TLS material instead (a rotated client certificate gets a new one; tokens are headers and
+   * are applied per call). Proxy agents are left as they are.
+   */
+  private keepAliveAgent(opts: RequestOptions): RequestOptions["agent"] {
+    const given = opts.agent;
+    if (!given || (given.constructor !== HttpsAgent && given.constructor !== HttpAgent)) return given;
+    const material = opts as Record<string, unknown>;
+    const key = `${given.constructor.name}\n${AGENT_FIELDS.map((f) => materialText(material[f])).join("\n")}`;
+    if (this.shared?.key !== key) {
+      this.shared?.agent.destroy();
+      const options: AgentOptions = { keepAlive: true, scheduling: "lifo" };
+      for (const f of AGENT_FIELDS) if (material[f] !== undefined) (options as Record<string, unknown>)[f] = material[f];
+      this.shared = { key, agent: given.constructor === HttpsAgent ? new HttpsAgent(options) : new HttpAgent(options) };
+    }
+    return this.shared.agent;
+  }
+
+  /** Close the kept-alive connections (idle ones never hold the process open, but a clean stop closes them). */
+  close(): void {
+    this.shared?.agent.destroy();
+    this.shared = undefined;
   }
 
   private send(opts: RequestOptions & { url: URL }, body: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
