@@ -19,6 +19,7 @@ import { checkMonitoringReady } from "../operator/monitoring/readiness.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { crdsExist, installFixtureCrds, OPERATOR_CRDS, removeFixtureCrds, VELERO_CRD } from "./support/monitoring-crds.js";
+import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
 import { until } from "./support/wait.js";
 import { checkRules, startPrometheus, type Prometheus } from "./services/prometheus.js";
 
@@ -402,6 +403,19 @@ describe("capacity report from a real Prometheus", () => {
     expect(down.code).toBe(1);
     expect(down.out).toMatch(/no forecast: cannot read the history: cannot reach Prometheus at http:\/\/127\.0\.0\.1:1/);
     expect(down.err).toBe("golive: could not read the history of 2 of 2 key capacity metric(s)\n");
+  });
+
+  it("`golive capacity` uses the governing policy's Prometheus and horizon, as the operator does", async () => {
+    const policy = namespacePolicy(ns.name, { protectionLevel: 2, gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }], signers: exampleSigners((n) => n === "release-manager"), roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }], approvals: [{ stage: "Release", roles: ["release-manager"] }], monitoring: { prometheus: prometheus.url, capacityHorizon: "1h" } });
+    await kubectl(["label", "namespace", ns.name, `${TEST_POLICY_LABEL}=${ns.name}`, "--overwrite"]);
+    await kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(policy));
+    try {
+      const r = await run(["capacity", RAMP, "-n", ns.name, "--kubeconfig", inject("kubeconfig")]);
+      expect(r.err).toBe("");
+      expect(r.out.split("\n")[0]).toMatch(new RegExp(`forecast horizon 1h, from ${prometheus.url.replaceAll(".", "\\.")}$`));
+    } finally {
+      await kubectl(["delete", "releasepolicy", policy.metadata.name]);
+    }
   });
 
   it("the reporter runs reports off the reconcile path, on schedule, resuming from status", async () => {

@@ -3,8 +3,10 @@
 // seasonality and when it reaches the limit.
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Command } from "commander";
-import { parseDuration, Release } from "../../api/index.js";
+import { parseDuration, Release, ReleasePolicy, type ReleasePolicySpec } from "../../api/index.js";
 import { runCapacityReport, type CapacityMetricForecast, type CapacityReport } from "../../operator/monitoring/capacity.js";
+import { prometheusFor } from "../../operator/monitoring/prometheus-api.js";
+import { governingPolicy } from "../../operator/release/gather.js";
 import { KubeClient, KubeError } from "../../operator/runtime/kube-client.js";
 import { CliError } from "../errors.js";
 import { table } from "../output.js";
@@ -14,7 +16,7 @@ interface CapacityOptions {
   prometheus?: string;
   kubeconfig?: string;
   history: string;
-  horizon: string;
+  horizon?: string;
   step?: string;
   output: string;
 }
@@ -34,6 +36,25 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
     throw new CliError(`cannot load the kubeconfig ${path ?? "(KUBECONFIG or ~/.kube/config)"}: ${(e as Error).message}`);
   }
   return kc;
+}
+
+/**
+ * The policy governing the namespace, to use its Prometheus and horizon as the operator does;
+ * undefined when it cannot be read (a user without list on ReleasePolicies still gets a report).
+ */
+async function governingPolicySpec(kc: KubeConfig, namespace: string): Promise<ReleasePolicySpec | undefined> {
+  try {
+    const client = new KubeClient(kc);
+    const [policies, ns] = await Promise.all([client.get<{ items?: unknown[] }>("/apis/golive.dev/v1alpha1/releasepolicies"), client.get<{ metadata?: { labels?: Record<string, string> } }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`)]);
+    const parsed = (policies.items ?? []).flatMap((p) => {
+      const r = ReleasePolicy.safeParse(p);
+      return r.success ? [r.data] : [];
+    });
+    const stores = { policies: { get: () => undefined, list: () => parsed }, namespaces: { get: () => ns as never, list: () => [] } };
+    return governingPolicy(stores, namespace, process.env.GOLIVE_NAMESPACE ?? "golive-system").policy?.spec;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readRelease(kc: KubeConfig, namespace: string, name: string): Promise<Release> {
@@ -90,22 +111,23 @@ export function registerCapacity(program: Command): void {
     .description("Capacity report of a release (JR/T 0179 6.3.3): current value, requirements, trend and when each key capacity metric reaches its limit")
     .argument("<release>", "the Release's name")
     .option("-n, --namespace <namespace>", "the Release's namespace (default: the kubeconfig context's, else default)")
-    .option("--prometheus <url>", "Prometheus base URL (default: $GOLIVE_PROMETHEUS_URL, else the Release's spec.strategy.analysis.prometheus.address)")
+    .option("--prometheus <url>", "Prometheus base URL (default: the governing policy's spec.monitoring.prometheus, else $GOLIVE_PROMETHEUS_URL, else the Release's spec.strategy.analysis.prometheus.address — as the operator chooses)")
     .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
     .option("--history <duration>", "how much history to fit", "14d")
-    .option("--horizon <duration>", "how far ahead a crossing counts", "30d")
+    .option("--horizon <duration>", "how far ahead a crossing counts (default: the governing policy's spec.monitoring.capacityHorizon, else 30d)")
     .option("--step <duration>", "resolution of the history (default: about 5,000 points)")
     .option("-o, --output <format>", "table or json", "table")
     .action(async (name: string, opts: CapacityOptions) => {
       if (opts.output !== "table" && opts.output !== "json") throw new CliError(`--output "${opts.output}": use table or json`);
       const historyMs = duration("--history", opts.history);
-      const horizonMs = duration("--horizon", opts.horizon);
       const stepMs = opts.step !== undefined ? duration("--step", opts.step) : undefined;
       const kc = loadKubeConfig(opts.kubeconfig);
       const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
       const release = await readRelease(kc, namespace, name);
-      const prometheusUrl = opts.prometheus ?? process.env.GOLIVE_PROMETHEUS_URL ?? release.spec.strategy?.analysis?.prometheus.address;
-      if (!prometheusUrl) throw new CliError("no Prometheus to read: pass --prometheus URL or set GOLIVE_PROMETHEUS_URL (the Release names none in spec.strategy.analysis.prometheus)");
+      const policy = await governingPolicySpec(kc, namespace);
+      const horizonMs = duration("--horizon", opts.horizon ?? policy?.monitoring.capacityHorizon ?? "30d");
+      const prometheusUrl = opts.prometheus ?? prometheusFor(release, policy, process.env.GOLIVE_PROMETHEUS_URL);
+      if (!prometheusUrl) throw new CliError("no Prometheus to read: pass --prometheus URL or set GOLIVE_PROMETHEUS_URL (neither the governing ReleasePolicy's spec.monitoring.prometheus nor the Release's spec.strategy.analysis.prometheus names one)");
       const report = await runCapacityReport(prometheusUrl, release, { now: new Date(), historyMs, horizonMs, ...(stepMs !== undefined ? { stepMs } : {}) });
       if (opts.output === "json") process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else process.stdout.write(formatCapacityReport(release, report, prometheusUrl));

@@ -11,6 +11,7 @@ import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../mo
 import type { Notifier } from "../notify/notifier.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
+import { mergePatchFor } from "../runtime/merge-patch.js";
 import { setConditions } from "./conditions.js";
 import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
@@ -159,7 +160,9 @@ export class ReleaseReconciler {
   private async writeStatus(release: Release, status: ReleaseStatus): Promise<void> {
     const path = `${RELEASES}/namespaces/${release.metadata.namespace}/releases/${release.metadata.name}/status`;
     // resourceVersion makes the write conditional: a stale view gets 409 and the queue retries.
-    const updated = await this.d.client.patch<Release>(path, { metadata: { resourceVersion: release.metadata.resourceVersion }, status }, "merge");
+    // The patch is the difference from the status this pass started from, so fields the new
+    // status no longer has are removed (a merge patch keeps whatever it does not mention).
+    const updated = await this.d.client.patch<Release>(path, { metadata: { resourceVersion: release.metadata.resourceVersion }, status: mergePatchFor(release.status ?? {}, status) }, "merge");
     this.written.set(`${release.metadata.namespace ?? ""}/${release.metadata.name}`, updated);
   }
 
