@@ -29,6 +29,7 @@ async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void
   }));
 }
 
+let operator: ReturnType<typeof spawn> | undefined;
 const plane = await startControlPlane({ nodes: 1, log: (l) => console.log(`[control plane] ${l}`) });
 const dir = mkdtempSync(join(tmpdir(), "golive-bench-"));
 try {
@@ -76,7 +77,8 @@ try {
 
   const auditFile = join(dir, "audit.jsonl");
   const started = Date.now();
-  const operator = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(await freePort()), "--log-level", "warn", "--concurrency", "8"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(await freePort()), "--log-level", "warn", "--concurrency", "8"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  operator = child;
   const approved = async () => {
     const list = await client.get<{ items: { status?: { phase?: string } }[] }>(`/apis/golive.dev/v1alpha1/namespaces/${ns}/releases`);
     return list.items.filter((i) => i.status?.phase === "Approved").length;
@@ -87,9 +89,9 @@ try {
     await new Promise((r) => setTimeout(r, 1_000));
   }
   const operatorMs = Date.now() - started;
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${operator.pid}/status`, "utf8"))?.[1];
-  operator.kill("SIGTERM");
-  await new Promise((r) => operator.on("exit", r));
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1];
+  child.kill("SIGTERM");
+  await new Promise((r) => child.on("exit", r));
   const chain = verifyChain(readFileSync(auditFile, "utf8"));
 
   const peakMiB = Number(hwm) / 1024;
@@ -101,6 +103,8 @@ try {
   console.log(`  audit chain                ${chain.ok ? `intact, ${chain.records} records` : `BROKEN at line ${chain.line}: ${chain.reason}`}`);
   if (!chain.ok) process.exitCode = 1;
 } finally {
+  // A failed run must not leave the operator behind, retrying against a stopped API server.
+  if (operator && operator.exitCode === null) operator.kill("SIGKILL");
   await plane.stop();
   rmSync(dir, { recursive: true, force: true });
 }
