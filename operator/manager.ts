@@ -126,7 +126,9 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
         } catch (e) {
           metrics.reconcileTotal.inc({ controller: "release", result: "error" });
           metrics.reconcileErrors.inc({ controller: "release" });
-          log.warn({ err: e, release: key }, "reconcile failed; retrying with backoff");
+          // The message says what went wrong (a missing route, a conflict); the stack is for debugging.
+          log.warn({ release: key, error: (e as Error).message }, "reconcile failed; retrying with backoff");
+          log.debug({ err: e, release: key }, "reconcile failure");
           throw e;
         } finally {
           end();
