@@ -133,11 +133,13 @@ export class ReleaseMonitoring {
 
 /**
  * The later release of the same application in the namespace that has been Released since this
- * one was: a superseded release no longer runs. Only a Released release can be superseded (one
+ * one was: a superseded release no longer runs. `siblings` lists the namespace's releases. Only a Released release can be superseded (one
  * still rolling out is what is about to run).
  */
-export function supersededBy(release: Release, next: ReleaseStatus, siblings: readonly Release[]): Release | undefined {
+export function supersededBy(release: Release, next: ReleaseStatus, siblings: () => readonly Release[]): Release | undefined {
   const mine = next.releasedAt;
+  // Checked first: listing the namespace's releases on every pass of every release would cost
+  // O(releases) per reconcile; only a Released release needs it.
   if (next.phase !== "Released" || !mine) return undefined;
-  return siblings.find((r) => r.metadata.uid !== release.metadata.uid && r.spec.application === release.spec.application && r.status?.phase === "Released" && (r.status.releasedAt ?? "") > mine);
+  return siblings().find((r) => r.metadata.uid !== release.metadata.uid && r.spec.application === release.spec.application && r.status?.phase === "Released" && (r.status.releasedAt ?? "") > mine);
 }

@@ -76,7 +76,7 @@ export class ReleaseReconciler {
     }
 
     if (this.d.monitoring) {
-      const superseded = supersededBy(release, plan.status, this.d.stores.releases.list(namespace)) !== undefined;
+      const superseded = supersededBy(release, plan.status, () => this.d.stores.releases.list(namespace)) !== undefined;
       const pass = await this.d.monitoring.pass(release, plan.status, policy?.spec, superseded);
       plan = { ...plan, status: withMonitoring(plan.status, pass, release, now), events: [...plan.events, ...pass.events], requeueAfterMs: Math.min(plan.requeueAfterMs, pass.requeueAfterMs ?? Infinity) };
     }
