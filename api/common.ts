@@ -10,6 +10,8 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export interface CelRule {
   rule: string;
   message: string;
+  /** A CEL expression building the message from the object (shown instead of message). */
+  messageExpression?: string;
   fieldPath?: string;
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }
@@ -113,7 +115,7 @@ export const SecretKeyRef = z
 
 /** Kinds of workloads that produce pods and so are governed by a Release. */
 export const WorkloadKind = z
-  .enum(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"])
+  .enum(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod"])
   .describe("A kind of object that produces pods.");
 export type WorkloadKind = z.infer<typeof WorkloadKind>;
 

@@ -2,8 +2,8 @@
 // The API server prunes unknown fields and rejects non-structural schemas, so conversion
 // removes what OpenAPI allows but Kubernetes does not, and the test checks the result.
 import { z } from "zod";
-import { GROUP, VERSION } from "./common.js";
-import { Release, ReleaseSpec, ReleaseStatus } from "./release.js";
+import { GROUP, VERSION, type CelRule } from "./common.js";
+import { Release, RELEASE_FROZEN_RULE, ReleaseSpec, ReleaseStatus } from "./release.js";
 import { ReleaseEvidenceSpec } from "./release-evidence.js";
 import { ReleasePolicySpec } from "./release-policy.js";
 
@@ -65,6 +65,8 @@ interface CrdInput {
   spec: z.ZodType;
   status?: z.ZodType;
   printerColumns: { name: string; type: string; jsonPath: string; description: string; priority?: number }[];
+  /** CEL rules on the whole object: the only place a rule can read status and spec together. */
+  rootValidations?: readonly CelRule[];
 }
 
 function buildCrd(input: CrdInput): JsonSchema {
@@ -102,7 +104,13 @@ function buildCrd(input: CrdInput): JsonSchema {
           ...(input.status ? { subresources: { status: {} } } : {}),
           additionalPrinterColumns: input.printerColumns,
           schema: {
-            openAPIV3Schema: { type: "object", description: input.description, properties, required: ["spec"] },
+            openAPIV3Schema: {
+              type: "object",
+              description: input.description,
+              properties,
+              required: ["spec"],
+              ...(input.rootValidations?.length ? { "x-kubernetes-validations": input.rootValidations } : {}),
+            },
           },
         },
       ],
@@ -136,6 +144,7 @@ export function generateCrds(): Record<string, JsonSchema> {
       description: Release.description ?? "Release",
       spec: ReleaseSpec,
       status: ReleaseStatus,
+      rootValidations: [RELEASE_FROZEN_RULE],
       printerColumns: [
         { name: "Application", type: "string", jsonPath: ".spec.application", description: "The application." },
         { name: "Version", type: "string", jsonPath: ".spec.version", description: "The version going live." },

@@ -48,6 +48,16 @@ export const DeclaredArchitecture = z
       })
       .optional()
       .describe("Resources each pod requests, as designed."),
+    scaling: cel(
+      z
+        .object({
+          minReplicas: z.int().min(0).max(10000).describe("The fewest replicas any workload of the release may be scaled to (kubectl scale, an HPA); never below the policy's minimum."),
+          maxReplicas: z.int().min(1).max(10000).describe("The most replicas any workload of the release may be scaled to: the capacity the performance evidence speaks for."),
+        })
+        .refine((b) => b.minReplicas <= b.maxReplicas, { message: "minReplicas must not exceed maxReplicas" })
+        .describe("Scaling bounds as approved: the scale subresource (kubectl scale, HorizontalPodAutoscaler) is admitted only within them (5.1 b, 5.2 c)."),
+      { rule: "self.minReplicas <= self.maxReplicas", message: "minReplicas must not exceed maxReplicas" },
+    ).optional(),
   })
   .describe("The deployment architecture as designed; admission compares the workload with it (5.2 a,b,c).");
 
@@ -266,6 +276,23 @@ export const ReleaseSpec = cel(
 );
 export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
 
+/** Phases reached only after approval: the whole spec is frozen in all of them. */
+export const FROZEN_PHASES = ["Approved", "Verifying", "CleaningUp", "Progressing", "Released", "RollingBack", "RolledBack", "Failed"] as const;
+
+const sameArtifact = ["application", "version", "images", "configuration"].map((k) => `(has(self.spec.${k}) ? self.spec.${k} == oldSelf.spec.${k} : !has(oldSelf.spec.${k}))`).join(" && ");
+
+/**
+ * Enforced by the API server itself (a root rule is the only place CEL can read status and spec
+ * together): once a Release is approved its spec cannot change. The webhook enforces the same
+ * with the changed fields named; this holds even when the webhook is not called.
+ */
+export const RELEASE_FROZEN_RULE = {
+  rule: `!has(oldSelf.status) || !has(oldSelf.status.phase) || !(oldSelf.status.phase in [${FROZEN_PHASES.map((p) => `'${p}'`).join(", ")}]) || self.spec == oldSelf.spec`,
+  message: "the spec of an approved Release is frozen: create a new Release (a new version) or, when only the plan changed, apply it again and sign fresh approvals",
+  messageExpression: `'Release ' + self.metadata.name + ' is ' + oldSelf.status.phase + ': its spec is frozen once approved; ' + ((${sameArtifact}) ? 'only the plan changed (the artifact is the same, so its test and scan evidence still applies): delete this Release, apply it again with the new plan and sign fresh approvals for its new plan digest' : 'the artifact changed (application, version, images or configuration): create a new Release with a new version')`,
+  reason: "FieldValueForbidden",
+} as const;
+
 export const PHASES = ["Pending", "Blocked", "Approved", "Verifying", "CleaningUp", "Progressing", "Released", "RollingBack", "RolledBack", "Failed"] as const;
 export const Phase = z.enum(PHASES).describe("Where the release stands: Pending, Blocked, Approved, Verifying, CleaningUp, Progressing, Released, RollingBack, RolledBack or Failed.");
 export type Phase = z.infer<typeof Phase>;
@@ -397,6 +424,8 @@ export const ReleaseStatus = z
     observedGeneration: z.int().min(0).optional().describe("The .metadata.generation this status reflects."),
     conditions: z.array(Condition).max(16).optional().describe("Ready, Reconciling and Stalled (kstatus), plus GatesPassed, Sealed and Verified."),
     gatesSummary: z.string().max(32).optional().describe('Passed gates over required gates, such as "7/9".'),
+    artifactDigest: Sha256Digest.optional().describe("Digest of what was built and tested (application, version, images, configuration): the subject test and scan evidence sign."),
+    planDigest: Sha256Digest.optional().describe("Digest of the whole plan the approvers judged (the artifact digest and every other spec field): the subject approvals sign."),
     gates: z.array(GateResult).max(64).optional().describe("Per-gate results."),
     seals: z
       .array(

@@ -2,6 +2,11 @@ import { createPublicKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifyEnvelope, preAuthEncoding, signEnvelope } from "./dsse.js";
 import { verifyEvidence } from "./evidence.js";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { Release } from "../api/index.js";
+import { canonicalJson } from "./canonical-json.js";
+import { artifactDigest, planDigest } from "./statement.js";
 import { examplePolicy, exampleRelease, newKey, sign } from "./testkit.js";
 
 const now = new Date("2026-11-24T12:00:00Z");
@@ -76,7 +81,51 @@ describe("verifyEvidence", () => {
     const changed = structuredClone(release);
     changed.spec.images[0]!.digest = "sha256:" + "1".repeat(64);
     const v = verifyEvidence(e, changed, policy.spec, now);
-    expect(!v.ok && v.reason).toMatch(/signed for other sealed content/);
+    expect(!v.ok && v.reason).toMatch(/signed for artifact sha256:[0-9a-f]{64}, but the release.s artifact digest is sha256:[0-9a-f]{64}/);
+  });
+
+  describe("approvals sign the plan, evidence the artifact", () => {
+    const approval = () => sign(release, "Approval", keys.owner, { approval: { stage: "Release", role: "business-owner" } });
+    const edits: [string, (r: Release) => void][] = [
+      ["strategy steps", (r) => r.spec.strategy!.steps.pop()],
+      ["progress deadline", (r) => (r.spec.strategy!.progressDeadline = "99h")],
+      ["rollback", (r) => (r.spec.rollback.automatic = false)],
+      ["architecture", (r) => (r.spec.architecture = { replicas: 1, highAvailability: false })],
+      ["capacity", (r) => (r.spec.capacity!.metrics[0]!.peak = 1)],
+      ["internetFacing", (r) => (r.spec.internetFacing = !r.spec.internetFacing)],
+      ["firstFullRelease", (r) => (r.spec.firstFullRelease = !r.spec.firstFullRelease)],
+      ["workloads", (r) => r.spec.workloads.push({ kind: "Deployment", name: "extra" })],
+      ["changes", (r) => r.spec.changes.push({ id: "CHG-9" })],
+      ["monitoring", (r) => (r.spec.monitoring.enabled = false)],
+    ];
+    it.each(edits)("an approval no longer counts once %s changed; test evidence still does", (_what, edit) => {
+      const a = approval();
+      const unit = sign(release, "UnitTestReport", keys.qa);
+      const changed = structuredClone(release);
+      edit(changed);
+      expect(planDigest(changed.spec)).not.toBe(planDigest(release.spec));
+      expect(artifactDigest(changed.spec)).toBe(artifactDigest(release.spec));
+      const v = verifyEvidence(a, changed, policy.spec, now);
+      expect(v.ok).toBe(false);
+      expect(!v.ok && v.reason).toContain(`signed for plan sha256:${planDigest(release.spec)}, but the release's plan digest is now sha256:${planDigest(changed.spec)}`);
+      expect(verifyEvidence(unit, changed, policy.spec, now).ok).toBe(true);
+    });
+
+    it("accepts an approval for this plan, and hashes a manifest and its defaulted form alike", () => {
+      expect(verifyEvidence(approval(), release, policy.spec, now).ok).toBe(true);
+      // The manifest as written (defaults omitted) and as the API server stores it (defaults applied).
+      const manifest = parse(readFileSync(new URL("../examples/release.yaml", import.meta.url), "utf8")) as Release;
+      expect(planDigest(manifest.spec)).toBe(planDigest(Release.parse(manifest).spec));
+    });
+
+    it("rejects an approval without a plan digest (signed by an older golive)", () => {
+      const a = approval();
+      const statement = JSON.parse(Buffer.from(a.spec.envelope.payload, "base64").toString()) as { subject: { name: string }[] };
+      statement.subject = statement.subject.filter((s) => !s.name.startsWith("golive.dev/release-plan/"));
+      const resigned = signEnvelope("application/vnd.in-toto+json", Buffer.from(canonicalJson(statement)), keys.owner);
+      const v = verifyEvidence({ ...a, spec: { ...a.spec, envelope: resigned } }, release, policy.spec, now);
+      expect(!v.ok && v.reason).toMatch(/names no plan digest .* sign it again with golive approve for plan sha256:[0-9a-f]{64}/);
+    });
   });
 
   it("rejects expired and future evidence", () => {

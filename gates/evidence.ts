@@ -3,7 +3,7 @@
 // a well-formed predicate, and an age the policy accepts. Pure; the clock is injected.
 import { evidenceTypeOfPredicate, InTotoStatement, parseDuration, type EvidenceType, type Release, type ReleaseEvidence, type ReleasePolicySpec } from "../api/index.js";
 import { verifyEnvelope } from "./dsse.js";
-import { EvidencePredicate, releaseSubjectName, sealedContentDigest, RELEASE_SUBJECT_PREFIX } from "./statement.js";
+import { artifactDigest, EvidencePredicate, PLAN_BOUND_TYPES, PLAN_SUBJECT_PREFIX, planDigest, planSubjectName, releaseSubjectName, RELEASE_SUBJECT_PREFIX } from "./statement.js";
 import { allKeys, keysTrustedFor } from "./trusted-keys.js";
 
 export interface VerifiedEvidence {
@@ -57,8 +57,17 @@ export function verifyEvidence(evidence: ReleaseEvidence, release: Release, poli
   if (!releaseSubject) return reject("the statement names no release among its subjects");
   if (releaseSubject.name !== expectedName)
     return reject(`the statement is about ${releaseSubject.name.slice(RELEASE_SUBJECT_PREFIX.length)}, not ${expectedName.slice(RELEASE_SUBJECT_PREFIX.length)} (evidence from another release or version cannot be reused)`);
-  if (releaseSubject.digest.sha256 !== sealedContentDigest(release.spec))
-    return reject("the statement was signed for other sealed content: the release's images or configuration changed since the evidence was signed; sign it again for this content");
+  const artifact = artifactDigest(release.spec);
+  if (releaseSubject.digest.sha256 !== artifact)
+    return reject(`the statement was signed for artifact sha256:${releaseSubject.digest.sha256}, but the release's artifact digest is sha256:${artifact}: its images or configuration changed since the evidence was signed; sign it again for this artifact`);
+  if (PLAN_BOUND_TYPES.has(type)) {
+    const plan = planDigest(release.spec);
+    const planSubject = subject.find((s) => s.name.startsWith(PLAN_SUBJECT_PREFIX));
+    if (!planSubject || planSubject.name !== planSubjectName(release.spec))
+      return reject(`the approval names no plan digest (golive approvals sign the plan: workloads, strategy, rollback, architecture, capacity, flags, changes, monitoring): sign it again with golive approve for plan sha256:${plan}`);
+    if (planSubject.digest.sha256 !== plan)
+      return reject(`the approval was signed for plan sha256:${planSubject.digest.sha256}, but the release's plan digest is now sha256:${plan}: the plan changed after it was approved; the approvers must sign again for this plan (golive approve)`);
+  }
 
   const parsed = EvidencePredicate.safeParse(predicate);
   if (!parsed.success) return reject(`the predicate is malformed: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);

@@ -136,8 +136,8 @@ export function podSpec(image = IMAGE_REF): Record<string, any> {
   };
 }
 
-const API: Record<WorkloadKind, string> = { Pod: "v1", Deployment: "apps/v1", StatefulSet: "apps/v1", DaemonSet: "apps/v1", ReplicaSet: "apps/v1", Job: "batch/v1", CronJob: "batch/v1" };
-const RESOURCE: Record<WorkloadKind, string> = { Pod: "pods", Deployment: "deployments", StatefulSet: "statefulsets", DaemonSet: "daemonsets", ReplicaSet: "replicasets", Job: "jobs", CronJob: "cronjobs" };
+const API: Record<WorkloadKind, string> = { Pod: "v1", Deployment: "apps/v1", StatefulSet: "apps/v1", DaemonSet: "apps/v1", ReplicaSet: "apps/v1", ReplicationController: "v1", Job: "batch/v1", CronJob: "batch/v1" };
+const RESOURCE: Record<WorkloadKind, string> = { Pod: "pods", Deployment: "deployments", StatefulSet: "statefulsets", DaemonSet: "daemonsets", ReplicaSet: "replicasets", ReplicationController: "replicationcontrollers", Job: "jobs", CronJob: "cronjobs" };
 
 /** A compliant object of the kind, labelled with the Release. */
 export function workload(kind: WorkloadKind, opts: { name?: string; namespace?: string; release?: string | null; labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Record<string, any>; replicas?: number } = {}): Record<string, any> {
@@ -157,6 +157,9 @@ export function workload(kind: WorkloadKind, opts: { name?: string; namespace?: 
     case "ReplicaSet":
       spec = { replicas: opts.replicas ?? 3, selector, template };
       break;
+    case "ReplicationController":
+      spec = { replicas: opts.replicas ?? 3, selector: selector.matchLabels, template };
+      break;
     case "DaemonSet":
       spec = { selector, template };
       break;
@@ -171,7 +174,7 @@ export function workload(kind: WorkloadKind, opts: { name?: string; namespace?: 
 }
 
 function defaultName(kind: WorkloadKind): string {
-  return { Pod: "web-debug", Deployment: "web", StatefulSet: "web-db", DaemonSet: "web-agent", ReplicaSet: "web-rs", Job: "nightly", CronJob: "nightly" }[kind];
+  return { Pod: "web-debug", Deployment: "web", StatefulSet: "web-db", DaemonSet: "web-agent", ReplicaSet: "web-rs", ReplicationController: "web-rc", Job: "nightly", CronJob: "nightly" }[kind];
 }
 
 let uid = 0;

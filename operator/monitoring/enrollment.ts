@@ -173,6 +173,7 @@ const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$
 const POD_NAME_PATTERNS: Record<WorkloadKind, (name: string) => string> = {
   Deployment: (n) => `${n}(?:-stable)?-[a-z0-9]+-[a-z0-9]{5}`,
   ReplicaSet: (n) => `${n}-[a-z0-9]{5}`,
+  ReplicationController: (n) => `${n}-[a-z0-9]{5}`,
   StatefulSet: (n) => `${n}-[0-9]+`,
   DaemonSet: (n) => `${n}-[a-z0-9]{5}`,
   Job: (n) => `${n}-[a-z0-9]{5}`,

@@ -3,6 +3,7 @@
 // transition (if any), the Events to emit and when to look again. No I/O.
 import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { evaluateGates } from "../../gates/evaluate.js";
+import { artifactDigest, planDigest } from "../../gates/statement.js";
 import { lifecycleConditions, setConditions, type ConditionInput } from "./conditions.js";
 
 export type SealView = { sealed: true; signer: string } | { sealed: false; reason: string } | undefined;
@@ -136,6 +137,8 @@ export function planRelease(observed: ObservedRelease): ReleasePlan {
     observedGeneration: generation,
     conditions,
     gatesSummary: policy ? `${passedCount}/${gates.length}` : "0/0",
+    artifactDigest: `sha256:${artifactDigest(observed.release.spec)}`,
+    planDigest: `sha256:${planDigest(observed.release.spec)}`,
     gates,
     seals,
     message,
