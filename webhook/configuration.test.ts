@@ -6,7 +6,7 @@ describe("the ValidatingWebhookConfiguration", () => {
 
   it("fails closed, honours dry-run, and speaks v1", () => {
     expect(config.metadata?.name).toBe("golive-webhook");
-    expect(config.webhooks?.map((w) => w.name)).toEqual(["workloads.golive.dev", "releases.golive.dev", "evidence.golive.dev"]);
+    expect(config.webhooks?.map((w) => w.name)).toEqual(["workloads.golive.dev", "releases.golive.dev", "evidence.golive.dev", "protected.golive.dev"]);
     for (const w of config.webhooks ?? []) {
       expect(w).toMatchObject({ failurePolicy: "Fail", sideEffects: "None", matchPolicy: "Equivalent", admissionReviewVersions: ["v1"], timeoutSeconds: 10 });
       expect(w.clientConfig).toEqual({ service: { name: "golive-webhook", namespace: "golive-system", path: "/validate", port: 443 }, caBundle: Buffer.from("PEM").toString("base64") });
@@ -14,17 +14,45 @@ describe("the ValidatingWebhookConfiguration", () => {
     }
   });
 
-  it("matches every pod-producing kind, releases with their status, and evidence — never Leases", () => {
-    const resources = (config.webhooks ?? []).flatMap((w) => (w.rules ?? []).flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups?.[0]}/${res}`)));
-    expect(resources.sort()).toEqual(
-      ["/pods", "/pods/ephemeralcontainers", "apps/daemonsets", "apps/deployments", "apps/replicasets", "apps/statefulsets", "batch/cronjobs", "batch/jobs", "golive.dev/releaseevidences", "golive.dev/releases", "golive.dev/releases/status"].sort(),
+  it("matches every pod-producing kind and their scale, releases with their status, evidence and what live releases stand on — never Leases", () => {
+    const rules = (config.webhooks ?? []).flatMap((w) => (w.rules ?? []).flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups?.[0]}/${res} ${(r.operations ?? []).join(",")}`)));
+    expect(rules.sort()).toEqual(
+      [
+        "/pods CREATE,UPDATE",
+        "/pods/ephemeralcontainers CREATE,UPDATE",
+        "/replicationcontrollers CREATE,UPDATE",
+        "/replicationcontrollers/scale CREATE,UPDATE",
+        "apps/daemonsets CREATE,UPDATE",
+        "apps/deployments CREATE,UPDATE",
+        "apps/deployments/scale CREATE,UPDATE",
+        "apps/replicasets CREATE,UPDATE",
+        "apps/replicasets/scale CREATE,UPDATE",
+        "apps/statefulsets CREATE,UPDATE",
+        "apps/statefulsets/scale CREATE,UPDATE",
+        "batch/cronjobs CREATE,UPDATE",
+        "batch/jobs CREATE,UPDATE",
+        "golive.dev/releaseevidences CREATE,UPDATE,DELETE",
+        "golive.dev/releases CREATE,UPDATE",
+        "golive.dev/releases/status CREATE,UPDATE",
+        "/configmaps UPDATE,DELETE",
+        "/secrets UPDATE,DELETE",
+        "policy/poddisruptionbudgets DELETE",
+      ].sort(),
     );
     for (const rule of (config.webhooks ?? []).flatMap((w) => w.rules ?? [])) {
       expect(rule.apiGroups).not.toContain("coordination.k8s.io");
       expect(rule.apiGroups).not.toContain("*");
       expect(rule.resources).not.toContain("*");
-      expect(rule.operations).toEqual(["CREATE", "UPDATE"]);
     }
+  });
+
+  it("lets the API server skip, without calling golive, only what a built-in controller stamps out from a governed owner", () => {
+    const workloads = config.webhooks?.find((w) => w.name === "workloads.golive.dev");
+    expect(workloads?.matchConditions?.map((c) => c.name)).toEqual(["not-stamped-out-from-an-admitted-owner"]);
+    const expression = workloads?.matchConditions?.[0]?.expression ?? "";
+    for (const owner of ["apps/v1/ReplicaSet", "v1/ReplicationController", "batch/v1/Job"]) expect(expression).toContain(`'${owner}'`);
+    expect(config.webhooks?.find((w) => w.name === "releases.golive.dev")?.matchConditions).toBeUndefined();
+    expect(config.webhooks?.find((w) => w.name === "evidence.golive.dev")?.matchConditions).toBeUndefined();
   });
 
   it("scopes to governed namespaces, by URL, or through cert-manager", () => {
@@ -35,7 +63,7 @@ describe("the ValidatingWebhookConfiguration", () => {
       certManagerCertificate: "golive/golive-webhook",
     });
     expect(scoped.metadata?.annotations).toEqual({ "cert-manager.io/inject-ca-from": "golive/golive-webhook" });
-    expect(scoped.webhooks?.map((w) => w.name)).toEqual(["workloads.level3.golive.dev", "releases.level3.golive.dev", "evidence.level3.golive.dev"]);
+    expect(scoped.webhooks?.map((w) => w.name)).toEqual(["workloads.level3.golive.dev", "releases.level3.golive.dev", "evidence.level3.golive.dev", "protected.level3.golive.dev"]);
     expect(scoped.webhooks?.[0]?.clientConfig).toEqual({ url: "https://127.0.0.1:9443/validate" });
     expect(scoped.webhooks?.[0]?.namespaceSelector).toEqual({
       matchLabels: { "golive.dev/governed": "true" },

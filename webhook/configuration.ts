@@ -31,12 +31,40 @@ export interface ConfigurationOptions {
 const CREATE_UPDATE = ["CREATE", "UPDATE"];
 
 export const WORKLOAD_RULES = [
-  { apiGroups: [""], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["pods", "pods/ephemeralcontainers"], scope: "Namespaced" },
-  { apiGroups: ["apps"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], scope: "Namespaced" },
+  { apiGroups: [""], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers", "replicationcontrollers/scale"], scope: "Namespaced" },
+  { apiGroups: ["apps"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["deployments", "statefulsets", "daemonsets", "replicasets", "deployments/scale", "statefulsets/scale", "replicasets/scale"], scope: "Namespaced" },
   { apiGroups: ["batch"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["jobs", "cronjobs"], scope: "Namespaced" },
 ];
 export const RELEASE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releases", "releases/status"], scope: "Namespaced" }];
-export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releaseevidences"], scope: "Namespaced" }];
+export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["releaseevidences"], scope: "Namespaced" }];
+/** What a live release stands on: sealed ConfigMaps and Secrets, required PodDisruptionBudgets. */
+export const PROTECTED_RULES = [
+  { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE", "DELETE"], resources: ["configmaps", "secrets"], scope: "Namespaced" },
+  { apiGroups: ["policy"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["poddisruptionbudgets"], scope: "Namespaced" },
+];
+
+/** The built-in controllers' identities, in CEL (the same test as decide.ts isBuiltInController). */
+const BUILT_IN_CONTROLLER = "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))";
+
+/** Owners whose objects the built-in controllers stamp out (webhook/workload.ts GOVERNED_OWNERS). */
+const GOVERNED_OWNER_LIST = "['apps/v1/Deployment', 'apps/v1/ReplicaSet', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'v1/ReplicationController', 'batch/v1/Job', 'batch/v1/CronJob']";
+
+/**
+ * matchConditions: requests the API server decides without calling golive, so that an outage of
+ * golive never stops the cluster healing itself. Each skips exactly what decide() would allow
+ * anyway: a built-in controller stamping out (or scaling down, or restarting) the objects of a
+ * governed owner, which golive judged when the owner was admitted. A pod of any other owner (a
+ * custom controller) is still sent, and still judged.
+ */
+export const MATCH_CONDITIONS = {
+  workloads: [
+    {
+      name: "not-stamped-out-from-an-admitted-owner",
+      expression: `!${BUILT_IN_CONTROLLER} || object == null || !has(object.metadata.ownerReferences) || !object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller == true && (r.apiVersion + '/' + r.kind) in ${GOVERNED_OWNER_LIST})`,
+    },
+  ],
+  protected: [{ name: "not-a-built-in-controller", expression: `!${BUILT_IN_CONTROLLER}` }],
+} as const;
 
 export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWebhookConfiguration {
   const exclude = { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...new Set(["kube-system", opts.ownNamespace])] };
@@ -53,7 +81,8 @@ export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWe
       matchExpressions: [...(scope.selector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) })), exclude],
     };
     const prefix = scope.name ? `${scope.name}.` : "";
-    for (const [what, rules] of [["workloads", WORKLOAD_RULES], ["releases", RELEASE_RULES], ["evidence", EVIDENCE_RULES]] as const) {
+    for (const [what, rules] of [["workloads", WORKLOAD_RULES], ["releases", RELEASE_RULES], ["evidence", EVIDENCE_RULES], ["protected", PROTECTED_RULES]] as const) {
+      const conditions = what === "workloads" || what === "protected" ? MATCH_CONDITIONS[what] : undefined;
       webhooks.push({
         name: `${what}.${prefix}golive.dev`,
         admissionReviewVersions: ["v1"],
@@ -64,6 +93,7 @@ export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWe
         sideEffects: "None",
         timeoutSeconds: opts.timeoutSeconds ?? 10,
         namespaceSelector,
+        ...(conditions ? { matchConditions: conditions.map((c) => ({ name: c.name, expression: c.expression })) } : {}),
       });
     }
   }

@@ -26,7 +26,7 @@ import {
 import type { MemoryView } from "./memory-view.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-const KINDS: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"];
+const KINDS: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod"];
 
 function run(req: AdmissionRequest, view: MemoryView = fixtureView(NOW)): Decision {
   return decide(req, view);
@@ -452,10 +452,32 @@ describe("decide: integrity", () => {
     const old = releaseObject();
     const changed = releaseObject((r) => (r.spec.images = [{ name: IMAGE, digest: OTHER_DIGEST }]));
     expect(denied(run(request(changed, { operation: "UPDATE", oldObject: old })))).toBe(
-      "Release web-1-2-0 is Approved: its sealed fields cannot change once approved (spec.images changed): create a new Release with a new version",
+      "Release web-1-2-0 is Approved: its spec is frozen once approved (spec.images changed); the artifact changed (spec.images), so this is another release: create a new Release with a new version",
     );
-    const notes = releaseObject((r) => (r.spec.changes = [{ id: "X-1" }]));
-    expect(run(request(notes, { operation: "UPDATE", oldObject: old })).allowed).toBe(true);
+  });
+
+  it.each<[string, (r: any) => void]>([
+    ["strategy", (r) => (r.spec.strategy = { trafficRouting: { service: "web" }, steps: [{ name: "all", setWeight: 100 }] })],
+    ["rollback", (r) => (r.spec.rollback = { automatic: false, hooks: [] })],
+    ["architecture", (r) => (r.spec.architecture = { replicas: 1, highAvailability: false })],
+    ["capacity", (r) => (r.spec.capacity = { metrics: [] })],
+    ["internetFacing", (r) => (r.spec.internetFacing = !r.spec.internetFacing)],
+    ["firstFullRelease", (r) => (r.spec.firstFullRelease = !r.spec.firstFullRelease)],
+    ["workloads", (r) => r.spec.workloads.push({ kind: "Deployment", name: "other" })],
+    ["changes", (r) => (r.spec.changes = [{ id: "X-1" }])],
+    ["monitoring", (r) => (r.spec.monitoring = { enabled: false, port: "metrics", path: "/metrics" })],
+    ["notifications", (r) => (r.spec.notifications = [{ url: "https://chat.example/hook", format: "json" }])],
+  ])("an approved Release's plan cannot change either: spec.%s", (field, edit) => {
+    for (const phase of ["Approved", "Progressing", "Released"]) {
+      const old = releaseObject((r) => (r.status.phase = phase));
+      const changed = releaseObject((r) => {
+        r.status.phase = phase;
+        edit(r);
+      });
+      expect(denied(run(request(changed, { operation: "UPDATE", oldObject: old })))).toBe(
+        `Release web-1-2-0 is ${phase}: its spec is frozen once approved (spec.${field} changed); only the plan changed, which the approvers signed (approvals sign the plan digest): the test and scan evidence still applies, so delete this Release, apply it again with the new plan and sign fresh approvals (golive approve)`,
+      );
+    }
   });
 
   it("a Blocked Release can still be edited", () => {

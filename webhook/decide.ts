@@ -14,7 +14,9 @@ import { checkReleaseState } from "./rules/release-state.js";
 import { checkConfiguration, checkImages } from "./rules/sealed.js";
 import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
 import type { AdmissionView } from "./view.js";
-import { readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
+import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
+import { checkScale } from "./rules/scale.js";
+import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
 
 const ALLOW = allow();
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -28,7 +30,7 @@ function isBuiltInController(user: string): boolean {
 export function decide(request: AdmissionRequest, view: AdmissionView): Decision {
   const namespace = request.namespace;
   if (!namespace) return ALLOW; // golive governs namespaced objects only
-  if (request.operation !== "CREATE" && request.operation !== "UPDATE") return ALLOW;
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE" && request.operation !== "DELETE") return ALLOW;
   const gov = governance(view, namespace);
   if (gov.kind === "ungoverned") return ALLOW;
   if (gov.kind === "ambiguous")
@@ -37,10 +39,26 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
   const policy = gov.policy;
 
   const { group, resource } = request.resource;
+  const key = `${group}/${resource}`;
+  if (key === "/configmaps" || key === "/secrets") return verdict(request.subResource ? undefined : (f) => checkSealedConfigChange(request, view, f));
+  if (request.operation === "DELETE") {
+    if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
+    if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
+    return ALLOW;
+  }
   if (group === "golive.dev") return decideGolive(request, resource, view);
-  const workload = WORKLOAD_RESOURCES.get(`${group}/${resource}`);
+  const workload = WORKLOAD_RESOURCES.get(key);
   if (!workload) return ALLOW;
+  if (request.subResource === "scale") return workload.replicated ? verdict((f) => checkScale(request, workload.kind, policy, view, f)) : ALLOW;
   return decideWorkload(request, workload, policy, view);
+}
+
+/** Run one rule; deny with its problems, each naming the object and what to do. */
+function verdict(rule: ((f: Findings) => void) | undefined): Decision {
+  if (!rule) return ALLOW;
+  const f = new Findings();
+  rule(f);
+  return f.problemCount ? deny(f.problems.length === 1 ? `golive denied: ${f.problems[0]!}` : f.message("golive denied")) : ALLOW;
 }
 
 function decideGolive(request: AdmissionRequest, resource: string, view: AdmissionView): Decision {
@@ -74,7 +92,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   // Objects the built-in controllers stamp out from an admitted template (a Deployment's
   // ReplicaSets, their Pods, a CronJob's Jobs) were judged with their owner; judging them again
   // would block scale-downs, restarts and scheduled runs outside the change window.
-  if (w.controlled && isBuiltInController(user)) return ALLOW;
+  // Only a governed owner vouches: a pod owned by a custom resource was never judged with it.
+  if (w.controller !== undefined && GOVERNED_OWNERS.has(w.controller) && isBuiltInController(user)) return ALLOW;
 
   const releaseLabel = releaseOf(w);
   const glass = label(w.annotations, BREAK_GLASS_ANNOTATION);

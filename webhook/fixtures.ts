@@ -59,6 +59,7 @@ export function releaseSpec(): Record<string, unknown> {
       { kind: "StatefulSet", name: "web-db" },
       { kind: "DaemonSet", name: "web-agent" },
       { kind: "ReplicaSet", name: "web-rs" },
+      { kind: "ReplicationController", name: "web-rc" },
       { kind: "Job", name: "nightly" },
       { kind: "CronJob", name: "nightly" },
       { kind: "Pod", name: "web-debug" },

@@ -17,6 +17,7 @@ export const WORKLOAD_RESOURCES: ReadonlyMap<string, WorkloadResource> = new Map
   ["apps/statefulsets", { kind: "StatefulSet", group: "apps", replicated: true }],
   ["apps/daemonsets", { kind: "DaemonSet", group: "apps", replicated: false }],
   ["apps/replicasets", { kind: "ReplicaSet", group: "apps", replicated: true }],
+  ["/replicationcontrollers", { kind: "ReplicationController", group: "", replicated: true }],
   ["batch/jobs", { kind: "Job", group: "batch", replicated: false }],
   ["batch/cronjobs", { kind: "CronJob", group: "batch", replicated: false }],
 ]);
@@ -32,7 +33,16 @@ export interface Workload {
   replicas: number | undefined;
   /** Has an ownerReference with controller: true. */
   controlled: boolean;
+  /** "apiVersion/Kind" of the controlling owner, when there is one. */
+  controller: string | undefined;
 }
+
+/**
+ * The owners whose objects the built-in controllers stamp out: every one of them is a governed
+ * kind, judged by golive when it was created or its template changed. Any other owner (a custom
+ * resource, a kind golive does not see) does not vouch for what it owns.
+ */
+export const GOVERNED_OWNERS: ReadonlySet<string> = new Set(["apps/v1/Deployment", "apps/v1/ReplicaSet", "apps/v1/StatefulSet", "apps/v1/DaemonSet", "v1/ReplicationController", "batch/v1/Job", "batch/v1/CronJob"]);
 
 export function readWorkload(kind: WorkloadKind, object: unknown): Workload {
   const o = asObj(object) ?? {};
@@ -45,6 +55,7 @@ export function readWorkload(kind: WorkloadKind, object: unknown): Workload {
   const podSpec = kind === "Pod" ? spec : asObj(template?.spec);
   const podLabels = kind === "Pod" ? asStrMap(metadata.labels) : asStrMap(asObj(template?.metadata)?.labels);
   const replicas = spec?.replicas;
+  const controllerRef = asArr(metadata.ownerReferences).map(asObj).find((r) => r?.controller === true);
   return {
     name: asStr(metadata.name) ?? (asStr(metadata.generateName) !== undefined ? `${asStr(metadata.generateName)}<generated>` : ""),
     labels: asStrMap(metadata.labels),
@@ -53,7 +64,8 @@ export function readWorkload(kind: WorkloadKind, object: unknown): Workload {
     podLabels,
     podSpec,
     replicas: typeof replicas === "number" ? replicas : replicas === undefined || replicas === null ? undefined : NaN,
-    controlled: asArr(metadata.ownerReferences).some((r) => asObj(r)?.controller === true),
+    controlled: controllerRef !== undefined,
+    controller: controllerRef ? `${asStr(controllerRef.apiVersion) ?? ""}/${asStr(controllerRef.kind) ?? ""}` : undefined,
   };
 }
 

@@ -25,17 +25,39 @@ function minimums(policy: CompiledPolicy) {
   };
 }
 
-/** Replicas, PDB and spreading: for Deployments, StatefulSets and ReplicaSets not owned by a controller. */
+export interface ReplicaBounds {
+  min: number;
+  /** The approved maximum, when the Release declares scaling bounds. */
+  max?: number;
+  /** Where the minimum comes from, for the denial. */
+  why: string[];
+}
+
+/**
+ * The replicas a workload may run: at least the policy's minimum and the Release's declared
+ * replicas (or, when it declares scaling bounds, its scaling.minReplicas); at most its
+ * scaling.maxReplicas.
+ */
+export function replicaBounds(policy: CompiledPolicy, release: Release | undefined): ReplicaBounds {
+  const m = minimums(policy);
+  const declared = release?.spec?.architecture;
+  const why = [`ReleasePolicy ${policy.name} requires at least ${m.minReplicas} (spec.architecture.minReplicas, 5.1 b)`];
+  const declaredMin = declared?.scaling ? declared.scaling.minReplicas : declared?.replicas;
+  if (declaredMin !== undefined && declaredMin > m.minReplicas)
+    why.push(`Release ${release?.metadata.name} declares ${declaredMin} (spec.architecture.${declared?.scaling ? "scaling.minReplicas" : "replicas"}, 5.2)`);
+  return { min: Math.max(m.minReplicas, declaredMin ?? 0), ...(declared?.scaling ? { max: declared.scaling.maxReplicas } : {}), why };
+}
+
+/** Replicas, PDB and spreading: for Deployments, StatefulSets, ReplicaSets and ReplicationControllers not owned by a controller. */
 export function checkReplication(kind: string, w: Workload, namespace: string, policy: CompiledPolicy, release: Release | undefined, view: AdmissionView, f: Findings): void {
   const m = minimums(policy);
   const declared = release?.spec?.architecture;
-  const min = Math.max(m.minReplicas, declared?.replicas ?? 0);
+  const bounds = replicaBounds(policy, release);
   const replicas = w.replicas ?? 1;
-  if (!(replicas >= min)) {
-    const why = [`ReleasePolicy ${policy.name} requires at least ${m.minReplicas} (spec.architecture.minReplicas, 5.1 b)`];
-    if (declared?.replicas !== undefined) why.push(`Release ${release?.metadata.name} declares ${declared.replicas} (spec.architecture.replicas, 5.2)`);
-    f.deny(`${kind} ${w.name} runs ${Number.isNaN(replicas) ? "an invalid number of" : replicas} replica(s); ${why.join(" and ")}: set spec.replicas to at least ${min}`);
-  }
+  if (!(replicas >= bounds.min))
+    f.deny(`${kind} ${w.name} runs ${Number.isNaN(replicas) ? "an invalid number of" : replicas} replica(s); ${bounds.why.join(" and ")}: set spec.replicas to at least ${bounds.min}`);
+  if (bounds.max !== undefined && replicas > bounds.max)
+    f.deny(`${kind} ${w.name} runs ${replicas} replica(s); Release ${release?.metadata.name} allows at most ${bounds.max} (spec.architecture.scaling.maxReplicas, the capacity approved): set spec.replicas to at most ${bounds.max}`);
   const highAvailability = declared ? declared.highAvailability !== false : false;
   if (m.requirePodDisruptionBudget || highAvailability) {
     const covered = view.pdbs.list(namespace).some((pdb) => {

@@ -1,14 +1,13 @@
 // Integrity of the record (4.1 d, 4.2 c, 8.3): evidence never changes after creation, a
-// Release's sealed fields never change once approved, versions are unique per application,
-// and Release status is written by the operator alone.
+// Release's spec — the artifact and the plan the approvers signed — never changes once approved,
+// versions are unique per application, and Release status is written by the operator alone.
 import type { AdmissionRequest } from "../admission.js";
 import { asObj, asStr, clip, jsonEqual } from "../object.js";
 import type { AdmissionView } from "../view.js";
 import type { Findings } from "../findings.js";
 import { SEALED_PHASES } from "./release-state.js";
 import type { Phase } from "../../api/index.js";
-
-const SEALED_FIELDS = ["application", "version", "images", "configuration"] as const;
+import { ARTIFACT_FIELDS } from "../../gates/statement.js";
 
 export function checkReleaseStatusWriter(request: AdmissionRequest, view: AdmissionView, f: Findings): void {
   const user = request.userInfo.username ?? "";
@@ -25,10 +24,18 @@ export function checkReleaseSpec(request: AdmissionRequest, view: AdmissionView,
     const old = asObj(request.oldObject);
     const oldPhase = asStr(asObj(old?.status)?.phase) as Phase | undefined;
     if (oldPhase && SEALED_PHASES.has(oldPhase)) {
-      const oldSpec = asObj(old?.spec);
-      const changed = SEALED_FIELDS.filter((k) => !jsonEqual(oldSpec?.[k], spec?.[k]));
-      if (changed.length)
-        f.deny(`Release ${clip(name)} is ${oldPhase}: its sealed fields cannot change once approved (spec.${changed.join(", spec.")} changed): create a new Release with a new version`);
+      const oldSpec = asObj(old?.spec) ?? {};
+      const newSpec = spec ?? {};
+      const changed = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])].filter((k) => !jsonEqual(oldSpec[k], newSpec[k])).sort();
+      if (changed.length) {
+        const artifact = changed.filter((k) => (ARTIFACT_FIELDS as readonly string[]).includes(k));
+        const what = `spec.${changed.map((k) => clip(k, 40)).join(", spec.")} changed`;
+        f.deny(
+          artifact.length
+            ? `Release ${clip(name)} is ${oldPhase}: its spec is frozen once approved (${what}); the artifact changed (spec.${artifact.join(", spec.")}), so this is another release: create a new Release with a new version`
+            : `Release ${clip(name)} is ${oldPhase}: its spec is frozen once approved (${what}); only the plan changed, which the approvers signed (approvals sign the plan digest): the test and scan evidence still applies, so delete this Release, apply it again with the new plan and sign fresh approvals (golive approve)`,
+        );
+      }
     }
   }
   const application = asStr(spec?.application);

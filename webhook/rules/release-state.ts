@@ -1,14 +1,14 @@
 // Is the Release in a state that admits its workloads (4.1 d)? Approved or later, every
 // required gate Passed and the images sealed — as the operator wrote it in status, for the
 // Release's current generation.
-import type { GateResult, Phase, Release } from "../../api/index.js";
+import { FROZEN_PHASES, type GateResult, type Phase, type Release } from "../../api/index.js";
 import type { CompiledPolicy } from "../compiled.js";
 import type { Findings } from "../findings.js";
 import { clip } from "../object.js";
 
 export const ADMITTING_PHASES: ReadonlySet<Phase> = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "Released"]);
-/** Phases reached only after approval: the sealed fields are frozen in all of them. */
-export const SEALED_PHASES: ReadonlySet<Phase> = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "Released", "RollingBack", "RolledBack", "Failed"]);
+/** Phases reached only after approval: the whole spec is frozen in all of them. */
+export const SEALED_PHASES: ReadonlySet<Phase> = new Set(FROZEN_PHASES);
 
 export function checkReleaseState(release: Release, policy: CompiledPolicy, f: Findings): void {
   const name = release.metadata.name;

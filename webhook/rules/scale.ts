@@ -1,0 +1,37 @@
+// The scale subresource (kubectl scale, a HorizontalPodAutoscaler, the operator's canary): the
+// replica count changes without a new template, so only the bounds can be broken. The lower
+// bound is the policy's minimum and the Release's declared replicas or scaling.minReplicas
+// (5.1 b, 5.2 c); the upper bound is the Release's scaling.maxReplicas, the capacity the
+// approvers signed for. The operator drives the approved canary plan, so it may go below the
+// minimum (a candidate at 0 or 1 replica) but never above the approved maximum.
+import type { Release } from "../../api/index.js";
+import type { AdmissionRequest } from "../admission.js";
+import type { CompiledPolicy } from "../compiled.js";
+import type { Findings } from "../findings.js";
+import { asObj, clip } from "../object.js";
+import type { AdmissionView } from "../view.js";
+import { replicaBounds } from "./architecture.js";
+
+/** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
+export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
+  return view.releases.list(namespace).find((r) => (r.spec?.workloads ?? []).some((w) => w.kind === kind && w.name === name) && r.status?.phase !== "RolledBack");
+}
+
+export function checkScale(request: AdmissionRequest, kind: string, policy: CompiledPolicy, view: AdmissionView, f: Findings): void {
+  const namespace = request.namespace ?? "";
+  const name = request.name ?? "";
+  const raw = asObj(asObj(request.object)?.spec)?.replicas;
+  const replicas = typeof raw === "number" ? raw : raw === undefined ? 0 : NaN;
+  const release = releaseListing(namespace, kind, name, view);
+  const bounds = replicaBounds(policy, release);
+  const operator = request.userInfo.username === view.operatorIdentity;
+  const what = `${kind} ${clip(name, 120)}${release ? ` (Release ${release.metadata.name})` : ""}`;
+  if (!Number.isInteger(replicas)) {
+    f.deny(`the scale of ${what} asks for ${clip(String(raw), 40)} replicas: give a whole number`);
+    return;
+  }
+  if (bounds.max !== undefined && replicas > bounds.max)
+    f.deny(`${what} may run at most ${bounds.max} replica(s) (Release ${release?.metadata.name} spec.architecture.scaling.maxReplicas, the capacity approved): scaling to ${replicas} needs a new Release with a larger bound`);
+  if (!operator && replicas < bounds.min)
+    f.deny(`${what} must run at least ${bounds.min} replica(s) (${bounds.why.join(" and ")}): scaling to ${replicas} is below it; scale to ${bounds.min} or more${bounds.max !== undefined ? ` (at most ${bounds.max})` : ""}`);
+}
