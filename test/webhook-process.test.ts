@@ -108,7 +108,16 @@ describe("golive webhook, the process", () => {
     await ok(["patch", "release", RELEASE, "-n", gov.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: approvedStatus(new Date()) })]);
     await until("the Approved status to reach the webhook", async () => (await apply(change, true)).status === 0);
 
-    await ok(["apply", "-f", "-"], JSON.stringify({ ...secret, data: { "tls.key": Buffer.from("changed").toString("base64") } }));
+    // While the release is live, its sealed Secret cannot change (the denial names digests, never values).
+    const changed = JSON.stringify({ ...secret, data: { "tls.key": Buffer.from("changed").toString("base64") } });
+    const refused = await kubectlAsync(["apply", "-f", "-"], changed);
+    expect(refused.stderr).toMatch(/Secret web-tls is sealed in Release web-1-2-0, which is Approved \(8.4\)/);
+    // (kubectl itself echoes the patch it sent before the reason; the reason golive wrote holds no value)
+    expect(refused.stderr.slice(refused.stderr.indexOf("denied the request"))).not.toContain(Buffer.from("changed").toString("base64"));
+    // Changed while the release was not live (Blocked), it denies the workloads once approved again.
+    await ok(["patch", "release", RELEASE, "-n", gov.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { ...approvedStatus(new Date()), phase: "Blocked" } })]);
+    await until("the Blocked status to reach the webhook", async () => (await kubectlAsync(["apply", "-f", "-"], changed)).status === 0);
+    await ok(["patch", "release", RELEASE, "-n", gov.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: approvedStatus(new Date()) })]);
     await until("the changed Secret to reach the webhook", async () => /Secret web-tls does not match the digest sealed in Release web-1-2-0/.test((await apply(change, true)).stderr));
     expect(output).not.toContain(Buffer.from("changed").toString("base64")); // Secret values never reach a log
   });
