@@ -9,6 +9,11 @@
 // One outcome per test case, in this order: <failure>, then <error>, then <skipped>, else
 // passed. Surefire's <flakyFailure>/<rerunFailure> describe earlier attempts of a case that
 // finally passed, so they do not count as failures.
+//
+// pytest: <skipped type="pytest.xfail"> is an expected failure, a case that ran (not a skip).
+// A test whose teardown fails after its call failed is written as two <testcase> elements with
+// the same classname and name, the second an <error message="failed on teardown with ...">;
+// pytest collected one test, so it is one case (outcome: the first one's failure).
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { EvidenceParseError } from "./errors.js";
 import { capList, countOf, resolveLimits, type ParseLimits } from "./limits.js";
@@ -18,12 +23,14 @@ import { checkXmlStructure, decodeXmlEntities } from "./xml-safety.js";
 export interface TestTotals {
   /** Every test case in the report, skipped ones included. */
   planned: number;
-  /** planned - skipped */
+  /** planned - skipped (an expected failure was executed) */
   executed: number;
   passed: number;
   failed: number;
   errored: number;
   skipped: number;
+  /** Executed cases that failed as expected (pytest's xfail); not in passed, failed or skipped. */
+  expectedFailures: number;
 }
 
 export interface TestSuiteSummary {
@@ -32,6 +39,7 @@ export interface TestSuiteSummary {
   failed: number;
   errored: number;
   skipped: number;
+  expectedFailures: number;
   timeSeconds: number;
 }
 
@@ -149,13 +157,34 @@ interface Collected {
   failures: TestFailure[];
 }
 
+const PYTEST_TEARDOWN_ERROR = /^failed on teardown with /;
+
+/** pytest's second <testcase> for a test whose teardown failed after its call had failed. */
+function isTeardownRepeat(testcase: XmlNode, previous: XmlNode | undefined): boolean {
+  if (previous === undefined || childElements(previous, "failure").length + childElements(previous, "error").length === 0) return false;
+  const error = childElements(testcase, "error")[0];
+  return (
+    error !== undefined &&
+    PYTEST_TEARDOWN_ERROR.test(attribute(error, "message") ?? "") &&
+    attribute(testcase, "name") === attribute(previous, "name") &&
+    attribute(testcase, "classname") === attribute(previous, "classname")
+  );
+}
+
 function summariseCases(doc: JUnitDocument, suiteName: string, cases: XmlNode[], out: Collected): Omit<TestSuiteSummary, "name" | "timeSeconds"> & { caseSeconds: number } {
+  let tests = 0;
   let failed = 0;
   let errored = 0;
   let skipped = 0;
+  let expectedFailures = 0;
   let caseSeconds = 0;
+  let previous: XmlNode | undefined;
   for (const testcase of cases) {
     caseSeconds += doc.seconds(testcase, "testcase") ?? 0;
+    const repeat = isTeardownRepeat(testcase, previous);
+    previous = testcase;
+    if (repeat) continue;
+    tests++;
     const failure = childElements(testcase, "failure")[0];
     const error = childElements(testcase, "error")[0];
     const problem = failure ?? error;
@@ -170,11 +199,13 @@ function summariseCases(doc: JUnitDocument, suiteName: string, cases: XmlNode[],
         kind,
         message: failureMessage(problem),
       });
-    } else if (childElements(testcase, "skipped").length > 0) {
-      skipped++;
+    } else {
+      const skip = childElements(testcase, "skipped")[0];
+      if (skip !== undefined && attribute(skip, "type") === "pytest.xfail") expectedFailures++;
+      else if (skip !== undefined) skipped++;
     }
   }
-  return { tests: cases.length, failed, errored, skipped, caseSeconds };
+  return { tests, failed, errored, skipped, expectedFailures, caseSeconds };
 }
 
 function summariseFromAttributes(doc: JUnitDocument, suite: XmlNode): Omit<TestSuiteSummary, "name" | "timeSeconds"> {
@@ -188,7 +219,7 @@ function summariseFromAttributes(doc: JUnitDocument, suite: XmlNode): Omit<TestS
       `${doc.where(suite, "testsuite")} has no <testcase> elements and its attributes do not add up: failures (${failed}) + errors (${errored}) + skipped (${skipped}) is more than tests (${tests})`,
     );
   }
-  return { tests, failed, errored, skipped };
+  return { tests, failed, errored, skipped, expectedFailures: 0 };
 }
 
 function collectSuite(doc: JUnitDocument, suite: XmlNode, out: Collected): void {
@@ -277,8 +308,9 @@ export function parseJUnit(content: EvidenceContent, options?: JUnitParseOptions
       failed: sum.failed + suite.failed,
       errored: sum.errored + suite.errored,
       skipped: sum.skipped + suite.skipped,
+      expectedFailures: sum.expectedFailures + suite.expectedFailures,
     }),
-    { planned: 0, failed: 0, errored: 0, skipped: 0 },
+    { planned: 0, failed: 0, errored: 0, skipped: 0, expectedFailures: 0 },
   );
   const suites = capList(collected.suites, limits.maxListEntries);
   const failures = capList(collected.failures, limits.maxListEntries);
@@ -287,10 +319,11 @@ export function parseJUnit(content: EvidenceContent, options?: JUnitParseOptions
     totals: {
       planned: totals.planned,
       executed: totals.planned - totals.skipped,
-      passed: totals.planned - totals.failed - totals.errored - totals.skipped,
+      passed: totals.planned - totals.failed - totals.errored - totals.skipped - totals.expectedFailures,
       failed: totals.failed,
       errored: totals.errored,
       skipped: totals.skipped,
+      expectedFailures: totals.expectedFailures,
     },
     suites: suites.items,
     suitesTruncated: suites.truncated,
