@@ -23,12 +23,16 @@ import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
 import { governingPolicy } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
+import { ReleaseDrift } from "./drift/check.js";
+import type { PodLike } from "./drift/detect.js";
+import { DriftMetrics } from "./drift/metrics.js";
+import { PodIndex } from "./drift/pods.js";
 
 export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike>; pods: Informer<PodLike> };
   metrics: OperatorMetrics;
 }
 
@@ -79,6 +83,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
     jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
+    // Drift after admission: the pods of releases (label golive.dev/release), their reported image digests.
+    pods: new Informer<PodLike>(client, "/api/v1/pods", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
   };
 
   let queue: WorkQueue | undefined;
@@ -98,7 +104,9 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     enqueue,
     onError: (key, err) => monitoringLog.warn({ release: key, err }, "monitoring"),
   });
-  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring });
+  const pods = new PodIndex();
+  const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift });
 
   stores.releases.on((_event, r) => enqueue(objectKey(r)));
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
@@ -108,6 +116,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);
   });
+  // A pod started, stopped or reporting another image digest: its release's drift may have changed.
+  stores.pods.on((event, p, old) => pods.update(event, p, old).forEach(enqueue));
   stores.namespaces.on((event, ns, old) => {
     if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
     if (event !== "resync") enqueueAll(ns.metadata?.name);

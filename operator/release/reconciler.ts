@@ -4,10 +4,12 @@
 import type { Logger } from "pino";
 import type { Phase, Release, ReleaseStatus } from "../../api/index.js";
 import type { AuditLog } from "../../audit/audit-log.js";
+import { chainRecord, type AuditEntry, type AuditRecord } from "../../audit/chain.js";
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
 import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../monitoring/release-monitoring.js";
+import { DRIFTED, type DriftPass, type DriftRecord, type ReleaseDrift } from "../drift/check.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
@@ -41,6 +43,8 @@ export interface ReleaseReconcilerDeps {
   notifier?: Notifier;
   /** Monitoring enrollment and capacity reports (operator/monitoring); without it neither happens. */
   monitoring?: ReleaseMonitoring;
+  /** Drift after admission (operator/drift): pods' image digests and sealed configuration; without it none is checked. */
+  drift?: ReleaseDrift;
 }
 
 const RELEASES = "/apis/golive.dev/v1alpha1";
@@ -58,6 +62,7 @@ export class ReleaseReconciler {
     if (!release) {
       this.written.delete(key);
       this.d.monitoring?.forget(key);
+      this.d.drift?.forget(key);
       return {};
     }
     const now = (this.d.now ?? (() => new Date()))();
@@ -81,17 +86,33 @@ export class ReleaseReconciler {
       plan = { ...plan, status: withMonitoring(plan.status, pass, release, now), events: [...plan.events, ...pass.events], requeueAfterMs: Math.min(plan.requeueAfterMs, pass.requeueAfterMs ?? Infinity) };
     }
 
+    let drift: DriftRecord | undefined;
+    if (this.d.drift) {
+      const pass = await this.d.drift.pass(release, plan.status.phase);
+      drift = pass.audit;
+      plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
+    }
+
     let written = release.status ?? {};
-    if (plan.transition) {
+    if (plan.transition || drift) {
       const transition = plan.transition;
-      // Transitions are rare: serialise them so the audit head written into status is exactly the
-      // record appended, and append only once the status write succeeded.
+      const object = `${namespace}/Release/${name}`;
+      const entries: AuditEntry[] = [];
+      if (transition) entries.push({ type: "transition", object, user: this.d.identity, result: transition.to, reason: transition.reason, details: { from: transition.from ?? null, version: release.spec.version, ...(transition.details ?? {}) } });
+      if (drift) entries.push({ type: "drift", object, user: this.d.identity, result: drift.result, reason: drift.reason, details: { version: release.spec.version, phase: plan.status.phase ?? null, ...drift.details } });
+      // Transitions and drift changes are rare: serialise them so the audit head written into
+      // status is exactly the last record appended, and append only once the status write succeeded.
       await this.transitions.run(async () => {
-        const record = this.d.audit?.prepare({ type: "transition", object: `${namespace}/Release/${name}`, user: this.d.identity, result: transition.to, reason: transition.reason, details: { from: transition.from ?? null, version: release.spec.version, ...(transition.details ?? {}) } });
-        const status = record ? { ...plan.status, audit: { head: record.hash, sequence: record.seq } } : plan.status;
+        const records: AuditRecord[] = [];
+        for (const entry of this.d.audit ? entries : []) {
+          const last = records.at(-1);
+          records.push(last ? chainRecord(entry, last, new Date(last.time)) : this.d.audit!.prepare(entry));
+        }
+        const head = records.at(-1);
+        const status = head ? { ...plan.status, audit: { head: head.hash, sequence: head.seq } } : plan.status;
         await this.writeStatus(release, status);
         written = status;
-        if (record) this.d.audit!.commit(record);
+        for (const record of records) this.d.audit!.commit(record);
       });
     } else if (canonicalJson(plan.status) !== canonicalJson(release.status ?? {})) {
       await this.writeStatus(release, plan.status);
@@ -202,6 +223,12 @@ function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Re
     ...(pass.capacity ? { capacity: pass.capacity } : {}),
     conditions: [...kept, ...setConditions(release.status?.conditions, pass.conditions, release.metadata.generation ?? 0, now)],
   };
+}
+
+/** The planned status with this pass's Drifted condition (none when the release is not live). */
+function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now: Date): ReleaseStatus {
+  const kept = (status.conditions ?? []).filter((c) => c.type !== DRIFTED);
+  return { ...status, conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
 }
 
 /** The later of two views of one object (resourceVersions are etcd revisions: compare as numbers). */
