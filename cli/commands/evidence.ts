@@ -1,20 +1,20 @@
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import type { Command } from "commander";
 import { EVIDENCE_TYPES, type EvidenceType } from "../../api/index.js";
-import { sha256Hex } from "../../gates/canonical-json.js";
-import { parserForType, summarise } from "../../gates/summarise.js";
+import { DEFECT_FIELDS, type DefectField } from "../../gates/parsers/index.js";
+import { EvidenceFileError, formatOptionProblem, summariseFiles } from "../../gates/summarise.js";
 import { createEvidence } from "../../gates/sign.js";
 import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
 import { formatObjects } from "../output.js";
 import { findRelease, loadLocal } from "../release-source.js";
 import { applyObjects } from "../apply.js";
+import { readEvidenceFiles } from "./evidence-files.js";
 
 interface CreateOptions {
   release: string;
   type: string;
-  file?: string;
+  file?: string[];
+  map?: string;
   key: string;
   filename: string[];
   format: string;
@@ -33,10 +33,14 @@ export function registerEvidence(program: Command): void {
     .description("Parse a report, summarise it, sign the summary as an in-toto statement, and print (or --apply) the ReleaseEvidence")
     .requiredOption("--release <name>", "the Release the evidence is about")
     .requiredOption("--type <type>", `evidence type: ${EVIDENCE_TYPES.join(", ")}`)
-    .option("--file <path>", "the report or document (JUnit XML, SARIF, k6 summary, JMeter CSV, CycloneDX/SPDX, defect list, or any document)")
+    .option(
+      "--file <paths...>",
+      "the report(s) or document: JUnit XML, SARIF, k6 summary, JMeter CSV, CycloneDX/SPDX, defect list, or any document; several files, a directory (e.g. target/surefire-reports) or a glob make one evidence",
+    )
     .requiredOption("--key <path>", "PEM private key of a signer the policy trusts for this type")
     .option("-f, --filename <paths...>", "manifests holding the Release", ["."])
-    .option("--format <format>", "input format (auto detects from the name and content)", "auto")
+    .option("--format <format>", "input format: auto (detected from the content and name), junit, sarif, k6, jmeter, cyclonedx, spdx, defects-json, defects-csv", "auto")
+    .option("--map <column=field,...>", `defect lists: which column (CSV) or key (JSON) holds each field, e.g. "Key=id,Sev=severity"; fields: ${DEFECT_FIELDS.join(", ")}`)
     .option("--uri <uri>", "where the original file is kept")
     .option("--waive <fingerprints...>", "Waiver: fingerprints of the accepted findings")
     .option("--reason <text>", "Waiver: why the findings are accepted")
@@ -56,16 +60,20 @@ export function registerEvidence(program: Command): void {
         if (!opts.waive?.length || !opts.reason) throw new CliError("a Waiver needs --waive FINGERPRINT... and --reason");
         predicate = { issuedAt, waiver: { fingerprints: opts.waive, reason: opts.reason, ...(opts.expires ? { expires: opts.expires } : {}) } };
       } else {
-        if (!opts.file) throw new CliError(`${type} evidence needs --file`);
-        let content: Buffer;
+        if (!opts.file?.length) throw new CliError(`${type} evidence needs --file (a file, several files, a directory or a glob)`);
+        const formatProblem = formatOptionProblem(type, opts.format);
+        if (formatProblem) throw new CliError(formatProblem);
+        const columns = opts.map === undefined ? undefined : parseMapOption(opts.map, type);
+        const files = readEvidenceFiles(opts.file, type);
+        let made: ReturnType<typeof summariseFiles>;
         try {
-          content = readFileSync(opts.file);
+          made = summariseFiles(type, files, opts.format, columns ? { columns } : {});
         } catch (e) {
-          throw new CliError(`cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          if (e instanceof EvidenceFileError) throw new CliError(e.message);
+          throw e;
         }
-        source = { filename: basename(opts.file), digest: `sha256:${sha256Hex(content)}`, ...(opts.uri ? { uri: opts.uri } : {}) };
-        const summary = parserForType(type) ? summariseOrExplain(type, opts.file, content, opts.format) : undefined;
-        predicate = { issuedAt, source, ...(summary ? { summary } : {}) };
+        source = { ...made.source, ...(opts.uri ? { uri: opts.uri } : {}) };
+        predicate = { issuedAt, source: made.source, ...(made.summary ? { summary: made.summary } : {}) };
       }
       const object = createEvidence({ release, type, key, predicate, ...(source ? { source } : {}) });
       if (opts.apply) await applyObjects([object]);
@@ -73,10 +81,20 @@ export function registerEvidence(program: Command): void {
     });
 }
 
-function summariseOrExplain(type: EvidenceType, file: string, content: Buffer, format: string): Record<string, unknown> {
-  try {
-    return summarise(type, file, content, format);
-  } catch (e) {
-    throw new CliError(`${file}: ${(e as Error).message}`);
+/** --map "Issue key=id,Sev=severity": source column (or JSON key) to golive's defect field. */
+export function parseMapOption(value: string, type: EvidenceType): Record<string, DefectField> {
+  if (type !== "DefectList") throw new CliError(`--map applies to DefectList evidence only (it names a defect list's columns), not ${type}`);
+  const columns: Record<string, DefectField> = {};
+  for (const pair of value.split(",")) {
+    if (pair.trim() === "") continue;
+    const eq = pair.lastIndexOf("=");
+    const column = pair.slice(0, eq).trim();
+    const field = pair.slice(eq + 1).trim();
+    if (eq === -1 || column === "" || field === "") throw new CliError(`--map ${JSON.stringify(pair.trim())} is not column=field; write e.g. --map "Issue key=id,Sev=severity"`);
+    if (!(DEFECT_FIELDS as readonly string[]).includes(field)) throw new CliError(`--map ${JSON.stringify(pair.trim())}: ${JSON.stringify(field)} is not a defect field; use one of ${DEFECT_FIELDS.join(", ")}`);
+    if (Object.values(columns).includes(field as DefectField)) throw new CliError(`--map names two columns for ${field}; give each field one column`);
+    columns[column] = field as DefectField;
   }
+  if (Object.keys(columns).length === 0) throw new CliError('--map is empty; write e.g. --map "Issue key=id,Sev=severity"');
+  return columns;
 }

@@ -130,7 +130,7 @@ describe("defect lists reject bad records with a precise message", () => {
     expect(parseErrorOf(() => parseDefectsJson('{"items": []}')).message).toBe('Defect list (JSON): expected an array of defects or an object with a "defects" array');
     expect(parseErrorOf(() => parseDefectsJson('["BUG-1"]')).message).toBe('Defect list (JSON): [0] is "BUG-1", expected an object');
     expect(parseErrorOf(() => parseDefectsCsv(fixture("jmeter-results.jtl"))).message).toBe(
-      "Defect list (CSV): header is missing columns id, severity, status, opened; the first line must name the columns, e.g. id,severity,priority,status,opened,closed,acceptedBy,title",
+      "Defect list (CSV): header is missing columns id, severity, status, opened; the first line must name the columns, e.g. id,severity,priority,status,opened,closed,acceptedBy,title, or name yours with --map column=field,...",
     );
   });
 

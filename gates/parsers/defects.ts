@@ -24,6 +24,9 @@
 //               owner's sign-off); ignored on resolved defects
 //   title       optional; not copied into the summary
 //
+// Jira CSV exports, `gh issue list --json` output and any export described by a column map
+// (options.columns, the CLI's --map) are read too: see defect-dialects.ts.
+//
 // Summary:
 //   arrivals    the defect-arrival curve: for every calendar day from the first to the last
 //               date in the list, how many defects were opened and closed that day (zero-filled).
@@ -31,6 +34,7 @@
 //   unaccepted  open or deferred defects without acceptedBy; accepted: those with it. Both most
 //               severe first and capped, like ids.
 import { readCsvRecords, refuseNonCsv } from "./csv.js";
+import { csvRowToDefect, gitHubIssueToDefect, isGitHubIssueList, mappedJsonToDefect, planCsvColumns, type DefectColumns } from "./defect-dialects.js";
 import { EvidenceParseError } from "./errors.js";
 import { isJsonObject, parseJsonEvidence } from "./json-input.js";
 import { rejectOtherEvidenceKind } from "./json-kind.js";
@@ -78,6 +82,8 @@ export interface DefectListSummary {
 export interface DefectParseOptions extends ParseLimits {
   /** Longest arrival curve, in days; a longer span is almost always a mistyped year. Default 3660. */
   maxArrivalDays?: number;
+  /** Which source column (CSV) or key (JSON) holds each field, for exports in no known shape. */
+  columns?: DefectColumns;
 }
 
 type DefectSource = "defects-json" | "defects-csv";
@@ -292,16 +298,19 @@ export function parseDefectsJson(content: EvidenceContent, options?: DefectParse
   if (!Array.isArray(list)) {
     throw new EvidenceParseError("defects-json", 'expected an array of defects or an object with a "defects" array');
   }
+  const columns = options?.columns;
+  const github = columns === undefined && isGitHubIssueList(list);
   const items = list.map((raw: unknown, i) => {
     const where = wrapped ? `defects[${i}]` : `[${i}]`;
     if (!isJsonObject(raw)) throw new EvidenceParseError("defects-json", `${where} is ${quoteValue(raw)}, expected an object`);
-    return { raw, where };
+    const fields = columns ? mappedJsonToDefect(raw, columns) : github ? gitHubIssueToDefect(raw, where) : raw;
+    return { raw: fields, where };
   });
   return summarise(items, "defects-json", options, limits);
 }
 
 const CSV_COLUMNS = ["id", "severity", "priority", "status", "opened", "closed", "acceptedBy", "title"] as const;
-const REQUIRED_CSV_COLUMNS = ["id", "severity", "status", "opened"];
+const REQUIRED_CSV_COLUMNS = ["id", "severity", "status", "opened"] as const;
 
 /** Summarise a defect list in the documented CSV form (header id,severity,priority,status,opened,closed,acceptedBy,title). */
 export function parseDefectsCsv(content: EvidenceContent, options?: DefectParseOptions): DefectListSummary {
@@ -312,25 +321,21 @@ export function parseDefectsCsv(content: EvidenceContent, options?: DefectParseO
   const header = records.next();
   if (header.done === true) throw new EvidenceParseError("defects-csv", "file has no header row");
   const names = header.value.fields.map((name) => name.trim());
-  const columnOf = new Map<string, number>();
-  names.forEach((name, i) => {
-    const known = CSV_COLUMNS.find((column) => column.toLowerCase() === name.toLowerCase());
-    if (known === undefined) return; // extra columns exported by trackers are ignored
-    if (columnOf.has(known)) throw new EvidenceParseError("defects-csv", `header names the column ${known} twice`);
-    columnOf.set(known, i);
-  });
-  const missing = REQUIRED_CSV_COLUMNS.filter((column) => !columnOf.has(column));
+  const plan = planCsvColumns(names, options?.columns);
+  const missing = REQUIRED_CSV_COLUMNS.filter((column) => !plan.columns.has(column) && !(column === "severity" && plan.severityFromPriority !== undefined));
   if (missing.length > 0) {
-    throw new EvidenceParseError("defects-csv", `header is missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; the first line must name the columns, e.g. ${CSV_COLUMNS.join(",")}`);
+    const known = plan.dialect === "jira" ? "; a Jira export needs Issue key, Status, Created and Priority (or a Severity column)" : "";
+    throw new EvidenceParseError(
+      "defects-csv",
+      `header is missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; the first line must name the columns, e.g. ${CSV_COLUMNS.join(",")}${known}, or name yours with --map column=field,...`,
+    );
   }
   function* rows(): Generator<{ raw: RawDefect; where: string }> {
     for (const { fields, line } of records) {
       if (fields.length !== names.length) {
         throw new EvidenceParseError("defects-csv", `line ${line} has ${fields.length} fields but the header has ${names.length}; quote values that contain commas`);
       }
-      const raw: RawDefect = {};
-      for (const [column, index] of columnOf) if (column !== "title") raw[column as keyof RawDefect] = fields[index];
-      yield { raw, where: `line ${line}` };
+      yield { raw: csvRowToDefect(fields, plan), where: `line ${line}` };
     }
   }
   return summarise(rows(), "defects-csv", options, limits);

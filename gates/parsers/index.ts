@@ -27,6 +27,7 @@ export {
   type DefectSeverity,
   type DefectStatus,
 } from "./defects.js";
+export { DEFECT_FIELDS, type DefectColumns, type DefectField } from "./defect-dialects.js";
 export { detectFormat } from "./detect.js";
 export { EvidenceParseError, formatLabel, type ErrorSource, type EvidenceFormat } from "./errors.js";
 export { parseJMeterCsv, type JMeterParseOptions } from "./jmeter.js";
