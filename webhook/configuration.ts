@@ -3,6 +3,7 @@
 // Leases; with scopes (one per ReleasePolicy's namespaceSelector) only governed namespaces are
 // sent at all, so an outage of the webhook never blocks an ungoverned namespace.
 import type { V1ValidatingWebhook, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
+import type { ReleasePolicy } from "../api/index.js";
 import { WEBHOOK_PATH } from "./server.js";
 
 export const CONFIGURATION_NAME = "golive-webhook";
@@ -26,6 +27,15 @@ export interface ConfigurationOptions {
   certManagerCertificate?: string;
   /** Governed namespaces; by default every namespace except the excluded ones. */
   scopes?: readonly WebhookScope[];
+  /** With no scope, register no webhook at all (nothing is governed) instead of every namespace. */
+  noScopeMeansNone?: boolean;
+}
+
+/** One scope per ReleasePolicy: its name and namespaceSelector, in name order. */
+export function policyScopes(policies: readonly ReleasePolicy[]): WebhookScope[] {
+  return [...policies]
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+    .map((p) => ({ name: p.metadata.name, selector: (p.spec?.namespaceSelector ?? {}) as WebhookScope["selector"] }));
 }
 
 const CREATE_UPDATE = ["CREATE", "UPDATE"];
@@ -73,7 +83,7 @@ export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWe
       ? { url: opts.client.url }
       : { service: { name: opts.client.service.name ?? SERVICE_NAME, namespace: opts.client.service.namespace ?? opts.ownNamespace, path: WEBHOOK_PATH, port: opts.client.service.port ?? 443 } };
   const caBundle = opts.caBundle ? { caBundle: Buffer.from(opts.caBundle).toString("base64") } : {};
-  const scopes = opts.scopes?.length ? opts.scopes : [{ name: "", selector: {} }];
+  const scopes = opts.scopes?.length ? opts.scopes : opts.noScopeMeansNone ? [] : [{ name: "", selector: {} }];
   const webhooks: V1ValidatingWebhook[] = [];
   for (const scope of scopes) {
     const namespaceSelector = {

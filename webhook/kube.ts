@@ -124,6 +124,15 @@ export async function applyConfiguration(kc: KubeConfig, desired: V1ValidatingWe
   }
 }
 
+/** Delete the configuration (absent already is fine). */
+export async function removeConfiguration(kc: KubeConfig, name: string): Promise<void> {
+  try {
+    await kc.makeApiClient(AdmissionregistrationV1Api).deleteValidatingWebhookConfiguration({ name });
+  } catch (e) {
+    if (codeOf(e) !== 404) throw e;
+  }
+}
+
 /** A Warning Event on the admitted object for every (non-dry-run) break-glass admission. */
 export function breakGlassEvents(kc: KubeConfig, reportingInstance: string): (audit: BreakGlassAudit) => Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -131,7 +140,7 @@ export function breakGlassEvents(kc: KubeConfig, reportingInstance: string): (au
     if (audit.dryRun) return;
     const { namespace, kind, name } = audit.details;
     const now = new Date();
-    const apiVersion = kind === "Pod" ? "v1" : kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
+    const apiVersion = kind === "Pod" || kind === "ReplicationController" ? "v1" : kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
     const overridden = audit.details.overridden.length ? ` Overrode: ${audit.details.overridden.join("; ")}` : "";
     await core.createNamespacedEvent({
       namespace,

@@ -9,10 +9,10 @@ import { RegistryClient } from "../images/registry-client.js";
 import { SealCache } from "../images/seal-cache.js";
 import { verifyImageSeal } from "../images/verify.js";
 import { CertDirSource } from "./cert-dir.js";
-import { CONFIGURATION_NAME, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
+import { CONFIGURATION_NAME, policyScopes, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
 import { CoverageMonitor } from "./coverage.js";
 import { startProbeServers } from "./health.js";
-import { applyConfiguration, breakGlassEvents, caBundlePublisher, informerView, secretTlsStore } from "./kube.js";
+import { applyConfiguration, removeConfiguration, breakGlassEvents, caBundlePublisher, informerView, secretTlsStore } from "./kube.js";
 import { WebhookMetrics } from "./metrics.js";
 import { SealWarmer } from "./seal-warmer.js";
 import { startWebhookServer, type ServingCertificate, type WebhookServer } from "./server.js";
@@ -36,6 +36,10 @@ export interface WebhookRunOptions {
   url?: string;
   host?: string;
   tlsCheckIntervalMs?: number;
+  /** With installConfiguration: delete the configuration on a clean stop (development only: governed namespaces are then unguarded). */
+  removeConfigurationOnStop?: boolean;
+  /** With installConfiguration: how often the scopes are compared with the policies; default 2 s. */
+  scopeSyncIntervalMs?: number;
   /** How often to check that every governed namespace is sent to the webhook; default 1 minute. */
   coverageCheckIntervalMs?: number;
 }
@@ -71,6 +75,31 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
     else pending = c;
   };
   const configurationName = o.configurationName ?? CONFIGURATION_NAME;
+  const service = o.service ?? SERVICE_NAME;
+  // --install-configuration: one scope per ReleasePolicy, kept in step with the policies, so an
+  // outage of golive fails closed in governed namespaces only and never blocks the others.
+  const installed = {
+    caBundle: "",
+    applied: "",
+    async sync(force = false): Promise<void> {
+      if (!o.installConfiguration || !installed.caBundle) return;
+      const desired = webhookConfiguration({
+        name: configurationName,
+        ownNamespace: config.namespace,
+        client: o.url ? { url: o.url } : { service: { name: service, namespace: config.namespace } },
+        caBundle: installed.caBundle,
+        timeoutSeconds: Math.min(30, Math.max(1, Math.ceil(config.webhookTimeout / 1000) + 2)),
+        scopes: policyScopes(view.policies.list()),
+        noScopeMeansNone: true,
+      });
+      const key = JSON.stringify(desired);
+      if (!force && key === installed.applied) return;
+      await applyConfiguration(kc, desired);
+      installed.applied = key;
+      log.info({ configuration: configurationName, scopes: (desired.webhooks ?? []).length / 4 }, "webhook configuration installed for the governed namespaces");
+    },
+  };
+  let scopeTimer: NodeJS.Timeout | undefined;
   let stopTls: () => void;
   let afterStart: () => Promise<void> = () => Promise.resolve();
   if (o.certDir) {
@@ -79,7 +108,6 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
     source.start(o.tlsCheckIntervalMs ?? 30_000);
     stopTls = () => source.stop();
   } else {
-    const service = o.service ?? SERVICE_NAME;
     const policy = defaultTlsPolicy([...serviceDnsNames(service, config.namespace), ...(o.extraDnsNames ?? [])], o.ips ?? []);
     const publish = caBundlePublisher(kc, configurationName);
     const tls = new TlsManager({
@@ -92,14 +120,8 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
         // never pointed at a webhook that is not listening yet.
         if (o.installConfiguration && !live.server) return "absent";
         if (o.installConfiguration) {
-          const desired = webhookConfiguration({
-            name: configurationName,
-            ownNamespace: config.namespace,
-            client: o.url ? { url: o.url } : { service: { name: service, namespace: config.namespace } },
-            caBundle,
-            timeoutSeconds: Math.min(30, Math.max(1, Math.ceil(config.webhookTimeout / 1000) + 2)),
-          });
-          await applyConfiguration(kc, desired);
+          installed.caBundle = caBundle;
+          await installed.sync(true);
           return "patched";
         }
         return publish(caBundle);
@@ -115,6 +137,9 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
   const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events });
   live.server = server;
   await afterStart();
+  if (o.installConfiguration)
+    scopeTimer = setInterval(() => void installed.sync().catch((e: unknown) => log.warn({ err: e }, "could not update the webhook configuration's scopes")), o.scopeSyncIntervalMs ?? 2_000);
+  scopeTimer?.unref();
   const warmer = new SealWarmer(view, seals, log);
   warmer.start(5_000);
   const coverage = new CoverageMonitor({ kubeConfig: kc, view, configurationName, registry: metrics.registry, log });
@@ -125,6 +150,16 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
     ready,
     async stop() {
       stopping = true;
+      if (scopeTimer) clearInterval(scopeTimer);
+      if (o.installConfiguration) {
+        if (o.removeConfigurationOnStop) {
+          await removeConfiguration(kc, configurationName).catch((e: unknown) => log.warn({ err: e }, "could not remove the webhook configuration"));
+          log.warn({ configuration: configurationName }, "webhook configuration removed: governed namespaces are not guarded until golive runs again");
+        } else {
+          const governed = view.policies.list().map((p) => p.metadata.name);
+          log.warn({ configuration: configurationName, policies: governed }, `golive stops; ValidatingWebhookConfiguration ${configurationName} stays, so the namespaces of ReleasePolicies ${governed.join(", ") || "(none)"} fail closed until golive runs again (other namespaces are not affected); to lift it in an emergency: kubectl delete validatingwebhookconfiguration ${configurationName}`);
+        }
+      }
       warmer.stop();
       coverage.stop();
       stopTls();

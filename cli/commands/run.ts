@@ -27,8 +27,9 @@ export function registerRun(program: Command): void {
       .description("Run the operator and the webhook in one process (small clusters, the quick start)")
       .option("--install-configuration", "create or update the ValidatingWebhookConfiguration at start")
       .option("--webhook-url <url>", "with --install-configuration: register the webhook by this URL (e.g. https://127.0.0.1:9443/validate)")
+      .option("--remove-configuration-on-exit", "with --install-configuration: delete the configuration on a clean stop (development only: governed namespaces are then unguarded)")
       .option("--tls-ip <ip>", "an IP address for the serving certificate, repeatable", (v: string, p: string[] = []) => [...p, v]),
-  ).action(async (opts: Record<string, string | undefined> & { installConfiguration?: boolean; webhookUrl?: string; tlsIp?: string[] }) => {
+  ).action(async (opts: Record<string, string | undefined> & { installConfiguration?: boolean; removeConfigurationOnExit?: boolean; webhookUrl?: string; tlsIp?: string[] }) => {
     const config = configFrom(opts);
     const log = createLogger(config.logLevel);
     const kc = new KubeConfig();
@@ -44,6 +45,7 @@ export function registerRun(program: Command): void {
       kubeConfig: kc,
       operatorIdentity,
       installConfiguration: opts.installConfiguration === true,
+      removeConfigurationOnStop: opts.removeConfigurationOnExit === true,
       ...(opts.webhookUrl ? { url: opts.webhookUrl } : {}),
       ips: opts.tlsIp ?? [],
     });

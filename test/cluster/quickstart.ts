@@ -32,13 +32,8 @@ try {
   await installCrds(kubectl);
   kubectl(["create", "namespace", "golive-system"]);
 
-  say("golive run: the operator and the webhook in one process; waiting until the webhook is registered");
-  await waitFor("the webhook registration", () => {
-    const r = tryKubectl(["get", "validatingwebhookconfiguration", "golive-webhook", "-o", "jsonpath={.webhooks[0].clientConfig.caBundle}"]);
-    return r.ok && r.out.length > 0;
-  }, { timeoutMs: 60_000 });
-  // The API server picks up a new webhook configuration asynchronously; give it a moment.
-  await new Promise((r) => setTimeout(r, 2_000));
+  say("golive run: the operator and the webhook in one process; waiting until its configuration is installed");
+  await waitFor("the webhook configuration", () => tryKubectl(["get", "validatingwebhookconfiguration", "golive-webhook"]).ok, { timeoutMs: 60_000 });
 
   say("apply the level-3 policy, the namespace and Release 2.4.1 (server-side, as Argo CD or Flux would)");
   // The sample has no registry to hold signed images and may run at any hour: relax those two
@@ -48,6 +43,13 @@ try {
   delete policy.spec.changeWindows;
   process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "namespace.yaml")]));
   process.stdout.write(kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(policy)));
+  // The webhook is registered for the namespaces the policy governs (and only those).
+  await waitFor("the webhook registration for the policy's namespaces", () => {
+    const r = tryKubectl(["get", "validatingwebhookconfiguration", "golive-webhook", "-o", "jsonpath={.webhooks[0].name} {.webhooks[0].clientConfig.caBundle}"]);
+    return r.ok && /^workloads\.\S+ \S+/.test(r.out);
+  }, { timeoutMs: 60_000 });
+  // The API server picks up a changed webhook configuration asynchronously; give it a moment.
+  await new Promise((r) => setTimeout(r, 2_000));
   process.stdout.write(kubectl(["apply", "--server-side", "-f", join(examples, "release.yaml")]));
   await waitFor("Blocked", () => phase() === "Blocked", { timeoutMs: 60_000 });
   process.stdout.write(kubectl(["get", "releases", "-n", "underwriting", "-o", "wide"]));
