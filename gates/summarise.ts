@@ -9,6 +9,7 @@
 import type { EvidenceType } from "../api/index.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import { capList, DEFAULT_LIMITS } from "./parsers/limits.js";
+import { refuseCompressed } from "./parsers/text-input.js";
 import { detectFormat, parseEvidenceFile, type EvidenceFormat, type EvidenceParseOptions, type TestReportSummary } from "./parsers/index.js";
 
 type Family = "tests" | "sarif" | "performance" | "defects" | "sbom";
@@ -68,6 +69,7 @@ export function summarise(type: EvidenceType, filename: string, content: Uint8Ar
   if (!allowed) throw new Error(`${type} evidence is a document: it is kept by digest, not parsed`);
   const flagProblem = formatOptionProblem(type, format);
   if (flagProblem) throw new Error(flagProblem);
+  refuseCompressed(content, format === "auto" ? "evidence" : (format as EvidenceFormat));
   const chosen = format === "auto" ? detectFormat(filename, content) : (format as EvidenceFormat);
   if (!chosen) throw new Error(`cannot tell the format of the file; pass --format with one of ${allowed.join(", ")}`);
   if (!allowed.includes(chosen)) throw new Error(`${type} evidence is read from ${allowed.join(" or ")}, but the file is ${chosen}`);

@@ -37,6 +37,8 @@ function sniffJson(head: string, complete: boolean): EvidenceFormat | undefined 
   if (/"bomFormat"\s*:\s*"CycloneDX"/.test(head)) return "cyclonedx";
   if (/"spdxVersion"\s*:/.test(head)) return "spdx";
   if (/"version"\s*:\s*"2\.1\.0"/.test(head) && /"runs"\s*:/.test(head)) return "sarif";
+  const firstLine = head.split("\n", 1)[0] ?? "";
+  if (/"type"\s*:\s*"(Metric|Point)"/.test(firstLine) && /"metric"\s*:/.test(firstLine)) return "k6"; // --out json, refused by the k6 parser with a hint
   if (/"root_group"\s*:/.test(head) || (/"metrics"\s*:\s*\{/.test(head) && /"(http_reqs|http_req_duration|iterations|vus|checks)"\s*:/.test(head))) return "k6";
   if (head.startsWith("[") || /"defects"\s*:\s*\[/.test(head)) return "defects-json";
   if (!complete) return undefined;

@@ -10,7 +10,7 @@ import { parseK6Summary, type K6ParseOptions } from "./k6.js";
 import type { PerformanceSummary } from "./performance.js";
 import { parseSarif, type SecurityScanSummary } from "./sarif.js";
 import { parseCycloneDx, parseSpdx, type ConfigurationBaselineSummary, type SbomParseOptions } from "./sbom.js";
-import type { EvidenceContent } from "./text-input.js";
+import { refuseCompressed, type EvidenceContent } from "./text-input.js";
 
 export { readCsvRecords, type CsvOptions, type CsvRecord } from "./csv.js";
 export {
@@ -91,6 +91,7 @@ export function parseEvidenceFile<K extends EvidenceKind>(kind: K, content: Evid
   if (!KINDS.includes(kind)) throw new EvidenceParseError("evidence", `unknown kind ${JSON.stringify(kind)}; use one of ${KINDS.join(", ")}`);
   let format: EvidenceFormat;
   if (kind === "auto") {
+    refuseCompressed(content, "evidence");
     const detected = detectFormat(options.filename ?? "", content);
     if (detected === undefined) {
       const name = options.filename ? ` of ${options.filename}` : "";

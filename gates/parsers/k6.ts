@@ -110,11 +110,25 @@ function capacityValue(name: string, metric: Metric): number | undefined {
   return value;
 }
 
+/** k6 --out json writes one JSON object per line: {"type":"Metric",...} then {"type":"Point",...}. */
+const METRIC_STREAM_LINE = /^\s*\{.*"type"\s*:\s*"(Metric|Point)".*"metric"\s*:|^\s*\{.*"metric"\s*:.*"type"\s*:\s*"(Metric|Point)"/;
+
+function refuseMetricStream(text: string): void {
+  const firstLine = text.trimStart().split("\n", 1)[0] ?? "";
+  if (METRIC_STREAM_LINE.test(firstLine)) {
+    throw new EvidenceParseError(
+      "k6",
+      "this is k6's --out json stream (one metric sample per line), not its end-of-test summary: use --summary-export or handleSummary, e.g. k6 run --summary-export=summary.json script.js",
+    );
+  }
+}
+
 /** Summarise a k6 end-of-test summary (--summary-export or handleSummary JSON). */
 export function parseK6Summary(content: EvidenceContent, options?: K6ParseOptions): PerformanceSummary {
   const limits = resolveLimits("k6", options);
   const prefix = options?.capacityPrefix ?? "capacity_";
   const text = decodeEvidenceText(content, "k6", limits.maxBytes);
+  refuseMetricStream(text);
   const doc = parseJsonEvidence(text, "k6", limits.maxDepth);
   rejectOtherEvidenceKind(doc, "k6", "k6");
   const summary = parseWithSchema(SummaryShape, doc, "k6");

@@ -43,7 +43,7 @@ describe("parseCycloneDx", () => {
 
   it("refuses unsupported spec versions, XML and other documents", () => {
     expect(parseErrorOf(() => parseCycloneDx(JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.3" }))).message).toBe(
-      'CycloneDX: specVersion is "1.3", expected one of 1.4, 1.5, 1.6; regenerate the SBOM with a current tool',
+      'CycloneDX: specVersion is "1.3", expected one of 1.4, 1.5, 1.6, 1.7; regenerate the SBOM with a current tool',
     );
     expect(parseErrorOf(() => parseCycloneDx('<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>')).message).toBe(
       "CycloneDX: this is a CycloneDX XML SBOM; only JSON is supported, so export it as JSON (e.g. syft -o cyclonedx-json, cyclonedx-npm --output-format JSON)",

@@ -1,4 +1,4 @@
-// SBOMs as configuration baselines (JR/T 0179 4.4 a): CycloneDX JSON 1.4-1.6 and SPDX JSON
+// SBOMs as configuration baselines (JR/T 0179 4.4 a): CycloneDX JSON 1.4-1.7 and SPDX JSON
 // 2.2/2.3. XML and tag-value forms are refused with a message saying how to get JSON.
 //
 // subject     CycloneDX metadata.component; SPDX: the package(s) the document DESCRIBES
@@ -39,7 +39,7 @@ export interface SbomParseOptions extends ParseLimits {
   maxComponents?: number;
 }
 
-const CYCLONEDX_VERSIONS = ["1.4", "1.5", "1.6"] as const;
+const CYCLONEDX_VERSIONS = ["1.4", "1.5", "1.6", "1.7"] as const;
 const SPDX_VERSIONS = ["SPDX-2.2", "SPDX-2.3"] as const;
 const DEFAULT_MAX_COMPONENTS = 2000;
 
@@ -166,11 +166,29 @@ function readSbomDocument(content: EvidenceContent, options: SbomParseOptions | 
   return parseJsonEvidence(text, format, limits.maxDepth);
 }
 
+/** How to ask each tool for a CycloneDX version golive reads. */
+const CYCLONEDX_VERSION_HINT =
+  "ask the tool for one: syft -o cyclonedx-json@1.6, cyclonedx-npm --spec-version 1.6, cyclonedx-py --spec-version 1.6";
+
+function versionNumber(version: string): number[] {
+  return version.replace(/^SPDX-/, "").split(".").map(Number);
+}
+
+function newerThanAll(version: string, supported: readonly string[]): boolean {
+  const [major = NaN, minor = NaN] = versionNumber(version);
+  const [topMajor = 0, topMinor = 0] = versionNumber(supported[supported.length - 1]!);
+  return major > topMajor || (major === topMajor && minor > topMinor);
+}
+
 function checkSpecVersion(doc: Record<string, unknown>, format: "cyclonedx" | "spdx"): void {
   const key = format === "cyclonedx" ? "specVersion" : "spdxVersion";
   const supported: readonly string[] = format === "cyclonedx" ? CYCLONEDX_VERSIONS : SPDX_VERSIONS;
   const version = doc[key];
   if (typeof version === "string" && !supported.includes(version)) {
+    if (newerThanAll(version, supported)) {
+      const hint = format === "cyclonedx" ? CYCLONEDX_VERSION_HINT : "ask the tool for SPDX 2.3 JSON: syft -o spdx-json@2.3";
+      throw new EvidenceParseError(format, `${key} is ${quoteValue(version)}, newer than golive reads (${supported.join(", ")}); ${hint}`);
+    }
     throw new EvidenceParseError(format, `${key} is ${quoteValue(version)}, expected one of ${supported.join(", ")}; regenerate the SBOM with a current tool`);
   }
 }

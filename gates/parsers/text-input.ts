@@ -27,6 +27,19 @@ function oversizeString(text: string, maxBytes: number): string | undefined {
   return bytes > maxBytes ? describeBytes(bytes) : undefined;
 }
 
+/** Compressed or archived input, recognised by its first bytes, with what to do about it. */
+const CONTAINERS: { magic: number[]; message: string }[] = [
+  { magic: [0x1f, 0x8b], message: "input is gzip-compressed: decompress it first (gunzip report.xml.gz, or zcat it to a file) and pass the report itself" },
+  { magic: [0x50, 0x4b, 0x03, 0x04], message: "input is a zip archive: extract it first (unzip) and pass the report files, or their directory" },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], message: "input is zstd-compressed: decompress it first (zstd -d) and pass the report itself" },
+];
+
+/** Throw for gzip, zip or zstd input: the report is inside, not readable as it is. */
+export function refuseCompressed(content: EvidenceContent, format: ErrorSource): void {
+  if (typeof content === "string") return;
+  for (const { magic, message } of CONTAINERS) if (magic.every((byte, i) => content[i] === byte)) throw new EvidenceParseError(format, message);
+}
+
 /**
  * Decode the content as UTF-8 text within the size limit, dropping a byte-order mark.
  * Empty or whitespace-only input is refused: an empty report is never evidence of anything.
@@ -39,6 +52,7 @@ export function decodeEvidenceText(content: EvidenceContent, format: ErrorSource
     text = content;
   } else {
     if (content.byteLength > maxBytes) throw tooLarge(format, describeBytes(content.byteLength), maxBytes);
+    refuseCompressed(content, format);
     if ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff)) {
       throw new EvidenceParseError(format, "input is UTF-16 encoded (PowerShell's default); re-save it as UTF-8, e.g. Out-File -Encoding utf8");
     }

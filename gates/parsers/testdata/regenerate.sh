@@ -67,14 +67,14 @@ regen_surefire() {
 regen_cyclonedx_npm() {
   local cdx out dir
   cdx="$(tool cyclonedx-npm)"; out="$(out_dir cyclonedx-npm)"; dir="$(copy_project npm-sbom)"
-  (cd "$dir" && npm ci --silent --no-audit --no-fund && "$cdx" --output-file "$out/bom.json" && "$cdx" --spec-version 1.6 --output-file "$out/bom-1.6.json")
+  (cd "$dir" && npm ci --silent --no-audit --no-fund && "$cdx" --output-file "$out/bom.json" && "$cdx" --spec-version 1.7 --output-file "$out/bom-1.7.json")
   echo "cyclonedx-npm $("$cdx" --version)" >"$out/VERSION"
 }
 
 regen_cyclonedx_py() {
   local cdx out dir
   cdx="$(tool cyclonedx-py)"; out="$(out_dir cyclonedx-py)"; dir="$(copy_project py-sbom)"
-  (cd "$dir" && "$cdx" requirements requirements.txt --output-file "$out/bom.json")
+  (cd "$dir" && "$cdx" requirements requirements.txt --output-file "$out/bom.json" && "$cdx" requirements --spec-version 1.7 requirements.txt --output-file "$out/bom-1.7.json")
   echo "cyclonedx-py $("$cdx" --version 2>&1 | sed -n 1p)" >"$out/VERSION"
 }
 
@@ -83,7 +83,8 @@ regen_syft() {
   syft="$(tool syft)"; out="$(out_dir syft)"; dir="$(copy_project npm-sbom)"
   export SYFT_CHECK_FOR_APP_UPDATE=false
   "$syft" scan "dir:$dir" --source-name golive-sbom-sample --source-version 1.0.0 -q -o "cyclonedx-json=$out/cyclonedx.json" -o "spdx-json=$out/spdx.json"
-  "$syft" version 2>/dev/null | grep -E '^Version' | sed 's/^Version: */syft /' >"$out/VERSION"
+  # A go-installed syft reports "[not provided]" as its version: record the pinned one.
+  bash "$HERE/tools.sh" versions | grep '^syft ' >"$out/VERSION"
 }
 
 regen_k6() {
@@ -94,8 +95,10 @@ regen_k6() {
   pid=$!
   sleep 1
   (cd "$dir" && K6_NO_USAGE_REPORT=true TARGET="http://127.0.0.1:$port" HANDLE_SUMMARY_OUT="$out/handle-summary.json" \
-    "$k6" run --quiet --summary-export "$out/summary-export.json" --out "json=$out/out.json" script.js >/dev/null)
+    "$k6" run --quiet --summary-export "$out/summary-export.json" --out "json=$WORK/k6-out.json" script.js >/dev/null)
   kill "$pid"
+  # The metric stream has a line per sample; its first lines are enough to recognise it.
+  head -n 20 "$WORK/k6-out.json" >"$out/out.json"
   "$k6" version | sed -n 1p >"$out/VERSION"
 }
 
