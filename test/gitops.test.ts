@@ -12,6 +12,9 @@ import { loadConfig } from "../cli/config.js";
 import { createLogger } from "../cli/log.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
+import { lifecycleConditions, setConditions, type ConditionInput } from "../operator/release/conditions.js";
+import { PHASES, type Phase } from "../api/index.js";
+import { fluxHealth, fluxHealthBinary } from "./support/flux-health.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 
 type Doc = Record<string, any>;
@@ -262,5 +265,139 @@ describe("kstatus conditions written by the operator", () => {
         if (prev && prev.status === c.status) expect(c.lastTransitionTime).toBe(prev.lastTransitionTime);
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Flux: plain kstatus and the shipped healthCheckExprs, read by Flux's own code (test/support/flux-health.ts).
+
+const fluxKustomization = parse(readFileSync(join(root, "gitops", "flux", "kustomization.yaml"), "utf8")) as Doc;
+const healthCheckExprs = fluxKustomization.spec.healthCheckExprs as Doc[];
+/** What Argo CD's health means in Flux's words: the shipped expressions agree with the Lua ... */
+const FLUX_FOR_ARGO: Record<string, string> = { Healthy: "Current", Progressing: "InProgress", Degraded: "Failed" };
+/** ... but for a canary under way (Ready=True): Current in Flux (a long trial run never times a Kustomization out), Progressing in Argo CD. */
+const canaryUnderWay = (o: Doc): boolean =>
+  ["Verifying", "CleaningUp", "Progressing"].includes(o.status?.phase as string) &&
+  o.status?.observedGeneration === o.metadata?.generation &&
+  ((o.status?.conditions ?? []) as Doc[]).some((c) => c.type === "Ready" && c.status === "True") &&
+  !((o.status?.conditions ?? []) as Doc[]).some((c) => c.type === "Stalled" && c.status === "True");
+beforeAll(() => void fluxHealthBinary(), 600_000); // built once, cached in ~/.cache/golive/bin
+
+describe("the Flux healthCheckExprs for golive.dev/Release", () => {
+  it("are a Kustomization's spec.healthCheckExprs for the Release kind, with current, inProgress and failed", () => {
+    expect(fluxKustomization).toMatchObject({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", spec: { wait: true } });
+    expect(healthCheckExprs).toHaveLength(1);
+    expect(Object.keys(healthCheckExprs[0]!).sort()).toEqual(["apiVersion", "current", "failed", "inProgress", "kind"]);
+    expect(healthCheckExprs[0]).toMatchObject({ apiVersion: "golive.dev/v1alpha1", kind: "Release" });
+  });
+
+  it("read every Argo CD fixture as the Lua health check does", () => {
+    const tests = (parse(readFileSync(join(checkDir, "health_test.yaml"), "utf8")) as { tests: { healthStatus: { status: string }; inputPath: string }[] }).tests;
+    const objects = tests.map((t) => parse(readFileSync(join(checkDir, t.inputPath), "utf8")) as Doc);
+    const verdicts = fluxHealth(healthCheckExprs, objects);
+    tests.forEach((t, i) => {
+      // No status at all: the expressions cannot be evaluated, which Flux reads as not healthy (Unknown) and waits.
+      if (objects[i]!.status === undefined) expect(verdicts[i], t.inputPath).toMatchObject({ kstatus: "Current", flux: "Unknown", fluxError: expect.stringMatching(/no such attribute\(s\): status\./) });
+      else expect(verdicts[i], t.inputPath).toMatchObject({ flux: canaryUnderWay(objects[i]!) ? "Current" : FLUX_FOR_ARGO[t.healthStatus.status] });
+    });
+  });
+
+  it("read every status version the operator wrote as the Lua does; real kstatus agrees with the kstatus rules above", () => {
+    const versions = seen.filter((r) => r.status);
+    expect(versions.length).toBeGreaterThanOrEqual(4);
+    const verdicts = fluxHealth(healthCheckExprs, versions);
+    versions.forEach((r, i) => {
+      const where = `${r.status.phase as string} (resourceVersion ${r.metadata.resourceVersion as string})`;
+      expect(verdicts[i]!.kstatus, where).toBe(kstatus(r));
+      expect(verdicts[i]!.flux, where).toBe(canaryUnderWay(r) ? "Current" : FLUX_FOR_ARGO[health(r).status]);
+      expect(verdicts[i]!.fluxError, where).toBeUndefined();
+    });
+  });
+});
+
+describe("with golive's operator down: a Release as the API server stores it, in every phase", () => {
+  const name = "underwriting-api-9-9-9";
+  const get = async (): Promise<Doc> => JSON.parse((await kubectlAsync(["get", "release", name, "-n", ns.name, "-o", "json"])).stdout) as Doc;
+  /** The status the operator's condition code writes for a phase (operator/release/conditions.ts). */
+  const statusFor = (phase: Phase, generation: number, message = `golive says ${phase}`, extra: ConditionInput[] = []) => ({
+    phase,
+    observedGeneration: generation,
+    message,
+    conditions: setConditions(undefined, [...lifecycleConditions(phase, message), ...extra], generation, new Date()),
+  });
+  const writeStatus = async (status: object): Promise<Doc> => {
+    const r = await kubectlAsync(["patch", "release", name, "-n", ns.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+    expect(r.status, r.stderr).toBe(0);
+    return get();
+  };
+  const read = (o: Doc) => ({ kstatus: fluxHealth([], [o])[0]!.kstatus, flux: fluxHealth(healthCheckExprs, [o])[0]!, argo: health(o).status });
+
+  beforeAll(async () => {
+    await operator?.stop(); // golive is down from here on
+    operator = undefined;
+    const release = manifest(join(examples, "release.yaml"));
+    release.metadata.name = name;
+    release.spec.version = "9.9.9";
+    await apply(release);
+  });
+
+  it("no status yet: plain kstatus says Current; the shipped expressions never do (Flux waits), Argo CD says Progressing", async () => {
+    const o = await get();
+    expect(o.status).toBeUndefined();
+    const r = read(o);
+    expect(r.kstatus).toBe("Current"); // the caveat: kstatus reads a Release golive never saw as healthy
+    expect(r.flux.flux).toBe("Unknown");
+    expect(r.flux.fluxError).toMatch(/no such attribute\(s\): status\./);
+    expect(r.argo).toBe("Progressing");
+  });
+
+  it("a spec golive has not observed yet is InProgress everywhere", async () => {
+    const pending = await writeStatus(statusFor("Pending", (await get()).metadata.generation as number));
+    const r = await kubectlAsync(["patch", "release", name, "-n", ns.name, "--type", "json", "-p", JSON.stringify([{ op: "add", path: "/spec/changes/-", value: { id: "UW-2001", title: "unobserved" } }])]);
+    expect(r.status, r.stderr).toBe(0);
+    const o = await get();
+    expect(o.metadata.generation).toBe(pending.metadata.generation + 1);
+    expect(read(o)).toMatchObject({ kstatus: "InProgress", flux: { flux: "InProgress" }, argo: "Progressing" });
+  });
+
+  // phase → [plain kstatus, Flux with the shipped expressions, Argo CD], as the README's table says.
+  const table: [string, Phase, ConditionInput[], string, string, string][] = [
+    ["Pending", "Pending", [], "InProgress", "InProgress", "Progressing"],
+    ["Blocked", "Blocked", [], "Failed", "Failed", "Degraded"],
+    ["Approved", "Approved", [], "Current", "Current", "Healthy"],
+    ["Verifying", "Verifying", [], "Current", "Current", "Progressing"],
+    ["CleaningUp", "CleaningUp", [], "Current", "Current", "Progressing"],
+    ["Progressing", "Progressing", [], "Current", "Current", "Progressing"],
+    ["Released", "Released", [], "Current", "Current", "Healthy"],
+    ["RollingBack", "RollingBack", [], "InProgress", "InProgress", "Progressing"],
+    ["RolledBack", "RolledBack", [], "Failed", "Failed", "Degraded"],
+    ["Failed", "Failed", [], "Failed", "Failed", "Degraded"],
+  ];
+  it.each(table)("%s", async (_what, phase, extra, kstatusReads, fluxReads, argoReads) => {
+    const o = await writeStatus(statusFor(phase, (await get()).metadata.generation as number, undefined, extra));
+    expect(o.status.phase).toBe(phase);
+    const r = read(o);
+    expect(r).toMatchObject({ kstatus: kstatusReads, flux: { flux: fluxReads }, argo: argoReads });
+    expect(r.flux.fluxError).toBeUndefined();
+    expect(r.kstatus, "the JavaScript kstatus rules above").toBe(kstatus(o));
+  });
+
+  it("covers every phase", () => {
+    expect(new Set(table.map((t) => t[1]))).toEqual(new Set(PHASES));
+  });
+
+  it("a status without conditions: plain kstatus says Current, the shipped expressions InProgress (Failed for a stopped phase)", async () => {
+    const generation = (await get()).metadata.generation as number;
+    const approved = read(await writeStatus({ phase: "Approved", observedGeneration: generation, conditions: null }));
+    expect(approved).toMatchObject({ kstatus: "Current", flux: { flux: "InProgress" }, argo: "Progressing" });
+    const rolledBack = read(await writeStatus({ phase: "RolledBack", observedGeneration: generation, conditions: null }));
+    expect(rolledBack).toMatchObject({ kstatus: "Current", flux: { flux: "Failed" }, argo: "Degraded" });
+  });
+
+  it("Stalled=True wins over a moving phase (a rollout past its progress deadline): Failed, Failed, Degraded", async () => {
+    const base = statusFor("Progressing", (await get()).metadata.generation as number, "progress deadline exceeded");
+    const stalled = { ...base, conditions: base.conditions.map((c) => (c.type === "Stalled" ? { ...c, status: "True", reason: "ProgressDeadlineExceeded" } : c.type === "Ready" ? { ...c, status: "False" } : c)) };
+    const r = read(await writeStatus(stalled));
+    expect(r).toMatchObject({ kstatus: "Failed", flux: { flux: "Failed" }, argo: "Degraded" });
   });
 });

@@ -2,12 +2,30 @@
 // envelope is validated with zod; the object inside is read defensively by the rules (the API
 // server has already validated it against its schema, but nothing else has).
 import { z } from "zod";
+import { escapeControl } from "../api/escape.js";
 import type { AuditEntry } from "../audit/chain.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
 const GroupVersionKind = z.object({ group: z.string().max(253), version: z.string().max(63), kind: z.string().max(253) });
 const GroupVersionResource = z.object({ group: z.string().max(253), version: z.string().max(63), resource: z.string().max(253) });
+
+/**
+ * Who is asking. No count or length limit: the API server vouches for the identity, and a user in
+ * 5,000 groups or with a long name is legitimate; the request body limit is what bounds memory.
+ * An identity golive cannot read (a field of the wrong type) is judged as nobody — no roles, not
+ * the operator, not a built-in controller — instead of refusing the request: roles only grant, so
+ * nobody gets the least, and an ungoverned namespace is never refused for the shape of userInfo.
+ */
+const UserInfo = z
+  .object({
+    username: z.string().optional(),
+    uid: z.string().optional(),
+    groups: z.array(z.string()).optional(),
+    extra: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .loose()
+  .catch({});
 
 export const AdmissionRequest = z
   .object({
@@ -21,14 +39,7 @@ export const AdmissionRequest = z
     name: z.string().max(253).optional(),
     namespace: z.string().max(253).optional(),
     operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
-    userInfo: z
-      .object({
-        username: z.string().max(1024).optional(),
-        uid: z.string().max(1024).optional(),
-        groups: z.array(z.string().max(1024)).max(1024).optional(),
-        extra: z.record(z.string(), z.array(z.string())).optional(),
-      })
-      .loose(),
+    userInfo: UserInfo,
     object: z.unknown().optional(),
     oldObject: z.unknown().optional(),
     dryRun: z.boolean().optional(),
@@ -87,10 +98,15 @@ export function parseReview(body: unknown): ParsedReview {
   return { ok: true, uid: envelope.data.request.uid, request: AdmissionRequest.safeParse(envelope.data.request) };
 }
 
+/**
+ * The AdmissionReview answer. Every message and warning leaves with its control and bidi
+ * characters escaped (api/escape.ts): they quote names, labels and annotations users chose, and
+ * kubectl prints them to a terminal as they come.
+ */
 export function reviewResponse(uid: string, decision: Decision): object {
   const response: Record<string, unknown> = { uid, allowed: decision.allowed };
-  if (decision.status) response.status = decision.status;
-  if (decision.warnings.length) response.warnings = decision.warnings;
+  if (decision.status) response.status = { ...decision.status, message: escapeControl(decision.status.message) };
+  if (decision.warnings.length) response.warnings = decision.warnings.map((w) => escapeControl(w));
   return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };
 }
 

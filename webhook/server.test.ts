@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateInfo, createCa, issueServingCertificate, type PemPair } from "./certificates.js";
 import { fixtureView, request as admissionRequest, workload, NS, podSpec } from "./fixtures.js";
-import type { BreakGlassAudit } from "./admission.js";
+import { reviewResponse, type BreakGlassAudit } from "./admission.js";
 import { startWebhookServer, type WebhookServer } from "./server.js";
 import type { MemoryView } from "./memory-view.js";
 
@@ -111,11 +111,58 @@ describe("webhook server", () => {
   });
 
   it("answers a review with missing fields with a denial echoing the uid", async () => {
-    for (const request of [{ uid: "m-1" }, { uid: "m-2", kind: { group: "apps", version: "v1", kind: "Deployment" } }, { ...admissionRequest(workload("Pod")), uid: "m-3", operation: "PATCH" }, { ...admissionRequest(workload("Pod")), uid: "m-4", userInfo: "root" }]) {
+    for (const request of [{ uid: "m-1" }, { uid: "m-2", kind: { group: "apps", version: "v1", kind: "Deployment" } }, { ...admissionRequest(workload("Pod")), uid: "m-3", operation: "PATCH" }]) {
       const r = await post(review(request));
       expect(r.status).toBe(200);
       expect(r.json.response).toMatchObject({ uid: request.uid, allowed: false, status: { code: 400, reason: "BadRequest", message: expect.stringMatching(/malformed AdmissionRequest/) } });
     }
+  });
+
+  it("judges big identities normally: 5,000 groups, a 5,000-character username", async () => {
+    const groups = Array.from({ length: 5_000 }, (_, i) => `team-${i}`);
+    const user = `u${"x".repeat(4_999)}`;
+    const free = await post(review(admissionRequest(workload("Deployment", { namespace: "free", release: null }), { uid: "big-1", user, groups })));
+    expect(free.json.response).toEqual({ uid: "big-1", allowed: true });
+    const governed = await post(review(admissionRequest(workload("Deployment", { release: null }), { uid: "big-2", user, groups })));
+    expect(governed.json.response).toMatchObject({ uid: "big-2", allowed: false, status: { code: 403, message: expect.stringMatching(/has no golive.dev\/release label/) } });
+    const admitted = await post(review(admissionRequest(workload("Deployment"), { uid: "big-3", user, groups })));
+    expect(admitted.json.response).toEqual({ uid: "big-3", allowed: true });
+    // The groups are read, not dropped: the 5,000th makes the user a BreakGlass role holder.
+    const glass = workload("Deployment", { release: null, annotations: { "golive.dev/break-glass": "INC-2" } });
+    const held = await post(review(admissionRequest(glass, { uid: "big-4", user: "someone", groups: [...groups.slice(1), "shop:ops"], dryRun: true })));
+    expect(held.json.response.allowed).toBe(true);
+    expect(held.json.response.warnings[0]).toMatch(/BREAK GLASS by someone/);
+  });
+
+  it.each([
+    ["userInfo not an object", "root"],
+    ["groups not a list", { username: "bob", groups: "admins" }],
+    ["a group not a string", { username: "bob", groups: ["a", 7] }],
+    ["a numeric username", { username: 42 }],
+    ["no userInfo", undefined],
+  ])("judges a request whose userInfo it cannot read (%s) as nobody: admitted where ungoverned, judged where governed", async (_what, userInfo) => {
+    const free = await post(review({ ...admissionRequest(workload("Deployment", { namespace: "free", release: null })), uid: "ui-1", userInfo }));
+    expect(free.json.response).toEqual({ uid: "ui-1", allowed: true });
+    const governed = await post(review({ ...admissionRequest(workload("Deployment", { release: null })), uid: "ui-2", userInfo }));
+    expect(governed.json.response).toMatchObject({ uid: "ui-2", allowed: false, status: { code: 403, message: expect.stringMatching(/has no golive.dev\/release label/) } });
+    // Nobody holds no role: break glass is refused.
+    const glass = workload("Deployment", { release: null, annotations: { "golive.dev/break-glass": "INC-3" } });
+    const refused = await post(review({ ...admissionRequest(glass, { dryRun: true }), uid: "ui-3", userInfo }));
+    expect(refused.json.response.allowed).toBe(false);
+  });
+
+  it("escapes control and bidi characters in denials and warnings", async () => {
+    const name = "web\u202Egnp.exe\u001b[2J";
+    const denied = await post(review(admissionRequest(workload("Deployment", { name, release: null }), { uid: "esc-1" })));
+    expect(denied.json.response.allowed).toBe(false);
+    expect(denied.json.response.status.message).toContain(`golive denied Deployment ${NS}/web\\u202egnp.exe\\u001b[2J`);
+    expect(denied.body.includes("\u202E") || denied.body.includes("\u001b")).toBe(false);
+    // Warnings leave through the same answer (the change window's name is the policy author's text).
+    expect(reviewResponse("esc-2", { allowed: true, warnings: ['golive: the change window "\u202Eevil" closes in 5 min'] })).toEqual({
+      apiVersion: "admission.k8s.io/v1",
+      kind: "AdmissionReview",
+      response: { uid: "esc-2", allowed: true, warnings: ['golive: the change window "\\u202eevil" closes in 5 min'] },
+    });
   });
 
   it("judges wrong kinds and versions correctly", async () => {

@@ -14,6 +14,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import { escapeControl } from "../api/escape.js";
 import { deny, parseReview, reviewResponse, type BreakGlassAudit, type Decision, type ParsedReview } from "./admission.js";
 import { decide } from "./decide.js";
 import { isExempt } from "./governance.js";
@@ -209,7 +210,7 @@ export function createWebhookApp(log: Logger): express.Express {
 }
 
 function badRequest(res: ServerResponse, message: string): void {
-  const out = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: 400, reason: "BadRequest", message });
+  const out = JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: 400, reason: "BadRequest", message: escapeControl(message) });
   res.writeHead(400, { "content-type": "application/json", "content-length": Buffer.byteLength(out) }).end(out);
 }
 
