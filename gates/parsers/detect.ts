@@ -54,6 +54,7 @@ function sniffText(head: string): EvidenceFormat | undefined {
   if (/\btimeStamp\b/.test(firstLine) && /\belapsed\b/.test(firstLine)) return "jmeter";
   const columns = firstLine.split(",").map((name) => name.trim().replace(/^"|"$/g, "").toLowerCase());
   if (["id", "severity", "status"].every((name) => columns.includes(name))) return "defects-csv";
+  if (columns.includes("issue key") && columns.includes("created")) return "defects-csv"; // a Jira export
   if (/^(SPDXVersion|DocumentName)\s*:/m.test(head)) return "spdx";
   return undefined;
 }
