@@ -125,6 +125,10 @@ describe("ruleGroups", () => {
     expect(signals[ALERTS.latency]).toBe(`histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m]))) > 0.3`);
     expect(signals[ALERTS.cpu]).toMatch(/^sum by \(namespace, pod, container\) \(rate\(container_cpu_usage_seconds_total\{namespace="underwriting",pod=~"underwriting-api\(\?:-stable\)\?-\[a-z0-9\]\+-\[a-z0-9\]\{5\}",container!="",container!="POD"\}\[5m\]\)\) \/ \(.* or .*\) > 0\.8$/);
     expect(signals[ALERTS.memory]).toMatch(/container_memory_working_set_bytes.*kube_pod_container_resource_limits\{.*resource="memory"\}\) > 0\.8$/);
+    expect(signals[ALERTS.drift]).toBe('max by (kind) (golive_release_drift{release_namespace="underwriting",release="underwriting-api-2-4-1"}) > 0');
+    const drift = groups[1]!.rules.find((r) => r.alert === ALERTS.drift)!;
+    expect(drift.for).toBeUndefined();
+    expect(drift.labels).toMatchObject({ severity: "critical", jrt0179: "4.7 a, 8.4", golive_release: "underwriting-api-2-4-1" });
     expect(groups[2]!.rules[0]!.expr).toBe('golive_capacity_limit_crossing_timestamp_seconds{release_namespace="underwriting",release="underwriting-api-2-4-1"} > 0');
     expect(ruleGroups(release(), { forecastAlert: false }).map((g) => g.name)).toHaveLength(2);
   });

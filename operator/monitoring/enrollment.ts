@@ -9,6 +9,7 @@
 // the prometheus.io/* annotations.
 import { stringify } from "yaml";
 import { API_VERSION, RELEASE_LABEL, type CapacityMetric, type Phase, type Release, type ReleasePolicySpec, type WorkloadKind } from "../../api/index.js";
+import { DRIFT_GAUGE } from "../drift/metrics.js";
 import { dashboardJson } from "./dashboard.js";
 import {
   childName,
@@ -118,6 +119,7 @@ export const ALERTS = {
   cpu: "GoliveCpuSaturation",
   memory: "GoliveMemorySaturation",
   forecast: "GoliveCapacityLimitForecast",
+  drift: "GoliveReleaseDrifted",
 } as const;
 
 /**
@@ -286,6 +288,17 @@ export function ruleGroups(release: Release, opts: Omit<EnrollmentOptions, "prom
         `Container {{ $labels.container }} of pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit (6.2.1).`,
         "6.2.1",
       ),
+      // Drift after admission, from the operator's own gauge (operator/drift/metrics.ts): at once,
+      // without a `for`, since the gauge holds until the drift is gone.
+      {
+        alert: ALERTS.drift,
+        expr: `max by (kind) (${DRIFT_GAUGE}{release_namespace=${promString(ns)},release=${promString(name)}}) > 0`,
+        labels: { ...base, severity: "critical", jrt0179: "4.7 a, 8.4" },
+        annotations: {
+          summary: `What runs differs from what was sealed for ${who}`,
+          description: "{{ $value }} difference(s) of kind {{ $labels.kind }} between the running pods or sealed configuration and the Release's seal: see the Release's Drifted condition (4.7 a, 8.4).",
+        },
+      },
     ],
   });
 
