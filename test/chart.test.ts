@@ -358,6 +358,8 @@ describe("on the real control plane", () => {
       [op, ["update", "leases.coordination.k8s.io/golive-operator", "-n", own.name]],
       [op, ["watch", "deployments.apps", "-A"]],
       [op, ["watch", "jobs.batch", "-A"]],
+      [op, ["watch", "pods", "-A"]], // drift: the image digests pods report
+      [op, ["get", "configmaps", "-n", apps.name]], // drift: sealed ConfigMaps by name
       // The rollout, in governed namespaces only.
       [op, ["patch", "deployments.apps", "-n", apps.name]],
       [op, ["create", "jobs.batch", "-n", apps.name]],
@@ -391,6 +393,8 @@ describe("on the real control plane", () => {
       [op, ["create", "jobs.batch", "-n", other.name]],
       [op, ["delete", "configmaps", "-n", other.name]],
       [op, ["create", "pods", "-n", apps.name]],
+      [op, ["patch", "pods", "--subresource=status", "-n", apps.name]],
+      [op, ["get", "configmaps", "-n", other.name]],
       [op, ["patch", "daemonsets.apps", "-n", apps.name]],
       [op, ["delete", "pods", "-n", other.name]],
       [op, ["update", "leases.coordination.k8s.io/kube-scheduler", "-n", own.name]],
