@@ -63,6 +63,15 @@ export function formatOptionProblem(type: EvidenceType, format: string): string 
   return undefined;
 }
 
+/** When the content does not say (a tracker's CSV with its own columns), the type and the file's extension may. */
+function byExtensionFor(allowed: readonly EvidenceFormat[], filename: string): EvidenceFormat | undefined {
+  const csv = /\.csv$/i.test(filename);
+  const json = /\.json$/i.test(filename);
+  if (allowed.includes("defects-csv")) return csv ? "defects-csv" : json ? "defects-json" : undefined;
+  if (allowed.includes("jmeter")) return csv ? "jmeter" : undefined;
+  return undefined;
+}
+
 /** Summarise one file as evidence of this type. */
 export function summarise(type: EvidenceType, filename: string, content: Uint8Array, format: string, options: EvidenceParseOptions = {}): Record<string, unknown> {
   const allowed = parserForType(type);
@@ -70,7 +79,7 @@ export function summarise(type: EvidenceType, filename: string, content: Uint8Ar
   const flagProblem = formatOptionProblem(type, format);
   if (flagProblem) throw new Error(flagProblem);
   refuseCompressed(content, format === "auto" ? "evidence" : (format as EvidenceFormat));
-  const chosen = format === "auto" ? detectFormat(filename, content) : (format as EvidenceFormat);
+  const chosen = format === "auto" ? (detectFormat(filename, content) ?? byExtensionFor(allowed, filename)) : (format as EvidenceFormat);
   if (!chosen) throw new Error(`cannot tell the format of the file; pass --format with one of ${allowed.join(", ")}`);
   if (!allowed.includes(chosen)) throw new Error(`${type} evidence is read from ${allowed.join(" or ")}, but the file is ${chosen}`);
   return parseEvidenceFile(chosen, content, { ...options, filename }) as unknown as Record<string, unknown>;

@@ -22,7 +22,7 @@ function directoryPatterns(type: EvidenceType): { patterns: RegExp[]; describe: 
   return [{ patterns: [/\.json$/i, /\.csv$/i], describe: "*.json or *.csv" }];
 }
 
-function describeError(path: string, e: unknown, doing: string): CliError {
+export function describeError(path: string, e: unknown, doing: string): CliError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new CliError(`${path} does not exist; check the path (it is read relative to ${process.cwd()})`);
   if (code === "EACCES" || code === "EPERM") return new CliError(`cannot ${doing} ${path}: permission denied; run as a user who may read it, or make it readable (chmod a+r)`);
