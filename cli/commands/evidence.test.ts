@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { canonicalJson, sha256Hex } from "../../gates/canonical-json.js";
 import { main } from "../main.js";
-import { describeError } from "./evidence-files.js";
+import { describeError, expandGlob } from "./evidence-files.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const testdata = join(repo, "gates", "parsers", "testdata");
@@ -76,6 +76,13 @@ describe("golive evidence create from several reports", () => {
     const overlapping = statementOf((await create("UnitTestReport", "--file", reports, a)).out).predicate;
     for (const p of [variadic, repeated, globbed, overlapping]) expect(p.summary?.totals?.planned).toBe(10);
     expect(new Set([variadic, repeated, globbed, overlapping].map((p) => p.source.digest)).size).toBe(1);
+  });
+
+  it("expands ** across directories (Gradle's build/test-results/**/*.xml), hidden directories left out", () => {
+    const root = join(work, "gradle");
+    for (const d of ["build/test-results/test", "build/test-results/integrationTest", ".hidden"]) mkdirSync(join(root, d), { recursive: true });
+    for (const f of ["build/test-results/test/TEST-A.xml", "build/test-results/integrationTest/TEST-B.xml", ".hidden/TEST-C.xml", "build/test-results/test/notes.txt"]) writeFileSync(join(root, f), "<testsuite/>");
+    expect(expandGlob(`${root}/**/*.xml`)).toEqual([join(root, "build/test-results/integrationTest/TEST-B.xml"), join(root, "build/test-results/test/TEST-A.xml")]);
   });
 
   it("keeps one file's evidence as before: its own name and digest", async () => {

@@ -81,5 +81,6 @@ describe("compressed input", () => {
 
   it("says a zip archive must be extracted", () => {
     expect(parseErrorOf(() => parseEvidenceFile("sarif", new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0]))).message).toMatch(/^SARIF: input is a zip archive: extract it first/);
+    expect(parseErrorOf(() => parseEvidenceFile("k6", new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0, 0]))).message).toMatch(/^k6 summary: input is zstd-compressed: decompress it first/);
   });
 });
