@@ -28,7 +28,8 @@ describe("CycloneDX from cyclonedx-npm 6, cyclonedx-py 7 and syft 1.57", () => {
   });
 
   it("syft's default CycloneDX is 1.7, and lists the scanned project and its lock file among the components", () => {
-    const summary = parseEvidenceFile("auto", fixture("syft/cyclonedx.json"), { filename: "cyclonedx.json" });
+    const summary = parseEvidenceFile("cyclonedx", fixture("syft/cyclonedx.json"));
+    expect(detectFormat("cyclonedx.json", fixture("syft/cyclonedx.json"))).toBe("cyclonedx");
     expect(summary).toMatchObject({ format: "cyclonedx", specVersion: "1.7", subject: "golive-sbom-sample@1.0.0", componentCount: 3 });
     expect(names(summary.components)).toEqual(["golive-sbom-sample@1.0.0", "ms@2.1.3", "/package-lock.json@-"]);
   });
