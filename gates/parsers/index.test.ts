@@ -16,6 +16,18 @@ const FIXTURES: [string, EvidenceFormat, string][] = [
   ["spdx-2.3.json", "spdx", "spdx"],
   ["defects.json", "defects-json", "defects"],
   ["defects.csv", "defects-csv", "defects"],
+  // made by the real tools (testdata/regenerate.sh)
+  ["pytest/junit.xml", "junit", "junit"],
+  ["jest/junit.xml", "junit", "junit"],
+  ["vitest/junit.xml", "junit", "junit"],
+  ["go-junit-report/junit.xml", "junit", "junit"],
+  ["surefire/TEST-com.example.quote.PremiumTest.xml", "junit", "junit"],
+  ["k6/summary-export.json", "k6", "k6"],
+  ["k6/handle-summary.json", "k6", "k6"],
+  ["cyclonedx-npm/bom.json", "cyclonedx", "cyclonedx"],
+  ["cyclonedx-py/bom-1.7.json", "cyclonedx", "cyclonedx"],
+  ["syft/cyclonedx.json", "cyclonedx", "cyclonedx"],
+  ["syft/spdx.json", "spdx", "spdx"],
 ];
 
 const ALL_FORMATS: EvidenceFormat[] = ["junit", "sarif", "k6", "jmeter", "cyclonedx", "spdx", "defects-json", "defects-csv"];
