@@ -10,6 +10,7 @@ import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../cli/config.js";
 import { startHealthServer } from "./runtime/health.js";
 import { Informer, objectKey, type KubeObject } from "./runtime/informer.js";
+import { logRetry } from "./runtime/transient.js";
 import { KubeClient } from "./runtime/kube-client.js";
 import { LeaderElector } from "./runtime/leader-election.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
@@ -73,7 +74,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const client = new KubeClient(o.kubeConfig ?? loadKubeConfig(config.kubeconfig));
   const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;
   const metrics = new OperatorMetrics();
-  const onError = (e: unknown, what: string) => log.warn({ err: e }, `informer: ${what}`);
+  const onError = (e: unknown, what: string) => logRetry(log, e, `informer: ${what}`);
   const informerOpts = { resyncMs: config.resyncPeriod, onError };
   const stores = {
     releases: new Informer<Release>(client, `${API}/releases`, informerOpts),
