@@ -1,6 +1,7 @@
 // The webhook's Kubernetes I/O, all off the admission hot path: the TLS Secret, the caBundle in
 // the ValidatingWebhookConfiguration, break-glass Events, and informer-backed stores for a
 // standalone `golive webhook` process.
+import { escapeControl } from "../api/escape.js";
 import {
   AdmissionregistrationV1Api,
   ApiException,
@@ -149,7 +150,7 @@ export function breakGlassEvents(kc: KubeConfig, reportingInstance: string): (au
         involvedObject: { apiVersion, kind, name, namespace },
         type: "Warning",
         reason: "BreakGlass",
-        message: `Admitted by break glass for ${audit.user} (${audit.details.roles.join(", ")}): ${audit.reason}.${overridden}`.slice(0, 1024),
+        message: escapeControl(`Admitted by break glass for ${audit.user} (${audit.details.roles.join(", ")}): ${audit.reason}.${overridden}`, { maxLength: 1024 }),
         source: { component: "golive-webhook" },
         reportingComponent: "golive.dev/webhook",
         reportingInstance,

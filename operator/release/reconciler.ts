@@ -8,6 +8,7 @@ import { chainRecord, type AuditEntry, type AuditRecord } from "../../audit/chai
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
+import { escapeControl, hasControl } from "../../api/escape.js";
 import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../monitoring/release-monitoring.js";
 import { DRIFTED, type DriftPass, type DriftRecord, type ReleaseDrift } from "../drift/check.js";
 import type { Notifier } from "../notify/notifier.js";
@@ -93,6 +94,9 @@ export class ReleaseReconciler {
       plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
     }
 
+    // Messages quote what users wrote: control and bidi characters leave escaped (api/escape.ts),
+    // before the comparison below so an unchanged status is not written again.
+    plan = { ...plan, status: escapeMessages(plan.status) };
     let written = release.status ?? {};
     if (plan.transition || drift) {
       const transition = plan.transition;
@@ -197,7 +201,7 @@ export class ReleaseReconciler {
         involvedObject: { apiVersion: release.apiVersion, kind: "Release", name: release.metadata.name, namespace: ns, uid: release.metadata.uid, resourceVersion: release.metadata.resourceVersion },
         type: e.type,
         reason: e.reason,
-        message: e.message.slice(0, 1024),
+        message: escapeControl(e.message, { maxLength: 1024 }),
         source: { component: "golive-operator" },
         reportingComponent: "golive.dev/operator",
         reportingInstance: this.d.identity,
@@ -248,4 +252,15 @@ class Mutex {
     );
     return result;
   }
+}
+
+/** status.message and the conditions' messages with control and bidi characters escaped, within their schema maxima. */
+function escapeMessages(status: ReleaseStatus): ReleaseStatus {
+  const dirty = (status.message !== undefined && hasControl(status.message)) || status.conditions?.some((c) => hasControl(c.message));
+  if (!dirty) return status;
+  return {
+    ...status,
+    ...(status.message !== undefined ? { message: escapeControl(status.message, { maxLength: 4096 }) } : {}),
+    ...(status.conditions ? { conditions: status.conditions.map((c) => (hasControl(c.message) ? { ...c, message: escapeControl(c.message, { maxLength: 32768 }) } : c)) } : {}),
+  };
 }
