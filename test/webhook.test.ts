@@ -314,6 +314,25 @@ describe("the admission webhook through kube-apiserver", () => {
     expect(r.stderr).toContain(`version 1.2.0 of application web already exists as Release ${gov.name}/${RELEASE}: versions are unique per application (4.2 c); choose a new version`);
   });
 
+  it("a user in 5,000 groups is admitted in an ungoverned namespace and judged normally in a governed one", async () => {
+    const groups = Array.from({ length: 5_000 }, (_, i) => `crowd-team-${i}`);
+    for (const ns of [gov.name, free.name]) await ok(["create", "rolebinding", "crowd", "-n", ns, "--clusterrole=edit", "--user=crowd"]);
+    const inFree = await apply(workload("Deployment", { name: "crowd", namespace: free.name, release: null, replicas: 1, spec: { containers: [{ name: "x", image: "nginx:latest" }] } }), { as: "crowd", groups });
+    expect(inFree.stderr).toBe("");
+    expect(inFree.status).toBe(0);
+    const unlabelled = await apply(inGov("Deployment", { name: "crowd", release: null }), { as: "crowd", groups, dryRun: true });
+    expect(unlabelled.stderr).toMatch(denial("workloads"));
+    expect(unlabelled.stderr).toContain(`golive denied Deployment ${gov.name}/crowd: it has no golive.dev/release label`);
+  });
+
+  it("escapes a U+202E in a denial: kubectl prints \\u202e, never the override", async () => {
+    const r = await apply(inGov("Deployment", { name: "rtl", spec: tamper((s) => (s.containers[0].image = `${IMAGE}\u202Eexe.gnp:1.0`)) }), { dryRun: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.includes("\u202E")).toBe(false);
+    expect(r.stderr).toMatch(denial("workloads"));
+    expect(r.stderr).toContain(`container web: "${IMAGE}\\u202eexe.gnp:1.0" is not a valid image reference`);
+  });
+
   it("break glass: a BreakGlass role holder passes with a warning, an audit record and an Event; others are denied", async () => {
     await setPolicy((s) => (s.changeWindows = { freezes: [{ name: "year-end", start: new Date(Date.now() - MIN).toISOString(), end: new Date(Date.now() + 60 * MIN).toISOString(), reason: "closing the books" }] }));
     try {
