@@ -101,7 +101,7 @@ async function reportImageID(imageID: string): Promise<void> {
   if (r.status !== 0) throw new Error(r.stderr);
 }
 /** Time from `act` until the Release shows `ok`. */
-async function timed(what: string, act: () => Promise<void>, ok: (r: Release) => boolean, annotate: (message: string) => Promise<void>): Promise<{ ms: number; release: Release }> {
+async function timed(what: string, act: () => Promise<void>, ok: (r: Release) => boolean, annotate: (message: string) => Promise<unknown>): Promise<{ ms: number; release: Release }> {
   const start = Date.now();
   await act();
   const r = await releaseWhere(what, ok, 30_000);
