@@ -247,7 +247,7 @@ describe("planRollout: canary steps (4.8)", () => {
     s = must(plan({ status: s, now: at(1), traffic: traffic(10), mutate: inconclusive, measurements: [["error-rate", { at: at(1), value: 0.02 }], ["p95-latency", { at: at(1), value: 0.1 }]] })).status;
     expect(s.canary?.pause).toMatchObject({ reason: "Inconclusive" });
     expect(s.message).toMatch(/analysis inconclusive .* golive promote underwriting-api-2-4-1 to continue/);
-    const ok = sign(release(s), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(2).toISOString());
+    const ok = sign(release(s, inconclusive), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(2).toISOString());
     const p = must(plan({ status: s, now: at(3), traffic: traffic(10), mutate: inconclusive, evidence: [ok] }));
     expect(p.status.canary?.stepIndex).toBe(2);
     expect(p.status.canary?.pause).toBeUndefined();
@@ -301,7 +301,7 @@ describe("planRollout: canary steps (4.8)", () => {
     expect(p.transition?.to).toBe("Failed");
     expect(p.status.canary?.weight).toBe(10);
     expect(p.actions).toEqual([]);
-    const abort = sign(release(p.status), "Approval", keys.manager, { summary: { decision: "Abort", role: "release-manager" } }, at(2).toISOString());
+    const abort = sign(release(p.status, manual), "Approval", keys.manager, { summary: { decision: "Abort", role: "release-manager" } }, at(2).toISOString());
     const rolled = must(plan({ status: p.status, now: at(3), evidence: [abort], mutate: manual }));
     expect(rolled.transition).toMatchObject({ from: "Failed", to: "RollingBack" });
   });
