@@ -72,7 +72,12 @@ async function until(what: string, check: () => Promise<boolean>, ms = 60_000): 
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-const podsOf = async (selector: string) => (await items(["pods", "-n", gov.name, "-l", selector])).filter((p) => !p.metadata.deletionTimestamp);
+interface PodDoc {
+  metadata: { name: string; deletionTimestamp?: string; ownerReferences?: { kind: string; name: string }[] };
+  spec?: { containers?: { image: string }[] };
+  status?: { phase?: string };
+}
+const podsOf = async (selector: string): Promise<PodDoc[]> => ((await items(["pods", "-n", gov.name, "-l", selector])) as PodDoc[]).filter((p) => !p.metadata.deletionTimestamp);
 
 let certificate: { cert: string; key: string } | undefined;
 async function startServer(): Promise<void> {
@@ -182,7 +187,7 @@ describe("no way around the gate, through kube-apiserver", () => {
     await ok(["rollout", "status", "deployment/web", "-n", gov.name, "--timeout=90s"]);
     await server!.close();
     server = undefined;
-    const [victim] = await podsOf("app=web");
+    const victim = (await podsOf("app=web"))[0]!;
     await ok(["delete", "pod", victim.metadata.name, "-n", gov.name, "--wait=false"]);
     await until("the ReplicaSet controller to replace the pod", async () => {
       const pods = await podsOf("app=web");

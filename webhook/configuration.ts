@@ -35,7 +35,7 @@ export interface ConfigurationOptions {
 export function policyScopes(policies: readonly ReleasePolicy[]): WebhookScope[] {
   return [...policies]
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .map((p) => ({ name: p.metadata.name, selector: (p.spec?.namespaceSelector ?? {}) as WebhookScope["selector"] }));
+    .map((p) => ({ name: p.metadata.name, selector: p.spec?.namespaceSelector ?? {} }));
 }
 
 const CREATE_UPDATE = ["CREATE", "UPDATE"];

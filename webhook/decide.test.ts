@@ -463,7 +463,7 @@ describe("decide: integrity", () => {
     ["capacity", (r) => (r.spec.capacity = { metrics: [] })],
     ["internetFacing", (r) => (r.spec.internetFacing = !r.spec.internetFacing)],
     ["firstFullRelease", (r) => (r.spec.firstFullRelease = !r.spec.firstFullRelease)],
-    ["workloads", (r) => r.spec.workloads.push({ kind: "Deployment", name: "other" })],
+    ["workloads", (r) => void r.spec.workloads.push({ kind: "Deployment", name: "other" })],
     ["changes", (r) => (r.spec.changes = [{ id: "X-1" }])],
     ["monitoring", (r) => (r.spec.monitoring = { enabled: false, port: "metrics", path: "/metrics" })],
     ["notifications", (r) => (r.spec.notifications = [{ url: "https://chat.example/hook", format: "json" }])],
