@@ -28,12 +28,13 @@ export const EVIDENCE_TYPES = [
   "DRDrillReport", // 9.2
   "Approval", // 4.2 b, 4.7 f
   "Waiver", // 8.6: an accepted security finding
+  "Acceptance", // 4.3 b, 7.1.2 a, 7.3: the business owner accepts deferred defects and known test failures
 ] as const;
 
 export const EvidenceType = z
   .enum(EVIDENCE_TYPES)
   .describe(
-    "The kind of evidence: a test report (UnitTestReport, IntegrationTestReport, FunctionalTestReport, NonFunctionalTestReport, PerformanceTestReport, BatchTestReport, VerificationReport), a security result (SecurityScan, PenetrationTestReport, Waiver), a DefectList, a ConfigurationBaseline (SBOM), a document (SLA, OperationsManual, UserManual, RolloutPlan, RollbackPlan, RollbackTestReport, TrainingPlan, RiskAssessment, ChangeList, AuthorizationProof, DRDrillReport) or an Approval.",
+    "The kind of evidence: a test report (UnitTestReport, IntegrationTestReport, FunctionalTestReport, NonFunctionalTestReport, PerformanceTestReport, BatchTestReport, VerificationReport), a security result (SecurityScan, PenetrationTestReport, Waiver), a DefectList, a ConfigurationBaseline (SBOM), a document (SLA, OperationsManual, UserManual, RolloutPlan, RollbackPlan, RollbackTestReport, TrainingPlan, RiskAssessment, ChangeList, AuthorizationProof, DRDrillReport), an Approval, or an Acceptance (the business owner's signed acceptance of deferred defects and known test failures).",
   );
 export type EvidenceType = z.infer<typeof EvidenceType>;
 

@@ -1,6 +1,7 @@
 // The `golive` command. Each subcommand lives in its own file under cli/commands/.
 import { Command, CommanderError } from "commander";
 import { registerAbort } from "./commands/abort.js";
+import { registerAccept } from "./commands/accept.js";
 import { registerApprove } from "./commands/approve.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCapacity } from "./commands/capacity.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerEvidence(program);
   registerApprove(program);
+  registerAccept(program);
   registerGates(program);
   registerValidate(program);
   registerWebhook(program);

@@ -70,6 +70,18 @@ export const EvidencePredicate = z.object({
       expires: z.iso.datetime({ offset: true }).optional(),
     })
     .optional(),
+  // The business owner's signed acceptance (4.3 b, 7.1.2 a, 7.3): the defects and tests gates
+  // take acceptance from this alone, never from a column inside a defect list.
+  acceptance: z
+    .object({
+      role: z.string().min(1).max(63),
+      defects: z.array(z.string().min(1).max(256)).max(1000).default([]),
+      tests: z.array(z.string().min(1).max(1024)).max(1000).default([]),
+      reason: z.string().min(1).max(4096),
+      expires: z.iso.datetime({ offset: true }).optional(),
+    })
+    .refine((a) => a.defects.length + a.tests.length > 0, { message: "an acceptance names at least one defect id or test case" })
+    .optional(),
 });
 export type EvidencePredicate = z.infer<typeof EvidencePredicate>;
 

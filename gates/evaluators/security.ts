@@ -1,5 +1,9 @@
 // Security testing (8.6): no finding at or above the policy's severity unless a signed Waiver
-// names its fingerprint; internet-facing releases also need a penetration test.
+// names its fingerprint; internet-facing releases also need a penetration test. A scan that did
+// not run (no runs, a run without results or tool, a failed invocation) is not clean: the gate
+// fails with "scan incomplete". Waivers count only against scans whose fingerprints include the
+// finding's location (fingerprintBasis, see parsers/sarif.ts): a tool's own fingerprint can be a
+// placeholder repeated on every result, and a waiver must never cover a finding elsewhere.
 import { z } from "zod";
 import type { FindingSeverity } from "../../api/index.js";
 import { evidenceOf, failed, latestOrOutcome, passed, type GateContext, type GateOutcome } from "../gate-context.js";
@@ -9,7 +13,11 @@ const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 
 const ScanSummary = z.object({
   findings: z.object({ critical: z.number(), high: z.number(), medium: z.number(), low: z.number() }).partial(),
-  findingsList: z.array(z.object({ ruleId: z.string(), severity: z.enum(["critical", "high", "medium", "low", "none"]), fingerprint: z.string() })).default([]),
+  findingsList: z.array(z.object({ ruleId: z.string(), severity: z.enum(["critical", "high", "medium", "low", "none"]), fingerprint: z.string(), location: z.string().optional() })).default([]),
+  tools: z.array(z.string()).default([]),
+  incompleteRuns: z.number().default(0),
+  runs: z.array(z.object({ tool: z.string(), rules: z.number(), results: z.number().nullable(), incomplete: z.string().optional() })).optional(),
+  fingerprintBasis: z.string().optional(),
 });
 
 export function evaluateSecurity(ctx: GateContext): GateOutcome {
@@ -27,6 +35,7 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
   );
   const used = scans.map((s) => s.name);
   const problems: string[] = [];
+  const ran: string[] = [];
   let total = 0;
   for (const scan of scans) {
     const parsed = ScanSummary.safeParse(scan.predicate.summary);
@@ -34,13 +43,30 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
       problems.push(`${scan.name} carries no SARIF summary`);
       continue;
     }
+    const runs = parsed.data.runs;
+    if ((runs !== undefined && runs.length === 0) || (runs === undefined && parsed.data.tools.length === 0)) {
+      problems.push(`${scan.name}: scan incomplete: the SARIF log has no runs, so no scanner ran`);
+      continue;
+    }
+    const incomplete = (runs ?? []).filter((r) => r.incomplete !== undefined);
+    if (incomplete.length > 0 || parsed.data.incompleteRuns > 0) {
+      const why = incomplete.length ? incomplete.map((r) => `${r.tool}: ${r.incomplete}`).join("; ") : `${parsed.data.incompleteRuns} run(s) without results or with a failed invocation`;
+      problems.push(`${scan.name}: scan incomplete (${why}); fix the scan and sign its log again`);
+      continue;
+    }
+    ran.push(...(runs ?? []).map((r) => `${r.tool} (${r.rules} rule(s) listed, ${r.results} result(s))`));
+    const trusted = parsed.data.fingerprintBasis === "rule+location+tool";
     const counted = SEVERITIES.filter((s) => RANK[s] >= limit).reduce((n, s) => n + (parsed.data.findings[s] ?? 0), 0);
     const listed = parsed.data.findingsList.filter((f) => RANK[f.severity] >= limit);
     total += counted;
-    const open = listed.filter((f) => !waived.has(f.fingerprint));
+    const open = listed.filter((f) => !trusted || !waived.has(f.fingerprint));
+    const note = !trusted && open.some((f) => waived.has(f.fingerprint)) ? "; its fingerprints do not include the finding's location, so no waiver applies: summarise and sign the scan again with this golive" : "";
     if (listed.length < counted) problems.push(`${scan.name}: ${counted} finding(s) at or above ${cfg.failOnSeverity} but only ${listed.length} listed, so they cannot all be waived`);
     else if (open.length > 0)
-      problems.push(`${scan.name}: ${open.length} finding(s) at or above ${cfg.failOnSeverity} without a signed waiver (${open.slice(0, 5).map((f) => `${f.ruleId} [${f.fingerprint.slice(0, 12)}]`).join(", ")})`);
+      problems.push(`${scan.name}: ${open.length} finding(s) at or above ${cfg.failOnSeverity} without a signed waiver (${open
+          .slice(0, 5)
+          .map((f) => `${f.ruleId}${f.location ? ` at ${f.location}` : ""} [${f.fingerprint}]`)
+          .join(", ")})${note}`);
   }
   if (cfg.requirePenetrationTestWhenInternetFacing && ctx.release.spec.internetFacing) {
     const pen = latestOrOutcome(ctx, "PenetrationTestReport");
@@ -51,5 +77,5 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
   }
   if (problems.length) return failed(problems.join("; "), used);
   const findings = total === 0 ? `no finding at or above ${cfg.failOnSeverity}` : `${total} finding(s) at or above ${cfg.failOnSeverity}, each waived`;
-  return passed(`${scans.length} scan(s); ${findings}`, used);
+  return passed(`${scans.length} scan(s)${ran.length ? ` by ${ran.join(", ")}` : ""}; ${findings}`, used);
 }

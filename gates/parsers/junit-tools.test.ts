@@ -68,7 +68,9 @@ describe("go test -v | go-junit-report v2", () => {
   it("counts the parent test and each subtest as cases; the message is only \"Failed\", the log is the body", () => {
     const summary = parseJUnit(fixture("go-junit-report/junit.xml"));
     expect(summary.totals).toEqual({ planned: 6, executed: 5, passed: 4, failed: 1, errored: 0, skipped: 1, expectedFailures: 0 });
-    expect(summary.failures).toEqual([{ suite: "example.com/quote", name: "TestPremiumRoundingFails", classname: "example.com/quote", kind: "failure", message: "Failed" }]);
+    expect(summary.failures).toEqual([
+      { suite: "example.com/quote", name: "TestPremiumRoundingFails", classname: "example.com/quote", kind: "failure", message: "Failed", details: expect.stringContaining("BUG-101 premium rounding: got 10.01, want 10.02") as string },
+    ]);
   });
 });
 
@@ -82,6 +84,8 @@ describe("Maven Surefire 3.5 with JUnit 5", () => {
   it("with rerunFailingTestsCount: a flaky pass counts as passed, a case failing every rerun keeps its error", () => {
     const summary = parseJUnit(fixture("surefire/TEST-com.example.quote.FlakyTest.xml"));
     expect(summary.totals).toEqual({ planned: 2, executed: 2, passed: 1, failed: 0, errored: 1, skipped: 0, expectedFailures: 0 });
-    expect(summary.failures).toEqual([{ suite: "com.example.quote.FlakyTest", name: "throwsError", classname: "com.example.quote.FlakyTest", kind: "error", message: "rating table missing" }]);
+    expect(summary.failures).toEqual([
+      { suite: "com.example.quote.FlakyTest", name: "throwsError", classname: "com.example.quote.FlakyTest", kind: "error", message: "rating table missing", details: expect.stringContaining("rating table missing") as string },
+    ]);
   });
 });

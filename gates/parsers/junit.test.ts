@@ -30,6 +30,7 @@ describe("parseJUnit on real and realistic reports", () => {
         classname: "premium calculator rounds to the cent",
         kind: "failure",
         message: "Error: expect(received).toBe(expected) // Object.is equality",
+        details: expect.stringContaining("Error: expect(received).toBe(expected)") as string,
       },
     ]);
   });
@@ -39,8 +40,8 @@ describe("parseJUnit on real and realistic reports", () => {
     expect(summary.totals).toEqual({ planned: 5, executed: 4, passed: 2, failed: 1, errored: 1, skipped: 1, expectedFailures: 0 });
     expect(summary.suites[0]?.timeSeconds).toBe(0.412);
     expect(summary.failures).toEqual([
-      { suite: "com.example.policy.PolicyServiceTest", name: "rejectsExpiredPaymentCard", classname: "com.example.policy.PolicyServiceTest", kind: "failure", message: "expected: <true> but was: <false>" },
-      { suite: "com.example.policy.PolicyServiceTest", name: "talksToLegacyCoreSystem", classname: "com.example.policy.PolicyServiceTest", kind: "error", message: "Connection refused" },
+      { suite: "com.example.policy.PolicyServiceTest", name: "rejectsExpiredPaymentCard", classname: "com.example.policy.PolicyServiceTest", kind: "failure", message: "expected: <true> but was: <false>", details: expect.stringContaining("expected: <true> but was: <false>") as string },
+      { suite: "com.example.policy.PolicyServiceTest", name: "talksToLegacyCoreSystem", classname: "com.example.policy.PolicyServiceTest", kind: "error", message: "Connection refused", details: expect.stringContaining("CoreClient.connect") as string },
     ]);
   });
 

@@ -50,6 +50,11 @@ export interface TestFailure {
   kind: "failure" | "error";
   /** The failure's message attribute, else its type, else the first line of its text (at most 500 characters). */
   message: string;
+  /**
+   * The failure element's body text, trimmed, at most 1000 characters: go-junit-report writes
+   * message="Failed" and the test's log (where a defect id usually is) in the body.
+   */
+  details?: string;
 }
 
 export interface TestReportSummary {
@@ -148,6 +153,14 @@ function failureMessage(node: XmlNode): string {
   return message.length > MESSAGE_LIMIT ? `${message.slice(0, MESSAGE_LIMIT)}…` : message;
 }
 
+const DETAILS_LIMIT = 1000;
+
+function failureDetails(node: XmlNode): { details?: string } {
+  const body = textOf(node).trim();
+  if (body === "") return {};
+  return { details: body.length > DETAILS_LIMIT ? `${body.slice(0, DETAILS_LIMIT)}…` : body };
+}
+
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
@@ -198,6 +211,7 @@ function summariseCases(doc: JUnitDocument, suiteName: string, cases: XmlNode[],
         classname: attribute(testcase, "classname") ?? "",
         kind,
         message: failureMessage(problem),
+        ...failureDetails(problem),
       });
     } else {
       const skip = childElements(testcase, "skipped")[0];

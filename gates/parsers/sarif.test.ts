@@ -32,10 +32,15 @@ describe("parseSarif on real and realistic logs", () => {
     expect(summary).toMatchObject({ suppressed: 0, incompleteRuns: 0, rulesTruncated: false, findingsListTruncated: false });
   });
 
-  it("fingerprints a finding without partialFingerprints by rule, uri and start line", () => {
-    const first = parseSarif(fixture("eslint.sarif")).findingsList[0];
+  it("fingerprints a finding by rule, uri and region, plus the tool's fingerprints when it has some", () => {
+    const summary = parseSarif(fixture("eslint.sarif"));
+    const first = summary.findingsList[0];
+    const region = fixtureText("eslint.sarif").includes('"startColumn"') ? undefined : "";
+    if (region !== undefined) throw new Error("expected ESLint to write columns");
+    expect(summary.fingerprintBasis).toBe("rule+location+tool");
+    expect(first?.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     const expected = createHash("sha256").update("location\neqeqeq\nfile:///tmp/es/src/claims.js\n2").digest("hex");
-    expect(first?.fingerprint).toBe(`sha256:${expected}`);
+    expect(first?.fingerprint).not.toBe(`sha256:${expected}`);
     const all = parseSarif(fixture("eslint.sarif")).findingsList.map((f) => f.fingerprint);
     expect(new Set(all).size).toBe(all.length);
     for (const fingerprint of all) expect(fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -59,12 +64,12 @@ describe("parseSarif on real and realistic logs", () => {
     expect(summary.rules[0]).toEqual({ ruleId: "CVE-2023-45853", severity: "critical", count: 1 });
   });
 
-  it("keeps a partialFingerprints-based fingerprint when the finding moves to another line", () => {
+  it("gives a finding that moves to another line a new fingerprint, even with the same partialFingerprints (a waiver is re-reviewed)", () => {
     const original = parseSarif(fixture("codeql-trivy.sarif")).findingsList[1];
     const moved = fixtureText("codeql-trivy.sarif").replace('"startLine": 42', '"startLine": 57');
     const after = parseSarif(moved).findingsList[1];
     expect(after?.location).toBe("src/policies/search.ts:57");
-    expect(after?.fingerprint).toBe(original?.fingerprint);
+    expect(after?.fingerprint).not.toBe(original?.fingerprint);
   });
 
   it("produces a compact JSON-serialisable summary", () => {

@@ -1,20 +1,33 @@
 // SARIF 2.1.0 logs from security scanners (SAST, DAST, configuration checks) and linters.
 //
-// Severity follows GitHub code scanning: a numeric properties["security-severity"] (0.0-10.0,
-// as a string) on the result, else on its rule, maps to critical (>= 9), high (>= 7),
-// medium (>= 4), low (> 0) or none (0). Without one, the SARIF level decides: error -> high,
-// warning -> medium, note -> low, none -> none. The level is result.level, else the rule's
-// defaultConfiguration.level, else "warning" (SARIF's default; "none" when the result's kind is
-// not "fail").
+// Severity, the first of these that the result or its rule carries (result before rule):
+//   1. properties["security-severity"], a CVSS-like score 0.0-10.0 (GitHub code scanning; CodeQL,
+//      Trivy): >= 9 critical, >= 7 high, >= 4 medium, > 0 low, 0 none;
+//   2. properties.severity or properties.issue_severity, a word (bandit writes issue_severity
+//      HIGH/MEDIUM/LOW on each result): critical, high, medium (or moderate), low, info/none;
+//   3. a tag in properties.tags that is such a word (gosec tags each rule "HIGH", "MEDIUM" or
+//      "LOW" and writes level "error" for its MEDIUM findings);
+//   4. the SARIF level: error -> high, warning -> medium, note -> low, none -> none. The level is
+//      result.level, else the rule's defaultConfiguration.level, else "warning" (SARIF's default;
+//      "none" when the result's kind is not "fail").
+// Each finding records which one decided (`severityFrom`).
 //
 // Not counted as findings: results of kind pass, notApplicable or informational; results
 // suppressed in the source or by the tool (counted in `suppressed`: every suppression's status
 // is absent or "accepted"; one under review or rejected keeps the finding); and results whose
 // baselineState is "absent" (fixed since the baseline).
 //
-// Each finding gets a stable fingerprint, "sha256:<hex>", so a Waiver can name it: the hash of
-// the rule id and the result's fingerprints, else its partialFingerprints, else its first
-// location's uri and startLine.
+// A run is incomplete (the scan did not run, or not all of it) when it names no tool, has no
+// results array, an invocation says executionSuccessful: false, or an invocation carries an
+// error-level tool execution or configuration notification (bandit reports a file it cannot
+// parse that way, with executionSuccessful: true). `runs` says, per run, which tool ran, how
+// many rules it lists and how many results it wrote, and why it is incomplete.
+//
+// Each finding gets a fingerprint, "sha256:<hex>", for a Waiver to name: the hash of the rule
+// id, the location (artifact uri and region: start and end line and column, or the logical
+// location) and the tool's own fingerprints or partialFingerprints. The location is always
+// part of it: a tool's fingerprint alone is not an identity (semgrep OSS writes the placeholder
+// "requires login" on every result), so a waiver never covers a finding somewhere else.
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { EvidenceParseError } from "./errors.js";
@@ -27,9 +40,13 @@ import { parseWithSchema } from "./zod-issues.js";
 export type FindingSeverity = "critical" | "high" | "medium" | "low" | "none";
 export type SarifLevel = "none" | "note" | "warning" | "error";
 
+export type SeveritySource = "security-severity" | "properties.severity" | "tags" | "level";
+
 export interface SecurityFinding {
   ruleId: string;
   severity: FindingSeverity;
+  /** What decided the severity (see the header). */
+  severityFrom: SeveritySource;
   /** "uri:startLine", the uri alone, a logical location, or "(no location)". */
   location: string;
   fingerprint: string;
@@ -58,6 +75,17 @@ export interface SecurityScanSummary {
   suppressed: number;
   /** Runs that produced no results array or report an unsuccessful execution: an empty scan there proves nothing. */
   incompleteRuns: number;
+  /** Per run: the tool, how many rules it lists, how many results it wrote (null: none written) and, when incomplete, why. */
+  runs: SecurityRunSummary[];
+  /** What a finding's fingerprint is made of; "rule+location+tool" since the location became part of it. */
+  fingerprintBasis: "rule+location+tool";
+}
+
+export interface SecurityRunSummary {
+  tool: string;
+  rules: number;
+  results: number | null;
+  incomplete?: string;
 }
 
 export type SarifParseOptions = ParseLimits;
@@ -84,7 +112,9 @@ const Location = z.object({
   physicalLocation: z
     .object({
       artifactLocation: ArtifactLocation.optional(),
-      region: z.object({ startLine: z.int().min(1).optional() }).optional(),
+      region: z
+        .object({ startLine: z.int().min(1).optional(), startColumn: z.int().min(1).optional(), endLine: z.int().min(1).optional(), endColumn: z.int().min(1).optional() })
+        .optional(),
     })
     .optional(),
   logicalLocations: z.array(z.object({ name: z.string().optional(), fullyQualifiedName: z.string().optional() })).optional(),
@@ -109,11 +139,21 @@ const Result = z.object({
   baselineState: z.enum(["new", "unchanged", "updated", "absent"]).optional(),
   properties: PropertyBag.optional(),
 });
+const Notification = z.object({ level: Level.optional(), message: z.object({ text: z.string().optional() }).optional(), locations: z.array(Location).optional() });
 const Run = z.object({
-  tool: z.object({ driver: ToolComponent, extensions: z.array(ToolComponent).optional() }),
+  tool: z.object({ driver: ToolComponent, extensions: z.array(ToolComponent).optional() }).optional(),
   results: z.array(Result).nullable().optional(),
   artifacts: z.array(z.object({ location: ArtifactLocation.optional() })).optional(),
-  invocations: z.array(z.object({ executionSuccessful: z.boolean() })).optional(),
+  invocations: z
+    .array(
+      z.object({
+        executionSuccessful: z.boolean(),
+        exitCode: z.int().optional(),
+        toolExecutionNotifications: z.array(Notification).optional(),
+        toolConfigurationNotifications: z.array(Notification).optional(),
+      }),
+    )
+    .optional(),
 });
 const SarifLog = z.object({ version: z.literal("2.1.0"), runs: z.array(Run) });
 
@@ -155,7 +195,8 @@ class RuleIndex {
     private readonly run: RunT,
     private readonly runPath: string,
   ) {
-    const components = [{ component: run.tool.driver, path: `${runPath}.tool.driver` }, ...(run.tool.extensions ?? []).map((component, i) => ({ component, path: `${runPath}.tool.extensions[${i}]` }))];
+    const tool = run.tool;
+    const components = tool ? [{ component: tool.driver, path: `${runPath}.tool.driver` }, ...(tool.extensions ?? []).map((component, i) => ({ component, path: `${runPath}.tool.extensions[${i}]` }))] : [];
     for (const { component, path } of components) {
       (component.rules ?? []).forEach((rule, i) => {
         if (!this.byId.has(rule.id)) this.byId.set(rule.id, { rule, path: `${path}.rules[${i}]` });
@@ -164,11 +205,13 @@ class RuleIndex {
   }
 
   resolve(result: ResultT, resultPath: string): LocatedRule | undefined {
+    const tool = this.run.tool;
+    if (tool === undefined) return undefined;
     const componentIndex = result.rule?.toolComponent?.index ?? -1;
-    const component = componentIndex === -1 ? this.run.tool.driver : this.run.tool.extensions?.[componentIndex];
+    const component = componentIndex === -1 ? tool.driver : tool.extensions?.[componentIndex];
     const componentPath = componentIndex === -1 ? `${this.runPath}.tool.driver` : `${this.runPath}.tool.extensions[${componentIndex}]`;
     if (component === undefined) {
-      throw new EvidenceParseError("sarif", `${resultPath}.rule.toolComponent.index is ${componentIndex}, but ${this.runPath}.tool.extensions has ${countOf(this.run.tool.extensions?.length ?? 0, "entry", "entries")}`);
+      throw new EvidenceParseError("sarif", `${resultPath}.rule.toolComponent.index is ${componentIndex}, but ${this.runPath}.tool.extensions has ${countOf(tool.extensions?.length ?? 0, "entry", "entries")}`);
     }
     const ruleIndex = result.rule?.index ?? result.ruleIndex ?? -1;
     if (ruleIndex !== -1) {
@@ -185,15 +228,24 @@ class RuleIndex {
   }
 }
 
-function locationOf(run: RunT, result: ResultT): { uri: string; startLine: number | undefined; text: string } {
+interface FindingLocation {
+  /** The artifact uri, or the logical location's name, or "". */
+  uri: string;
+  /** "startLine:startColumn-endLine:endColumn", the parts the tool wrote. */
+  region: string;
+  text: string;
+}
+
+function locationOf(run: RunT, result: ResultT): FindingLocation {
   const location = result.locations?.[0];
   const artifact = location?.physicalLocation?.artifactLocation;
   const uri = artifact?.uri ?? (artifact?.index !== undefined && artifact.index >= 0 ? run.artifacts?.[artifact.index]?.location?.uri : undefined);
-  const startLine = location?.physicalLocation?.region?.startLine;
-  if (uri !== undefined) return { uri, startLine, text: startLine === undefined ? uri : `${uri}:${startLine}` };
+  const r = location?.physicalLocation?.region;
+  const region = r ? `${r.startLine ?? ""}:${r.startColumn ?? ""}-${r.endLine ?? ""}:${r.endColumn ?? ""}` : "";
+  if (uri !== undefined) return { uri, region, text: r?.startLine === undefined ? uri : `${uri}:${r.startLine}` };
   const logical = location?.logicalLocations?.[0];
   const name = logical?.fullyQualifiedName ?? logical?.name;
-  return { uri: name ?? "", startLine: undefined, text: name ?? "(no location)" };
+  return { uri: name ?? "", region: "", text: name ?? "(no location)" };
 }
 
 function canonicalPairs(map: Record<string, string>): string {
@@ -203,14 +255,35 @@ function canonicalPairs(map: Record<string, string>): string {
     .join("\n");
 }
 
-function fingerprintOf(ruleId: string, result: ResultT, location: { uri: string; startLine: number | undefined }): string {
-  const basis =
+/** Rule id + location + the tool's fingerprints: never the tool's fingerprint alone (see the header). */
+function fingerprintOf(ruleId: string, result: ResultT, location: FindingLocation): string {
+  const tool =
     result.fingerprints && Object.keys(result.fingerprints).length > 0
-      ? `fingerprints\n${ruleId}\n${canonicalPairs(result.fingerprints)}`
+      ? `fingerprints\n${canonicalPairs(result.fingerprints)}`
       : result.partialFingerprints && Object.keys(result.partialFingerprints).length > 0
-        ? `partialFingerprints\n${ruleId}\n${canonicalPairs(result.partialFingerprints)}`
-        : `location\n${ruleId}\n${location.uri}\n${location.startLine ?? ""}`;
+        ? `partialFingerprints\n${canonicalPairs(result.partialFingerprints)}`
+        : "none";
+  const basis = `finding/v2\n${ruleId}\n${location.uri}\n${location.region}\n${tool}`;
   return `sha256:${createHash("sha256").update(basis).digest("hex")}`;
+}
+
+const SEVERITY_WORDS: Record<string, FindingSeverity> = { critical: "critical", high: "high", medium: "medium", moderate: "medium", low: "low", info: "none", informational: "none", none: "none" };
+
+/** properties.severity / issue_severity as a severity word; undefined when absent or not one. */
+function severityWord(properties: Record<string, unknown> | undefined): FindingSeverity | undefined {
+  for (const key of ["severity", "issue_severity"]) {
+    const raw = properties?.[key];
+    if (typeof raw === "string" && SEVERITY_WORDS[raw.trim().toLowerCase()]) return SEVERITY_WORDS[raw.trim().toLowerCase()];
+  }
+  return undefined;
+}
+
+/** A tag that is a severity word (gosec: "HIGH", "MEDIUM", "LOW"); undefined unless exactly one kind is there. */
+function severityTag(properties: Record<string, unknown> | undefined): FindingSeverity | undefined {
+  const tags = properties?.["tags"];
+  if (!Array.isArray(tags)) return undefined;
+  const found = new Set(tags.flatMap((t) => (typeof t === "string" && SEVERITY_WORDS[t.trim().toLowerCase()] ? [SEVERITY_WORDS[t.trim().toLowerCase()]!] : [])));
+  return found.size === 1 ? [...found][0] : undefined;
 }
 
 /** Suppressed when it has suppressions and none is still under review or rejected (as the SARIF SDK decides). */
@@ -229,6 +302,20 @@ function checkVersion(doc: unknown): void {
   }
 }
 
+/** Why a run proves less than a clean scan, or undefined when it ran to completion. */
+function incompleteBecause(run: RunT, runPath: string): string | undefined {
+  if (run.tool === undefined) return `${runPath} names no tool`;
+  if (run.results === null || run.results === undefined) return `${runPath} has no results array (the tool did not finish)`;
+  const failedInvocation = run.invocations?.find((i) => !i.executionSuccessful);
+  if (failedInvocation) return `${runPath} reports executionSuccessful: false${failedInvocation.exitCode === undefined ? "" : ` (exit code ${failedInvocation.exitCode})`}`;
+  for (const invocation of run.invocations ?? []) {
+    const error = [...(invocation.toolExecutionNotifications ?? []), ...(invocation.toolConfigurationNotifications ?? [])].find((n) => n.level === "error");
+    const where = error?.locations?.[0]?.physicalLocation?.artifactLocation?.uri;
+    if (error) return `${runPath} reports an error: ${JSON.stringify((error.message?.text ?? "(no message)").slice(0, 200))}${where === undefined ? "" : ` in ${where}`}`;
+  }
+  return undefined;
+}
+
 /** Summarise a SARIF 2.1.0 log: findings by severity and level, per rule, and a capped list with fingerprints. */
 export function parseSarif(content: EvidenceContent, options?: SarifParseOptions): SecurityScanSummary {
   const limits = resolveLimits("sarif", options);
@@ -245,12 +332,17 @@ export function parseSarif(content: EvidenceContent, options?: SarifParseOptions
   let suppressed = 0;
   let incompleteRuns = 0;
 
+  const runs: SecurityRunSummary[] = [];
   log.runs.forEach((run, runIndex) => {
     const runPath = `runs[${runIndex}]`;
-    const { name, version, semanticVersion } = run.tool.driver;
-    const toolVersion = version ?? semanticVersion;
-    tools.add(toolVersion === undefined ? name : `${name}@${toolVersion}`);
-    if (run.results === null || run.results === undefined || run.invocations?.some((invocation) => !invocation.executionSuccessful)) incompleteRuns++;
+    const driver = run.tool?.driver;
+    const toolVersion = driver?.version ?? driver?.semanticVersion;
+    const tool = driver === undefined ? "(no tool)" : toolVersion === undefined ? driver.name : `${driver.name}@${toolVersion}`;
+    if (driver !== undefined) tools.add(tool);
+    const incomplete = incompleteBecause(run, runPath);
+    if (incomplete !== undefined) incompleteRuns++;
+    const ruleCount = [driver, ...(run.tool?.extensions ?? [])].reduce((n, c) => n + (c?.rules?.length ?? 0), 0);
+    runs.push({ tool, rules: ruleCount, results: run.results?.length ?? null, ...(incomplete === undefined ? {} : { incomplete }) });
     const ruleIndex = new RuleIndex(run, runPath);
 
     (run.results ?? []).forEach((result, resultIndex) => {
@@ -264,8 +356,12 @@ export function parseSarif(content: EvidenceContent, options?: SarifParseOptions
       const ruleId = result.ruleId ?? result.rule?.id ?? located?.rule.id ?? "(no rule id)";
       const kind = result.kind ?? "fail";
       const level = result.level ?? (kind !== "fail" ? "none" : (located?.rule.defaultConfiguration?.level ?? "warning"));
-      const score = securityScore(result.properties, resultPath) ?? (located ? securityScore(located.rule.properties, located.path) : undefined);
-      const severity = score === undefined ? LEVEL_SEVERITY[level] : severityFromScore(score);
+      const ruleProperties = located?.rule.properties;
+      const score = securityScore(result.properties, resultPath) ?? (located ? securityScore(ruleProperties, located.path) : undefined);
+      const word = severityWord(result.properties) ?? severityWord(ruleProperties);
+      const tag = severityTag(result.properties) ?? severityTag(ruleProperties);
+      const [severity, severityFrom]: [FindingSeverity, SeveritySource] =
+        score !== undefined ? [severityFromScore(score), "security-severity"] : word ? [word, "properties.severity"] : tag ? [tag, "tags"] : [LEVEL_SEVERITY[level], "level"];
       findings[severity]++;
       byLevel[level]++;
 
@@ -275,7 +371,7 @@ export function parseSarif(content: EvidenceContent, options?: SarifParseOptions
       rules.set(ruleId, rule);
 
       const location = locationOf(run, result);
-      list.push({ ruleId, severity, location: location.text, fingerprint: fingerprintOf(ruleId, result, location) });
+      list.push({ ruleId, severity, severityFrom, location: location.text, fingerprint: fingerprintOf(ruleId, result, location) });
     });
   });
 
@@ -300,5 +396,7 @@ export function parseSarif(content: EvidenceContent, options?: SarifParseOptions
     findingsListTruncated: listCapped.truncated,
     suppressed,
     incompleteRuns,
+    runs,
+    fingerprintBasis: "rule+location+tool",
   };
 }

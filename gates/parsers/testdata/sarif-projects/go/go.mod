@@ -1,0 +1,3 @@
+module example.com/underwriting
+
+go 1.22
