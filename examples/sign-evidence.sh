@@ -35,6 +35,11 @@ approve() { # role key
   golive approve --release "$R" --role "$1" --key "$KEYS/$2.key" --stage Release -f examples/release.yaml --comment "Approved for go-live" > "$OUT/approval-$1.yaml"
   echo "approved as $1"
 }
+# The business owner's signed acceptance of the deferred defect (the defect list's acceptedBy
+# column is QA's note and accepts nothing).
+golive accept --release "$R" --defects UW-9 --reason "Legacy template retired in Q1; the misalignment is cosmetic" --key "$KEYS/business-owner.key" -f examples/release.yaml > "$OUT/acceptance.yaml"
+echo "accepted UW-9 as business-owner"
+
 approve business-owner business-owner
 approve release-manager release-manager
 approve security-officer security-officer
