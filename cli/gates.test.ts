@@ -101,6 +101,22 @@ describe("golive keys, evidence and approve", () => {
     expect(statusOf(out, "unit-tests")).toBe("Failed");
   });
 
+  it("approve names the plan digest it signs; an approval for an earlier plan is rejected naming both digests", async () => {
+    const made = await run(["approve", "--release", "underwriting-api-2-4-1", "--role", "business-owner", "--key", join(examples, "keys", "business-owner.key"), "-f", join(examples, "release.yaml")]);
+    expect(made.code).toBe(0);
+    const signed = /approving plan (sha256:[0-9a-f]{64}) \(artifact (sha256:[0-9a-f]{64})\)/.exec(made.err);
+    expect(signed).not.toBeNull();
+    const dir = join(work, "replanned");
+    cpSync(examples, dir, { recursive: true });
+    const release = parse(readFileSync(join(dir, "release.yaml"), "utf8")) as { spec: { rollback: { automatic?: boolean } } };
+    release.spec.rollback.automatic = !(release.spec.rollback.automatic ?? true);
+    writeFileSync(join(dir, "release.yaml"), stringify(release));
+    const { code, out } = await run(gatesArgs(dir));
+    expect(code).toBe(1);
+    expect(statusOf(out, "go-live-approval")).not.toBe("Passed");
+    expect(out).toContain(signed![1]!);
+  });
+
   it("refuses a report of the wrong format for the type", async () => {
     const src = join(examples, "evidence-sources", "unit-tests.xml");
     const { code, err } = await run(["evidence", "create", "--release", "underwriting-api-2-4-1", "--type", "SecurityScan", "--file", src, "--key", join(examples, "keys", "security-officer.key"), "-f", examples]);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ApprovalStage } from "../../api/index.js";
 import { createEvidence } from "../../gates/sign.js";
+import { artifactDigest, planDigest } from "../../gates/statement.js";
 import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
 import { formatObjects } from "../output.js";
@@ -23,6 +24,8 @@ export function registerApprove(program: Command): void {
       const stage = ApprovalStage.safeParse(opts.stage);
       if (!stage.success) throw new CliError(`unknown stage "${opts.stage}"; use one of ${ApprovalStage.options.join(", ")}`);
       const release = findRelease(loadLocal(opts.filename), opts.release, opts.filename);
+      // Say what is signed: the approval holds for this plan only; any spec change needs a new one.
+      process.stderr.write(`approving plan sha256:${planDigest(release.spec)} (artifact sha256:${artifactDigest(release.spec)}) of ${release.spec.application} ${release.spec.version} as ${opts.role}\n`);
       const object = createEvidence({
         release,
         type: "Approval",
