@@ -8,7 +8,7 @@ import { chainRecord, type AuditEntry, type AuditRecord } from "../../audit/chai
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
-import { escapeControl, hasControl } from "../../api/escape.js";
+import { escapeControl } from "../../api/escape.js";
 import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../monitoring/release-monitoring.js";
 import { DRIFTED, type DriftPass, type DriftRecord, type ReleaseDrift } from "../drift/check.js";
 import type { Notifier } from "../notify/notifier.js";
@@ -16,6 +16,7 @@ import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 import { mergePatchFor } from "../runtime/merge-patch.js";
 import { setConditions } from "./conditions.js";
+import { escapeStatusText } from "./escape-status.js";
 import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 
@@ -96,7 +97,7 @@ export class ReleaseReconciler {
 
     // Messages quote what users wrote: control and bidi characters leave escaped (api/escape.ts),
     // before the comparison below so an unchanged status is not written again.
-    plan = { ...plan, status: escapeMessages(plan.status) };
+    plan = { ...plan, status: escapeStatusText(plan.status) };
     let written = release.status ?? {};
     if (plan.transition || drift) {
       const transition = plan.transition;
@@ -254,13 +255,3 @@ class Mutex {
   }
 }
 
-/** status.message and the conditions' messages with control and bidi characters escaped, within their schema maxima. */
-function escapeMessages(status: ReleaseStatus): ReleaseStatus {
-  const dirty = (status.message !== undefined && hasControl(status.message)) || status.conditions?.some((c) => hasControl(c.message));
-  if (!dirty) return status;
-  return {
-    ...status,
-    ...(status.message !== undefined ? { message: escapeControl(status.message, { maxLength: 4096 }) } : {}),
-    ...(status.conditions ? { conditions: status.conditions.map((c) => (hasControl(c.message) ? { ...c, message: escapeControl(c.message, { maxLength: 32768 }) } : c)) } : {}),
-  };
-}
