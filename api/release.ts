@@ -500,6 +500,14 @@ export const ReleaseStatus = z
       })
       .optional()
       .describe("Rollback record (4.10)."),
+    stall: z
+      .object({
+        since: Timestamp.describe("When golive first could not act on the rollout (the router or an object it needs failed); cleared by a pass that can act, or a phase change."),
+        reason: z.string().max(1024).describe("The error that stops the rollout, such as the router's \"HTTPRoute shop/web not found\"."),
+        stalledAt: Timestamp.optional().describe("When the progress deadline passed with the error still there: from then on Stalled=True (reason ProgressDeadlineExceeded) and Ready=False, and one Warning Event was recorded."),
+      })
+      .optional()
+      .describe("A rollout that cannot proceed: what stops it and since when (the phase stays; golive keeps retrying and continues once the cause is fixed)."),
     releasedAt: Timestamp.optional().describe("When the release reached Released."),
     monitoring: MonitoringStatus.optional(),
     capacity: CapacityReportStatus.optional(),

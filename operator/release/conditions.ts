@@ -26,3 +26,16 @@ export function lifecycleConditions(phase: Phase, message: string): ConditionInp
     { type: "Stalled", status: stalled ? "True" : "False", reason: phase, message: stalled ? message : "" },
   ];
 }
+
+/**
+ * A rollout phase that has not been able to act for its whole progress deadline: whatever the
+ * phase, Ready=False and Stalled=True with the reason, so kstatus and Flux read Failed and Argo CD
+ * Degraded instead of a canary under way.
+ */
+export function stalledConditions(reason: string, message: string): ConditionInput[] {
+  return [
+    { type: "Ready", status: "False", reason, message },
+    { type: "Reconciling", status: "False", reason, message: "" },
+    { type: "Stalled", status: "True", reason, message },
+  ];
+}

@@ -70,6 +70,8 @@ interface ServiceLike extends KubeObjectLike {
 
 const ROLLOUT_AWARE = new Set(["Approved", "Failed", ...ACTIVE_PHASES]);
 const RESYNC_MS = 5 * 60_000;
+/** The longest wait between retries of failing rollout actions. */
+const FAILURE_BACKOFF_MAX_MS = 30_000;
 
 export class RolloutController {
   private readonly hashes = new Map<string, { key: string; hash: string | undefined }>();
@@ -78,6 +80,8 @@ export class RolloutController {
   private readonly applied = new Map<string, { digest: string; at: number }>();
   /** Releases whose inventory record is known to be written (by uid). */
   private readonly inventoried = new Set<string>();
+  /** The last failure of each release's actions, until they succeed again (by key). */
+  private readonly failures = new Map<string, { message: string; attempts: number; since: string }>();
 
   constructor(private readonly d: RolloutDeps) {}
 
@@ -164,7 +168,8 @@ export class RolloutController {
     const candidatePods = phase === "RollingBack" ? await this.countCandidatePods(ns, workload, candidateRaw) : undefined;
     const measurements = phase === "Progressing" ? await this.measure(release, base, now) : new Map<string, Measurement>();
 
-    const observed = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate, stable, traffic, trafficError, jobs, candidatePods, measurements, otherActive, canSign: this.d.signer !== undefined, now };
+    const actionError = this.failures.get(i.key)?.message;
+    const observed = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate, stable, traffic, trafficError, actionError, jobs, candidatePods, measurements, otherActive, canSign: this.d.signer !== undefined, now };
     let plan = planRollout(observed);
     // Only a pass that would reach Released asks Prometheus whether the monitoring is in place.
     if (plan?.checkMonitoring) plan = planRollout({ ...observed, monitoring: await this.monitoringReadiness(release, i.policy) });
@@ -172,10 +177,43 @@ export class RolloutController {
     return {
       plan,
       execute: async (status) => {
-        for (const action of plan.actions) await this.execute(action, { release: { ...release, status }, ns, workload, candidateRaw, stableRaw, candidate, router, ctx, verificationMatch });
+        try {
+          for (const action of plan.actions) await this.execute(action, { release: { ...release, status }, ns, workload, candidateRaw, stableRaw, candidate, router, ctx, verificationMatch });
+        } catch (e) {
+          // Retried here with a backoff rather than thrown to the queue: the planner sees the error
+          // (RolloutObserved.actionError) and says Stalled once it outlasts the progress deadline.
+          const attempts = this.noteFailure(i.key, e);
+          this.schedule(i.key, Math.min(Math.max(plan.requeueAfterMs, 1_000), FAILURE_BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(attempts - 1, 10)));
+          return;
+        }
+        this.noteSuccess(i.key);
         this.schedule(i.key, plan.requeueAfterMs);
       },
     };
+  }
+
+  /**
+   * A rollout action failed. The first failure, and a failure with another message, is logged at
+   * warn; the same failure again only at debug, with how often it happened (a retry every few
+   * seconds for as long as a route is missing would otherwise fill the log).
+   */
+  private noteFailure(key: string, e: unknown): number {
+    const message = (e as Error).message ?? String(e);
+    const last = this.failures.get(key);
+    const same = last?.message === message;
+    const entry = { message, attempts: same ? last.attempts + 1 : 1, since: same ? last.since : new Date().toISOString() };
+    this.failures.set(key, entry);
+    if (!same) this.d.log.warn({ release: key, error: message }, "rollout action failed; retrying with backoff (repeats of the same failure are logged at debug)");
+    else this.d.log.debug({ release: key, error: message, attempts: entry.attempts, since: entry.since, err: e }, "rollout action failed again");
+    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+    return entry.attempts;
+  }
+
+  private noteSuccess(key: string): void {
+    const last = this.failures.get(key);
+    if (!last) return;
+    this.failures.delete(key);
+    this.d.log.info({ release: key, error: last.message, attempts: last.attempts, since: last.since }, "rollout actions succeed again");
   }
 
   private async monitoringReadiness(release: Release, policy: ReleasePolicy | undefined): Promise<{ ready: boolean; reasons: string[] }> {

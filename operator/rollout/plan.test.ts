@@ -52,6 +52,8 @@ interface Obs {
   mutate?: (r: Release) => void;
   noCandidate?: boolean;
   noStable?: boolean;
+  trafficError?: string;
+  actionError?: string;
   /** The monitoring check (4.7 b); default: in place. null: not taken this pass. */
   monitoring?: { ready: boolean; reasons: string[] } | null;
 }
@@ -65,6 +67,8 @@ function plan(o: Obs): RolloutPlan | undefined {
     candidate: o.noCandidate ? undefined : (o.candidate ?? candidate()),
     stable: o.noStable ? undefined : (o.stable ?? stable()),
     traffic: o.traffic,
+    ...(o.trafficError ? { trafficError: o.trafficError } : {}),
+    ...(o.actionError ? { actionError: o.actionError } : {}),
     jobs: new Map((o.jobs ?? []).map((j) => [j.name, j])),
     candidatePods: o.candidatePods,
     measurements: new Map(o.measurements ?? []),
@@ -426,5 +430,80 @@ describe("planRollout: monitoring before Released (4.7 b)", () => {
     const later = must(plan({ status: held.status, now: at(30), stable: stable({ templateHash: "new" }), monitoring: { ready: false, reasons: ["no target"] } }));
     expect(later.status.canary?.startedAt).toBe(t0.toISOString());
     expect(later.transition).toBeUndefined();
+  });
+});
+
+describe("planRollout: a rollout that cannot proceed (issue 22: Stalled after the progress deadline)", () => {
+  const missing = "HTTPRoute team/shop not found (or the Gateway API CRDs are not installed)";
+  const shortDeadline = (r: Release) => (r.spec.strategy!.progressDeadline = "20s");
+  const cond = (p: RolloutPlan, type: string) => p.status.conditions?.find((c) => c.type === type);
+  /** A first release whose stable copy is up, but whose route cannot be read or written. */
+  function initialising(): ReleaseStatus {
+    const first = must(plan({ status: approved, noStable: true, mutate: shortDeadline }));
+    return first.status;
+  }
+
+  it("keeps its phase, starts the clock at the first failing pass and looks again when the deadline is due", () => {
+    const p = must(plan({ status: initialising(), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    expect(p.status.phase).toBe("Progressing");
+    expect(p.status.stall).toEqual({ since: t0.toISOString(), reason: missing });
+    expect(p.status.message).toBe(`initialising: cannot route to the stable copy: ${missing}`);
+    expect(cond(p, "Ready")).toMatchObject({ status: "True" });
+    expect(cond(p, "Stalled")).toMatchObject({ status: "False" });
+    expect(p.events).toEqual([]);
+    expect(p.requeueAfterMs).toBeLessThanOrEqual(5_000);
+  });
+
+  it("past the deadline: Stalled=True (ProgressDeadlineExceeded, naming the error), Ready=False, one Warning Event", () => {
+    const first = must(plan({ status: initialising(), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    const before = must(plan({ status: first.status, now: at(19), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    expect(cond(before, "Stalled")?.status).toBe("False");
+    expect(before.requeueAfterMs).toBeLessThanOrEqual(1_001);
+    const stalled = must(plan({ status: before.status, now: at(21), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    expect(stalled.status.phase).toBe("Progressing");
+    expect(stalled.transition).toBeUndefined();
+    expect(stalled.status.stall).toEqual({ since: t0.toISOString(), reason: missing, stalledAt: at(21).toISOString() });
+    const message = `Progressing stalled: no progress within the progress deadline of 20s (since ${t0.toISOString()}): ${missing}. golive keeps retrying and continues once this is fixed; golive abort underwriting-api-2-4-1 rolls back`;
+    expect(stalled.status.message).toBe(message);
+    expect(cond(stalled, "Stalled")).toMatchObject({ status: "True", reason: "ProgressDeadlineExceeded", message });
+    expect(cond(stalled, "Ready")).toMatchObject({ status: "False", reason: "ProgressDeadlineExceeded" });
+    expect(cond(stalled, "Reconciling")).toMatchObject({ status: "False" });
+    expect(stalled.events).toEqual([{ type: "Warning", reason: "ProgressDeadlineExceeded", message }]);
+    // Every retry of the same failure: the same status, no further Event.
+    for (const s of [30, 60, 600]) {
+      const again = must(plan({ status: stalled.status, now: at(s), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+      expect(again.events).toEqual([]);
+      expect(again.status).toEqual(stalled.status);
+    }
+  });
+
+  it("an action that keeps failing (not the route observation) stalls the same way", () => {
+    const verifying = must(plan({ status: approved, mutate: shortDeadline }));
+    const error = "Service team/shop (spec.strategy.trafficRouting.service) not found";
+    const a = must(plan({ status: verifying.status, actionError: error, traffic: traffic(0, false, false), mutate: shortDeadline }));
+    expect(a.status.stall?.since).toBe(t0.toISOString());
+    const b = must(plan({ status: a.status, now: at(25), actionError: error, traffic: traffic(0, false, false), mutate: shortDeadline }));
+    expect(b.status.phase).toBe("Verifying");
+    expect(cond(b, "Stalled")).toMatchObject({ status: "True", reason: "ProgressDeadlineExceeded" });
+    expect(b.status.message).toContain(error);
+  });
+
+  it("continues by itself once the cause is fixed: the stall is cleared and Ready again", () => {
+    const first = must(plan({ status: initialising(), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    const stalled = must(plan({ status: first.status, now: at(21), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    const fixed = must(plan({ status: stalled.status, now: at(40), stable: stable({ templateHash: "new" }), traffic: traffic(0), mutate: shortDeadline }));
+    expect(fixed.transition).toMatchObject({ to: "Released" });
+    expect(fixed.status.stall).toBeUndefined();
+    expect(cond(fixed, "Stalled")?.status).toBe("False");
+    expect(cond(fixed, "Ready")?.status).toBe("True");
+  });
+
+  it("a pass that can act in between restarts the clock", () => {
+    const first = must(plan({ status: initialising(), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    const ok = must(plan({ status: first.status, now: at(10), stable: stable({ templateHash: "new" }), traffic: traffic(0, false, false), mutate: shortDeadline }));
+    expect(ok.status.stall).toBeUndefined();
+    const again = must(plan({ status: ok.status, now: at(25), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
+    expect(again.status.stall?.since).toBe(at(25).toISOString());
+    expect(cond(again, "Stalled")?.status).toBe("False");
   });
 });

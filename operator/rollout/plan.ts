@@ -13,7 +13,7 @@ import { parseDuration, type Condition, type GateResult, type Phase, type Releas
 import { evaluateGates, gatesFor, verifyAll } from "../../gates/evaluate.js";
 import type { VerifiedEvidence } from "../../gates/evidence.js";
 import { advanceRun, nextDue, startRun } from "../analysis/run.js";
-import { lifecycleConditions, setConditions, type ConditionInput } from "../release/conditions.js";
+import { lifecycleConditions, setConditions, stalledConditions, type ConditionInput } from "../release/conditions.js";
 import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
 import { findAbort, findPromotion } from "./signed-decisions.js";
@@ -675,10 +675,43 @@ function monitoringCondition(s: ReleaseStatus): ConditionInput | undefined {
     : { type: "MonitoringReady", status: "False", reason: "MonitoringMissing", message: (m.reasons ?? []).join("; ").slice(0, 4096) };
 }
 
+/**
+ * The progress deadline over the whole rollout, not only its steps: while the router or an action
+ * fails (the HTTPRoute missing, a Service missing, the API refusing a write) golive cannot act, and
+ * from the first such pass the clock runs (status.stall.since). A pass that can act, or a phase
+ * change, clears it. Past the deadline the release says Stalled (reason ProgressDeadlineExceeded,
+ * the error in the message), Ready=False, and records one Warning Event; the phase stays, golive
+ * keeps retrying, and the rollout continues by itself once the cause is fixed. Returns the stall
+ * message once stalled.
+ */
+function watchStall(d: Draft): string | undefined {
+  const s = d.status;
+  const obstacle = d.o.trafficError ?? d.o.actionError;
+  if (!obstacle || d.transition || !ACTIVE_PHASES.includes(s.phase!)) {
+    delete s.stall;
+    return undefined;
+  }
+  const since = s.stall?.since ?? d.iso;
+  const reason = obstacle.slice(0, 1024);
+  const due = Date.parse(since) + d.deadlineMs;
+  s.stall = { since, reason, ...(s.stall?.stalledAt ? { stalledAt: s.stall.stalledAt } : {}) };
+  if (d.now.getTime() < due) {
+    d.wake(due - d.now.getTime() + 1);
+    return undefined;
+  }
+  const message = `${s.phase} stalled: no progress within the progress deadline of ${d.strategy.progressDeadline} (since ${since}): ${reason}. golive keeps retrying and continues once this is fixed; golive abort ${d.o.release.metadata.name} rolls back`;
+  if (!s.stall.stalledAt) {
+    s.stall.stalledAt = d.iso;
+    d.event("ProgressDeadlineExceeded", message, "Warning");
+  }
+  return message;
+}
+
 function finish(d: Draft): RolloutPlan {
   const s = d.status;
   const phase = s.phase!;
-  const message = d.message || (d.transition ? d.transition.reason : (s.message ?? ""));
+  const stalled = watchStall(d);
+  const message = stalled ?? (d.message || (d.transition ? d.transition.reason : (s.message ?? "")));
   s.message = message.slice(0, 4096);
   const generation = d.o.release.metadata.generation ?? 0;
   s.observedGeneration = generation;
@@ -686,6 +719,6 @@ function finish(d: Draft): RolloutPlan {
     .filter((c: Condition) => !["Ready", "Reconciling", "Stalled", "Verified", "MonitoringReady"].includes(c.type))
     .map(({ type, status, reason, message: m }) => ({ type, status, reason, message: m }));
   const extra = [verifiedCondition(s), monitoringCondition(s)].filter((c) => c !== undefined);
-  s.conditions = setConditions(d.o.base.conditions, [...lifecycleConditions(phase, s.message), ...keep, ...extra], generation, d.now);
+  s.conditions = setConditions(d.o.base.conditions, [...(stalled ? stalledConditions("ProgressDeadlineExceeded", s.message) : lifecycleConditions(phase, s.message)), ...keep, ...extra], generation, d.now);
   return { status: s, ...(d.transition ? { transition: d.transition } : {}), events: d.events, actions: steadyActions(d), requeueAfterMs: d.requeueAfterMs, ...(d.checkMonitoring ? { checkMonitoring: true } : {}) };
 }

@@ -50,6 +50,8 @@ export interface RolloutObserved {
   traffic?: TrafficObservation | undefined;
   /** Why the router could not be observed (route missing, Secret missing, API error). */
   trafficError?: string | undefined;
+  /** Why the last execution of this release's actions failed (in memory: the controller's last attempt), if it did. */
+  actionError?: string | undefined;
   /** Jobs the operator created for this release, by Kubernetes name. */
   jobs: ReadonlyMap<string, JobView>;
   /** Pods of the candidate still present (counted while rolling back); undefined when not counted. */
