@@ -513,6 +513,11 @@ describe("on the real control plane", () => {
     expect(holder).toMatch(/^golive-.*-operator-local_[0-9a-f]{8}$/);
 
     await applyPolicy();
+    // The sealed ConfigMap the Release names, as GitOps syncs it with the Release: without it an
+    // Approved release reports Drifted (the operator reads it by name with the chart's rights).
+    const sealedConfig = parseAllDocuments(readFileSync(join(examples, "workload.yaml"), "utf8")).map((d) => d.toJS() as Doc).find((d) => d.kind === "ConfigMap")!;
+    delete sealedConfig.metadata.namespace;
+    await applyAdmin(sealedConfig);
     await applyAdmin(manifest(join(examples, "release.yaml")));
     const get = async () => JSON.parse((await kubectlAsync(["get", "release", "underwriting-api-2-4-1", "-n", apps.name, "-o", "json"])).stdout) as Doc;
     const blocked = await until("Blocked", async () => ((await get()).status?.phase === "Blocked" ? get() : undefined));
