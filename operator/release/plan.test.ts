@@ -72,4 +72,51 @@ describe("planRelease", () => {
     expect(plan.status.phase).toBe("Progressing");
     expect(plan.transition).toBeUndefined();
   });
+
+  describe("workloads golive cannot roll out (issue 15): fail closed", () => {
+    const onlyUnitTests = { ...policy, spec: { ...policy.spec, gates: policy.spec.gates.filter((g) => g.name === "unit-tests") } };
+    const passing = (r: Release) => [sign(r, "UnitTestReport", keys.qa, { summary: { totals: { planned: 1, executed: 1, passed: 1, failed: 0, errored: 0, skipped: 0 }, failures: [] } })];
+    const planWith = (mutate: (r: Release) => void) => {
+      const r = withStatus("Pending");
+      mutate(r);
+      return planRelease({ release: r, policy: onlyUnitTests, evidence: passing(r), seals: allSealed(r), now });
+    };
+    const supported = (p: ReturnType<typeof planRelease>) => p.status.conditions?.find((c) => c.type === "WorkloadsSupported");
+
+    it("a strategy with one Deployment (and a Job) is supported", () => {
+      const p = planWith((r) => r.spec.workloads.push({ kind: "Job", name: "migrate" }));
+      expect(p.status.phase).toBe("Approved");
+      expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
+    });
+
+    it.each([
+      ["a second Deployment", { kind: "Deployment", name: "underwriting-worker" }, "Deployment/underwriting-worker"],
+      ["a StatefulSet", { kind: "StatefulSet", name: "ledger" }, "StatefulSet/ledger"],
+      ["a DaemonSet", { kind: "DaemonSet", name: "agent" }, "DaemonSet/agent"],
+      ["a ReplicaSet", { kind: "ReplicaSet", name: "rs" }, "ReplicaSet/rs"],
+      ["a ReplicationController", { kind: "ReplicationController", name: "rc" }, "ReplicationController/rc"],
+    ] as const)("a strategy with %s is Blocked with reason UnsupportedWorkloads, naming it", (_what, extra, named) => {
+      const p = planWith((r) => r.spec.workloads.push({ ...extra }));
+      expect(p.status.phase).toBe("Blocked");
+      const message = `golive rolls out one Deployment per Release with a strategy (here Deployment/underwriting-api); ${named} would reach all users unverified: list it in its own Release (without spec.strategy unless it is a Deployment)`;
+      expect(supported(p)).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message });
+      expect(p.status.message).toBe(`UnsupportedWorkloads: ${message}`);
+      expect(p.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
+      expect(p.events[0]).toMatchObject({ type: "Warning", reason: "Blocked" });
+    });
+
+    it("a strategy with no Deployment is Blocked, saying what to do", () => {
+      const p = planWith((r) => (r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }]));
+      expect(p.status.phase).toBe("Blocked");
+      expect(supported(p)?.message).toBe("golive rolls out one Deployment per Release with a strategy and this Release lists none (StatefulSet/ledger would reach all users unverified): list a Deployment, or remove spec.strategy");
+    });
+
+    it("without a strategy any workloads are supported", () => {
+      const p = planWith((r) => {
+        delete r.spec.strategy;
+        r.spec.workloads.push({ kind: "StatefulSet", name: "ledger" }, { kind: "Deployment", name: "other" });
+      });
+      expect(p.status.phase).toBe("Approved");
+    });
+  });
 });

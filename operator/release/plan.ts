@@ -4,6 +4,7 @@
 import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { evaluateGates } from "../../gates/evaluate.js";
 import { artifactDigest, planDigest } from "../../gates/statement.js";
+import { unsupportedWorkloads } from "../rollout/names.js";
 import { lifecycleConditions, setConditions, type ConditionInput } from "./conditions.js";
 
 export type SealView = { sealed: true; signer: string } | { sealed: false; reason: string } | undefined;
@@ -114,7 +115,13 @@ export function planRelease(observed: ObservedRelease): ReleasePlan {
         ? { type: "Sealed", status: "True", reason: "ImagesSealed", message: `${seals.length} image(s) sealed` }
         : { type: "Sealed", status: sealPending ? "Unknown" : "False", reason: sealPending ? "Verifying" : "NotSealed", message: unsealed.map((s) => `${s.image}@${s.digest}: ${s.reason}`).join("; ") },
     );
-    if (notPassed.length === 0 && unsealed.length === 0) {
+    // Fail closed: workloads golive cannot roll out are never admitted to all users unverified.
+    const unsupported = unsupportedWorkloads(release.spec);
+    gateConditions.push(unsupported ? { type: "WorkloadsSupported", status: "False", reason: "UnsupportedWorkloads", message: unsupported } : { type: "WorkloadsSupported", status: "True", reason: "Supported", message: "golive can roll out every workload of this release" });
+    if (unsupported) {
+      phase = "Blocked";
+      message = `UnsupportedWorkloads: ${unsupported}`;
+    } else if (notPassed.length === 0 && unsealed.length === 0) {
       phase = "Approved";
       message = "every gate passed and every image is sealed: the workloads may be admitted";
     } else if (notPassed.length === 0 && sealPending) {

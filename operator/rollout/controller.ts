@@ -21,8 +21,8 @@ import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { inventoryConfigMap, inventoryRecord, type InventoryHow } from "./inventory.js";
 import { jobManifest, jobView, type JobLike } from "./jobs.js";
 import { canaryServiceName, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
-import { declaredReplicas, planRollout, runsSealedImages } from "./plan.js";
-import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutPlan, type WorkloadView } from "./types.js";
+import { declaredReplicas, directWorkload, planRollout, runsSealedImages } from "./plan.js";
+import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type WorkloadView } from "./types.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 
 export interface RolloutStores {
@@ -109,17 +109,18 @@ export class RolloutController {
   releasesFor(namespace: string): string[] {
     return this.d.stores.releases
       .list(namespace)
-      .filter((r) => r.spec.strategy && ROLLOUT_AWARE.has(r.status?.phase ?? ""))
+      .filter((r) => ROLLOUT_AWARE.has(r.status?.phase ?? ""))
       .map((r) => `${namespace}/${r.metadata.name}`);
   }
 
   async prepare(i: PrepareInput): Promise<PreparedRollout | undefined> {
     const { release, base, now } = i;
     const strategy = release.spec.strategy;
+    if (!strategy) return this.prepareDirect(i);
     const workload = rolloutWorkload(release.spec);
     const phase = base.phase;
-    if (!strategy || !workload) return undefined;
-    if (phase === "Released") return this.ensureInventory(i, workload);
+    if (!workload) return undefined;
+    if (phase === "Released") return this.ensureInventory(i, workload, stableName(workload));
     if (!ROLLOUT_AWARE.has(phase ?? "")) return undefined;
     const ns = release.metadata.namespace ?? "default";
     const candidateRaw = this.d.stores.deployments.get(ns, workload);
@@ -216,6 +217,47 @@ export class RolloutController {
     this.d.log.info({ release: key, error: last.message, attempts: last.attempts, since: last.since }, "rollout actions succeed again");
   }
 
+  /**
+   * A release without spec.strategy (planDirect): its listed Deployments as they run, no router,
+   * no stable copy; the only action is the inventory record when it reaches Released.
+   */
+  private async prepareDirect(i: PrepareInput): Promise<PreparedRollout | undefined> {
+    const { release, base, now } = i;
+    const phase = base.phase;
+    const ns = release.metadata.namespace ?? "default";
+    const workload = directWorkload(release.spec);
+    const isDeployment = release.spec.workloads.some((w) => w.kind === "Deployment" && w.name === workload);
+    // Only a Deployment's label says which release runs there now: without one, the record is
+    // written in the pass that reaches Released and never again (an older release must not overwrite it).
+    if (phase === "Released") return isDeployment ? this.ensureInventory(i, workload, workload, "applied") : undefined;
+    if (phase !== "Approved" && phase !== "Verifying") return undefined;
+    const deployments = release.spec.workloads
+      .filter((w) => w.kind === "Deployment")
+      .map((w) => this.d.stores.deployments.get(ns, w.name))
+      .filter((raw) => raw !== undefined)
+      .map((raw) => workloadView(raw, undefined, false));
+    const actionError = this.failures.get(i.key)?.message;
+    const observed: RolloutObserved = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate: deployments.find((v) => v.name === workload), stable: undefined, deployments, actionError, jobs: new Map(), measurements: new Map(), canSign: this.d.signer !== undefined, now };
+    let plan = planRollout(observed);
+    if (plan?.checkMonitoring) plan = planRollout({ ...observed, monitoring: await this.monitoringReadiness(release, i.policy) });
+    if (!plan) return undefined;
+    const done = plan;
+    return {
+      plan: done,
+      execute: async (status) => {
+        try {
+          for (const a of done.actions) if (a.type === "recordInventory") await this.writeInventory({ ...release, status }, ns, workload, a.how);
+        } catch (e) {
+          const attempts = this.noteFailure(i.key, e);
+          this.schedule(i.key, Math.min(FAILURE_BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(attempts - 1, 10)));
+          return;
+        }
+        this.noteSuccess(i.key);
+        this.schedule(i.key, done.requeueAfterMs);
+      },
+    };
+  }
+
   private async monitoringReadiness(release: Release, policy: ReleasePolicy | undefined): Promise<{ ready: boolean; reasons: string[] }> {
     if (!this.d.checkMonitoring) return { ready: false, reasons: ["this operator was started without a monitoring check"] };
     try {
@@ -230,12 +272,12 @@ export class RolloutController {
    * retried pass finds the record missing and writes it, as long as this release is the one the
    * stable copy runs (an older release never overwrites a newer record).
    */
-  private async ensureInventory(i: PrepareInput, workload: string): Promise<PreparedRollout | undefined> {
+  private async ensureInventory(i: PrepareInput, workload: string, labelled: string, direct?: "applied"): Promise<PreparedRollout | undefined> {
     const { release } = i;
     const uid = release.metadata.uid ?? release.metadata.name;
     const ns = release.metadata.namespace ?? "default";
     if (this.inventoried.has(uid)) return undefined;
-    if (this.d.stores.deployments.get(ns, stableName(workload))?.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
+    if (this.d.stores.deployments.get(ns, labelled)?.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
     let recorded: string | undefined;
     try {
       const cm = await this.d.client.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${INVENTORY_CONFIGMAP}`);
@@ -247,7 +289,7 @@ export class RolloutController {
       this.inventoried.add(uid);
       return undefined;
     }
-    const how = i.base.promotion?.promotedAt ? "promoted" : i.base.verification ? "promoted" : "initialised";
+    const how = direct ?? (i.base.promotion?.promotedAt ? "promoted" : i.base.verification ? "promoted" : "initialised");
     const plan: RolloutPlan = { status: i.base, events: [], actions: [{ type: "recordInventory", how }], requeueAfterMs: RESYNC_MS };
     return {
       plan,

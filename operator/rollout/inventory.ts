@@ -9,14 +9,16 @@ import type { Release } from "../../api/index.js";
 import { MANAGED_BY, type KubeObjectLike } from "../routers/types.js";
 import { INVENTORY_CONFIGMAP, stableName } from "./names.js";
 
-export type InventoryHow = "initialised" | "promoted" | "unchanged";
+/** How it went live; "applied": a Release without spec.strategy, its workloads running as applied (no canary, no stable copy). */
+export type InventoryHow = "initialised" | "promoted" | "unchanged" | "applied";
 
 export interface InventoryRecord {
   application: string;
   version: string;
   release: string;
   deployment: string;
-  stableCopy: string;
+  /** <deployment>-stable; absent for a release without a strategy, which has none. */
+  stableCopy: string | undefined;
   images: { name: string; digest: string }[];
   configuration: { kind: string; name: string; digest: string }[];
   templateHash: string | undefined;
@@ -33,7 +35,7 @@ export function inventoryRecord(release: Release, deployment: string, releasedAt
     version: release.spec.version,
     release: release.metadata.name,
     deployment,
-    stableCopy: stableName(deployment),
+    stableCopy: how === "applied" ? undefined : stableName(deployment),
     images: release.spec.images.map((i) => ({ name: i.name, digest: i.digest })),
     configuration: release.spec.configuration.map((c) => ({ kind: c.kind, name: c.name, digest: c.digest })),
     templateHash: s?.canary?.stableTemplateHash,

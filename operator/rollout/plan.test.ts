@@ -54,6 +54,8 @@ interface Obs {
   noStable?: boolean;
   trafficError?: string;
   actionError?: string;
+  /** A release without a strategy: its Deployments. */
+  deployments?: WorkloadView[];
   /** The monitoring check (4.7 b); default: in place. null: not taken this pass. */
   monitoring?: { ready: boolean; reasons: string[] } | null;
 }
@@ -69,6 +71,7 @@ function plan(o: Obs): RolloutPlan | undefined {
     traffic: o.traffic,
     ...(o.trafficError ? { trafficError: o.trafficError } : {}),
     ...(o.actionError ? { actionError: o.actionError } : {}),
+    ...(o.deployments ? { deployments: o.deployments } : {}),
     jobs: new Map((o.jobs ?? []).map((j) => [j.name, j])),
     candidatePods: o.candidatePods,
     measurements: new Map(o.measurements ?? []),
@@ -505,5 +508,70 @@ describe("planRollout: a rollout that cannot proceed (issue 22: Stalled after th
     const again = must(plan({ status: ok.status, now: at(25), stable: stable({ templateHash: "new" }), trafficError: missing, mutate: shortDeadline }));
     expect(again.status.stall?.since).toBe(at(25).toISOString());
     expect(cond(again, "Stalled")?.status).toBe("False");
+  });
+});
+
+describe("planRollout: a release without spec.strategy (issue 15)", () => {
+  const direct = (r: Release) => {
+    delete r.spec.strategy;
+    r.spec.workloads.push({ kind: "Deployment", name: "underwriting-worker" }, { kind: "CronJob", name: "nightly" });
+  };
+  const api = (o: Partial<WorkloadView> = {}) => candidate(o);
+  const worker = (o: Partial<WorkloadView> = {}) => candidate({ name: "underwriting-worker", ...o });
+
+  it("stays Approved until every Deployment it lists runs it", () => {
+    expect(plan({ status: approved, mutate: direct, deployments: [api()] })).toBeUndefined();
+    expect(plan({ status: approved, mutate: direct, deployments: [api(), worker({ releaseLabel: "older" })] })).toBeUndefined();
+  });
+
+  it("goes Verifying, waits for the Deployments to be available, then for the Verification gates", () => {
+    const start = must(plan({ status: approved, mutate: direct, deployments: [api(), worker({ availableReplicas: 1 })] }));
+    expect(start.transition).toMatchObject({ from: "Approved", to: "Verifying" });
+    expect(start.transition!.reason).toContain("no spec.strategy: the workloads run as applied, with no canary");
+    expect(start.transition!.reason).toContain("CronJob/nightly: not observed, only through the monitoring check");
+    expect(start.actions).toEqual([]);
+    const waiting = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker({ availableReplicas: 1 })] }));
+    expect(waiting.status.message).toBe("no spec.strategy: waiting for Deployment underwriting-worker to be available (1/3)");
+    expect(waiting.actions).toEqual([]);
+    const gates = must(plan({ status: waiting.status, mutate: direct, deployments: [api(), worker()] }));
+    expect(gates.status.phase).toBe("Verifying");
+    expect(gates.status.message).toMatch(/^no spec.strategy: workloads available; waiting for Verification gate verification-sign-off \(Pending\)/);
+  });
+
+  it("reaches Released through the monitoring check, with the inventory (how: applied), and no router or stable copy", () => {
+    const start = must(plan({ status: approved, mutate: direct, deployments: [api(), worker()] }));
+    const r = release(undefined, direct);
+    const signOff = sign(r, "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, t0.toISOString());
+    const monitoringFirst = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker()], evidence: [signOff], monitoring: null }));
+    expect(monitoringFirst.checkMonitoring).toBe(true);
+    const notReady = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker()], evidence: [signOff], monitoring: { ready: false, reasons: ["no scrape target is up"] } }));
+    expect(notReady.status.phase).toBe("Verifying");
+    expect(notReady.status.message).toContain("waiting for monitoring before Released (4.7 b): no scrape target is up");
+    const done = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker()], evidence: [signOff] }));
+    expect(done.transition).toMatchObject({ from: "Verifying", to: "Released" });
+    expect(done.actions).toEqual([{ type: "recordInventory", how: "applied" }]);
+    expect(done.status.inventory).toEqual({ configMap: "golive-inventory", key: "underwriting-api", recordedAt: t0.toISOString() });
+    expect(done.status.conditions?.find((c) => c.type === "Verified")).toMatchObject({ status: "True" });
+    expect(done.status.canary).toBeUndefined();
+  });
+
+  it("is Failed, saying why, when a Deployment is not available within 10 minutes or stops running it", () => {
+    const start = must(plan({ status: approved, mutate: direct, deployments: [api(), worker({ availableReplicas: 0 })] }));
+    const late = must(plan({ status: start.status, now: at(601), mutate: direct, deployments: [api(), worker({ availableReplicas: 0 })] }));
+    expect(late.transition).toMatchObject({ to: "Failed" });
+    expect(late.status.message).toMatch(/Deployment underwriting-worker not available within 10m \(no spec.strategy: there is no stable copy/);
+    const moved = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker({ releaseLabel: "newer" })] }));
+    expect(moved.transition).toMatchObject({ to: "Failed" });
+    expect(moved.status.message).toMatch(/Deployment underwriting-worker no longer runs release underwriting-api-2-4-1/);
+  });
+
+  it("with no Deployment at all, goes Verifying at once and is Released on the monitoring check", () => {
+    const onlyStatefulSet = (r: Release) => {
+      delete r.spec.strategy;
+      r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }];
+    };
+    const start = must(plan({ status: approved, mutate: onlyStatefulSet, deployments: [] }));
+    expect(start.transition).toMatchObject({ to: "Verifying" });
+    expect(start.transition!.reason).toContain("StatefulSet/ledger: not observed, only through the monitoring check");
   });
 });

@@ -134,8 +134,9 @@ class Draft {
 
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
+  if (!strategy) return planDirect(o);
   const workload = rolloutWorkload(o.release.spec);
-  if (!strategy || !workload) return undefined;
+  if (!workload) return undefined;
   const phase = o.base.phase;
   const d = new Draft(o, strategy, workload);
   if (phase === "Approved") {
@@ -148,6 +149,80 @@ export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
     return undefined;
   }
   return finish(d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A release without spec.strategy: no canary, no stable copy, no router. Its workloads run as
+// applied once Approved; it still goes Verifying (every Deployment it lists available, the
+// Verification gates) and Released only with its monitoring in place (4.7 b) and the inventory
+// written (4.9), through the same code as a rollout's.
+
+/** The progress deadline of a release without a strategy (spec.strategy.progressDeadline's default). */
+const DIRECT: Strategy = { trafficRouting: { service: "" }, steps: [], progressDeadline: "10m" };
+
+function planDirect(o: RolloutObserved): RolloutPlan | undefined {
+  const spec = o.release.spec;
+  const d = new Draft(o, DIRECT, directWorkload(spec));
+  const phase = o.base.phase;
+  const name = o.release.metadata.name;
+  const listed = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
+  const view = (n: string) => o.deployments?.find((x) => x.name === n);
+  const runsThis = (n: string) => {
+    const v = view(n);
+    return v !== undefined && v.releaseLabel === name && runsSealedImages(v.images, spec.images);
+  };
+  if (phase === "Approved") {
+    // Like a rollout, it starts once its Deployments run this release (nothing to wait for without any).
+    if (!listed.every(runsThis)) return undefined;
+    d.status.verification = { startedAt: d.iso, jobs: [], gates: [] };
+    const others = spec.workloads.filter((w) => w.kind !== "Deployment").map((w) => `${w.kind}/${w.name}`);
+    d.to("Verifying", `no spec.strategy: the workloads run as applied, with no canary; ${listed.length ? `waiting for ${listed.map((n) => `Deployment ${n}`).join(", ")} to be available, then ` : ""}the Verification gates and the monitoring before Released (4.7)${others.length ? `; ${others.join(", ")}: not observed, only through the monitoring check` : ""}`);
+  } else if (phase === "Verifying") {
+    directVerifying(d, listed, view, runsThis);
+  } else {
+    return undefined;
+  }
+  return { ...finish(d), actions: d.extra.filter((a) => a.type === "recordInventory") };
+}
+
+/** The workload a release without a strategy records in the inventory: its first Deployment, else its first workload. */
+export function directWorkload(spec: ReleaseSpec): string {
+  return spec.workloads.find((w) => w.kind === "Deployment")?.name ?? spec.workloads[0]!.name;
+}
+
+function directVerifying(d: Draft, listed: string[], view: (n: string) => WorkloadView | undefined, runsThis: (n: string) => boolean): void {
+  const { o } = d;
+  const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
+  const elsewhere = listed.find((n) => view(n) !== undefined && !runsThis(n));
+  if (elsewhere) return stop(d, `Deployment ${elsewhere} no longer runs release ${o.release.metadata.name} (its golive.dev/release label or images changed): this release will not finish; a new Release goes live instead`, false);
+  const waiting = listed.filter((n) => !rolledOut(view(n)));
+  if (waiting.length) {
+    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return stop(d, `${waiting.map((n) => `Deployment ${n}`).join(", ")} not available within ${d.strategy.progressDeadline} (no spec.strategy: there is no stable copy to go back to; a person decides)`, false);
+    const w = view(waiting[0]!);
+    d.message = `no spec.strategy: waiting for Deployment ${waiting[0]} to be available (${w?.availableReplicas ?? 0}/${w?.replicas ?? "?"})${waiting.length > 1 ? ` and ${waiting.length - 1} more` : ""}`;
+    d.wake(POLL_MS * 5);
+    return;
+  }
+  v.candidateReadyAt ??= d.iso;
+  if (!o.policy) {
+    d.message = "waiting for a ReleasePolicy to govern the namespace (Verification gates cannot be evaluated)";
+    return;
+  }
+  const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Verification"));
+  v.gates = stableResults(v.gates, gates.results);
+  const notPassed = gates.results.filter((g) => g.status !== "Passed" && g.name !== o.policy!.batch.gate);
+  if (notPassed.length) {
+    const first = notPassed[0]!;
+    d.message = `no spec.strategy: workloads available; waiting for Verification gate ${first.name} (${first.status}): ${first.reason}${notPassed.length > 1 ? ` (and ${notPassed.length - 1} more)` : ""}`;
+    d.wake(60_000);
+    return;
+  }
+  if (!monitoringInPlace(d)) return;
+  v.passedAt ??= d.iso;
+  d.status.releasedAt = d.iso;
+  d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
+  d.extra.push({ type: "recordInventory", how: "applied" });
+  d.to("Released", `no spec.strategy: ${listed.length} Deployment(s) available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b); inventory updated (4.9)`);
 }
 
 // ---------------------------------------------------------------------------------------------

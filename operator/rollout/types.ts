@@ -45,6 +45,8 @@ export interface RolloutObserved {
   policy: ReleasePolicySpec | undefined;
   evidence: readonly ReleaseEvidence[];
   candidate: WorkloadView | undefined;
+  /** A release without spec.strategy: every Deployment it lists that exists (no candidate/stable pair). */
+  deployments?: readonly WorkloadView[] | undefined;
   stable: WorkloadView | undefined;
   /** What the router has in effect, measured against the desired state of the current status. */
   traffic?: TrafficObservation | undefined;
@@ -78,7 +80,7 @@ export type RolloutAction =
   | { type: "route"; weight: number; verification: boolean }
   | { type: "createJob"; purpose: JobPurpose; name: string; job: string }
   | { type: "signVerificationReport"; evidenceName: string; jobs: RolloutJobStatus[] }
-  | { type: "recordInventory"; how: "initialised" | "promoted" | "unchanged" };
+  | { type: "recordInventory"; how: "initialised" | "promoted" | "unchanged" | "applied" };
 
 export interface RolloutPlan {
   status: ReleaseStatus;
