@@ -14,6 +14,7 @@ import { registerWebhook } from "./commands/webhook.js";
 import { registerSeal } from "./commands/seal.js";
 import { registerRun } from "./commands/run.js";
 import { registerPromote } from "./commands/promote.js";
+import { registerReport } from "./commands/report.js";
 import { registerStatus } from "./commands/status.js";
 import { CliError } from "./errors.js";
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerPromote(program);
   registerAbort(program);
+  registerReport(program);
   return program;
 }
 

@@ -1,0 +1,108 @@
+// The conformance report from the sample in examples/ (offline, with -f): what it says, clause by
+// clause, for a Released release and for a Blocked one; the clause data file against the map.
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadLocal } from "../cli/release-source.js";
+import { parseMap } from "./extract-clauses.js";
+import { renderHtml } from "./html.js";
+import { buildReport, CLAUSES, clauseMatches } from "./model.js";
+
+export const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
+export const RELEASED = new URL("./testdata/release-released.yaml", import.meta.url).pathname;
+export const AT = new Date("2026-12-02T22:00:00Z");
+export const evidenceFiles = (except: string[] = []) =>
+  readdirSync(join(EXAMPLES, "evidence"))
+    .filter((f) => !except.includes(f))
+    .map((f) => join(EXAMPLES, "evidence", f));
+
+function report(releaseFile: string, evidence: string[]) {
+  const set = loadLocal([releaseFile, join(EXAMPLES, "policy.yaml"), ...evidence]);
+  return buildReport(set.releases[0]!, set.policies[0]!, set.evidence, AT);
+}
+
+export function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "golive-report-test-"));
+}
+
+describe("conformance report", () => {
+  it("clauses.json holds a row, with the standard's Chinese words, for every row of the clause map (by its first column)", () => {
+    const map = parseMap(readFileSync(new URL("../docs/JRT0179-MAP.md", import.meta.url), "utf8"));
+    expect(map.length).toBeGreaterThan(50);
+    expect(CLAUSES.map((c) => c.clause)).toEqual(map.map((r) => r.clause));
+    for (const c of CLAUSES) expect(c.zh).toMatch(/[\u4e00-\u9fff]/);
+    expect(CLAUSES.find((c) => c.clause === "7.1.2 a")!.zh).toBe("a) 所有测试案例全部执行完毕，不存在未经业务需求方许可的挂起缺陷，缺陷曲线图达到收敛的状态；");
+  });
+
+  it("matches a gate's clause list to map rows by section and item", () => {
+    expect(clauseMatches("7.1.2 a, 7.3, 4.3 b, 4.4 d", "7.2, 7.3, 7.4")).toBe(true);
+    expect(clauseMatches("4.2 b, 4.3 l", "4.3 k,l")).toBe(true);
+    expect(clauseMatches("4.2 b, 4.3 l", "4.2 c")).toBe(false);
+    expect(clauseMatches("7.1.2 a", "7.1.2 b")).toBe(false);
+    expect(clauseMatches("4.5, 4.3 f, 4.3 k", "4.5")).toBe(true);
+  });
+
+  it("of the Released sample: cover, every clause with its verdict, the gate and the signed evidence behind it", () => {
+    const m = report(RELEASED, evidenceFiles());
+    expect(m.verdict).toBe("PASSED");
+    expect(m.phase).toBe("Released");
+    expect(m.phaseAt).toBe("2026-12-02T21:42:10Z");
+    expect(m.artifactDigest).toBe(m.statusDigests.artifact);
+    expect(m.planDigest).toBe(m.statusDigests.plan);
+    const row = (c: string) => m.clauses.find((x) => x.clause === c)!;
+    expect(row("7.1.2 a").verdict).toBe("met");
+    expect(row("7.1.2 a").decidedBy.join()).toContain("functional-test-exit");
+    const ev = row("7.1.2 a").evidence.find((e) => e.type === "FunctionalTestReport")!;
+    expect(ev).toMatchObject({ signer: "qa-lead", contentDigest: "sha256:b5328cd268f83f4899e5c82d892b69c6c5051b1d4f0fa58db862c9eff0e7d926" });
+    expect(ev.keyFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(ev.statementDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(row("4.7 c,d,e").verdict).toBe("met"); // the verification Job succeeded (status)
+    expect(row("4.9").verdict).toBe("met");
+    expect(row("4.10 e")).toMatchObject({ verdict: "notApplicable", why: "no rollback happened" });
+    expect(row("4.2 c").verdict).toBe("notApplicable");
+    expect(row("4.2 c").why).toContain("the admission webhook");
+    // 7.1.6: tests per type, defects, the owner's signed acceptance of UW-9
+    expect(m.tests.find((t) => t.type === "FunctionalTestReport")).toMatchObject({ planned: 5, executed: 5, passed: 4, failed: 1 });
+    expect(m.defects?.bySeverity).toEqual({ Critical: 1, Major: 1, Minor: 3, Trivial: 1 });
+    expect(m.accepted).toEqual([expect.objectContaining({ id: "UW-9", signer: "business-owner", role: "business-owner", severity: "Minor", status: "deferred" })]);
+    expect(m.approvals.find((a) => a.stage === "Release")!.signed.map((s) => s.role).sort()).toEqual(["business-owner", "release-manager", "security-officer"]);
+    expect(m.missing).toEqual([]);
+
+    const html = renderHtml(m, "en");
+    for (const c of CLAUSES) expect(html).toContain(`<b>${c.clause}</b>`);
+    expect(html).toContain("所有测试案例全部执行完毕");
+    expect(html).toContain('class="v-met">met<');
+    expect(html).toContain('class="v-notApplicable">not applicable<');
+    expect(html).toContain(ev.keyFingerprint);
+    expect(html).toMatch(/<svg[^>]*aria-label="Defect arrival curve/);
+    expect(html).toMatch(/<svg[^>]*aria-label="p95-latency"/);
+    expect(html).toContain("verification Job quote-smoke");
+    // self-contained: nothing is fetched
+    expect(html).not.toMatch(/\b(src|href)\s*=|url\(|@import|<link|<img|<iframe/i);
+  });
+
+  it("in Chinese with --lang zh-CN", () => {
+    const html = renderHtml(report(RELEASED, evidenceFiles()), "zh-CN");
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toContain("符合性报告");
+    expect(html).toContain('class="v-met">满足<');
+    expect(html).toContain("各阶段审批");
+  });
+
+  it("of a Blocked release names the missing evidence", () => {
+    const m = report(join(EXAMPLES, "release.yaml"), evidenceFiles(["functional-tests.yaml", "approval-security-officer.yaml", "rollback-plan.yaml"]));
+    expect(m.verdict).toBe("FAILED");
+    expect(m.phase).toBe("Blocked");
+    expect(m.missing.map((x) => x.gate).sort()).toEqual(["documents", "functional-test-exit", "go-live-approval"]);
+    expect(m.missing.find((x) => x.gate === "functional-test-exit")!.missingTypes).toEqual(["FunctionalTestReport"]);
+    expect(m.missing.find((x) => x.gate === "documents")!.missingTypes).toEqual(["RollbackPlan"]);
+    expect(m.clauses.find((c) => c.clause === "7.1.2 a")!.verdict).toBe("notMet");
+    const html = renderHtml(m, "en");
+    expect(html).toContain("What is missing");
+    expect(html).toMatch(/evidence missing: <b>FunctionalTestReport<\/b>/);
+    expect(html).toMatch(/evidence missing: <b>RollbackPlan<\/b>/);
+    expect(html).toContain("security-officer");
+    expect(html).toContain("FAILED");
+  });
+});
