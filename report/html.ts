@@ -180,14 +180,16 @@ code,.mono{font-family:"Noto Sans Mono","DejaVu Sans Mono",monospace;font-size:8
 .PASSED{background:#dff3e4;color:#14532d}.FAILED{background:#fde2e1;color:#7f1d1d}
 .v-met{color:#14532d;font-weight:bold}.v-notMet{color:#991b1b;font-weight:bold}.v-notApplicable{color:#6b7280}
 .zh{white-space:pre-line}
+td.c{white-space:nowrap;width:9%}
 .en{color:#4b5563;font-size:8.5pt;margin-top:3px}
 .missing{border:2px solid #b91c1c;background:#fff5f5;padding:8px 14px}
 .small{font-size:8.5pt;color:#4b5563}
 svg text{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif}
 `;
 
-function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+function table(head: string[], rows: string[][], firstClass?: string): string {
+  const td = (c: string, i: number) => (i === 0 && firstClass ? `<td class="${firstClass}">${c}</td>` : `<td>${c}</td>`);
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(td).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
 /** The defect arrival curve: bars of defects opened per day, a line of defects still open. */
@@ -290,6 +292,7 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
         esc(c.decidedBy.join(", ")),
         c.evidence.map((e) => `<div><b>${esc(e.type)}</b> ${esc(e.name)}<br>${esc(w.signer)}: ${esc(e.signer)}<br>${esc(w.key)}: <code>${esc(e.keyFingerprint)}</code><br>${e.contentDigest ? `${esc(w.content)}: <code>${esc(e.contentDigest)}</code><br>` : ""}${esc(w.statement)}: <code>${esc(e.statementDigest)}</code><br>${esc(w.time)}: ${esc(e.issuedAt)}</div>`).join("<hr>"),
       ]),
+      "c",
     ),
   );
   if (m.rejected.length) {

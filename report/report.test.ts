@@ -1,29 +1,17 @@
 // The conformance report from the sample in examples/ (offline, with -f): what it says, clause by
 // clause, for a Released release and for a Blocked one; the clause data file against the map.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
 import { renderHtml } from "./html.js";
 import { buildReport, CLAUSES, clauseMatches } from "./model.js";
-
-export const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
-export const RELEASED = new URL("./testdata/release-released.yaml", import.meta.url).pathname;
-export const AT = new Date("2026-12-02T22:00:00Z");
-export const evidenceFiles = (except: string[] = []) =>
-  readdirSync(join(EXAMPLES, "evidence"))
-    .filter((f) => !except.includes(f))
-    .map((f) => join(EXAMPLES, "evidence", f));
+import { AT, EXAMPLES, evidenceFiles, RELEASED } from "./testkit.js";
 
 function report(releaseFile: string, evidence: string[]) {
   const set = loadLocal([releaseFile, join(EXAMPLES, "policy.yaml"), ...evidence]);
   return buildReport(set.releases[0]!, set.policies[0]!, set.evidence, AT);
-}
-
-export function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "golive-report-test-"));
 }
 
 describe("conformance report", () => {
