@@ -127,6 +127,9 @@ export function clauseMatches(gateClause: string, rowClause: string): boolean {
   return false;
 }
 
+/** Clauses met exactly when every go-live gate passed (the entry and acceptance criteria as a whole). */
+const ALL_GATES_CLAUSES = new Set(["4.1 d", "4.2 g"]);
+
 const HOW_WORDS: Record<string, string> = { W: "the admission webhook", O: "the operator", G: "gates over evidence", C: "the CLI", R: "reports", P: "the policy", all: "every component" };
 
 export function buildReport(release: Release, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): ReportModel {
@@ -178,6 +181,17 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
         why: (bad.length ? bad : binding).map((r) => `${r.name}: ${r.status}: ${r.reason}`).join("; "),
         decidedBy,
         evidence: ev,
+      };
+    }
+    if (ALL_GATES_CLAUSES.has(c.clause)) {
+      const binding = results.filter((r) => r.name !== batchGate && (spec.gates.find((g) => g.name === r.name)?.phase ?? "GoLive") === "GoLive");
+      const bad = binding.filter((r) => r.status !== "Passed");
+      return {
+        ...c,
+        verdict: bad.length ? "notMet" : "met",
+        why: bad.length ? `not every go-live gate passed: ${bad.map((r) => `${r.name} ${r.status}`).join(", ")}` : `all ${binding.length} go-live gates of policy ${policy.metadata.name} passed on signed evidence; admission lets only such a release's sealed images run`,
+        decidedBy: binding.map((r) => r.name),
+        evidence: [],
       };
     }
     const fromStatus = statusVerdict(c.clause, release);
@@ -294,6 +308,12 @@ function statusVerdict(clause: string, release: Release): { verdict: Verdict; wh
     case "4.6 d":
       if (!v?.cleanup) return na("no cleanup Job ran (none declared, or verification not reached)");
       return { verdict: v.cleanup.phase === "Succeeded" ? "met" : "notMet", why: `cleanup Job ${v.cleanup.name}: ${v.cleanup.phase}${v.cleanup.reason ? ` (${v.cleanup.reason})` : ""}`, decidedBy: by, evidence: [] };
+    case "4.6 a": {
+      const seals = s.seals ?? [];
+      if (seals.length === 0) return na("no image seal verification is recorded in the Release status");
+      const bad = seals.filter((x) => x.status !== "Verified");
+      return { verdict: bad.length ? "notMet" : "met", why: seals.map((x) => `${x.image}@${x.digest}: ${x.status}${x.signer ? ` (signed by ${x.signer})` : ""}`).join("; "), decidedBy: by, evidence: [] };
+    }
     case "4.7 b":
       if (s.monitoring?.ready === undefined) return na("no monitoring check before Released is recorded yet");
       return { verdict: s.monitoring.ready ? "met" : "notMet", why: s.monitoring.ready ? `monitoring checked ready (${s.monitoring.mode})` : `monitoring not ready: ${(s.monitoring.reasons ?? []).join("; ")}`, decidedBy: by, evidence: [] };

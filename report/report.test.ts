@@ -48,6 +48,8 @@ describe("conformance report", () => {
     expect(row("4.7 c,d,e").verdict).toBe("met"); // the verification Job succeeded (status)
     expect(row("4.9").verdict).toBe("met");
     expect(row("4.10 e")).toMatchObject({ verdict: "notApplicable", why: "no rollback happened" });
+    expect(row("4.1 d")).toMatchObject({ verdict: "met", decidedBy: expect.arrayContaining(["functional-test-exit", "go-live-approval"]) });
+    expect(row("4.6 a")).toMatchObject({ verdict: "met", why: expect.stringContaining("Verified (signed by image-signer)") });
     expect(row("4.2 c").verdict).toBe("notApplicable");
     expect(row("4.2 c").why).toContain("the admission webhook");
     // 7.1.6: tests per type, defects, the owner's signed acceptance of UW-9
@@ -86,6 +88,7 @@ describe("conformance report", () => {
     expect(m.missing.find((x) => x.gate === "functional-test-exit")!.missingTypes).toEqual(["FunctionalTestReport"]);
     expect(m.missing.find((x) => x.gate === "documents")!.missingTypes).toEqual(["RollbackPlan"]);
     expect(m.clauses.find((c) => c.clause === "7.1.2 a")!.verdict).toBe("notMet");
+    expect(m.clauses.find((c) => c.clause === "4.1 d")).toMatchObject({ verdict: "notMet", why: expect.stringContaining("functional-test-exit Pending") });
     const html = renderHtml(m, "en");
     expect(html).toContain("What is missing");
     expect(html).toMatch(/evidence missing: <b>FunctionalTestReport<\/b>/);
