@@ -25,6 +25,7 @@ COPY images ./images
 COPY webhook ./webhook
 COPY operator ./operator
 COPY cli ./cli
+COPY report ./report
 RUN npx tsc -p tsconfig.build.json \
  && find dist -name '*.map' -delete
 
