@@ -245,6 +245,7 @@ const VERDICT_WORD = (v: Verdict, w: Words) => w[v];
 
 export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: string }): string {
   const w: Words = T[lang];
+  const L = (en: string, zh: string) => (lang === "zh-CN" ? zh : en);
   const s = m.status;
   const out: string[] = [];
   out.push(`<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(`${w.title}: ${m.release.application} ${m.release.version}`)}</title><style>${CSS}</style></head><body>`);
@@ -288,7 +289,7 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
       m.clauses.map((c) => [
         `<b>${esc(c.clause)}</b><div class="small">${esc(c.title)}</div>`,
         `<div class="zh" lang="zh-CN">${esc(c.zh)}</div><div class="en" lang="en">${esc(c.en)}</div>`,
-        `<span class="v-${c.verdict}">${esc(VERDICT_WORD(c.verdict, w))}</span><div class="small">${esc(c.why)}</div>`,
+        `<span class="v-${c.verdict}">${esc(VERDICT_WORD(c.verdict, w))}</span><div class="small">${esc(lang === "zh-CN" && c.whyZh ? c.whyZh : c.why)}</div>`,
         esc(c.decidedBy.join(", ")),
         c.evidence.map((e) => `<div><b>${esc(e.type)}</b> ${esc(e.name)}<br>${esc(w.signer)}: ${esc(e.signer)}<br>${esc(w.key)}: <code>${esc(e.keyFingerprint)}</code><br>${e.contentDigest ? `${esc(w.content)}: <code>${esc(e.contentDigest)}</code><br>` : ""}${esc(w.statement)}: <code>${esc(e.statementDigest)}</code><br>${esc(w.time)}: ${esc(e.issuedAt)}</div>`).join("<hr>"),
       ]),
@@ -323,30 +324,30 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
   const events: [string, string, string][] = [];
   const v = s.verification;
   if (v) {
-    events.push([v.startedAt, "verification started", v.candidateReadyAt ? `candidate ready ${v.candidateReadyAt}` : ""]);
-    for (const j of v.jobs) events.push([v.startedAt, `verification Job ${j.name}`, `${j.phase}${j.reason ? `: ${j.reason}` : ""} (Job ${j.job})`]);
-    if (v.passedAt) events.push([v.passedAt, "verification passed", v.evidence ? `evidence ${v.evidence}` : ""]);
-    if (v.cleanup) events.push([v.passedAt ?? v.startedAt, `cleanup Job ${v.cleanup.name}`, `${v.cleanup.phase}${v.cleanup.reason ? `: ${v.cleanup.reason}` : ""}`]);
+    events.push([v.startedAt, L("verification started", "验证开始"), v.candidateReadyAt ? `candidate ready ${v.candidateReadyAt}` : ""]);
+    for (const j of v.jobs) events.push([v.startedAt, `${L("verification Job", "验证作业")} ${j.name}`, `${j.phase}${j.reason ? `: ${j.reason}` : ""} (Job ${j.job})`]);
+    if (v.passedAt) events.push([v.passedAt, L("verification passed", "验证通过"), v.evidence ? `evidence ${v.evidence}` : ""]);
+    if (v.cleanup) events.push([v.passedAt ?? v.startedAt, `${L("cleanup Job", "清理作业")} ${v.cleanup.name}`, `${v.cleanup.phase}${v.cleanup.reason ? `: ${v.cleanup.reason}` : ""}`]);
   }
-  if (s.canary?.startedAt) events.push([s.canary.startedAt, "canary started", s.canary.workload ?? ""]);
+  if (s.canary?.startedAt) events.push([s.canary.startedAt, L("canary started", "灰度开始"), s.canary.workload ?? ""]);
   const steps = [] as string[];
   for (const a of s.analysis ?? []) {
-    events.push([a.startedAt, `analysis ${a.step} (step ${a.stepIndex + 1})`, `${a.phase}${a.finishedAt ? `, finished ${a.finishedAt}` : ""}${a.message ? `: ${a.message}` : ""}; ${a.metrics.map((x) => `${x.name} ${x.phase} ${x.successful}/${x.measured}`).join(", ")}`]);
+    events.push([a.startedAt, `${L("analysis", "分析")} ${a.step} (${L("step", "步骤")} ${a.stepIndex + 1})`, `${a.phase}${a.finishedAt ? `, finished ${a.finishedAt}` : ""}${a.message ? `: ${a.message}` : ""}; ${a.metrics.map((x) => `${x.name} ${x.phase} ${x.successful}/${x.measured}`).join(", ")}`]);
     steps.push(a.step);
   }
-  if (s.canary) events.push([s.canary.stepStartedAt ?? "", `canary position`, `step ${s.canary.stepIndex + 1}${s.canary.stepName ? ` ${s.canary.stepName}` : ""}, weight ${s.canary.weight}%`]);
-  if (s.promotion?.startedAt) events.push([s.promotion.startedAt, "promotion started", ""]);
-  if (s.promotion?.promotedAt) events.push([s.promotion.promotedAt, "promoted", ""]);
+  if (s.canary) events.push([s.canary.stepStartedAt ?? "", L("canary position", "灰度位置"), `step ${s.canary.stepIndex + 1}${s.canary.stepName ? ` ${s.canary.stepName}` : ""}, weight ${s.canary.weight}%`]);
+  if (s.promotion?.startedAt) events.push([s.promotion.startedAt, L("promotion started", "投产开始"), ""]);
+  if (s.promotion?.promotedAt) events.push([s.promotion.promotedAt, L("promoted", "已投产"), ""]);
   const rb = s.rollback;
   if (rb) {
-    events.push([rb.decidedAt, `rollback decided: ${rb.trigger}`, `${rb.reason}${rb.abortedBy ? `; aborted by ${rb.abortedBy}` : ""}`]);
-    if (rb.trafficOnStableAt) events.push([rb.trafficOnStableAt, "all traffic on stable", ""]);
-    if (rb.candidateGoneAt) events.push([rb.candidateGoneAt, "candidate gone", ""]);
-    for (const h of rb.hooks) events.push([rb.startedAt, `rollback hook ${h.name}`, `${h.phase}${h.reason ? `: ${h.reason}` : ""}`]);
-    if (rb.verifiedAt) events.push([rb.verifiedAt, "rollback verified", ""]);
+    events.push([rb.decidedAt, `${L("rollback decided", "决定回退")}: ${rb.trigger}`, `${rb.reason}${rb.abortedBy ? `; aborted by ${rb.abortedBy}` : ""}`]);
+    if (rb.trafficOnStableAt) events.push([rb.trafficOnStableAt, L("all traffic on stable", "全部流量回到稳定版本"), ""]);
+    if (rb.candidateGoneAt) events.push([rb.candidateGoneAt, L("candidate gone", "候选版本已撤除"), ""]);
+    for (const h of rb.hooks) events.push([rb.startedAt, `${L("rollback hook", "回退钩子作业")} ${h.name}`, `${h.phase}${h.reason ? `: ${h.reason}` : ""}`]);
+    if (rb.verifiedAt) events.push([rb.verifiedAt, L("rollback verified", "回退已验证"), ""]);
   }
-  if (s.monitoring?.ready !== undefined) events.push([s.monitoring.checkedAt ?? "", "monitoring check", `${s.monitoring.ready ? "ready" : "not ready"} (${s.monitoring.mode})${s.monitoring.reasons?.length ? `: ${s.monitoring.reasons.join("; ")}` : ""}`]);
-  if (s.releasedAt) events.push([s.releasedAt, "Released", s.inventory ? `inventory ${s.inventory.configMap}/${s.inventory.key}` : ""]);
+  if (s.monitoring?.ready !== undefined) events.push([s.monitoring.checkedAt ?? "", L("monitoring check", "监控检查"), `${s.monitoring.ready ? "ready" : "not ready"} (${s.monitoring.mode})${s.monitoring.reasons?.length ? `: ${s.monitoring.reasons.join("; ")}` : ""}`]);
+  if (s.releasedAt) events.push([s.releasedAt, L("Released", "已发布（Released）"), s.inventory ? `inventory ${s.inventory.configMap}/${s.inventory.key}` : ""]);
   if (events.length === 0) out.push(`<p>${esc(w.noTimeline)}${s.phase ? ` (${esc(s.phase)}${s.message ? `: ${esc(s.message)}` : ""})` : ""}</p>`);
   else {
     events.sort((a, b) => a[0].localeCompare(b[0]));
@@ -369,11 +370,11 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
 
   // How to verify
   out.push(`<h2>${esc(w.howToVerify)}</h2><ol>`);
-  out.push(`<li>Re-evaluate the gates from the same manifests: <code>golive gates --release ${esc(m.release.name)} -f RELEASE POLICY EVIDENCE --at ${esc(m.generatedAt)}</code>; every gate status above must come out the same.</li>`);
-  out.push(`<li>Check each source file against its content digest: <code>sha256sum FILE</code>; each evidence statement's digest is the sha256 of its DSSE payload (base64-decoded <code>spec.envelope.payload</code>).</li>`);
-  out.push(`<li>Check the key fingerprints: the sha256 of each signer's public key (DER SubjectPublicKeyInfo) in policy ${esc(m.policy.name)}: <code>openssl pkey -pubin -in KEY.pub -outform DER | sha256sum</code>.</li>`);
-  out.push(`<li>The artifact and plan digests must equal those in the Release status (<code>kubectl get release ${esc(m.release.name)} -o jsonpath='{.status.artifactDigest}'</code>).</li>`);
-  if (embedded) out.push(`<li>This report embeds a signed SLSA verification summary (DSSE envelope below); check it offline with <code>golive report verify REPORT.html --key GOLIVE.pub</code>.</li>`);
+  out.push(`<li>${L("Re-evaluate the gates from the same manifests:", "用同样的清单重新评估关卡：")} <code>golive gates --release ${esc(m.release.name)} -f RELEASE POLICY EVIDENCE --at ${esc(m.generatedAt)}</code>${L("; every gate status above must come out the same.", "；上面每个关卡的状态都应相同。")}</li>`);
+  out.push(`<li>${L("Check each source file against its content digest:", "用内容摘要核对每个源文件：")} <code>sha256sum FILE</code>${L("; each evidence statement's digest is the sha256 of its DSSE payload (base64-decoded", "；每个证据声明的摘要是其 DSSE 载荷（base64 解码后的")} <code>spec.envelope.payload</code>${L(").", "）的 sha256。")}</li>`);
+  out.push(`<li>${L(`Check the key fingerprints: the sha256 of each signer's public key (DER SubjectPublicKeyInfo) in policy ${esc(m.policy.name)}:`, `核对密钥指纹：策略 ${esc(m.policy.name)} 中每个签署人公钥（DER SubjectPublicKeyInfo）的 sha256：`)} <code>openssl pkey -pubin -in KEY.pub -outform DER | sha256sum</code>.</li>`);
+  out.push(`<li>${L("The artifact and plan digests must equal those in the Release status", "制品摘要和计划摘要应与 Release 状态中的一致")} (<code>kubectl get release ${esc(m.release.name)} -o jsonpath='{.status.artifactDigest}'</code>).</li>`);
+  if (embedded) out.push(`<li>${L("This report embeds a signed SLSA verification summary (a DSSE envelope in the file); check it offline with", "本报告内嵌已签名的 SLSA 验证摘要（文件中的 DSSE 信封）；离线验证：")} <code>golive report verify REPORT.html --key GOLIVE.pub</code>.</li>`);
   out.push(`</ol>`);
   if (embedded) out.push(`<script type="application/vnd.in-toto+json" id="golive-verification-summary">${embedded.summary.replace(/</g, "\\u003c")}</script>`);
   out.push(`</body></html>\n`);

@@ -28,6 +28,8 @@ export interface EvidenceRow {
 export interface ClauseRow extends ClauseText {
   verdict: Verdict;
   why: string;
+  /** The same in Chinese, where the report words it itself (gate reasons are golive's, in English). */
+  whyZh?: string;
   decidedBy: string[];
   evidence: EvidenceRow[];
 }
@@ -130,6 +132,7 @@ export function clauseMatches(gateClause: string, rowClause: string): boolean {
 /** Clauses met exactly when every go-live gate passed (the entry and acceptance criteria as a whole). */
 const ALL_GATES_CLAUSES = new Set(["4.1 d", "4.2 g"]);
 
+const HOW_WORDS_ZH: Record<string, string> = { W: "准入控制 Webhook", O: "运维控制器（operator）", G: "基于证据的关卡", C: "命令行工具", R: "报告", P: "策略", all: "所有组件" };
 const HOW_WORDS: Record<string, string> = { W: "the admission webhook", O: "the operator", G: "gates over evidence", C: "the CLI", R: "reports", P: "the policy", all: "every component" };
 
 export function buildReport(release: Release, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): ReportModel {
@@ -190,6 +193,7 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
         ...c,
         verdict: bad.length ? "notMet" : "met",
         why: bad.length ? `not every go-live gate passed: ${bad.map((r) => `${r.name} ${r.status}`).join(", ")}` : `all ${binding.length} go-live gates of policy ${policy.metadata.name} passed on signed evidence; admission lets only such a release's sealed images run`,
+        whyZh: bad.length ? `并非所有上线关卡均已通过：${bad.map((r) => `${r.name} ${r.status}`).join("，")}` : `策略 ${policy.metadata.name} 的全部 ${binding.length} 个上线关卡均凭已签名证据通过；准入只允许这样的发布的封存镜像运行`,
         decidedBy: binding.map((r) => r.name),
         evidence: [],
       };
@@ -197,10 +201,12 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
     const fromStatus = statusVerdict(c.clause, release);
     if (fromStatus) return { ...c, ...fromStatus, evidence: fromStatus.evidence.map(evidenceRow).filter((x): x is EvidenceRow => x !== undefined) };
     const how = c.how.split(/\s+/).map((h) => HOW_WORDS[h]).filter(Boolean);
+    const howZh = c.how.split(/\s+/).map((h) => HOW_WORDS_ZH[h]).filter(Boolean);
     return {
       ...c,
       verdict: "notApplicable",
       why: how.length ? `no gate of policy ${policy.metadata.name} names this clause; it is enforced by ${how.join(" and ")} (docs/JRT0179-MAP.md), not decided from this release's evidence` : "outside the product's scope: recorded as a document only",
+      whyZh: howZh.length ? `策略 ${policy.metadata.name} 没有关卡对应本条款；由${howZh.join("和")}执行（docs/JRT0179-MAP.md），不依据本发布的证据判定` : "不在产品范围内：仅作为文档记录",
       decidedBy: [],
       evidence: [],
     };

@@ -78,6 +78,9 @@ describe("conformance report", () => {
     expect(html).toContain("符合性报告");
     expect(html).toContain('class="v-met">满足<');
     expect(html).toContain("各阶段审批");
+    expect(html).toContain("没有关卡对应本条款");
+    expect(html).toContain("验证作业 quote-smoke");
+    expect(html).toContain("用同样的清单重新评估关卡");
   });
 
   it("of a Blocked release names the missing evidence", () => {
