@@ -180,7 +180,9 @@ code,.mono{font-family:"Noto Sans Mono","DejaVu Sans Mono",monospace;font-size:8
 .PASSED{background:#dff3e4;color:#14532d}.FAILED{background:#fde2e1;color:#7f1d1d}
 .v-met{color:#14532d;font-weight:bold}.v-notMet{color:#991b1b;font-weight:bold}.v-notApplicable{color:#6b7280}
 .zh{white-space:pre-line}
-td.c{white-space:nowrap;width:9%}
+td.c{white-space:nowrap}
+table.clauses{table-layout:fixed}
+table.clauses td{overflow-wrap:anywhere}
 .en{color:#4b5563;font-size:8.5pt;margin-top:3px}
 .missing{border:2px solid #b91c1c;background:#fff5f5;padding:8px 14px}
 .small{font-size:8.5pt;color:#4b5563}
@@ -190,6 +192,12 @@ svg text{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif}
 function table(head: string[], rows: string[][], firstClass?: string): string {
   const td = (c: string, i: number) => (i === 0 && firstClass ? `<td class="${firstClass}">${c}</td>` : `<td>${c}</td>`);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(td).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
+/** The clause table: fixed column widths, so long Chinese and English text cannot widen it past the page. */
+function clauseTable(head: string[], rows: string[][], firstClass: string): string {
+  const widths = [9, 25, 26, 13, 27];
+  return table(head, rows, firstClass).replace("<table>", `<table class="clauses"><colgroup>${widths.map((x) => `<col style="width:${x}%">`).join("")}</colgroup>`);
 }
 
 /** The defect arrival curve: bars of defects opened per day, a line of defects still open. */
@@ -284,7 +292,7 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
   // Clauses
   out.push(`<h2>${esc(w.clauses)}</h2>`);
   out.push(
-    table(
+    clauseTable(
       [w.clause, w.standard, w.verdictCol, w.decidedBy, w.evidence],
       m.clauses.map((c) => [
         `<b>${esc(c.clause)}</b><div class="small">${esc(c.title)}</div>`,
