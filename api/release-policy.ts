@@ -45,10 +45,20 @@ const PerformanceGate = z
   })
   .describe("Performance and capacity (6.1.3, 7.1.2 c).");
 
+export const ScanCategory = z.enum(["sast", "dast", "config"]).describe("A kind of security scan (8.6 a-c): sast (white box), dast (black box) or config (configuration check).");
+export type ScanCategory = z.infer<typeof ScanCategory>;
+
 const SecurityGate = z
   .object({
     failOnSeverity: FindingSeverity.default("high").describe("A finding at or above this severity fails the gate unless a signed Waiver accepts it."),
     requirePenetrationTestWhenInternetFacing: z.boolean().default(true).describe("Internet-facing releases also need a PenetrationTestReport."),
+    requireCategories: z
+      .array(ScanCategory)
+      .max(3)
+      .default([])
+      .describe(
+        "Kinds of scan that must each be present (8.6 a-c): sast (white box), dast (black box), config (configuration check). A scan's kind is the category declared when it was signed (golive evidence create --category), else its SARIF run's automationDetails.id prefix, else a well-known tool (ESLint, CodeQL, Semgrep: sast; ZAP, Burp, Nuclei: dast; Checkov, KICS, kube-score: config). Empty: any scan will do.",
+      ),
   })
   .describe("Security testing (8.6): white box, black box and configuration scans as SARIF.");
 

@@ -184,3 +184,15 @@ describe("golive evidence create --map", () => {
     expect((await create("UnitTestReport", "--file", csv, "--map", "Ref=id")).err).toBe("golive: --map applies to DefectList evidence only (it names a defect list's columns), not UnitTestReport\n");
   });
 });
+
+describe("golive evidence create --category (8.6 a-c)", () => {
+  it("signs the declared scan category into a SecurityScan summary and refuses it elsewhere", async () => {
+    const ok = await create("SecurityScan", "--file", join(testdata, "eslint.sarif"), "--category", "dast");
+    expect(ok.err).toBe("");
+    expect((statementOf(ok.out).predicate.summary as { category?: string }).category).toBe("dast");
+    const bad = await create("SecurityScan", "--file", join(testdata, "eslint.sarif"), "--category", "pentest");
+    expect(bad.err).toMatch(/--category "pentest" is not a scan category; use one of sast, dast, config/);
+    const other = await create("UnitTestReport", "--file", reports, "--category", "sast");
+    expect(other.err).toMatch(/--category applies to SecurityScan evidence only, not UnitTestReport/);
+  });
+});

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { EVIDENCE_TYPES, type EvidenceType } from "../../api/index.js";
 import { DEFECT_FIELDS, type DefectField } from "../../gates/parsers/index.js";
 import { EvidenceFileError, formatOptionProblem, summariseFiles } from "../../gates/summarise.js";
+import { isScanCategory, SCAN_CATEGORIES } from "../../gates/scan-category.js";
 import { createEvidence } from "../../gates/sign.js";
 import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
@@ -22,6 +23,7 @@ interface CreateOptions {
   waive?: string[];
   reason?: string;
   expires?: string;
+  category?: string;
   output: "yaml" | "json";
   apply?: boolean;
 }
@@ -45,11 +47,16 @@ export function registerEvidence(program: Command): void {
     .option("--waive <fingerprints...>", "Waiver: fingerprints of the accepted findings")
     .option("--reason <text>", "Waiver: why the findings are accepted")
     .option("--expires <time>", "Waiver: RFC 3339 time the waiver ends")
+    .option("--category <kind>", `SecurityScan: which kind of security test the scan is (8.6 a-c): ${SCAN_CATEGORIES.join(", ")} (white box, black box, configuration check); signed into the summary`)
     .option("-o, --output <format>", "yaml or json", "yaml")
     .option("--apply", "create it in the cluster instead of printing it")
     .action(async (opts: CreateOptions) => {
       if (!(EVIDENCE_TYPES as readonly string[]).includes(opts.type)) throw new CliError(`unknown evidence type "${opts.type}"; use one of ${EVIDENCE_TYPES.join(", ")}`);
       const type = opts.type as EvidenceType;
+      if (opts.category !== undefined) {
+        if (type !== "SecurityScan") throw new CliError(`--category applies to SecurityScan evidence only, not ${type}`);
+        if (!isScanCategory(opts.category)) throw new CliError(`--category "${opts.category}" is not a scan category; use one of ${SCAN_CATEGORIES.join(", ")}`);
+      }
       const release = findRelease(loadLocal(opts.filename), opts.release, opts.filename);
       const key = readPrivateKey(opts.key);
       const issuedAt = new Date().toISOString();
@@ -73,7 +80,8 @@ export function registerEvidence(program: Command): void {
           throw e;
         }
         source = { ...made.source, ...(opts.uri ? { uri: opts.uri } : {}) };
-        predicate = { issuedAt, source: made.source, ...(made.summary ? { summary: made.summary } : {}) };
+        const summary = made.summary && opts.category !== undefined ? { ...made.summary, category: opts.category } : made.summary;
+        predicate = { issuedAt, source: made.source, ...(summary ? { summary } : {}) };
       }
       const object = createEvidence({ release, type, key, predicate, ...(source ? { source } : {}) });
       if (opts.apply) await applyObjects([object]);

@@ -6,7 +6,8 @@
 // placeholder repeated on every result, and a waiver must never cover a finding elsewhere.
 import { z } from "zod";
 import type { FindingSeverity } from "../../api/index.js";
-import { evidenceOf, failed, latestOrOutcome, passed, type GateContext, type GateOutcome } from "../gate-context.js";
+import { evidenceOf, failed, latestOrOutcome, passed, pending, type GateContext, type GateOutcome } from "../gate-context.js";
+import { SCAN_CATEGORY_WORDS, scanCategories, type ScanCategory } from "../scan-category.js";
 
 const RANK: Record<FindingSeverity | "none", number> = { critical: 4, high: 3, medium: 2, low: 1, none: 0 };
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -16,7 +17,8 @@ const ScanSummary = z.object({
   findingsList: z.array(z.object({ ruleId: z.string(), severity: z.enum(["critical", "high", "medium", "low", "none"]), fingerprint: z.string(), location: z.string().optional() })).default([]),
   tools: z.array(z.string()).default([]),
   incompleteRuns: z.number().default(0),
-  runs: z.array(z.object({ tool: z.string(), rules: z.number(), results: z.number().nullable(), incomplete: z.string().optional() })).optional(),
+  runs: z.array(z.object({ tool: z.string(), rules: z.number(), results: z.number().nullable(), incomplete: z.string().optional(), category: z.string().optional() })).optional(),
+  category: z.string().optional(),
   fingerprintBasis: z.string().optional(),
 });
 
@@ -37,6 +39,7 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
   const problems: string[] = [];
   const ran: string[] = [];
   let total = 0;
+  const categories = new Set<ScanCategory>();
   for (const scan of scans) {
     const parsed = ScanSummary.safeParse(scan.predicate.summary);
     if (!parsed.success) {
@@ -55,6 +58,7 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
       continue;
     }
     ran.push(...(runs ?? []).map((r) => `${r.tool} (${r.rules} rule(s) listed, ${r.results} result(s))`));
+    for (const c of scanCategories(parsed.data)) categories.add(c);
     const trusted = parsed.data.fingerprintBasis === "rule+location+tool";
     const counted = SEVERITIES.filter((s) => RANK[s] >= limit).reduce((n, s) => n + (parsed.data.findings[s] ?? 0), 0);
     const listed = parsed.data.findingsList.filter((f) => RANK[f.severity] >= limit);
@@ -68,6 +72,11 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
           .map((f) => `${f.ruleId}${f.location ? ` at ${f.location}` : ""} [${f.fingerprint}]`)
           .join(", ")})${note}`);
   }
+  // 8.6 a-c: each required kind of scan separately; one linter's SARIF is not all three.
+  const missing = cfg.requireCategories.filter((c) => !categories.has(c));
+  const missingNote = missing.length
+    ? `no ${missing.map((c) => `${SCAN_CATEGORY_WORDS[c]}`).join(", ")} scan (${missing.length === 1 ? "a category" : "categories"} ${missing.join(", ")} required${categories.size ? `; the scans present are ${[...categories].join(", ")}` : ""}): sign each scan's SARIF with golive evidence create --type SecurityScan --category ${missing[0]}, or set its run's automationDetails.id to "${missing[0]}/..."`
+    : "";
   if (cfg.requirePenetrationTestWhenInternetFacing && ctx.release.spec.internetFacing) {
     const pen = latestOrOutcome(ctx, "PenetrationTestReport");
     if ("outcome" in pen) {
@@ -75,7 +84,9 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
       problems.push(`internet-facing release: ${pen.outcome.reason}`);
     } else used.push(pen.evidence.name);
   }
-  if (problems.length) return failed(problems.join("; "), used);
+  if (problems.length) return failed([...problems, ...(missingNote ? [missingNote] : [])].join("; "), used);
+  if (missingNote) return pending(`waiting for security scans: ${missingNote}`, used);
   const findings = total === 0 ? `no finding at or above ${cfg.failOnSeverity}` : `${total} finding(s) at or above ${cfg.failOnSeverity}, each waived`;
-  return passed(`${scans.length} scan(s)${ran.length ? ` by ${ran.join(", ")}` : ""}; ${findings}`, used);
+  const kinds = cfg.requireCategories.length ? `; ${cfg.requireCategories.join(", ")} each present` : "";
+  return passed(`${scans.length} scan(s)${ran.length ? ` by ${ran.join(", ")}` : ""}; ${findings}${kinds}`, used);
 }

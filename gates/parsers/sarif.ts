@@ -28,6 +28,7 @@
 // location) and the tool's own fingerprints or partialFingerprints. The location is always
 // part of it: a tool's fingerprint alone is not an identity (semgrep OSS writes the placeholder
 // "requires login" on every result), so a waiver never covers a finding somewhere else.
+import { categoryOfAutomationId, categoryOfTool, type ScanCategory } from "../scan-category.js";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { EvidenceParseError } from "./errors.js";
@@ -86,6 +87,8 @@ export interface SecurityRunSummary {
   rules: number;
   results: number | null;
   incomplete?: string;
+  /** sast, dast or config: from the run's automationDetails.id, else from a well-known tool (see ../scan-category.ts). */
+  category?: ScanCategory;
 }
 
 export type SarifParseOptions = ParseLimits;
@@ -142,6 +145,7 @@ const Result = z.object({
 const Notification = z.object({ level: Level.optional(), message: z.object({ text: z.string().optional() }).optional(), locations: z.array(Location).optional() });
 const Run = z.object({
   tool: z.object({ driver: ToolComponent, extensions: z.array(ToolComponent).optional() }).optional(),
+  automationDetails: z.object({ id: z.string().optional() }).optional(),
   results: z.array(Result).nullable().optional(),
   artifacts: z.array(z.object({ location: ArtifactLocation.optional() })).optional(),
   invocations: z
@@ -342,7 +346,8 @@ export function parseSarif(content: EvidenceContent, options?: SarifParseOptions
     const incomplete = incompleteBecause(run, runPath);
     if (incomplete !== undefined) incompleteRuns++;
     const ruleCount = [driver, ...(run.tool?.extensions ?? [])].reduce((n, c) => n + (c?.rules?.length ?? 0), 0);
-    runs.push({ tool, rules: ruleCount, results: run.results?.length ?? null, ...(incomplete === undefined ? {} : { incomplete }) });
+    const category = categoryOfAutomationId(run.automationDetails?.id) ?? categoryOfTool(tool);
+    runs.push({ tool, rules: ruleCount, results: run.results?.length ?? null, ...(incomplete === undefined ? {} : { incomplete }), ...(category === undefined ? {} : { category }) });
     const ruleIndex = new RuleIndex(run, runPath);
 
     (run.results ?? []).forEach((result, resultIndex) => {
