@@ -4,7 +4,12 @@ import type { ImageReference } from "./reference.js";
 
 export type Repository = Pick<ImageReference, "registry" | "repository">;
 
-export type RegistryErrorKind = "Auth" | "Throttled" | "RegistryDown" | "Timeout" | "NotFound" | "Invalid";
+/**
+ * Invalid: the registry answered outside the protocol (an unexpected status, a redirect loop or a
+ * refused redirect, an index that is not one). DigestMismatch: content fetched by digest does not
+ * hash to it (a broken registry, or tampering on the way). TooLarge: a body over its cap.
+ */
+export type RegistryErrorKind = "Auth" | "Throttled" | "RegistryDown" | "Timeout" | "NotFound" | "Invalid" | "DigestMismatch" | "TooLarge";
 
 export class RegistryError extends Error {
   override name = "RegistryError";
@@ -22,7 +27,7 @@ export async function readCapped(res: globalThis.Response, max: number, registry
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   if (declared > max) {
     await res.body?.cancel();
-    throw new RegistryError("Invalid", `${registry}: ${new URL(url).pathname} is ${declared} bytes, over the ${max}-byte limit`);
+    throw new RegistryError("TooLarge", `${registry}: ${new URL(url).pathname} is ${declared} bytes, over the ${max}-byte limit`);
   }
   if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
@@ -35,7 +40,7 @@ export async function readCapped(res: globalThis.Response, max: number, registry
     total += value.length;
     if (total > max) {
       await reader.cancel().catch(() => undefined);
-      throw new RegistryError("Invalid", `${registry}: ${new URL(url).pathname} is over the ${max}-byte limit`);
+      throw new RegistryError("TooLarge", `${registry}: ${new URL(url).pathname} is over the ${max}-byte limit`);
     }
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }

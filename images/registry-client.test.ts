@@ -61,8 +61,8 @@ describe("RegistryClient", () => {
     expect(requests[0]!.headers.accept).toBe(MANIFEST_ACCEPT.join(", "));
     expect(requests[0]!.url).toBe("/v2/team/app/manifests/v1");
     // Fetched by digest, bytes that hash to something else are refused.
-    expect(await kindOf(client.getManifest(repo(host), `sha256:${"0".repeat(64)}`))).toMatchObject({ kind: "Invalid", message: expect.stringMatching(/hashes to sha256:.*broken or was tampered with/) });
-    expect(await kindOf(client.getBlob(repo(host), `sha256:${"0".repeat(64)}`, { maxBytes: 1 << 20 }))).toMatchObject({ kind: "Invalid" });
+    expect(await kindOf(client.getManifest(repo(host), `sha256:${"0".repeat(64)}`))).toMatchObject({ kind: "DigestMismatch", message: expect.stringMatching(/hashes to sha256:.*the registry is broken or the content was tampered with/) });
+    expect(await kindOf(client.getBlob(repo(host), `sha256:${"0".repeat(64)}`, { maxBytes: 1 << 20 }))).toMatchObject({ kind: "DigestMismatch" });
   });
 
   it("caps bodies, with or without a Content-Length", async () => {
@@ -78,8 +78,8 @@ describe("RegistryClient", () => {
       }
     });
     const client = new RegistryClient({ maxManifestBytes: 4096 });
-    expect(await kindOf(client.getManifest(repo(host), "sized"))).toMatchObject({ kind: "Invalid", message: expect.stringMatching(/5000 bytes, over the 4096-byte limit/) });
-    expect(await kindOf(client.getManifest(repo(host), "chunked"))).toMatchObject({ kind: "Invalid", message: expect.stringMatching(/over the 4096-byte limit/) });
+    expect(await kindOf(client.getManifest(repo(host), "sized"))).toMatchObject({ kind: "TooLarge", message: expect.stringMatching(/5000 bytes, over the 4096-byte limit/) });
+    expect(await kindOf(client.getManifest(repo(host), "chunked"))).toMatchObject({ kind: "TooLarge", message: expect.stringMatching(/over the 4096-byte limit/) });
   });
 
   it("runs the Docker token flow with credentials, and reuses the token", async () => {

@@ -12,7 +12,7 @@
 //   429 and 5xx answers and connection errors are retried with exponential backoff and full
 //   jitter (honouring Retry-After while it fits the budget); a timeout is never retried.
 // - Failures are RegistryErrors with a kind (Auth, Throttled, RegistryDown, Timeout, NotFound,
-//   Invalid) so callers classify without parsing messages.
+//   Invalid, DigestMismatch, TooLarge) so callers classify without parsing messages.
 import type { CredentialStore } from "./credentials.js";
 import { networkCause, readCapped, RegistryError, type Repository } from "./http.js";
 import { digestOf, ImageIndex, MANIFEST_ACCEPT, MediaType, type Descriptor } from "./oci.js";
@@ -145,7 +145,7 @@ export class RegistryClient {
     this.expectOk(repo, res, `manifest ${reference}`);
     const digest = digestOf(res.bytes);
     if (reference.includes(":") && reference !== digest) {
-      throw new RegistryError("Invalid", `${repo.registry}/${repo.repository}: the manifest served for ${reference} hashes to ${digest}; the registry is broken or was tampered with`);
+      throw new RegistryError("DigestMismatch", `${repo.registry}/${repo.repository}: the manifest served for ${reference} hashes to ${digest}, not to its digest: the registry is broken or the content was tampered with`);
     }
     const mediaType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim() || mediaTypeOf(res.bytes);
     return { digest, mediaType, bytes: res.bytes };
@@ -157,7 +157,7 @@ export class RegistryClient {
     if (res.status === 404) return undefined;
     this.expectOk(repo, res, `blob ${digest}`);
     const actual = digestOf(res.bytes);
-    if (actual !== digest) throw new RegistryError("Invalid", `${repo.registry}/${repo.repository}: blob ${digest} was served with content hashing to ${actual}`);
+    if (actual !== digest) throw new RegistryError("DigestMismatch", `${repo.registry}/${repo.repository}: blob ${digest} was served with content hashing to ${actual}, not to its digest: the registry is broken or the content was tampered with`);
     return res.bytes;
   }
 
@@ -292,9 +292,9 @@ export class RegistryClient {
         const res = await fetch(current, { method, headers, ...(body ? { body } : {}), redirect: "manual", signal });
         if ([301, 302, 303, 307, 308].includes(res.status) && res.headers.get("location")) {
           await res.body?.cancel();
-          if (hop >= MAX_REDIRECTS) throw new RegistryError("Invalid", `${registry}: more than ${MAX_REDIRECTS} redirects`);
+          if (hop >= MAX_REDIRECTS) throw new RegistryError("Invalid", `${registry}: more than ${MAX_REDIRECTS} redirects (a redirect loop) for ${new URL(url).pathname}`);
           const next = new URL(res.headers.get("location")!, current);
-          if (next.protocol !== "https:" && !(next.protocol === "http:" && this.plainHttp(next.host))) throw new RegistryError("Invalid", `${registry}: refusing a redirect to ${next.protocol}//${next.host}`);
+          if (next.protocol !== "https:" && !(next.protocol === "http:" && this.plainHttp(next.host))) throw new RegistryError("Invalid", `${registry}: refusing a redirect to ${next.protocol}//${next.host} (not HTTPS, and not a plain-HTTP registry) for ${new URL(url).pathname}`);
           current = next.toString();
           if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
             method = "GET";

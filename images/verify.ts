@@ -10,6 +10,13 @@
 // Otherwise: a registry that could not be asked (Auth, Throttled, RegistryDown, Timeout) wins over
 // what was found, since the missing answer might have held a valid signature; then BadSignature,
 // UntrustedKey, KeylessUnsupported from the signatures found; Unsigned when there are none.
+//
+// Registry trouble is never a bad signature: a failure to fetch a signature artifact (a redirect
+// loop or a refused redirect, an unexpected HTTP status such as 400, a referrers index that is not
+// one, content that does not hash to its digest) is RegistryDown, exactly as the same trouble on
+// the image manifest is. BadSignature and UntrustedKey are only ever about signatures that were
+// read: what the registry served, hashing to its digest, and wrong. The one exception is size: a
+// signature artifact over its cap cannot be a valid seal, so it is BadSignature.
 import type { TrustedKey } from "../gates/dsse.js";
 import { digestTag, ImageManifest, isSigstoreBundleType, MediaType, parseJson, type Descriptor } from "./oci.js";
 import type { PinnedImage } from "./reference.js";
@@ -62,12 +69,12 @@ export async function verifyImageSeal(client: RegistryClient, image: PinnedImage
     settle(bundleSignatures(client, image, keys, lookupSignal)),
   ]);
 
-  if (manifest) return fail(manifest.kind === "Invalid" ? "RegistryDown" : manifest.kind, manifest.message);
+  if (manifest) return fail(manifest.kind === "NotFound" ? "NotFound" : failureOf(manifest), manifest.message);
   const checks = [...legacy.checks, ...bundles.checks];
   const good = checks.find((c) => c.ok);
   if (good?.ok) return { sealed: true, signer: good.signer, format: good.format, verifiedAt: now() };
   const error = legacy.error ?? bundles.error;
-  if (error) return fail(error.kind === "Invalid" || error.kind === "NotFound" ? "RegistryDown" : error.kind, error.message);
+  if (error) return fail(failureOf(error), error.message);
   for (const failure of FAILURE_ORDER) {
     const matching = checks.filter((c) => !c.ok && c.failure === failure);
     if (matching.length > 0) {
@@ -86,10 +93,31 @@ function asRegistryError(e: unknown): RegistryError {
   return new RegistryError("RegistryDown", `unexpected error talking to the registry: ${(e as Error).message}`);
 }
 
-/** Registry errors on a signature artifact's own content are that signature's fault, not the registry's. */
+/** The verdict for a registry failure: the registry's trouble, whatever artifact it was fetching. */
+function failureOf(e: RegistryError): SealFailure {
+  switch (e.kind) {
+    case "Auth":
+    case "Throttled":
+    case "RegistryDown":
+    case "Timeout":
+      return e.kind;
+    default:
+      // Invalid (unexpected status, redirect loop, refused redirect), DigestMismatch (content
+      // not hashing to its digest: a broken registry or tampering), NotFound, TooLarge.
+      return "RegistryDown";
+  }
+}
+
+/** Only a signature artifact over its size cap is that signature's fault; any other registry error is the registry's. */
 function artifactFault(e: unknown, format: SignatureCheck["format"], what: string): SignatureCheck | undefined {
-  if (e instanceof RegistryError && e.kind === "Invalid") return { ok: false, failure: "BadSignature", format, reason: `${what}: ${e.message}` };
+  if (e instanceof RegistryError && e.kind === "TooLarge") return { ok: false, failure: "BadSignature", format, reason: `${what}: ${e.message}` };
   return undefined;
+}
+
+/** A registry failure while fetching a signature artifact, with the artifact named. */
+function artifactError(e: unknown, what: string): RegistryError {
+  const error = asRegistryError(e);
+  return new RegistryError(error.kind, `registry trouble fetching ${what}, not a verdict on any signature: ${error.message}`, error.status);
 }
 
 async function legacySignatures(client: RegistryClient, image: PinnedImage, keys: readonly TrustedKey[], signal: AbortSignal): Promise<Lookup> {
@@ -114,7 +142,7 @@ async function legacySignatures(client: RegistryClient, image: PinnedImage, keys
     const fault = artifactFault(e, "legacy-sig", `the legacy signature ${tag}`);
     if (fault) return { checks: [...checks, fault] };
     if (checks.some((c) => c.ok)) return { checks };
-    return { checks, error: asRegistryError(e) };
+    return { checks, error: artifactError(e, `the legacy signature ${tag}`) };
   }
 }
 
@@ -133,7 +161,7 @@ async function bundleSignatures(client: RegistryClient, image: PinnedImage, keys
     const fault = artifactFault(e, "sigstore-bundle", "a Sigstore bundle referrer");
     if (fault) return { checks: [...checks, fault] };
     if (checks.some((c) => c.ok)) return { checks };
-    return { checks, error: asRegistryError(e) };
+    return { checks, error: artifactError(e, "the Sigstore bundles (referrers)") };
   }
 }
 

@@ -1,0 +1,245 @@
+// Registry trouble is never a bad signature, and never unseals a verified image (issue 25).
+// The REAL OCI registry and the REAL cosign v3 on loopback, with a small misbehaving HTTP proxy in
+// front of the registry: each fault on a signature artifact (a redirect loop, a refused redirect,
+// HTTP 400, a blob or a referrer manifest whose bytes do not hash to their digest) is exit 3 with
+// the fault named, never BadSignature; and a seal the cache verified stays sealed through each.
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main.js";
+import type { TrustedKey } from "../gates/dsse.js";
+import { publicKeyOf } from "../gates/trusted-keys.js";
+import { RegistryClient } from "../images/registry-client.js";
+import { SealCache } from "../images/seal-cache.js";
+import { verifyImageSeal } from "../images/verify.js";
+import { tempDir } from "./services/common.js";
+import { generateKeyPair, sign, type KeyPair } from "./services/cosign.js";
+import { listReferrers, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
+
+const PASSWORD = "faults-password";
+const keysDir = tempDir("registry-faults-keys");
+let keys: KeyPair;
+let trusted: TrustedKey[];
+
+/** What the proxy does with one request: pass it on (undefined) or answer itself. */
+type Fault = (req: IncomingMessage, res: ServerResponse) => "pass" | "alter" | "handled";
+
+interface Proxy {
+  host: string;
+  fault: Fault | undefined;
+  /** Answer every request with a refused connection (the registry is down). */
+  down: boolean;
+  stop(): Promise<void>;
+}
+
+async function startProxy(upstream: string): Promise<Proxy> {
+  const proxy: Proxy = { host: "", fault: undefined, down: false, stop: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      if (proxy.down) {
+        req.socket.destroy();
+        return;
+      }
+      const action = proxy.fault ? proxy.fault(req, res) : "pass";
+      if (action === "handled") return;
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection" && k !== "content-length") headers.set(k, v);
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const up = await fetch(`${upstream}${req.url}`, { method: req.method ?? "GET", headers, redirect: "manual", ...(body ? { body } : {}) });
+      let bytes = Buffer.from(await up.arrayBuffer());
+      // Altered on the way: one byte more, so the content no longer hashes to its digest.
+      if (action === "alter" && up.status === 200) bytes = Buffer.concat([bytes, Buffer.from("\n")]);
+      const out: Record<string, string> = {};
+      up.headers.forEach((v, k) => {
+        if (k !== "content-length" && k !== "transfer-encoding" && k !== "connection" && k !== "keep-alive") out[k] = v;
+      });
+      out["content-length"] = String(bytes.length);
+      res.writeHead(up.status, out);
+      res.end(req.method === "HEAD" ? undefined : bytes);
+    })().catch((e: unknown) => {
+      res.writeHead(599);
+      res.end(String(e));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  proxy.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  proxy.stop = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return proxy;
+}
+
+/** Run the golive CLI in-process, capturing its output. */
+async function golive(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const path = (req: IncomingMessage) => new URL(req.url ?? "/", "http://x").pathname;
+const isGet = (req: IncomingMessage) => req.method === "GET";
+const redirectLoop = (res: ServerResponse, req: IncomingMessage) => {
+  res.writeHead(307, { location: req.url ?? "/" });
+  res.end();
+};
+
+let registry: Registry;
+let proxy: Proxy;
+const repo = "golive/faults";
+let legacy: TestImage;
+let bundle: TestImage;
+/** The digests of the bundle image's referrer manifests. */
+let referrerDigests: string[] = [];
+
+beforeAll(async () => {
+  keys = await generateKeyPair(keysDir.path, PASSWORD);
+  const key = publicKeyOf({ name: "release-signer", publicKey: readFileSync(keys.publicKey, "utf8") });
+  if (typeof key === "string") throw new Error(key);
+  trusted = [{ name: "release-signer", key }];
+  registry = await startRegistry();
+  proxy = await startProxy(registry.url);
+  legacy = await pushTestImage(registry.host, repo, "legacy");
+  bundle = await pushTestImage(registry.host, repo, "bundle");
+  await sign(legacy.reference, keys.privateKey, { password: PASSWORD, format: "legacy" });
+  await sign(bundle.reference, keys.privateKey, { password: PASSWORD, format: "bundle" });
+  referrerDigests = ((await listReferrers(registry.host, repo, bundle.digest)) ?? []).map((d) => d.digest);
+  expect(referrerDigests.length).toBeGreaterThan(0);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+  keysDir.remove();
+});
+
+/** The image as reached through the proxy. */
+const viaProxy = (image: TestImage) => `${proxy.host}/${repo}@${image.digest}`;
+
+interface Case {
+  name: string;
+  image: () => TestImage;
+  fault: Fault;
+  /** What the reason must name. */
+  named: RegExp;
+}
+
+const sigTag = (image: TestImage) => `/manifests/${image.digest.replace(":", "-")}.sig`;
+const blobs = "/blobs/sha256:";
+const configBlob = (image: TestImage) => (JSON.parse(image.manifest.toString()) as { config: { digest: string } }).config.digest;
+/** A signature blob: any blob but the image's own config and layer. */
+const signatureBlob = (req: IncomingMessage, image: TestImage) => isGet(req) && path(req).includes(blobs) && !path(req).endsWith(configBlob(image));
+
+const cases: Case[] = [
+  {
+    name: "a redirect loop on the .sig tag",
+    image: () => legacy,
+    fault: (req, res) => (path(req).endsWith(sigTag(legacy)) ? (redirectLoop(res, req), "handled") : "pass"),
+    named: /registry trouble fetching the legacy signature sha256-[a-f0-9]{64}\.sig.*more than 5 redirects \(a redirect loop\)/,
+  },
+  {
+    name: "a redirect loop on the signature's payload blob",
+    image: () => legacy,
+    fault: (req, res) => (signatureBlob(req, legacy) ? (redirectLoop(res, req), "handled") : "pass"),
+    named: /registry trouble fetching the legacy signature .*more than 5 redirects \(a redirect loop\) for \/v2\/golive\/faults\/blobs\//,
+  },
+  {
+    name: "a refused redirect (to plain HTTP on another host) for the bundle blob",
+    image: () => bundle,
+    fault: (req, res) => {
+      if (!signatureBlob(req, bundle) || referrerDigests.some((d) => path(req).endsWith(d))) return "pass";
+      res.writeHead(302, { location: `http://storage.example.com${req.url ?? "/"}` });
+      res.end();
+      return "handled";
+    },
+    named: /registry trouble fetching the Sigstore bundles.*refusing a redirect to http:\/\/storage\.example\.com/,
+  },
+  {
+    name: "HTTP 400 for the .sig manifest",
+    image: () => legacy,
+    fault: (req, res) => {
+      if (!path(req).endsWith(sigTag(legacy))) return "pass";
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end('{"errors":[{"code":"UNSUPPORTED","message":"flaky"}]}');
+      return "handled";
+    },
+    named: /registry trouble fetching the legacy signature .*unexpected HTTP 400 for manifest sha256-[a-f0-9]{64}\.sig/,
+  },
+  {
+    name: "a signature payload blob whose bytes do not hash to its digest",
+    image: () => legacy,
+    fault: (req) => (signatureBlob(req, legacy) ? "alter" : "pass"),
+    named: /registry trouble fetching the legacy signature .*blob sha256:[a-f0-9]{64} was served with content hashing to sha256:[a-f0-9]{64}, not to its digest: the registry is broken or the content was tampered with/,
+  },
+  {
+    name: "a bundle blob whose bytes do not hash to its digest",
+    image: () => bundle,
+    fault: (req) => (signatureBlob(req, bundle) ? "alter" : "pass"),
+    named: /registry trouble fetching the Sigstore bundles .*not to its digest: the registry is broken or the content was tampered with/,
+  },
+  {
+    name: "a referrer manifest whose bytes do not hash to its digest",
+    image: () => bundle,
+    fault: (req) => (isGet(req) && referrerDigests.some((d) => path(req).endsWith(`/manifests/${d}`)) ? "alter" : "pass"),
+    named: /registry trouble fetching the Sigstore bundles .*the manifest served for sha256:[a-f0-9]{64} hashes to sha256:[a-f0-9]{64}, not to its digest: the registry is broken or the content was tampered with/,
+  },
+];
+
+describe("registry trouble on a signature artifact is registry trouble (exit 3), never BadSignature", () => {
+  it("verifies both images through the proxy while it behaves", async () => {
+    proxy.fault = undefined;
+    for (const image of [legacy, bundle]) {
+      const r = await golive(["verify-image", "--key", keys.publicKey, viaProxy(image)]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it.each(cases)("$name: exit 3, the fault named; a cached success stays sealed", async ({ image, fault, named }) => {
+    const client = new RegistryClient({ backoffMs: 10 });
+    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k) });
+    const name = `${proxy.host}/${repo}`;
+    proxy.fault = undefined;
+    expect(await cache.verify(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
+    proxy.fault = fault;
+    try {
+      const r = await golive(["verify-image", "--key", keys.publicKey, viaProxy(image())]);
+      expect(r.stderr).toMatch(/^golive: not sealed: RegistryDown: /);
+      expect(r.stderr).toMatch(named);
+      expect(r.stderr).not.toMatch(/BadSignature|UntrustedKey/);
+      expect(r.code).toBe(3);
+      // The same through the API and the seal cache: the verdict is RegistryDown, and the seal stays.
+      const verdict = await cache.verify(name, image().digest, trusted);
+      expect(verdict).toMatchObject({ sealed: false, failure: "RegistryDown", reason: expect.stringMatching(named) });
+      expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
+    } finally {
+      proxy.fault = undefined;
+    }
+  });
+});
+
+describe("the seal cache through a registry outage", () => {
+  it("keeps a verified seal while the registry is down", async () => {
+    const client = new RegistryClient({ backoffMs: 10 });
+    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k) });
+    const name = `${proxy.host}/${repo}`;
+    expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: true });
+    proxy.down = true;
+    try {
+      expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: "RegistryDown" });
+      expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: true });
+    } finally {
+      proxy.down = false;
+    }
+  });
+});
+
