@@ -1,0 +1,48 @@
+// The clause map is proved by tests, not by labels: every row of docs/JRT0179-MAP.md names the
+// test(s) that prove it (a test file that exists and a test title found in it), or says plainly
+// that it is not done and what is missing.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compass, formatCompass, MAP_PATH, mapProblems, parseMap } from "./compass.js";
+
+const rows = parseMap(readFileSync(MAP_PATH, "utf8"));
+
+describe("the clause map's Tested by column", () => {
+  it("every row names a test that exists in a test file that exists, or says it is not done", () => {
+    expect(rows.length).toBeGreaterThan(50);
+    expect(mapProblems(rows)).toEqual([]);
+  });
+
+  it("refuses a row naming no test, a missing test file, a title not in the file, and a bare 'not done'", () => {
+    const fake = parseMap(
+      [
+        "| Clause | Requirement | How | In the product | Tested by |",
+        "|---|---|---|---|---|",
+        "| 1.1 | x | G | y | see the code |",
+        '| 1.2 | x | G | y | `policies/nowhere.test.ts` "anything" |',
+        '| 1.3 | x | G | y | `policies/policies.test.ts` "a title that file does not hold" |',
+        "| 1.4 | x | G | y | not done: |",
+        "| 1.5 | x | G | y |",
+        '| 1.6 | x | G | y | `policies/map.test.ts` "every row names a test that exists" |',
+      ].join("\n"),
+    );
+    expect(mapProblems(fake)).toEqual([
+      '1.1 (line 3): names no test (name one as `file.test.ts` "title", or say "not done: ...")',
+      "1.2 (line 4): policies/nowhere.test.ts does not exist",
+      '1.3 (line 5): no test titled "a title that file does not hold" in policies/policies.test.ts',
+      '1.4 (line 6): "not done:" without saying what is missing',
+      "1.5 (line 7): no Tested by cell",
+    ]);
+    expect(compass(fake)).toMatchObject({ proved: 3, total: 6 });
+  });
+
+  it("the compass counts rows proved by a test and lists those not done", () => {
+    const c = compass(rows);
+    expect(c.total).toBe(rows.length);
+    expect(c.proved + c.notDone.length).toBe(c.total);
+    expect(formatCompass(c)).toMatch(new RegExp(`^JR/T 0179 clause map: ${c.proved}/${c.total} rows proved by a test; ${c.notDone.length} not done\\n`));
+    // Rows whose issue items are still open say so; 8.6 a-c is done.
+    expect(c.notDone.map((r) => r.clause)).toEqual(expect.arrayContaining(["4.4 c", "8.5", "8.7"]));
+    expect(c.notDone.map((r) => r.clause)).not.toContain("8.6");
+  });
+});
