@@ -2,10 +2,11 @@
 // through the logger. On start it resumes the chain from the file's last record, so a
 // restarted process continues the same chain. Retention prunes whole records older than the
 // policy's days behind a retention anchor.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { chainRecord, GENESIS, type AuditEntry, type AuditRecord } from "./chain.js";
+import { closeArchive, DAY_MS, moveOutOldRecords } from "./retention.js";
 
 export class AuditLog {
   private head: { seq: number; hash: string } | undefined;
@@ -57,23 +58,14 @@ export class AuditLog {
   }
 
   /**
-   * Drop records older than `days`. The kept records are not touched; a retention record is
-   * appended to the chain naming the seq and hash the kept part continues from, so verification
-   * still sees an unbroken, tamper-evident chain.
+   * Move records older than `days` to the archive beside the file (audit/retention.ts); a
+   * retention record appended to the chain names the seq and hash the kept part continues from,
+   * so verification still sees an unbroken, tamper-evident chain.
    */
   prune(days: number): number {
-    if (!existsSync(this.file)) return 0;
-    const cutoff = this.now().getTime() - days * 86_400_000;
-    const lines = readFileSync(this.file, "utf8").split("\n").filter(Boolean);
-    const records = lines.map((l) => JSON.parse(l) as AuditRecord);
-    const firstKept = records.findIndex((r) => Date.parse(r.time) >= cutoff && r.type !== "retention");
-    const dropped = firstKept === -1 ? records.length : firstKept;
-    if (dropped === 0) return 0;
-    const lastDropped = records[dropped - 1]!;
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, lines.slice(dropped).map((l) => l + "\n").join(""));
-    renameSync(tmp, this.file);
-    this.append({ type: "retention", object: this.file, user: "golive", result: "pruned", reason: `records up to ${lastDropped.seq} older than ${days} days removed by retention`, details: { prunedThroughSeq: lastDropped.seq, prunedThroughHash: lastDropped.hash } });
-    return dropped;
+    const out = moveOutOldRecords(this.file, new Date(this.now().getTime() - days * DAY_MS), days);
+    if (!out.entry || !out.archive) return 0;
+    closeArchive(out.archive, this.append(out.entry));
+    return out.moved;
   }
 }

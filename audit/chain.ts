@@ -12,6 +12,8 @@ export interface AuditEntry {
   result: string;
   reason: string;
   dryRun?: boolean;
+  /** Which writer made the record (the webhook pod, the operator): each writer keeps its own chain. */
+  source?: string;
   details?: Record<string, unknown>;
 }
 
@@ -54,7 +56,11 @@ export function verifyChain(text: string): ChainVerdict {
     if (hashRecord(body) !== hash) return { ok: false, line: n, reason: `record ${r.seq} was edited: its content does not match its hash` };
     if (prev) {
       if (r.seq <= prev.seq) return { ok: false, line: n, reason: `records are out of order: ${r.seq} follows ${prev.seq}` };
-      if (r.seq !== prev.seq + 1) return { ok: false, line: n, reason: `records ${prev.seq + 1}–${r.seq - 1} were removed` };
+      if (r.seq !== prev.seq + 1) {
+        const later = records.findIndex((x, j) => j > i && x.seq === prev!.seq + 1);
+        if (later !== -1) return { ok: false, line: n, reason: `records are out of order: record ${r.seq} comes before record ${prev.seq + 1} (line ${later + 1})` };
+        return { ok: false, line: n, reason: `records ${prev.seq + 1}–${r.seq - 1} were removed` };
+      }
       if (r.prev !== prev.hash) return { ok: false, line: n, reason: `record ${r.seq} does not follow record ${prev.seq}: the chain was altered` };
     }
     prev = r;

@@ -7,6 +7,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import { AuditLog } from "../audit/audit-log.js";
+import { AUDIT_CHECKPOINT_INTERVAL_MS, Checkpointer } from "../audit/checkpoint.js";
+import { configMapCheckpointStore } from "../audit/configmap-store.js";
+import { RETENTION_INTERVAL_MS, RetentionSchedule, retentionDays } from "../audit/retention.js";
 import type { Config } from "../cli/config.js";
 import { startHealthServer } from "./runtime/health.js";
 import { Informer, objectKey, type KubeObject } from "./runtime/informer.js";
@@ -92,6 +95,13 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const enqueue = (key: string) => queue?.add(key);
   const enqueueAll = (namespace?: string) => stores.releases.list(namespace).forEach((r) => enqueue(objectKey(r)));
   const audit = new AuditLog(config.auditFile, log.child({ component: "audit" }));
+  // Tamper evidence beyond the file (audit/checkpoint.ts): the chain head signed with the evidence key, in a ConfigMap.
+  const checkpointer = config.evidenceKey
+    ? new Checkpointer({ file: config.auditFile, source: "operator", head: () => audit.chainHead, key: readPrivateKey(config.evidenceKey), store: configMapCheckpointStore(client, config.namespace), onError: (e) => log.error({ err: e }, "audit: could not publish the signed checkpoint of the trail") })
+    : undefined;
+  checkpointer?.start(AUDIT_CHECKPOINT_INTERVAL_MS);
+  const retention = new RetentionSchedule((days) => audit.prune(days), () => retentionDays(stores.policies.list()), (e) => log.error({ err: e }, "audit: retention failed; nothing was dropped"));
+  retention.start(RETENTION_INTERVAL_MS);
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
   const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromConfig(config), enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
   const monitoringLog = log.child({ controller: "monitoring" });
@@ -187,6 +197,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     idle: () => queue?.idle() ?? Promise.resolve(),
     async stop() {
       await queue?.shutdown();
+      retention.stop();
+      await checkpointer?.stop();
       await rollout.stop();
       notifier.stop();
       await elector?.stop();

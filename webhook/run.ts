@@ -8,6 +8,13 @@ import { loadDockerConfig } from "../images/credentials.js";
 import { RegistryClient } from "../images/registry-client.js";
 import { SealCache } from "../images/seal-cache.js";
 import { verifyImageSeal } from "../images/verify.js";
+import { readFileSync } from "node:fs";
+import { AUDIT_CHECKPOINT_INTERVAL_MS, Checkpointer } from "../audit/checkpoint.js";
+import { configMapCheckpointStore } from "../audit/configmap-store.js";
+import { RETENTION_INTERVAL_MS, RetentionSchedule, retentionDays } from "../audit/retention.js";
+import { AuditWriter, writerFile } from "../audit/writer.js";
+import { loadPrivateKey } from "../gates/sign.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
 import { CertDirSource } from "./cert-dir.js";
 import { CONFIGURATION_NAME, policyScopes, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
 import { CoverageMonitor } from "./coverage.js";
@@ -133,8 +140,19 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
     afterStart = () => tls.republish();
   }
   if (!pending) throw new Error("no serving certificate");
-  const events = breakGlassEvents(kc, process.env.POD_NAME ?? hostname());
-  const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events });
+  const pod = process.env.POD_NAME ?? hostname();
+  const events = breakGlassEvents(kc, pod);
+  // This replica's own chain beside the trail's base file: replicas never fork one chain.
+  const trail = new AuditWriter({ file: writerFile(config.auditFile, `webhook-${pod}`), source: `webhook/${pod}`, log: log.child({ component: "audit" }) });
+  // Its signed head in the ConfigMap golive-audit-checkpoints, when an evidence key is configured.
+  const checkpointer = config.evidenceKey
+    ? new Checkpointer({ file: trail.file, source: `webhook/${pod}`, head: () => trail.chainHead, key: loadPrivateKey(readFileSync(config.evidenceKey, "utf8"), process.env.GOLIVE_KEY_PASSWORD), store: configMapCheckpointStore(new KubeClient(kc), config.namespace), onError: (e) => log.error({ err: e }, "audit: could not publish the signed checkpoint of the trail") })
+    : undefined;
+  checkpointer?.start(AUDIT_CHECKPOINT_INTERVAL_MS);
+  // Retention: this replica moves out of its own chain what is older than the policies keep it.
+  const retention = new RetentionSchedule((days) => trail.prune(days), () => retentionDays(view.policies.list()), (e) => log.error({ err: e }, "audit: retention failed; nothing was dropped"));
+  retention.start(RETENTION_INTERVAL_MS);
+  const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events, onDecision: (entry) => trail.append(entry) });
   live.server = server;
   await afterStart();
   if (o.installConfiguration)
@@ -174,6 +192,9 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
         ),
       );
       await view.stop();
+      retention.stop();
+      await trail.close();
+      await checkpointer?.stop();
     },
   };
 }

@@ -16,6 +16,8 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Logger } from "pino";
 import { escapeControl } from "../api/escape.js";
 import { deny, parseReview, reviewResponse, type BreakGlassAudit, type Decision, type ParsedReview } from "./admission.js";
+import type { AuditEntry } from "../audit/chain.js";
+import { admissionAuditEntry } from "./audit-record.js";
 import { decide } from "./decide.js";
 import { isExempt } from "./governance.js";
 import { WebhookMetrics } from "./metrics.js";
@@ -43,6 +45,8 @@ export interface WebhookServerOptions {
   cachesSynced?: () => boolean;
   /** Called after the answer is sent, for every break-glass admission (dry-run included, marked). */
   onAudit?: (audit: BreakGlassAudit) => unknown;
+  /** Called after the answer is sent with the audit-trail entry of a decision in a governed namespace (webhook/audit-record.ts); must not block. */
+  onDecision?: (entry: AuditEntry) => void;
 }
 
 export interface WebhookServer {
@@ -142,6 +146,14 @@ export function createAdmissionHandler(opts: HandlerOptions): { handle: (req: In
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) }).end(out);
     if (!decision.allowed) log.info({ ...context, allowed: false, code: decision.status?.code }, decision.status?.message ?? "denied");
     else if (log.isLevelEnabled("debug")) log.debug({ ...context, allowed: true, warnings: decision.warnings.length ? decision.warnings : undefined }, "admitted");
+    if (opts.onDecision && request.success) {
+      try {
+        const entry = admissionAuditEntry(request.data, decision, view);
+        if (entry) opts.onDecision(entry);
+      } catch (e) {
+        log.error({ uid, err: e }, "could not record the admission decision in the audit trail");
+      }
+    }
     const audit = decision.audit;
     if (audit) {
       log.warn({ ...context, audit }, `break glass: ${audit.object} admitted for ${audit.user}${audit.dryRun ? " (dry run)" : ""}: ${audit.reason}`);
