@@ -365,3 +365,21 @@ describe.each([2, 3] as const)("policies/jrt0179-level%i.yaml on signed evidence
       expect(g.status).toBe(v.status);
     });
 });
+
+describe("security-scan at level 3 (8.6 a-c)", () => {
+  it("names both what it waits for: the penetration test and the missing kinds of scan", () => {
+    const { policy, keys } = bundle(3);
+    const ev = [...without(without(complete(3, keys), "SecurityScan"), "PenetrationTestReport"), sign(release, "SecurityScan", keys.security, sarif([run("ESLint@9.12.0", 0)]))];
+    const g = gate(evaluate(policy, ev).results, "security-scan");
+    expect(g.status).toBe("Pending");
+    expect(g.reason).toMatch(/internet-facing release: waiting for PenetrationTestReport.*; waiting for security scans: no black-box \(DAST\), configuration scan/);
+  });
+
+  it("counts a scan's kind from its SARIF run's automationDetails.id, and one scan of each kind passes", () => {
+    const { policy, keys } = bundle(3);
+    const ev = [...without(complete(3, keys), "SecurityScan"), sign(release, "SecurityScan", keys.security, sarif([run("Semgrep@1.70.0", 0), run("nightly-scanner", 0, "dast"), run("Checkov@3.2.0", 0)]))];
+    const g = gate(evaluate(policy, ev).results, "security-scan");
+    expect(g.reason).toMatch(/sast, dast, config each present/);
+    expect(g.status).toBe("Passed");
+  });
+});

@@ -80,7 +80,8 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
   if (cfg.requirePenetrationTestWhenInternetFacing && ctx.release.spec.internetFacing) {
     const pen = latestOrOutcome(ctx, "PenetrationTestReport");
     if ("outcome" in pen) {
-      if (problems.length === 0 && pen.outcome.status === "Pending") return { ...pen.outcome, reason: `internet-facing release: ${pen.outcome.reason}` };
+      if (problems.length === 0 && pen.outcome.status === "Pending")
+        return { ...pen.outcome, reason: `internet-facing release: ${pen.outcome.reason}${missingNote ? `; waiting for security scans: ${missingNote}` : ""}` };
       problems.push(`internet-facing release: ${pen.outcome.reason}`);
     } else used.push(pen.evidence.name);
   }
