@@ -197,6 +197,7 @@ export const ImageRules = z
   .object({
     requireDigest: z.boolean().default(true).describe("Images must be referenced by digest (4.6 a)."),
     requireSignature: z.boolean().default(true).describe("Images must carry a valid signature by a signer with images: true (4.1 d)."),
+    sealGracePeriod: Duration.default("24h").describe("How long a verified seal stays in force past the seal cache's lifetime (12 h) while its re-verification fails for registry trouble (Auth, Throttled, RegistryDown, Timeout); a definitive failure unseals at once."),
     allowedRegistries: z.array(z.string().min(1).max(256).describe('A registry or repository prefix, such as "registry.example.com/insurance/".')).max(64).optional().describe("Image references must start with one of these prefixes; empty allows any."),
   })
   .describe("Sealed image rules.");

@@ -8,7 +8,7 @@ const D = `sha256:${"e".repeat(64)}`;
 const key = (name: string): TrustedKey => ({ name, key: generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey });
 const [a, b] = [key("a"), key("b")];
 
-function harness(opts: { negativeTtlMs?: number; maxAgeMs?: number; maxEntries?: number } = {}) {
+function harness(opts: { negativeTtlMs?: number; maxAgeMs?: number; graceMs?: number; maxEntries?: number } = {}) {
   let t = Date.parse("2026-01-01T00:00:00Z");
   const calls: PinnedImage[] = [];
   const pending: ((v: SealVerdict) => void)[] = [];
@@ -27,6 +27,7 @@ function harness(opts: { negativeTtlMs?: number; maxAgeMs?: number; maxEntries?:
     calls,
     pending,
     advance: (ms: number) => (t += ms),
+    now: () => t,
     answer: (v: SealVerdict | "defer") => (next = v),
   };
 }
@@ -78,8 +79,28 @@ describe("SealCache", () => {
     expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true });
     h.advance(3600_000 - 30_000 - 1);
     expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true });
+    expect(h.cache.peek("ok", D, [a])).not.toHaveProperty("stale");
     h.advance(1);
-    expect(h.cache.peek("ok", D, [a])).toBeUndefined();
+    // Past maxAge: stale, due for re-verification, in force only within the grace asked for.
+    expect(h.cache.peek("ok", D, [a], 60_000)).toMatchObject({ sealed: true, stale: { due: true, expiredAt: new Date(h.now()) } });
+    h.advance(60_000);
+    expect(h.cache.peek("ok", D, [a], 60_000)).toBeUndefined();
+  });
+
+  it("keeps a stale success while re-verification fails transiently; a definitive failure replaces it", async () => {
+    const h = harness({ negativeTtlMs: 30_000, maxAgeMs: 3600_000, graceMs: 7200_000 });
+    await h.cache.verify("ok", D, [a]);
+    h.advance(3600_000);
+    h.answer(failure("RegistryDown"));
+    await h.cache.verify("ok", D, [a]);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true, stale: { due: false, failure: "RegistryDown", failingSince: new Date(h.now()) } });
+    expect(h.cache.staleCount).toBe(1);
+    h.advance(30_000);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true, stale: { due: true } });
+    h.answer(failure("BadSignature"));
+    await h.cache.verify("ok", D, [a]);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: false, failure: "BadSignature" });
+    expect(h.cache.staleCount).toBe(0);
   });
 
   it("shares one verification between concurrent callers (single flight), then verifies afresh", async () => {

@@ -7,9 +7,14 @@
 //   never changes, so there is nothing else to expire.
 // - A failure is kept only negativeTtlMs (default 30 s): long enough to absorb a burst of
 //   admissions for an unsigned image, short enough that signing it takes effect quickly.
-// - A transient failure (Timeout, RegistryDown, Throttled, Auth) never replaces a success that is
-//   still valid: a registry outage must not unseal an image whose signature was verified. A
-//   definitive failure (the signature is gone or no longer verifies) does replace it.
+// - A transient failure (Timeout, RegistryDown, Throttled, Auth) never replaces a success, also
+//   one past maxAgeMs: a registry outage must not unseal an image whose signature was verified.
+//   A definitive failure (the signature is gone or no longer verifies) does replace it.
+// - Past maxAgeMs a success is stale: peek still returns it, with `stale` set, for graceMs more
+//   (the policy's spec.images.sealGracePeriod, default 24 h), and marks it due for re-verification
+//   at most every negativeTtlMs. Re-verified, it is fresh again; refused definitively, it is
+//   replaced; while re-verification fails transiently it stays in force, up to the grace's end,
+//   after which peek answers undefined (verify again: a transient failure then unseals).
 // - Concurrent verify() calls for the same key share one verification (single flight).
 // - At most maxEntries (default 10,000); the oldest written goes first. peek() never reorders or
 //   allocates much: it is read-only, about 0.15 µs (bench/seal-cache.bench.ts).
@@ -21,8 +26,22 @@ import { parseImageReference, type PinnedImage } from "./reference.js";
 
 export type SealFailure = "Unsigned" | "BadSignature" | "UntrustedKey" | "Auth" | "Throttled" | "RegistryDown" | "Timeout" | "KeylessUnsupported" | "NotFound";
 
+/** A success past its lifetime, still in force while re-verification fails transiently. */
+export interface StaleSeal {
+  /** When the success's lifetime (maxAgeMs) ended. */
+  expiredAt: Date;
+  /** When the grace ends: after it, the stale success no longer counts. */
+  graceEndsAt: Date;
+  /** Whether a re-verification should be started now (at most every negativeTtlMs). */
+  due: boolean;
+  /** The last transient failure of re-verification, and since when re-verification has failed. */
+  failure?: SealFailure;
+  reason?: string;
+  failingSince?: Date;
+}
+
 export type SealVerdict =
-  | { sealed: true; signer: string; format: "legacy-sig" | "sigstore-bundle"; verifiedAt: Date }
+  | { sealed: true; signer: string; format: "legacy-sig" | "sigstore-bundle"; verifiedAt: Date; stale?: StaleSeal }
   | { sealed: false; failure: SealFailure; reason: string; checkedAt: Date };
 
 /** Failures that say nothing about the signature: the registry could not be asked. */
@@ -33,8 +52,12 @@ export interface SealCacheOptions {
   now?: () => Date;
   negativeTtlMs?: number;
   maxAgeMs?: number;
+  /** How long a stale success stays in force when peek is not given a grace (default 24 h). */
+  graceMs?: number;
   maxEntries?: number;
 }
+
+export const DEFAULT_SEAL_GRACE_MS = 24 * 3600_000;
 
 interface Entry {
   key: string;
@@ -43,6 +66,10 @@ interface Entry {
   digest: string;
   verdict: SealVerdict;
   expiresAt: number;
+  /** A success only: the last transient failure of its re-verification, and since when. */
+  failure?: { failure: SealFailure; reason: string };
+  failingSince?: number;
+  lastAttemptAt?: number;
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -100,6 +127,7 @@ export class SealCache {
   private readonly now: () => number;
   private readonly negativeTtlMs: number;
   private readonly maxAgeMs: number;
+  private readonly graceMs: number;
   private readonly maxEntries: number;
 
   constructor(private readonly opts: SealCacheOptions) {
@@ -107,20 +135,43 @@ export class SealCache {
     this.now = now ? () => now().getTime() : Date.now;
     this.negativeTtlMs = opts.negativeTtlMs ?? 30_000;
     this.maxAgeMs = opts.maxAgeMs ?? 12 * 3600_000;
+    this.graceMs = opts.graceMs ?? DEFAULT_SEAL_GRACE_MS;
     this.maxEntries = opts.maxEntries ?? 10_000;
   }
 
   /** Memory only, never the network: the hot path of admission. */
-  peek(name: string, digest: string, keys: readonly TrustedKey[]): SealVerdict | undefined {
+  peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdict | undefined {
     const normalised = this.normalise(name);
     if (normalised === null) return undefined;
     const entry = this.index.get(keySetId(keys))?.get(normalised)?.get(digest);
     if (!entry) return undefined;
-    if (this.now() >= entry.expiresAt) {
+    const now = this.now();
+    if (now < entry.expiresAt) return entry.verdict;
+    const verdict = entry.verdict;
+    const graceEndsAt = entry.expiresAt + (graceMs ?? this.graceMs);
+    if (!verdict.sealed || now >= graceEndsAt) {
+      // A failure past its lifetime, or a stale success past the grace: gone (verify again).
       this.remove(entry);
       return undefined;
     }
-    return entry.verdict;
+    return {
+      ...verdict,
+      stale: {
+        expiredAt: new Date(entry.expiresAt),
+        graceEndsAt: new Date(graceEndsAt),
+        due: entry.lastAttemptAt === undefined || now - entry.lastAttemptAt >= this.negativeTtlMs,
+        ...(entry.failure ? { failure: entry.failure.failure, reason: entry.failure.reason } : {}),
+        ...(entry.failingSince !== undefined ? { failingSince: new Date(entry.failingSince) } : {}),
+      },
+    };
+  }
+
+  /** Successes past their lifetime still held (in force while within a policy's grace). */
+  get staleCount(): number {
+    const now = this.now();
+    let n = 0;
+    for (const e of this.order.values()) if (e.verdict.sealed && now >= e.expiresAt) n++;
+    return n;
   }
 
   /** Verify (single-flight) and remember. Rejects when the name or digest is not a valid image reference. */
@@ -137,6 +188,8 @@ export class SealCache {
     const key = `${image.name}@${digest} ${set}`;
     const running = this.inflight.get(key);
     if (running) return running;
+    const current = this.order.get(key);
+    if (current) current.lastAttemptAt = this.now();
     const verification = this.opts
       .verify(image, keys)
       .then((verdict) => {
@@ -161,7 +214,12 @@ export class SealCache {
   private remember(key: string, set: string, name: string, digest: string, verdict: SealVerdict): void {
     const now = this.now();
     const current = this.order.get(key);
-    if (!verdict.sealed && TRANSIENT_FAILURES.has(verdict.failure) && current?.verdict.sealed && current.expiresAt > now) return;
+    if (!verdict.sealed && TRANSIENT_FAILURES.has(verdict.failure) && current?.verdict.sealed) {
+      // Registry trouble: the success stays (stale past its lifetime, within the grace).
+      current.failure = { failure: verdict.failure, reason: verdict.reason };
+      current.failingSince ??= now;
+      return;
+    }
     if (current) this.remove(current);
     const entry: Entry = { key, set, name, digest, verdict, expiresAt: now + (verdict.sealed ? this.maxAgeMs : this.negativeTtlMs) };
     this.order.set(key, entry);

@@ -206,7 +206,8 @@ describe("registry trouble on a signature artifact is registry trouble (exit 3),
 
   it.each(cases)("$name: exit 3, the fault named; a cached success stays sealed", async ({ image, fault, named }) => {
     const client = new RegistryClient({ backoffMs: 10 });
-    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k) });
+    let clock = Date.now();
+    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k), now: () => new Date(clock), maxAgeMs: 60_000, graceMs: 600_000 });
     const name = `${proxy.host}/${repo}`;
     proxy.fault = undefined;
     expect(await cache.verify(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
@@ -221,6 +222,11 @@ describe("registry trouble on a signature artifact is registry trouble (exit 3),
       const verdict = await cache.verify(name, image().digest, trusted);
       expect(verdict).toMatchObject({ sealed: false, failure: "RegistryDown", reason: expect.stringMatching(named) });
       expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
+      // Past the cache's lifetime, re-verification under the same fault leaves it sealed (stale).
+      clock += 61_000;
+      expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, stale: { due: true } });
+      await cache.verify(name, image().digest, trusted);
+      expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, stale: { due: false, failure: "RegistryDown", reason: expect.stringMatching(named) } });
     } finally {
       proxy.fault = undefined;
     }
@@ -228,18 +234,40 @@ describe("registry trouble on a signature artifact is registry trouble (exit 3),
 });
 
 describe("the seal cache through a registry outage", () => {
-  it("keeps a verified seal while the registry is down", async () => {
+  it("keeps a verified seal while the registry is down, past its lifetime within the grace; a definitive failure unseals", async () => {
     const client = new RegistryClient({ backoffMs: 10 });
-    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k) });
+    let clock = Date.now();
+    const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k), now: () => new Date(clock), maxAgeMs: 60_000, negativeTtlMs: 1_000 });
     const name = `${proxy.host}/${repo}`;
     expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: true });
     proxy.down = true;
     try {
       expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: "RegistryDown" });
       expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: true });
+      expect(cache.peek(name, legacy.digest, trusted)).not.toHaveProperty("stale");
+      // 12 h past the lifetime, the registry still down: stale, in force within a 24 h grace.
+      clock += 60_000 + 12 * 3600_000;
+      expect(cache.peek(name, legacy.digest, trusted, 24 * 3600_000)).toMatchObject({ sealed: true, stale: { due: true } });
+      const again = await cache.verify(name, legacy.digest, trusted);
+      expect(again).toMatchObject({ sealed: false, failure: "RegistryDown", reason: expect.stringMatching(/cannot reach 127\.0\.0\.1:\d+ \(\w+\) after 3 attempts/) });
+      const stale = cache.peek(name, legacy.digest, trusted, 24 * 3600_000);
+      expect(stale).toMatchObject({ sealed: true, signer: "release-signer", stale: { due: false, failure: "RegistryDown" } });
+      expect(cache.staleCount).toBe(1);
+      // A policy with a shorter grace no longer counts it: peek says nothing, verify again.
+      expect(cache.peek(name, legacy.digest, trusted, 3600_000)).toBeUndefined();
+      expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: "RegistryDown" });
+      expect(cache.peek(name, legacy.digest, trusted, 3600_000)).toMatchObject({ sealed: false, failure: "RegistryDown" });
     } finally {
       proxy.down = false;
     }
+    // Back up: re-verified, fresh again.
+    clock += 2_000;
+    expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: true });
+    expect(cache.peek(name, legacy.digest, trusted)).not.toHaveProperty("stale");
+    // Past the lifetime again, and the signature is gone: a definitive failure replaces the seal.
+    clock += 61_000;
+    await fetch(`${registry.url}/v2/${repo}/manifests/${legacy.digest.replace(":", "-")}.sig`, { method: "DELETE" });
+    const gone = await cache.verify(name, legacy.digest, trusted);
+    if (!gone.sealed) expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: gone.failure });
   });
 });
-

@@ -18,6 +18,8 @@ export interface CompiledPolicy {
   breakGlassRoles: readonly string[];
   highRiskClasses: ReadonlySet<string>;
   evidenceMaxAgeMs: number | undefined;
+  /** spec.images.sealGracePeriod: a stale seal stays in force this long while re-verification fails transiently. */
+  sealGraceMs: number | undefined;
   changeWindow(now: Date): ChangeWindowDecision | undefined;
 }
 
@@ -59,6 +61,7 @@ export function compilePolicy(policy: ReleasePolicy): CompiledPolicy {
     breakGlassRoles: roles,
     highRiskClasses: new Set(spec.batch?.highRiskClasses ?? []),
     evidenceMaxAgeMs: maxAge,
+    sealGraceMs: spec.images?.sealGracePeriod ? parseDuration(spec.images.sealGracePeriod) : undefined,
     changeWindow(now: Date) {
       if (!windows) return undefined;
       const t = now.getTime();

@@ -26,7 +26,9 @@ export class SealWarmer {
       if (gov.kind !== "governed" || !(gov.policy.policy.spec.images?.requireSignature ?? true)) continue;
       for (const image of release.spec?.images ?? []) {
         if (this.running >= this.concurrency) return;
-        if (this.seals.peek(image.name, image.digest, gov.policy.imageKeys)) continue;
+        // Known, unless a stale success (past the cache's lifetime) is due for re-verification.
+        const known = this.seals.peek(image.name, image.digest, gov.policy.imageKeys, gov.policy.sealGraceMs);
+        if (known && !(known.sealed && known.stale?.due)) continue;
         this.running++;
         this.seals
           .verify(image.name, image.digest, gov.policy.imageKeys)

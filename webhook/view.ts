@@ -16,7 +16,8 @@ export interface ObjectStore<T> {
 
 export interface SealLookup {
   /** The seal cache's verdict from memory only; undefined when the operator has not verified it yet. */
-  peek(name: string, digest: string, keys: readonly TrustedKey[]): SealVerdict | undefined;
+  /** graceMs: how long a success past its lifetime stays in force (the policy's spec.images.sealGracePeriod). */
+  peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdict | undefined;
 }
 
 export interface AdmissionView {

@@ -8,6 +8,7 @@ import { chainRecord, type AuditEntry, type AuditRecord } from "../../audit/chai
 import type { TrustedKey } from "../../gates/dsse.js";
 import { imageKeys } from "../../gates/trusted-keys.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
+import { parseDuration } from "../../api/index.js";
 import { escapeControl } from "../../api/escape.js";
 import { supersededBy, type MonitoringPass, type ReleaseMonitoring } from "../monitoring/release-monitoring.js";
 import { DRIFTED, type DriftPass, type DriftRecord, type ReleaseDrift } from "../drift/check.js";
@@ -20,11 +21,21 @@ import { escapeStatusText } from "./escape-status.js";
 import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 
-type SealVerdictLike = { sealed: true; signer: string } | { sealed: false; reason: string };
+/** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
+interface StaleSealLike {
+  expiredAt: Date;
+  graceEndsAt: Date;
+  due: boolean;
+  failure?: string;
+  reason?: string;
+  failingSince?: Date;
+}
+type SealVerdictLike = { sealed: true; signer: string; stale?: StaleSealLike } | { sealed: false; reason: string };
 
 /** What the reconcile needs of the seal cache (images/seal-cache.ts SealCache fits it). */
 export interface SealSource {
-  peek(name: string, digest: string, keys: readonly TrustedKey[]): SealVerdictLike | undefined;
+  /** graceMs: how long a success past its lifetime stays in force (the policy's spec.images.sealGracePeriod). */
+  peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdictLike | undefined;
   verify(name: string, digest: string, keys: readonly TrustedKey[]): Promise<SealVerdictLike>;
 }
 
@@ -53,6 +64,8 @@ const RELEASES = "/apis/golive.dev/v1alpha1";
 
 export class ReleaseReconciler {
   private readonly verifying = new Set<string>();
+  /** release key + image: stale seals a Warning Event was emitted for (once per episode). */
+  private readonly staleWarned = new Set<string>();
   private readonly transitions = new Mutex();
   /** Our own last writes: the informer may not have delivered them yet when the key comes back. */
   private readonly written = new Map<string, Release>();
@@ -69,7 +82,8 @@ export class ReleaseReconciler {
     }
     const now = (this.d.now ?? (() => new Date()))();
     const { policy, problem } = governingPolicy(this.d.stores, namespace, this.d.ownNamespace);
-    const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key) : new Map<string, SealView>();
+    const graceMs = policy?.spec.images?.sealGracePeriod ? parseDuration(policy.spec.images.sealGracePeriod) : undefined;
+    const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key, graceMs, now) : new Map<string, SealView>();
     const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
     let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number } = gatePlan;
     let execute: ((status: ReleaseStatus) => Promise<void>) | undefined;
@@ -156,31 +170,54 @@ export class ReleaseReconciler {
   }
 
   /** Verdicts from the cache; missing ones are verified in the background and the key requeued. */
-  private sealVerdicts(release: Release, keys: TrustedKey[], key: string): Map<string, SealView> {
+  private sealVerdicts(release: Release, keys: TrustedKey[], key: string, graceMs: number | undefined, now: Date): Map<string, SealView> {
     const out = new Map<string, SealView>();
     for (const image of release.spec.images) {
       const id = `${image.name}@${image.digest}`;
-      const cached = this.d.seals?.peek(image.name, image.digest, keys);
+      const cached = this.d.seals?.peek(image.name, image.digest, keys, graceMs);
+      const warned = `${key} ${id}`;
+      if (cached?.sealed && cached.stale) {
+        // Past the cache's lifetime: still sealed while re-verification fails transiently,
+        // until the policy's grace ends; re-verified at most every negativeTtlMs.
+        const stale = cached.stale;
+        if (!this.staleWarned.has(warned) && stale.failure) {
+          this.staleWarned.add(warned);
+          const message = `image ${id}: its seal (signer ${cached.signer}) expired at ${stale.expiredAt.toISOString()} and cannot be re-verified (${stale.failure}: ${stale.reason ?? ""}) since ${stale.failingSince?.toISOString() ?? "now"}; it stays sealed until ${stale.graceEndsAt.toISOString()} (spec.images.sealGracePeriod) unless re-verification succeeds or fails definitively`;
+          this.d.log.warn({ release: key, image: id, failure: stale.failure, graceEndsAt: stale.graceEndsAt }, "stale image seal in force: the registry cannot re-verify it");
+          void this.emitEvent(release, { type: "Warning", reason: "SealStale", message }, now);
+        }
+        out.set(id, { sealed: true, signer: cached.signer });
+        if (stale.due && this.d.seals && !this.verifying.has(id)) this.startVerify(image.name, image.digest, keys, id, key);
+        continue;
+      }
       if (cached) {
+        if (this.staleWarned.delete(warned) && cached.sealed) this.d.log.info({ release: key, image: id }, "image seal re-verified");
         out.set(id, cached.sealed ? { sealed: true, signer: cached.signer } : { sealed: false, reason: cached.reason });
         continue;
       }
+      this.staleWarned.delete(warned);
       if (!this.d.seals) {
         out.set(id, { sealed: false, reason: "this operator was started without image verification" });
         continue;
       }
       out.set(id, undefined);
       if (this.verifying.has(id)) continue;
-      this.verifying.add(id);
-      this.d.seals
-        .verify(image.name, image.digest, keys)
-        .catch((e: unknown) => this.d.log.warn({ image: id, err: e }, "seal verification failed"))
-        .finally(() => {
-          this.verifying.delete(id);
-          this.d.enqueue(key);
-        });
+      this.startVerify(image.name, image.digest, keys, id, key);
     }
     return out;
+  }
+
+  /** Verify in the background, then reconcile the key again. */
+  private startVerify(name: string, digest: string, keys: TrustedKey[], id: string, key: string): void {
+    if (!this.d.seals) return;
+    this.verifying.add(id);
+    this.d.seals
+      .verify(name, digest, keys)
+      .catch((e: unknown) => this.d.log.warn({ image: id, err: e }, "seal verification failed"))
+      .finally(() => {
+        this.verifying.delete(id);
+        this.d.enqueue(key);
+      });
   }
 
   private async writeStatus(release: Release, status: ReleaseStatus): Promise<void> {

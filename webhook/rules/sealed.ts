@@ -76,7 +76,7 @@ export function checkImages(podSpec: Obj | undefined, policy: CompiledPolicy, re
       return;
     }
     if (!requireSignature) return;
-    const verdict = view.seals.peek(ref.name, ref.digest, policy.imageKeys);
+    const verdict = view.seals.peek(ref.name, ref.digest, policy.imageKeys, policy.sealGraceMs);
     if (!verdict) f.deny(`image ${clip(ref.name)}@${short(ref.digest)}: seal not yet verified by the operator: wait until Release ${releaseName} shows Sealed=True, then retry`);
     else if (!verdict.sealed) f.deny(`image ${clip(ref.name)}@${short(ref.digest)} is not sealed (${verdict.failure}): ${clip(verdict.reason, 300)}`);
   });
