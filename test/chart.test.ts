@@ -104,6 +104,21 @@ describe("helm lint and helm template", () => {
     expect(envOf(container(find(withPrometheus, "Deployment", "golive-operator")))).toMatchObject({ GOLIVE_PROMETHEUS_URL: { value: "http://prometheus-operated.monitoring:9090" }, GOLIVE_CAPACITY_REPORT_INTERVAL: { value: "1h" }, GOLIVE_CAPACITY_HISTORY: { value: "14d" } });
   });
 
+  it("keeps the audit trail on a PersistentVolumeClaim both the operator and the webhook mount; an emptyDir only when asked", async () => {
+    const docs = docsOf(await helm(["template", "t", chart, "-n", "golive-system", "--set", "operator.audit.size=50Gi", "--set", "operator.audit.storageClass=fast"]));
+    const pvc = find(docs, "PersistentVolumeClaim", "t-golive-audit");
+    expect(pvc.spec).toEqual({ accessModes: ["ReadWriteMany"], storageClassName: "fast", resources: { requests: { storage: "50Gi" } } });
+    for (const name of ["t-golive-operator", "t-golive-webhook"]) {
+      const d = find(docs, "Deployment", name);
+      expect((d.spec.template.spec.volumes as Doc[]).find((v) => v.name === "audit")).toEqual({ name: "audit", persistentVolumeClaim: { claimName: "t-golive-audit" } });
+      expect((container(d).volumeMounts as Doc[]).find((m) => m.name === "audit")).toEqual({ name: "audit", mountPath: "/var/lib/golive" });
+      expect(envOf(container(d)).GOLIVE_AUDIT_FILE).toEqual({ name: "GOLIVE_AUDIT_FILE", value: "/var/lib/golive/audit.jsonl" });
+    }
+    const ephemeral = docsOf(await helm(["template", "t", chart, "-n", "golive-system", "--set", "operator.audit.storage=emptyDir"]));
+    expect(ephemeral.some((d) => d.kind === "PersistentVolumeClaim")).toBe(false);
+    expect((find(ephemeral, "Deployment", "t-golive-webhook").spec.template.spec.volumes as Doc[]).find((v) => v.name === "audit")).toEqual({ name: "audit", emptyDir: { sizeLimit: "1Gi" } });
+  });
+
   it("renders the ValidatingWebhookConfiguration webhook/configuration.ts builds", async () => {
     const scopes = [
       { name: "level3", selector: { matchLabels: { "golive.dev/governed": "true" } } },
@@ -162,6 +177,8 @@ let installed = false;
 /** Values for the test install: the VWC is scoped to a label no namespace carries (nothing in this shared cluster can reach the webhook Service: there is no kube-proxy). */
 const installValues = () => ({
   governedNamespaces: [apps.name],
+  // kwok's nodes have no storage provisioner: a claim would never bind.
+  operator: { audit: { storage: "emptyDir" } },
   webhook: { scopes: [{ name: "chart-test", selector: { matchLabels: { "golive.dev/chart-test-webhook": id } } }] },
 });
 
@@ -337,6 +354,7 @@ describe("on the real control plane", () => {
     const out = await helm(["install", release, chart, "-n", own.name, "--skip-crds", "--wait", "--timeout", "120s", "-f", "-"], { kubeconfig: inject("kubeconfig"), input: JSON.stringify(installValues()), timeoutMs: 180_000 });
     installed = true;
     expect(out).toMatch(/STATUS: deployed/);
+    expect(out).toContain("WARNING: the audit trail (JR/T 0179 8.3) is on an emptyDir");
     expect(out).toContain(`Governed namespaces (rollout rights for the operator, sealed-Secret read for the webhook): ${apps.name}.`);
     const pods = JSON.parse(kubectl(["get", "pods", "-n", own.name, "-o", "json"])) as { items: Doc[] };
     const nodesOf = (component: string) => pods.items.filter((p) => p.metadata.labels["app.kubernetes.io/component"] === component).map((p) => p.spec.nodeName as string);

@@ -142,3 +142,22 @@ capabilities:
 - name: GOLIVE_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
 {{- end -}}
+
+{{/* The audit trail's volume, shared by the operator and the webhook (templates/audit.yaml). */}}
+{{- define "golive.auditVolume" -}}
+- name: audit
+  {{- with .Values.operator.audit }}
+  {{- if .existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .existingClaim }}
+  {{- else if eq .storage "persistentVolumeClaim" }}
+  persistentVolumeClaim:
+    claimName: {{ include "golive.fullname" $ }}-audit
+  {{- else if eq .storage "emptyDir" }}
+  emptyDir:
+    sizeLimit: {{ .sizeLimit }}
+  {{- else }}
+  {{- fail "operator.audit.storage must be persistentVolumeClaim or emptyDir" }}
+  {{- end }}
+  {{- end }}
+{{- end }}
