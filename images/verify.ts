@@ -22,7 +22,7 @@ import { digestTag, ImageManifest, isSigstoreBundleType, MediaType, parseJson, t
 import type { PinnedImage } from "./reference.js";
 import { RegistryError, type RegistryClient } from "./registry-client.js";
 import type { SealFailure, SealVerdict } from "./seal-cache.js";
-import { checkBundle, checkLegacySignature, type SignatureCheck } from "./signatures.js";
+import { checkBundle, checkLegacySignature, keyHintOf, type SignatureCheck } from "./signatures.js";
 
 export interface VerifyOptions {
   /** The whole verification's budget (default 8000 ms, under the 10 s of an admission call). */
@@ -33,6 +33,8 @@ export interface VerifyOptions {
 
 /** At most this many signatures of one image are examined, and each artifact is size-capped. */
 const MAX_SIGNATURES = 16;
+/** Bundle referrers fetched to read their key hints (those naming a trusted key are checked first). */
+const MAX_REFERRERS_FETCHED = 64;
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const MAX_BUNDLE_BYTES = 1024 * 1024;
 
@@ -40,6 +42,8 @@ interface Lookup {
   checks: SignatureCheck[];
   /** A registry failure that left the lookup incomplete. */
   error?: RegistryError;
+  /** Set when the cap on signatures examined left some unexamined. */
+  capped?: string;
 }
 
 const FAILURE_ORDER: readonly SealFailure[] = ["BadSignature", "UntrustedKey", "KeylessUnsupported"];
@@ -79,7 +83,8 @@ export async function verifyImageSeal(client: RegistryClient, image: PinnedImage
     const matching = checks.filter((c) => !c.ok && c.failure === failure);
     if (matching.length > 0) {
       const reasons = checks.flatMap((c) => (c.ok ? [] : [c.reason]));
-      return fail(failure, reasons.slice(0, 3).join("; ") + (reasons.length > 3 ? ` (and ${reasons.length - 3} more)` : ""));
+      const capped = [legacy.capped, bundles.capped].filter((c) => c !== undefined);
+      return fail(failure, [...capped, ""].join("; ") + reasons.slice(0, 3).join("; ") + (reasons.length > 3 ? ` (and ${reasons.length - 3} more)` : ""));
     }
   }
   return fail(
@@ -128,16 +133,21 @@ async function legacySignatures(client: RegistryClient, image: PinnedImage, keys
     if (!fetched) return { checks };
     const manifest = parseJson(ImageManifest, fetched.bytes, `the signature manifest ${tag}`);
     if (!manifest.ok) return { checks: [{ ok: false, failure: "BadSignature", format: "legacy-sig", reason: manifest.reason }] };
-    const layers = manifest.value.layers.filter((l) => l.mediaType === MediaType.simpleSigning).slice(0, MAX_SIGNATURES);
+    const all = manifest.value.layers.filter((l) => l.mediaType === MediaType.simpleSigning);
+    const layers = all.slice(0, MAX_SIGNATURES);
+    const capped =
+      all.length > MAX_SIGNATURES
+        ? `the cap on signatures examined was reached: ${tag} holds ${all.length} legacy signatures and only the first ${MAX_SIGNATURES} were examined (the legacy format names no key, so a trusted one cannot be picked out)`
+        : undefined;
     for (const layer of layers) {
       const payload = await client.getBlob(image, layer.digest, { maxBytes: MAX_PAYLOAD_BYTES, signal });
       const check = payload
         ? checkLegacySignature(payload, layer.annotations, image.digest, keys)
         : ({ ok: false, failure: "BadSignature", format: "legacy-sig", reason: `legacy signature: its payload blob ${layer.digest} is missing from the registry` } as const);
       checks.push(check);
-      if (check.ok) break;
+      if (check.ok) return { checks };
     }
-    return { checks };
+    return { checks, ...(capped ? { capped } : {}) };
   } catch (e) {
     const fault = artifactFault(e, "legacy-sig", `the legacy signature ${tag}`);
     if (fault) return { checks: [...checks, fault] };
@@ -150,13 +160,39 @@ async function bundleSignatures(client: RegistryClient, image: PinnedImage, keys
   const checks: SignatureCheck[] = [];
   try {
     const listed = (await client.getReferrers(image, image.digest, { signal })) ?? (await client.getFallbackReferrers(image, image.digest, { signal }));
-    const candidates = listed.filter((d) => isSigstoreBundleType(d.artifactType)).slice(0, MAX_SIGNATURES);
+    const all = listed.filter((d) => isSigstoreBundleType(d.artifactType));
+    const candidates = all.slice(0, MAX_REFERRERS_FETCHED);
+    // Bundles name their key (verificationMaterial.publicKey.hint): one naming a trusted key is
+    // checked at once; the others wait, so untrusted signatures pushed in front cannot bury it.
+    const trustedHints = new Set(keys.map((k) => keyHintOf(k.key)));
+    const later: { descriptor: Descriptor; fetched: Buffer | SignatureCheck }[] = [];
+    let examined = 0;
     for (const descriptor of candidates) {
-      const check = await checkReferrer(client, image, descriptor, keys, signal);
-      if (check) checks.push(check);
-      if (check?.ok) break;
+      const fetched = await fetchReferrer(client, image, descriptor, signal);
+      if (fetched === undefined) continue;
+      if (Buffer.isBuffer(fetched) && trustedHints.has(hintOf(fetched) ?? "") && examined < MAX_SIGNATURES) {
+        examined++;
+        const check = checkBundle(fetched, image.digest, keys);
+        checks.push(check);
+        if (check.ok) return { checks };
+      } else later.push({ descriptor, fetched });
     }
-    return { checks };
+    let unexamined = all.length - candidates.length;
+    for (const { fetched } of later) {
+      if (examined >= MAX_SIGNATURES) {
+        unexamined++;
+        continue;
+      }
+      examined++;
+      const check = Buffer.isBuffer(fetched) ? checkBundle(fetched, image.digest, keys) : fetched;
+      checks.push(check);
+      if (check.ok) return { checks };
+    }
+    const capped =
+      unexamined > 0
+        ? `the cap on signatures examined was reached: ${all.length} Sigstore bundles are listed and only ${examined} were examined (those naming a trusted key first; none of the bundles fetched names one)`
+        : undefined;
+    return { checks, ...(capped ? { capped } : {}) };
   } catch (e) {
     const fault = artifactFault(e, "sigstore-bundle", "a Sigstore bundle referrer");
     if (fault) return { checks: [...checks, fault] };
@@ -165,8 +201,18 @@ async function bundleSignatures(client: RegistryClient, image: PinnedImage, keys
   }
 }
 
-/** One referrer: its manifest must name the image as subject and carry a bundle layer. */
-async function checkReferrer(client: RegistryClient, image: PinnedImage, descriptor: Descriptor, keys: readonly TrustedKey[], signal: AbortSignal): Promise<SignatureCheck | undefined> {
+/** The key hint a bundle names, if it parses that far. */
+function hintOf(bytes: Buffer): string | undefined {
+  try {
+    const hint = (JSON.parse(bytes.toString("utf8")) as { verificationMaterial?: { publicKey?: { hint?: unknown } } }).verificationMaterial?.publicKey?.hint;
+    return typeof hint === "string" ? hint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One referrer: its manifest must name the image as subject and carry a bundle layer; the bundle's bytes, or why not. */
+async function fetchReferrer(client: RegistryClient, image: PinnedImage, descriptor: Descriptor, signal: AbortSignal): Promise<Buffer | SignatureCheck | undefined> {
   const bad = (reason: string): SignatureCheck => ({ ok: false, failure: "BadSignature", format: "sigstore-bundle", reason: `Sigstore bundle ${descriptor.digest}: ${reason}` });
   const fetched = await client.getManifest(image, descriptor.digest, { signal });
   if (!fetched) return bad("listed as a referrer but missing from the registry");
@@ -178,5 +224,5 @@ async function checkReferrer(client: RegistryClient, image: PinnedImage, descrip
   if (!layer) return bad("its manifest has no Sigstore bundle layer");
   const bytes = await client.getBlob(image, layer.digest, { maxBytes: MAX_BUNDLE_BYTES, signal });
   if (!bytes) return bad(`its bundle blob ${layer.digest} is missing from the registry`);
-  return checkBundle(bytes, image.digest, keys);
+  return bytes;
 }

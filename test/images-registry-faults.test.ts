@@ -3,13 +3,16 @@
 // front of the registry: each fault on a signature artifact (a redirect loop, a refused redirect,
 // HTTP 400, a blob or a referrer manifest whose bytes do not hash to their digest) is exit 3 with
 // the fault named, never BadSignature; and a seal the cache verified stays sealed through each.
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
 import type { TrustedKey } from "../gates/dsse.js";
 import { publicKeyOf } from "../gates/trusted-keys.js";
+import { requireDigest } from "../images/reference.js";
 import { RegistryClient } from "../images/registry-client.js";
+import { sealImage } from "../images/seal.js";
 import { SealCache } from "../images/seal-cache.js";
 import { verifyImageSeal } from "../images/verify.js";
 import { tempDir } from "./services/common.js";
@@ -269,5 +272,62 @@ describe("the seal cache through a registry outage", () => {
     await fetch(`${registry.url}/v2/${repo}/manifests/${legacy.digest.replace(":", "-")}.sig`, { method: "DELETE" });
     const gone = await cache.verify(name, legacy.digest, trusted);
     if (!gone.sealed) expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: gone.failure });
+  });
+});
+
+describe("16 untrusted signatures pushed before the trusted one", () => {
+  let tagSchema: Registry;
+  let other: KeyPair;
+  const otherDir = tempDir("registry-faults-other");
+
+  beforeAll(async () => {
+    tagSchema = await startRegistry({ referrers: false });
+    other = await generateKeyPair(otherDir.path, "other-password");
+  });
+  afterAll(async () => {
+    await tagSchema?.stop();
+    otherDir.remove();
+  });
+
+  it("legacy layers: the verdict says the cap was hit", async () => {
+    const image = await pushTestImage(tagSchema.host, repo, "buried-legacy");
+    for (let i = 0; i < 16; i++) await sealImage(new RegistryClient(), requireDigest(image.reference), generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
+    await sign(image.reference, keys.privateKey, { password: PASSWORD, format: "legacy" });
+    const verdict = await verifyImageSeal(new RegistryClient(), requireDigest(image.reference), trusted);
+    expect(verdict).toMatchObject({ sealed: false, failure: "BadSignature", reason: expect.stringMatching(/the cap on signatures examined was reached: sha256-[a-f0-9]{64}\.sig holds 17 legacy signatures and only the first 16 were examined/) });
+  });
+
+  it("Sigstore bundles (referrers tag schema, in push order): with key hints the trusted bundle is still found", async () => {
+    const image = await pushTestImage(tagSchema.host, repo, "buried-bundle");
+    for (let i = 0; i < 16; i++) await sign(image.reference, other.privateKey, { password: "other-password", format: "bundle" });
+    await sign(image.reference, keys.privateKey, { password: PASSWORD, format: "bundle" });
+    const index = JSON.parse((await fetch(`${tagSchema.url}/v2/${repo}/manifests/${image.digest.replace(":", "-")}`, { headers: { accept: "application/vnd.oci.image.index.v1+json" } }).then((r) => r.text()))) as { manifests: unknown[] };
+    expect(index.manifests).toHaveLength(17);
+    expect(await verifyImageSeal(new RegistryClient(), requireDigest(image.reference), trusted)).toMatchObject({ sealed: true, signer: "release-signer", format: "sigstore-bundle" });
+    // Without the trusted key, the verdict names the cap: 17 listed, 16 examined.
+    const otherKey = publicKeyOf({ name: "someone", publicKey: generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }).toString() });
+    if (typeof otherKey === "string") throw new Error(otherKey);
+    expect(await verifyImageSeal(new RegistryClient(), requireDigest(image.reference), [{ name: "someone", key: otherKey }])).toMatchObject({
+      sealed: false,
+      failure: "UntrustedKey",
+      reason: expect.stringMatching(/the cap on signatures examined was reached: 17 Sigstore bundles are listed and only 16 were examined/),
+    });
+  });
+});
+
+describe("verify-image and seal usage", () => {
+  it("usage errors exit 2: a missing --key, an unknown option, a missing image", async () => {
+    const ref = viaProxy(legacy);
+    for (const args of [["verify-image", ref], ["seal", ref], ["verify-image", "--key", keys.publicKey, "--no-such-option", ref], ["verify-image", "--key", keys.publicKey], ["seal", "--key", keys.privateKey]]) {
+      const r = await golive(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    }
+    expect((await golive(["verify-image", "--help"])).code).toBe(0);
+  });
+
+  it("--insecure-registry takes one host per flag, repeatable, and never swallows the image", async () => {
+    const r = await golive(["verify-image", "--key", keys.publicKey, "--insecure-registry", "registry.example.com:5000", "--insecure-registry", proxy.host, viaProxy(bundle)]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import type { KeyObject } from "node:crypto";
-import type { Command } from "commander";
+import { CommanderError, type Command } from "commander";
 import { stringify } from "yaml";
 import { keyIdOf, type TrustedKey } from "../../gates/dsse.js";
 import { publicKeyOf } from "../../gates/trusted-keys.js";
@@ -59,10 +59,17 @@ function client(opts: RegistryOptions): RegistryClient {
   });
 }
 
+/** Usage errors (a missing --key or image, an unknown option) exit 2, as --help says; --help itself exits 0. */
+function usageExit(command: Command): Command {
+  return command.exitOverride((err) => {
+    throw err.exitCode === 0 ? err : new CommanderError(EXIT_USAGE, err.code, err.message);
+  });
+}
+
 function withRegistryOptions(command: Command): Command {
-  return command
+  return usageExit(command)
     .option("--registry-config <path>", "Docker config with registry credentials (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json)")
-    .option("--insecure-registry <host...>", "registries reached over plain HTTP (loopback always is)")
+    .option("--insecure-registry <host>", "a registry reached over plain HTTP, HOST[:PORT] (one per flag, repeatable; loopback always is)", collect)
     .option("--timeout <ms>", "timeout of each registry request", "3000");
 }
 
