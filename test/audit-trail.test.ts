@@ -4,7 +4,8 @@
 // user and result, and `golive audit verify` reports every chain intact.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,14 @@ const gov = useNamespace("audit-gov", { [TEST_LABEL]: id, [GOVERNED_LABEL]: id }
 const policyName = `audit-${id}`;
 const dir = mkdtempSync(join(tmpdir(), "golive-trail-"));
 const trail = join(dir, "audit.jsonl");
+// The evidence key signs each chain's head into ConfigMap golive-audit-checkpoints.
+const keys = mkdtempSync(join(tmpdir(), "golive-trail-keys-"));
+const keyPair = generateKeyPairSync("ed25519");
+const privatePem = join(keys, "evidence.pem");
+const publicPem = join(keys, "evidence.pub.pem");
+writeFileSync(privatePem, keyPair.privateKey.export({ type: "pkcs8", format: "pem" }));
+writeFileSync(publicPem, keyPair.publicKey.export({ type: "spki", format: "pem" }));
+const signing = { GOLIVE_EVIDENCE_KEY: privatePem, GOLIVE_AUDIT_CHECKPOINT_INTERVAL_MS: "300" };
 
 interface Webhook {
   child: ChildProcess;
@@ -74,7 +83,7 @@ async function startWebhook(n: number, admin: string): Promise<Webhook> {
   const configuration = `golive-audit-${id}-${n}`;
   await ok(["apply", "-f", "-"], JSON.stringify(webhookConfiguration({ name: configuration, ownNamespace: own.name, client: { url: `https://127.0.0.1:${port}/validate` }, timeoutSeconds: 10, scopes: [{ name: `p${id}`, selector: { matchLabels: { [TEST_LABEL]: id } } }] })));
   const args = ["webhook", "--kubeconfig", inject("kubeconfig"), "--namespace", own.name, "--webhook-port", String(port), "--health-port", String(health), "--metrics-port", String(metrics), "--tls-ip", "127.0.0.1", "--configuration-name", configuration, "--operator-identity", admin, "--audit-file", trail];
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, GOLIVE_LOG_LEVEL: "info", POD_NAME: `wh-${n}` }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, ...signing, GOLIVE_LOG_LEVEL: "info", POD_NAME: `wh-${n}` }, stdio: ["ignore", "pipe", "pipe"] });
   const w: Webhook = { child, output: "", configuration, health };
   child.stdout?.on("data", (b: Buffer) => (w.output += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (w.output += b.toString()));
@@ -103,6 +112,7 @@ afterAll(async () => {
   for (const w of webhooks) await kubectlAsync(["delete", "validatingwebhookconfiguration", w.configuration, "--ignore-not-found"]);
   await kubectlAsync(["delete", "releasepolicy", policyName, "--ignore-not-found"]);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(keys, { recursive: true, force: true });
 });
 
 describe("the audit trail, through the API server", () => {
@@ -136,7 +146,7 @@ describe("the audit trail, through the API server", () => {
   }, 180_000);
 
   it("two webhooks and an operator write at once; golive audit verify reports the whole trail intact", async () => {
-    operator = await spawnOperator("audit-op", { namespace: own.name, auditFile: trail, extra: ["--leader-elect", "false"] });
+    operator = await spawnOperator("audit-op", { namespace: own.name, auditFile: trail, extra: ["--leader-elect", "false", "--evidence-key", privatePem] });
     // Traffic at the webhooks while the operator reconciles the Release.
     const burst = Array.from({ length: 10 }, (_, i) => apply(workload("Deployment", { name: `burst-${i}`, namespace: gov.name, release: null })));
     await Promise.all(burst);
@@ -155,5 +165,25 @@ describe("the audit trail, through the API server", () => {
     expect(v.status).toBe(0);
     expect(v.stdout).toMatch(/3 chain\(s\), \d+ record\(s\): trail intact/);
     expect(records().filter((r) => r.user === "" && r.type === "admission")).toHaveLength(0);
+
+    // Signed checkpoints of all three chains, outside the trail, check out against the files.
+    const checkpoints = join(keys, "checkpoints.json");
+    writeFileSync(checkpoints, await ok(["get", "configmap", "golive-audit-checkpoints", "-n", own.name, "-o", "json"]));
+    const cm = JSON.parse(readFileSync(checkpoints, "utf8")) as { data: Record<string, string> };
+    expect(Object.keys(cm.data).sort()).toEqual(["audit.jsonl", "audit.webhook-wh-1.jsonl", "audit.webhook-wh-2.jsonl"]);
+    const verify = (path: string) => spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "audit", "verify", path, "--checkpoints", checkpoints, "--key", publicPem], { cwd: root, encoding: "utf8" });
+    const intact = verify(dir);
+    expect(intact.stderr).toBe("");
+    expect(intact.stdout).toMatch(/\d+ signed checkpoint\(s\) checked/);
+    // Cut the newest two records of one webhook's chain: the file alone still verifies, the checkpoints do not.
+    const copy = join(keys, "copy");
+    mkdirSync(copy);
+    for (const f of chainFiles([dir])) writeFileSync(join(copy, f.split("/").at(-1)!), readFileSync(f));
+    const wh1 = join(copy, "audit.webhook-wh-1.jsonl");
+    const kept = readFileSync(wh1, "utf8").trimEnd().split("\n");
+    writeFileSync(wh1, kept.slice(0, -2).join("\n") + "\n");
+    const cut = verify(copy);
+    expect(cut.status).not.toBe(0);
+    expect(cut.stderr).toContain(`audit.webhook-wh-1.jsonl: record ${kept.length - 1} is missing (truncated or removed)`);
   }, 180_000);
 });
