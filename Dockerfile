@@ -26,6 +26,7 @@ COPY webhook ./webhook
 COPY operator ./operator
 COPY cli ./cli
 COPY report ./report
+COPY settings ./settings
 RUN npx tsc -p tsconfig.build.json \
  && find dist -name '*.map' -delete
 

@@ -24,3 +24,18 @@ describe("createLogger", () => {
     expect(lines[0]).not.toContain("s3cret");
   });
 });
+
+describe("createLogger redaction", () => {
+  it("writes JSON and redacts secrets", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, cb) => { lines.push(chunk.toString()); cb(); } });
+    const log = createLogger("info", sink);
+    log.info({ request: { uid: "u1", token: "s3cr3t" } }, "admitted");
+    await new Promise((r) => setImmediate(r));
+    const record = JSON.parse(lines[0]!);
+    expect(record.msg).toBe("admitted");
+    expect(record.level).toBe("info");
+    expect(record.request.uid).toBe("u1");
+    expect(lines[0]).not.toContain("s3cr3t");
+  });
+});

@@ -1,7 +1,7 @@
 // Shared by the long-running commands (operator, webhook, run): every setting is a flag as well
 // as a GOLIVE_* environment variable, validated by loadConfig.
 import type { Command } from "commander";
-import { ConfigError, ConfigSchema, flagName, loadConfig, envName, type Config } from "./config.js";
+import { ConfigError, ConfigSchema, flagName, loadConfig, envName, type Config } from "../settings/config.js";
 import { CliError } from "./errors.js";
 
 export function addConfigFlags(command: Command): Command {

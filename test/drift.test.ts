@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Release } from "../api/index.js";
 import { verifyChain } from "../audit/chain.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { configDigest } from "../images/config-digest.js";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";

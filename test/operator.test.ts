@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Release } from "../api/index.js";
 import { verifyChain } from "../audit/chain.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";

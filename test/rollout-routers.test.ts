@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Release, type ApprovalStage } from "../api/index.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";

@@ -11,7 +11,7 @@ import { Writable } from "node:stream";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Release } from "../api/index.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";

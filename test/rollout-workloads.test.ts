@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Release } from "../api/index.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";

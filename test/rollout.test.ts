@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { Release } from "../api/index.js";
 import { verifyChain } from "../audit/chain.js";
-import { loadConfig } from "../cli/config.js";
+import { loadConfig } from "../settings/config.js";
 import { createLogger } from "../cli/log.js";
 import { main } from "../cli/main.js";
 import { loadPrivateKey, createEvidence } from "../gates/sign.js";

@@ -2,6 +2,8 @@
 // informer-backed view (Secrets watched per governed namespace), self-managed TLS publishing its
 // caBundle into an existing configuration, probes and metrics, graceful shutdown on SIGTERM.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
@@ -11,6 +13,9 @@ import { webhookConfiguration } from "../webhook/configuration.js";
 import { approvedStatus, CONFIG_DATA, fixturePolicy, fixtureRelease, gateResults, GOVERNED_LABEL, pdb, podSpec, policySpec, RELEASE, releaseSpec, workload } from "../webhook/fixtures.js";
 import { freePort } from "./cluster/processes.js";
 import { kubectlAsync, useNamespace } from "./support/cluster.js";
+
+// The webhook's audit chain goes to a temp dir, not the pod path /var/lib/golive.
+const auditDir = mkdtempSync(join(tmpdir(), "golive-webhook-audit-"));
 
 const root = join(import.meta.dirname, "..");
 const id = randomBytes(3).toString("hex");
@@ -76,7 +81,7 @@ beforeAll(async () => {
   // The configuration exists before the webhook starts (Helm installs it), without a caBundle.
   await ok(["apply", "-f", "-"], JSON.stringify(webhookConfiguration({ name: configurationName, ownNamespace: own.name, client: { url: `https://127.0.0.1:${ports.webhook}/validate` }, timeoutSeconds: 10, scopes: [{ name: `p${id}`, selector: { matchLabels: { [TEST_LABEL]: id } } }] })));
   const args = ["webhook", "--kubeconfig", inject("kubeconfig"), "--namespace", own.name, "--webhook-port", String(ports.webhook), "--health-port", String(ports.health), "--metrics-port", String(ports.metrics), "--tls-ip", "127.0.0.1", "--configuration-name", configurationName, "--operator-identity", admin];
-  child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, GOLIVE_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, GOLIVE_LOG_LEVEL: "info", GOLIVE_AUDIT_FILE: join(auditDir, "audit.jsonl") }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (b: Buffer) => (output += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (output += b.toString()));
   await until("/readyz", async () => (await get(ports.health, "/readyz")).status === 200);

@@ -3,17 +3,16 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Config } from "../cli/config.js";
+import type { Config } from "../settings/config.js";
+import { readPrivateKey } from "../settings/keyfile.js";
 import { loadDockerConfig } from "../images/credentials.js";
 import { RegistryClient } from "../images/registry-client.js";
 import { SealCache } from "../images/seal-cache.js";
 import { verifyImageSeal } from "../images/verify.js";
-import { readFileSync } from "node:fs";
 import { AUDIT_CHECKPOINT_INTERVAL_MS, Checkpointer } from "../audit/checkpoint.js";
 import { configMapCheckpointStore } from "../audit/configmap-store.js";
 import { RETENTION_INTERVAL_MS, RetentionSchedule, retentionDays } from "../audit/retention.js";
 import { AuditWriter, writerFile } from "../audit/writer.js";
-import { loadPrivateKey } from "../gates/sign.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { CertDirSource } from "./cert-dir.js";
 import { CONFIGURATION_NAME, policyScopes, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
@@ -146,7 +145,7 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
   const trail = new AuditWriter({ file: writerFile(config.auditFile, `webhook-${pod}`), source: `webhook/${pod}`, log: log.child({ component: "audit" }) });
   // Its signed head in the ConfigMap golive-audit-checkpoints, when an evidence key is configured.
   const checkpointer = config.evidenceKey
-    ? new Checkpointer({ file: trail.file, source: `webhook/${pod}`, head: () => trail.chainHead, key: loadPrivateKey(readFileSync(config.evidenceKey, "utf8"), process.env.GOLIVE_KEY_PASSWORD), store: configMapCheckpointStore(new KubeClient(kc), config.namespace), onError: (e) => log.error({ err: e }, "audit: could not publish the signed checkpoint of the trail") })
+    ? new Checkpointer({ file: trail.file, source: `webhook/${pod}`, head: () => trail.chainHead, key: readPrivateKey(config.evidenceKey), store: configMapCheckpointStore(new KubeClient(kc), config.namespace), onError: (e) => log.error({ err: e }, "audit: could not publish the signed checkpoint of the trail") })
     : undefined;
   checkpointer?.start(AUDIT_CHECKPOINT_INTERVAL_MS);
   // Retention: this replica moves out of its own chain what is older than the policies keep it.
