@@ -204,19 +204,8 @@ function directVerifying(d: Draft, listed: string[], view: (n: string) => Worklo
     return;
   }
   v.candidateReadyAt ??= d.iso;
-  if (!o.policy) {
-    d.message = "waiting for a ReleasePolicy to govern the namespace (Verification gates cannot be evaluated)";
-    return;
-  }
-  const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Verification"));
-  v.gates = stableResults(v.gates, gates.results);
-  const notPassed = gates.results.filter((g) => g.status !== "Passed" && g.name !== o.policy!.batch.gate);
-  if (notPassed.length) {
-    const first = notPassed[0]!;
-    d.message = `no spec.strategy: workloads available; waiting for Verification gate ${first.name} (${first.status}): ${first.reason}${notPassed.length > 1 ? ` (and ${notPassed.length - 1} more)` : ""}`;
-    d.wake(60_000);
-    return;
-  }
+  const gates = verificationGates(d, v, "no spec.strategy: workloads available");
+  if (!gates) return;
   if (!monitoringInPlace(d)) return;
   v.passedAt ??= d.iso;
   d.status.releasedAt = d.iso;
@@ -331,22 +320,33 @@ function verifying(d: Draft): void {
     v.evidence ??= verificationEvidenceName(o.release);
     if (!o.evidence.some((e) => e.metadata.name === v.evidence)) d.extra.push({ type: "signVerificationReport", evidenceName: v.evidence, jobs: v.jobs });
   }
+  const gates = verificationGates(d, v, "verification Jobs passed");
+  if (!gates) return;
+  v.passedAt = d.iso;
+  if (d.strategy.cleanup) v.cleanup = pendingJob(d, "cleanup", d.strategy.cleanup.name);
+  d.to("CleaningUp", `verification passed (${v.jobs.length} Job(s), ${gates.results.length} Verification gate(s)): verification access closed, cleaning up verification data before ordinary traffic moves (4.6 d)`);
+}
+
+/**
+ * The Verification gates, recorded in status.verification; undefined (with the message saying
+ * what is awaited) until every one but the batch gate passed.
+ */
+function verificationGates(d: Draft, v: NonNullable<ReleaseStatus["verification"]>, so: string): { results: GateResult[] } | undefined {
+  const { o } = d;
   if (!o.policy) {
     d.message = "waiting for a ReleasePolicy to govern the namespace (Verification gates cannot be evaluated)";
-    return;
+    return undefined;
   }
   const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Verification"));
   v.gates = stableResults(v.gates, gates.results);
   const notPassed = gates.results.filter((g) => g.status !== "Passed" && g.name !== o.policy!.batch.gate);
   if (notPassed.length) {
     const first = notPassed[0]!;
-    d.message = `verification Jobs passed; waiting for Verification gate ${first.name} (${first.status}): ${first.reason}${notPassed.length > 1 ? ` (and ${notPassed.length - 1} more)` : ""}`;
+    d.message = `${so}; waiting for Verification gate ${first.name} (${first.status}): ${first.reason}${notPassed.length > 1 ? ` (and ${notPassed.length - 1} more)` : ""}`;
     d.wake(60_000);
-    return;
+    return undefined;
   }
-  v.passedAt = d.iso;
-  if (d.strategy.cleanup) v.cleanup = pendingJob(d, "cleanup", d.strategy.cleanup.name);
-  d.to("CleaningUp", `verification passed (${v.jobs.length} Job(s), ${gates.results.length} Verification gate(s)): verification access closed, cleaning up verification data before ordinary traffic moves (4.6 d)`);
+  return gates;
 }
 
 function cleaningUp(d: Draft): void {
