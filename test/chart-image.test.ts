@@ -115,7 +115,7 @@ describe("the Dockerfile (checked logically: no container runtime here)", () => 
   });
 
   it("keeps the root filesystem read-only: the chart mounts every path golive writes", () => {
-    const config = read("cli/config.ts");
+    const config = read("settings/config.ts");
     const auditDefault = /auditFile: z\.string\(\)\.default\("([^"]+)"\)/.exec(config)?.[1];
     expect(auditDefault).toBe("/var/lib/golive/audit.jsonl");
     const template = read("charts/golive/templates/operator-deployment.yaml");

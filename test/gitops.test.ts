@@ -2,10 +2,10 @@
 // way Argo CD runs it) against its fixtures, and the kstatus conditions the real operator writes
 // (Flux, kubectl wait and kstatus read them) checked on every status version a watch sees, with
 // the health check applied to those live objects too.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../settings/config.js";
@@ -14,45 +14,16 @@ import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { lifecycleConditions, setConditions, type ConditionInput } from "../operator/release/conditions.js";
 import { PHASES, type Phase } from "../api/index.js";
+import { argocd, argoHealth, healthLua } from "./support/argocd-health.js";
 import { fluxHealth, fluxHealthBinary } from "./support/flux-health.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
-const argocd = join(root, "gitops", "argocd");
-const checkDir = join(argocd, "resource_customizations", "golive.dev", "Release");
-const healthLua = join(checkDir, "health.lua");
+const checkDir = dirname(healthLua);
+/** Argo CD's health of one object (test/support/argocd-health.ts). */
+const health = argoHealth;
 const work = mkdtempSync(join(tmpdir(), "golive-gitops-"));
-
-function luaInterpreter(): string {
-  for (const candidate of ["lua5.4", "lua"]) if (spawnSync(candidate, ["-v"]).status === 0) return candidate;
-  throw new Error("no Lua interpreter: apt-get install -y lua5.4 (.ci/run does)");
-}
-
-/** A JSON-like value as a Lua 5.1 table constructor (null becomes nil, as in Argo CD). */
-function toLua(v: unknown): string {
-  if (v === null || v === undefined) return "nil";
-  if (typeof v === "boolean") return String(v);
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new Error(`not a JSON number: ${v}`);
-    return String(v);
-  }
-  if (typeof v === "string") return `"${[...Buffer.from(v, "utf8")].map((b) => (b === 0x22 || b === 0x5c || b < 0x20 || b === 0x7f ? `\\${String(b).padStart(3, "0")}` : String.fromCharCode(b))).join("")}"`;
-  if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(", ")}}`;
-}
-
-let inputs = 0;
-/** Run the health check on one object, as Argo CD does (global obj, the chunk returns hs). */
-function health(object: unknown): { status: string; message: string } {
-  const input = join(work, `input-${inputs++}.lua`);
-  // Latin-1 keeps each byte of the UTF-8 encoding as written by toLua.
-  writeFileSync(input, `return ${toLua(object)}\n`, "latin1");
-  const r = spawnSync(luaInterpreter(), [join(argocd, "harness.lua"), healthLua, input], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`the health check failed (exit ${r.status}): ${r.stderr}`);
-  const [status = "", ...message] = r.stdout.replace(/\n$/, "").split("\n");
-  return { status, message: message.join("\n") };
-}
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const argocd = join(import.meta.dirname, "..", "..", "gitops", "argocd");
-const healthLua = join(argocd, "resource_customizations", "golive.dev", "Release", "health.lua");
+export const argocd = join(import.meta.dirname, "..", "..", "gitops", "argocd");
+export const healthLua = join(argocd, "resource_customizations", "golive.dev", "Release", "health.lua");
 let work: string | undefined;
 let inputs = 0;
 
@@ -19,7 +19,10 @@ function luaInterpreter(): string {
 function toLua(v: unknown): string {
   if (v === null || v === undefined) return "nil";
   if (typeof v === "boolean") return String(v);
-  if (typeof v === "number") return String(v);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`not a JSON number: ${v}`);
+    return String(v);
+  }
   if (typeof v === "string") return `"${[...Buffer.from(v, "utf8")].map((b) => (b === 0x22 || b === 0x5c || b < 0x20 || b === 0x7f ? `\\${String(b).padStart(3, "0")}` : String.fromCharCode(b))).join("")}"`;
   if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
   return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(", ")}}`;
@@ -29,6 +32,7 @@ function toLua(v: unknown): string {
 export function argoHealth(object: unknown): { status: string; message: string } {
   work ??= mkdtempSync(join(tmpdir(), "golive-argocd-health-"));
   const input = join(work, `input-${inputs++}.lua`);
+  // Latin-1 keeps each byte of the UTF-8 encoding as written by toLua.
   writeFileSync(input, `return ${toLua(object)}\n`, "latin1");
   const r = spawnSync(luaInterpreter(), [join(argocd, "harness.lua"), healthLua, input], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`the health check failed (exit ${r.status}): ${r.stderr}`);
