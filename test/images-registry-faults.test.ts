@@ -5,7 +5,7 @@
 // the fault named, never BadSignature; and a seal the cache verified stays sealed through each.
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
 import type { TrustedKey } from "../gates/dsse.js";
@@ -18,63 +18,12 @@ import { verifyImageSeal } from "../images/verify.js";
 import { tempDir } from "./services/common.js";
 import { generateKeyPair, sign, type KeyPair } from "./services/cosign.js";
 import { listReferrers, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
+import { startFaultyProxy, type Fault, type FaultyProxy } from "./support/faulty-proxy.js";
 
 const PASSWORD = "faults-password";
 const keysDir = tempDir("registry-faults-keys");
 let keys: KeyPair;
 let trusted: TrustedKey[];
-
-/** What the proxy does with one request: pass it on (undefined) or answer itself. */
-type Fault = (req: IncomingMessage, res: ServerResponse) => "pass" | "alter" | "handled";
-
-interface Proxy {
-  host: string;
-  fault: Fault | undefined;
-  /** Answer every request with a refused connection (the registry is down). */
-  down: boolean;
-  stop(): Promise<void>;
-}
-
-async function startProxy(upstream: string): Promise<Proxy> {
-  const proxy: Proxy = { host: "", fault: undefined, down: false, stop: async () => undefined };
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      if (proxy.down) {
-        req.socket.destroy();
-        return;
-      }
-      const action = proxy.fault ? proxy.fault(req, res) : "pass";
-      if (action === "handled") return;
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection" && k !== "content-length") headers.set(k, v);
-      const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      const up = await fetch(`${upstream}${req.url}`, { method: req.method ?? "GET", headers, redirect: "manual", ...(body ? { body } : {}) });
-      let bytes = Buffer.from(await up.arrayBuffer());
-      // Altered on the way: one byte more, so the content no longer hashes to its digest.
-      if (action === "alter" && up.status === 200) bytes = Buffer.concat([bytes, Buffer.from("\n")]);
-      const out: Record<string, string> = {};
-      up.headers.forEach((v, k) => {
-        if (k !== "content-length" && k !== "transfer-encoding" && k !== "connection" && k !== "keep-alive") out[k] = v;
-      });
-      out["content-length"] = String(bytes.length);
-      res.writeHead(up.status, out);
-      res.end(req.method === "HEAD" ? undefined : bytes);
-    })().catch((e: unknown) => {
-      res.writeHead(599);
-      res.end(String(e));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  proxy.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
-  proxy.stop = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
-  return proxy;
-}
 
 /** Run the golive CLI in-process, capturing its output. */
 async function golive(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -98,7 +47,7 @@ const redirectLoop = (res: ServerResponse, req: IncomingMessage) => {
 };
 
 let registry: Registry;
-let proxy: Proxy;
+let proxy: FaultyProxy;
 const repo = "golive/faults";
 let legacy: TestImage;
 let bundle: TestImage;
@@ -111,7 +60,7 @@ beforeAll(async () => {
   if (typeof key === "string") throw new Error(key);
   trusted = [{ name: "release-signer", key }];
   registry = await startRegistry();
-  proxy = await startProxy(registry.url);
+  proxy = await startFaultyProxy(registry.url);
   legacy = await pushTestImage(registry.host, repo, "legacy");
   bundle = await pushTestImage(registry.host, repo, "bundle");
   await sign(legacy.reference, keys.privateKey, { password: PASSWORD, format: "legacy" });
