@@ -87,6 +87,24 @@ describe("SealCache", () => {
     expect(h.cache.peek("ok", D, [a], 60_000)).toBeUndefined();
   });
 
+  it("by default a success is fresh for 12 h, then stale and in force for a 24 h grace while the registry is down", async () => {
+    const h = harness();
+    await h.cache.verify("ok", D, [a]);
+    h.advance(12 * 3600_000 - 1);
+    expect(h.cache.peek("ok", D, [a])).not.toHaveProperty("stale");
+    h.advance(1);
+    h.answer(failure("RegistryDown"));
+    await h.cache.verify("ok", D, [a]);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true, stale: { failure: "RegistryDown", graceEndsAt: new Date(h.now() + 24 * 3600_000) } });
+    h.advance(24 * 3600_000 - 1);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: true, stale: { failure: "RegistryDown" } });
+    h.advance(1);
+    expect(h.cache.peek("ok", D, [a])).toBeUndefined();
+    // Past the grace the next verdict counts: the registry still down, the image is not sealed.
+    await h.cache.verify("ok", D, [a]);
+    expect(h.cache.peek("ok", D, [a])).toMatchObject({ sealed: false, failure: "RegistryDown" });
+  });
+
   it("keeps a stale success while re-verification fails transiently; a definitive failure replaces it", async () => {
     const h = harness({ negativeTtlMs: 30_000, maxAgeMs: 3600_000, graceMs: 7200_000 });
     await h.cache.verify("ok", D, [a]);

@@ -218,9 +218,11 @@ describe("the seal cache through a registry outage", () => {
     expect(cache.peek(name, legacy.digest, trusted)).not.toHaveProperty("stale");
     // Past the lifetime again, and the signature is gone: a definitive failure replaces the seal.
     clock += 61_000;
-    await fetch(`${registry.url}/v2/${repo}/manifests/${legacy.digest.replace(":", "-")}.sig`, { method: "DELETE" });
-    const gone = await cache.verify(name, legacy.digest, trusted);
-    if (!gone.sealed) expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: gone.failure });
+    const deleted = await fetch(`${registry.url}/v2/${repo}/manifests/${legacy.digest.replace(":", "-")}.sig`, { method: "DELETE" });
+    expect(deleted.status).toBe(202);
+    expect(await cache.verify(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: "Unsigned" });
+    expect(cache.peek(name, legacy.digest, trusted)).toMatchObject({ sealed: false, failure: "Unsigned" });
+    expect(cache.staleCount).toBe(0);
   });
 });
 
@@ -267,11 +269,23 @@ describe("16 untrusted signatures pushed before the trusted one", () => {
 describe("verify-image and seal usage", () => {
   it("usage errors exit 2: a missing --key, an unknown option, a missing image", async () => {
     const ref = viaProxy(legacy);
-    for (const args of [["verify-image", ref], ["seal", ref], ["verify-image", "--key", keys.publicKey, "--no-such-option", ref], ["verify-image", "--key", keys.publicKey], ["seal", "--key", keys.privateKey]]) {
+    const cases: [string[], RegExp][] = [
+      [["verify-image", ref], /required option '--key <path>' not specified/],
+      [["seal", ref], /required option '--key <path>' not specified/],
+      [["verify-image", "--key", keys.publicKey, "--no-such-option", ref], /unknown option '--no-such-option'/],
+      [["verify-image", "--key", keys.publicKey], /missing required argument 'image'/],
+      [["seal", "--key", keys.privateKey], /missing required argument 'image'/],
+      [["verify-image", "--key", keys.publicKey, `${proxy.host}/${repo}:legacy`], /is not pinned by digest: a tag can be moved/],
+    ];
+    for (const [args, says] of cases) {
       const r = await golive(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(says);
     }
-    expect((await golive(["verify-image", "--help"])).code).toBe(0);
+    // --help says the same exit codes as the README.
+    const help = await golive(["verify-image", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain("Exit 0 when sealed; 1 when not; 2 on bad usage; 3 when the registry could not be asked");
   });
 
   it("--insecure-registry takes one host per flag, repeatable, and never swallows the image", async () => {
