@@ -1,8 +1,9 @@
 // Registry trouble is never a bad signature, and never unseals a verified image (issue 25).
 // The REAL OCI registry and the REAL cosign v3 on loopback, with a small misbehaving HTTP proxy in
 // front of the registry: each fault on a signature artifact (a redirect loop, a refused redirect,
-// HTTP 400, a blob or a referrer manifest whose bytes do not hash to their digest) is exit 3 with
-// the fault named, never BadSignature; and a seal the cache verified stays sealed through each.
+// HTTP 400, a blob or a referrer manifest whose bytes do not hash to their digest, HTTP 429 beyond
+// the budget, no answer) is exit 3 with the fault named, never BadSignature; and a seal the cache
+// verified stays sealed through each.
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -83,6 +84,8 @@ interface Case {
   fault: Fault;
   /** What the reason must name. */
   named: RegExp;
+  /** The kind of registry trouble (default RegistryDown). */
+  failure?: "RegistryDown" | "Throttled" | "Timeout";
 }
 
 const sigTag = (image: TestImage) => `/manifests/${image.digest.replace(":", "-")}.sig`;
@@ -144,6 +147,26 @@ const cases: Case[] = [
     fault: (req) => (isGet(req) && referrerDigests.some((d) => path(req).endsWith(`/manifests/${d}`)) ? "alter" : "pass"),
     named: /registry trouble fetching the Sigstore bundles .*the manifest served for sha256:[a-f0-9]{64} hashes to sha256:[a-f0-9]{64}, not to its digest: the registry is broken or the content was tampered with/,
   },
+  {
+    name: "HTTP 429 with a Retry-After beyond the budget for the .sig manifest",
+    image: () => legacy,
+    fault: (req, res) => {
+      if (!path(req).endsWith(sigTag(legacy))) return "pass";
+      res.writeHead(429, { "retry-after": "30", "content-type": "application/json" });
+      res.end('{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}');
+      return "handled";
+    },
+    named: /registry trouble fetching the legacy signature sha256-[a-f0-9]{64}\.sig, not a verdict on any signature: .*HTTP 429 after 1 attempt, Retry-After 30 s is beyond the budget/,
+    failure: "Throttled",
+  },
+  {
+    name: "no answer for a Sigstore bundle referrer manifest",
+    image: () => bundle,
+    // Accepted and never answered (the proxy's stop closes it).
+    fault: (req) => (referrerDigests.some((d) => path(req).endsWith(`/manifests/${d}`)) ? "handled" : "pass"),
+    named: /registry trouble fetching the Sigstore bundles \(referrers\), not a verdict on any signature: .*no answer within 1000 ms/,
+    failure: "Timeout",
+  },
 ];
 
 describe("registry trouble on a signature artifact is registry trouble (exit 3), never BadSignature", () => {
@@ -156,8 +179,8 @@ describe("registry trouble on a signature artifact is registry trouble (exit 3),
     }
   });
 
-  it.each(cases)("$name: exit 3, the fault named; a cached success stays sealed", async ({ image, fault, named }) => {
-    const client = new RegistryClient({ backoffMs: 10 });
+  it.each(cases)("$name: exit 3, the fault named; a cached success stays sealed", async ({ image, fault, named, failure = "RegistryDown" }) => {
+    const client = new RegistryClient({ backoffMs: 10, requestTimeoutMs: 1_000 });
     let clock = Date.now();
     const cache = new SealCache({ verify: (img, k) => verifyImageSeal(client, img, k), now: () => new Date(clock), maxAgeMs: 60_000, graceMs: 600_000 });
     const name = `${proxy.host}/${repo}`;
@@ -165,20 +188,20 @@ describe("registry trouble on a signature artifact is registry trouble (exit 3),
     expect(await cache.verify(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
     proxy.fault = fault;
     try {
-      const r = await golive(["verify-image", "--key", keys.publicKey, viaProxy(image())]);
-      expect(r.stderr).toMatch(/^golive: not sealed: RegistryDown: /);
+      const r = await golive(["verify-image", "--key", keys.publicKey, "--timeout", "1000", viaProxy(image())]);
+      expect(r.stderr).toMatch(new RegExp(`^golive: not sealed: ${failure}: `));
       expect(r.stderr).toMatch(named);
       expect(r.stderr).not.toMatch(/BadSignature|UntrustedKey/);
       expect(r.code).toBe(3);
       // The same through the API and the seal cache: the verdict is RegistryDown, and the seal stays.
       const verdict = await cache.verify(name, image().digest, trusted);
-      expect(verdict).toMatchObject({ sealed: false, failure: "RegistryDown", reason: expect.stringMatching(named) });
+      expect(verdict).toMatchObject({ sealed: false, failure, reason: expect.stringMatching(named) });
       expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, signer: "release-signer" });
       // Past the cache's lifetime, re-verification under the same fault leaves it sealed (stale).
       clock += 61_000;
       expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, stale: { due: true } });
       await cache.verify(name, image().digest, trusted);
-      expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, stale: { due: false, failure: "RegistryDown", reason: expect.stringMatching(named) } });
+      expect(cache.peek(name, image().digest, trusted)).toMatchObject({ sealed: true, stale: { due: false, failure, reason: expect.stringMatching(named) } });
     } finally {
       proxy.fault = undefined;
     }
