@@ -14,6 +14,16 @@ describe("simple-signing payloads", () => {
 
   it("accepts a payload whose claimed digest is the image's", () => {
     expect(checkSimpleSigningPayload(simpleSigningPayload("r/a", D), D)).toMatchObject({ ok: true });
+    // The older type name cosign and containers/image also write.
+    expect(checkSimpleSigningPayload(Buffer.from(`{"critical":{"identity":{},"image":{"docker-manifest-digest":"${D}"},"type":"atomic container signature"}}`), D)).toMatchObject({ ok: true });
+  });
+
+  it("does not read signed annotations: a payload signed for release X checks the same as one for Y", () => {
+    const forX = checkSimpleSigningPayload(simpleSigningPayload("r/a", D, { "golive.dev/release": "x-1-0-0" }), D);
+    const forY = checkSimpleSigningPayload(simpleSigningPayload("r/a", D, { "golive.dev/release": "y-2-0-0" }), D);
+    // Both pass: the check is given the digest only, never a Release (the Release binds the digest).
+    expect(forX).toMatchObject({ ok: true });
+    expect(forY).toMatchObject({ ok: true });
   });
 
   it.each([
@@ -21,6 +31,7 @@ describe("simple-signing payloads", () => {
     ["not JSON", Buffer.from("{"), /not JSON/],
     ["no critical block", Buffer.from('{"optional":null}'), /critical: /],
     ["no digest claim", Buffer.from('{"critical":{"identity":{},"image":{},"type":"cosign container image signature"}}'), /docker-manifest-digest/],
+    ["no critical.identity (stricter than cosign verify)", Buffer.from(`{"critical":{"image":{"docker-manifest-digest":"${D}"},"type":"cosign container image signature"}}`), /identity/],
     ["another type", Buffer.from(`{"critical":{"identity":{},"image":{"docker-manifest-digest":"${D}"},"type":"something else"}}`), /critical.type is "something else"/],
   ])("rejects %s", (_label, bytes, reason) => {
     const check = checkSimpleSigningPayload(bytes, D);
