@@ -197,9 +197,28 @@ export const VerificationUsers = cel(
   { rule: "has(self.header) != has(self.cookie)", message: "set exactly one of header and cookie" },
 );
 
+export const WaveWorkload = z
+  .object({
+    name: ObjectName.describe("A Deployment listed in spec.workloads."),
+    trafficRouting: TrafficRouting.optional().describe(
+      "How traffic reaches this Deployment's two versions. Unset: the first Deployment of spec.workloads uses spec.strategy.trafficRouting; any other is split by replica ratio with no Service of its own (a worker: its new pods get no share until the canary steps give them one, and no verification copy).",
+    ),
+  })
+  .describe("A Deployment rolled out in this wave.");
+
+export const Wave = z
+  .object({
+    name: DnsLabel.describe("The wave's name, unique within the waves."),
+    workloads: z.array(WaveWorkload).min(1).max(32).describe("The Deployments this wave rolls out together."),
+  })
+  .describe("One wave: its Deployments are verified, canaried and analysed together, before the next wave starts (4.3 c).");
+
 export const Strategy = z
   .object({
-    trafficRouting: TrafficRouting,
+    trafficRouting: TrafficRouting.describe("How traffic reaches the first Deployment of spec.workloads (and any wave workload without its own trafficRouting that is that Deployment)."),
+    waves: withUniqueNames(z.array(Wave).max(16), "wave")
+      .optional()
+      .describe("The order in which the Deployments go live, e.g. backends before frontends. Each wave passes its own verification, canary steps and analysis before the next starts; a failure rolls back every wave already moved, newest first; all are promoted together at the end. Unset: one wave of every Deployment in spec.workloads, in the listed order."),
     verification: z
       .object({
         users: VerificationUsers,
@@ -364,6 +383,7 @@ export const AnalysisRunStatus = z
   .object({
     step: z.string().max(63).describe("The analysis step's name."),
     stepIndex: z.int().min(0).describe("The step's index."),
+    wave: z.int().min(0).max(15).optional().describe("The wave whose step this is (spec.strategy.waves); unset for the first."),
     phase: AnalysisPhase,
     startedAt: Timestamp.describe("When the analysis started."),
     finishedAt: Timestamp.optional().describe("When it reached a result."),
@@ -462,9 +482,44 @@ export const ReleaseStatus = z
           .optional()
           .describe("Set while the rollout waits for a person."),
         initialising: z.boolean().optional().describe("True during the first release of a workload: its current template becomes the stable copy directly."),
+        wave: z.int().min(0).max(15).optional().describe("Index of the wave being rolled out (spec.strategy.waves); the step, weight and verification are this wave's."),
       })
       .optional()
       .describe("Position of the rollout."),
+    waves: z
+      .array(
+        z
+          .object({
+            name: z.string().max(63).describe("The wave's name."),
+            phase: z.enum(["Pending", "Verifying", "CleaningUp", "Progressing", "Passed", "Promoted", "RollingBack", "RolledBack", "Skipped"]).describe("Where this wave stands: Pending (held: no ordinary traffic on its new version), the phase it is in, Passed (its steps done, holding its last weight until every wave passed), Promoted, RollingBack, RolledBack, or Skipped (none of its Deployments changed)."),
+            weight: z.int().min(0).max(100).describe("Percent of ordinary traffic on the new version of this wave's Deployments."),
+            verifiedAt: Timestamp.optional().describe("When this wave's verification passed."),
+            passedAt: Timestamp.optional().describe("When this wave's canary steps were all done."),
+            workloads: z
+              .array(
+                z
+                  .object({
+                    kind: z.string().max(63).describe("The workload's kind."),
+                    name: z.string().max(253).describe("The workload's name."),
+                    routing: z.enum(["gatewayAPI", "nginx", "replicaRatio", "worker"]).describe("How its traffic is split: an HTTPRoute, an ingress-nginx canary, replica ratio behind its Service, or replica ratio with no Service (a worker)."),
+                    changed: z.boolean().describe("Whether its pod template differs from its stable copy's (false: nothing to roll out)."),
+                    replicas: z.int().min(0).max(10000).optional().describe("Replicas the rollout keeps for it (with replica ratio: candidate and stable together), fixed when the rollout started: spec.architecture.replicas for the first Deployment, else what its stable copy ran (the candidate's for a first release)."),
+                    candidateTemplateHash: z.string().max(64).optional().describe("Hash of the candidate pod template when the rollout started."),
+                    stableTemplateHash: z.string().max(64).optional().describe("Hash of the stable copy's pod template."),
+                    candidatePods: z.int().min(0).optional().describe("Ready pods of the new version, as last observed."),
+                    stablePods: z.int().min(0).optional().describe("Ready pods of the stable copy, as last observed."),
+                    rolledBackAt: Timestamp.optional().describe("When this workload was seen back on its stable version: 0 % ordinary traffic, no verification route, no candidate pods."),
+                  })
+                  .describe("One workload's position."),
+              )
+              .max(32)
+              .describe("Its workloads, each with its position."),
+          })
+          .describe("One wave's position."),
+      )
+      .max(16)
+      .optional()
+      .describe("Every wave of the rollout and each workload's position in it (Release status and golive status show them)."),
     verification: z
       .object({
         startedAt: Timestamp.describe("When verification started."),

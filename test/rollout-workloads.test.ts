@@ -1,10 +1,16 @@
-// Issue 15 (partial) on the real control plane, with golive's operator and webhook running: a
-// Release without spec.strategy goes Approved → Verifying → Released (Deployments available, the
-// Verification gates, the monitoring check, the inventory); a Release with a strategy and two
-// Deployments is held Blocked with reason UnsupportedWorkloads, and kubectl cannot apply its
-// workloads (fail closed: the second Deployment never reaches all users unverified).
+// Issue 15 on the real control plane, with golive's operator and webhook running and a real
+// Prometheus for the analysis: a Release without spec.strategy goes Approved → Verifying →
+// Released (Deployments available, the Verification gates, the monitoring check, the inventory);
+// a Release of three Deployments in two waves (a backend with its Service, a worker without one,
+// then the frontend) is verified and canaried wave by wave and reaches Released with every
+// Deployment promoted, and the next version, whose analysis fails in the second wave, rolls back
+// both waves, each Deployment verified back on stable; a Release with a strategy and a
+// StatefulSet is held Blocked with reason UnsupportedWorkloads, and kubectl cannot apply its
+// workloads (fail closed: the StatefulSet never reaches all users unverified).
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -16,6 +22,7 @@ import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
+import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { exampleSigners, namespacePolicy } from "./support/policy.js";
 
@@ -32,6 +39,10 @@ const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
 let operator: OperatorHandle | undefined;
 let webhook: WebhookHandle | undefined;
 let client: KubeClient;
+let prometheus: Prometheus | undefined;
+let metrics: Server | undefined;
+/** What the stand-in for the new version reports as its error rate; the analysis reads it. */
+let errorRate = 0;
 
 const kubectlApply = (doc: object) => kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
 async function apply(doc: object): Promise<void> {
@@ -62,12 +73,13 @@ function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: 
     spec: { application: name, version, workloads, images: [{ name: IMAGE, digest: digest(name) }], architecture: { replicas: 1, highAvailability: false }, ...(strategy ? { strategy } : {}) },
   };
 }
-function deployment(name: string, releaseName: string): Doc {
+/** A Deployment of the release; `replicas: undefined` leaves them to golive (replica ratio owns them). */
+function deployment(name: string, releaseName: string, replicas: number | undefined = 1): Doc {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name, labels: { app: name, "golive.dev/release": releaseName } },
-    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, "golive.dev/release": releaseName } }, spec: { containers: [{ name, image: `${IMAGE}@${digest(releaseName)}` }] } } },
+    spec: { ...(replicas === undefined ? {} : { replicas }), selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, "golive.dev/release": releaseName } }, spec: { containers: [{ name, image: `${IMAGE}@${digest(releaseName)}` }] } } },
   };
 }
 
@@ -86,6 +98,9 @@ beforeAll(async () => {
       monitoring: { requireReady: false },
     }),
   );
+  metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
+  await new Promise((r) => metrics!.once("listening", r));
+  prometheus = await startPrometheus({ targets: [{ job: "candidate", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
   const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
   const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
   const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
@@ -98,6 +113,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await webhook?.stop();
   await operator?.stop();
+  await prometheus?.stop();
+  metrics?.close();
   await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
   await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
   rmSync(work, { recursive: true, force: true });
@@ -126,25 +143,144 @@ describe("what golive can and cannot roll out (issue 15)", () => {
     expect(JSON.parse(inventory.data.ledger as string).stableCopy).toBeUndefined();
   }, 120_000);
 
-  it("a Release with a strategy and two Deployments is Blocked (UnsupportedWorkloads) and kubectl cannot apply the second Deployment", async () => {
-    const strategy = { trafficRouting: { service: "shop" }, steps: [{ name: "all", setWeight: 100 }] };
-    await apply(releaseDoc("shop", "1.0.0", [{ kind: "Deployment", name: "shop" }, { kind: "Deployment", name: "shop-worker" }], strategy));
-    await approve("shop");
-    const expected = "golive rolls out one Deployment per Release with a strategy (here Deployment/shop); Deployment/shop-worker would reach all users unverified: list it in its own Release (without spec.strategy unless it is a Deployment)";
-    const held = await until("shop held with the reason", () => release("shop"), (r) => r.status?.phase === "Blocked" && condition(r, "GatesPassed")?.status === "True");
+  it("a Release with a strategy and a StatefulSet is Blocked (UnsupportedWorkloads) and kubectl cannot apply its workloads", async () => {
+    const strategy = { trafficRouting: { service: "vault" }, steps: [{ name: "all", setWeight: 100 }] };
+    await apply(releaseDoc("vault", "1.0.0", [{ kind: "Deployment", name: "vault" }, { kind: "StatefulSet", name: "vault-ledger" }], strategy));
+    await approve("vault");
+    const expected = "golive canaries Deployments only (no StatefulSet partition or DaemonSet node-subset rollout yet); StatefulSet/vault-ledger would reach all users unverified: list it in its own Release without spec.strategy";
+    const held = await until("vault held with the reason", () => release("vault"), (r) => r.status?.phase === "Blocked" && condition(r, "GatesPassed")?.status === "True");
     expect(condition(held, "WorkloadsSupported")).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message: expected });
     expect(held.status.message).toBe(`UnsupportedWorkloads: ${expected}`);
     expect(condition(held, "Stalled")?.status).toBe("True");
-    const second = await kubectlApply(deployment("shop-worker", "shop"));
+    const statefulSet = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "vault-ledger", labels: { app: "vault-ledger", "golive.dev/release": "vault" } },
+      spec: { replicas: 1, serviceName: "vault-ledger", selector: { matchLabels: { app: "vault-ledger" } }, template: { metadata: { labels: { app: "vault-ledger", "golive.dev/release": "vault" } }, spec: { containers: [{ name: "ledger", image: `${IMAGE}@${digest("vault")}` }] } } },
+    };
+    const second = await kubectlApply(statefulSet);
     expect(second.status).not.toBe(0);
     expect(second.stderr).toMatch(/denied the request/);
-    expect(second.stderr).toContain(`Release shop is Blocked, not Approved: UnsupportedWorkloads: ${expected}`);
-    console.log(`kubectl apply of Deployment shop-worker: ${second.stderr.trim().split("\n")[0]!.slice(0, 400)}`);
+    expect(second.stderr).toContain(`Release vault is Blocked, not Approved: UnsupportedWorkloads: ${expected}`);
+    console.log(`kubectl apply of StatefulSet vault-ledger: ${second.stderr.trim().split("\n")[0]!.slice(0, 400)}`);
     // Fail closed: the Deployment golive could roll out waits too, until the Release is split.
-    const first = await kubectlApply(deployment("shop", "shop"));
+    const first = await kubectlApply(deployment("vault", "vault"));
     expect(first.status).not.toBe(0);
     expect(first.stderr).toContain("UnsupportedWorkloads");
-    const none = await kubectlAsync(["get", "deployments", "-n", ns.name, "-o", "name"]);
-    expect(none.stdout.trim().split("\n")).toEqual(["deployment.apps/ledger"]);
+    const none = await kubectlAsync(["get", "deployments,statefulsets", "-n", ns.name, "-o", "name"]);
+    expect(none.stdout).not.toMatch(/vault/);
   }, 120_000);
+});
+
+describe("every Deployment of a Release in waves (issue 15)", () => {
+  // Backends first: rating behind its own Service, a worker with none; then the frontend, shop.
+  const SHOP = ["rating", "worker", "shop"];
+  const strategy = () => ({
+    trafficRouting: { service: "shop" },
+    waves: [
+      { name: "backends", workloads: [{ name: "rating", trafficRouting: { service: "rating" } }, { name: "worker" }] },
+      { name: "frontends", workloads: [{ name: "shop" }] },
+    ],
+    verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "shop-verification", key: "token" } } },
+    steps: [
+      { name: "half", setWeight: 50 },
+      { name: "check", analysis: { metrics: ["error-rate"] } },
+    ],
+    analysis: { prometheus: { address: prometheus!.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
+    progressDeadline: "3m",
+  });
+  const shopRelease = (name: string, version: string) => releaseDoc(name, version, SHOP.map((n) => ({ kind: "Deployment", name: n })), strategy());
+  const deploymentOf = (name: string) => client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/deployments/${name}`);
+  const imageOf = (d: Doc) => (d.spec.template.spec.containers[0].image as string).split("@")[1];
+  const service = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+
+  /** Goes live as `name`: approved, its three Deployments applied (replicas left to golive once it owns them). */
+  async function goLive(name: string, version: string, replicas?: number): Promise<void> {
+    await apply(shopRelease(name, version));
+    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
+    await approve(name);
+    await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
+    for (const d of SHOP) await apply(deployment(d, name, replicas));
+  }
+
+  /** Samples the three Deployments (and the verification copies) while a rollout runs. */
+  function sampler(): { samples: { at: number; phase: string; wave: number; weights: number[]; replicas: Record<string, number>; verify: string[] }[]; stop: () => Promise<void> } {
+    const samples: { at: number; phase: string; wave: number; weights: number[]; replicas: Record<string, number>; verify: string[] }[] = [];
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const [list, r] = await Promise.all([client.get<{ items: Doc[] }>(`/apis/apps/v1/namespaces/${ns.name}/deployments`), release("shop-2").catch(() => undefined)]);
+        const replicas = Object.fromEntries(list.items.map((d) => [d.metadata.name as string, (d.spec.replicas as number) ?? 0]));
+        samples.push({ at: Date.now(), phase: r?.status?.phase ?? "", wave: r?.status?.canary?.wave ?? 0, weights: (r?.status?.waves ?? []).map((w: Doc) => w.weight as number), replicas, verify: list.items.map((d) => d.metadata.name as string).filter((n) => n.endsWith("-verify")) });
+        await new Promise((res) => setTimeout(res, 150));
+      }
+    })();
+    return {
+      samples,
+      stop: async () => {
+        running = false;
+        await loop;
+      },
+    };
+  }
+
+  it("the first version initialises every Deployment's stable copy; the next goes wave by wave to Released, the frontend unreachable until its wave is verified", async () => {
+    for (const s of ["shop", "rating"]) await apply(service(s));
+    await apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "shop-verification" }, stringData: { token: "wave-secret" } });
+    await goLive("shop-1", "1.0.0", 2);
+    const first = await until("shop-1 Released", () => release("shop-1"), (r) => r.status?.phase === "Released", 120_000);
+    expect(first.status.message).toMatch(/first release of Deployment rating, Deployment worker, Deployment shop initialised/);
+    for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-1"));
+
+    const watch = sampler();
+    const started = Date.now();
+    await goLive("shop-2", "2.0.0");
+    const done = await until("shop-2 Released", () => release("shop-2"), (r) => r.status?.phase === "Released", 240_000);
+    await watch.stop();
+    console.log(`two waves of three Deployments: Released ${((Date.now() - started) / 1000).toFixed(1)} s after kubectl applied them (${watch.samples.length} samples)`);
+    expect(done.status.message).toMatch(/^promoted: the stable copies of Deployment rating, Deployment worker, Deployment shop run shop-2 2\.0\.0/);
+    expect(done.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:Promoted", "frontends:Promoted"]);
+    for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-2"));
+    const inventory = await client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`);
+    for (const d of SHOP) expect(JSON.parse(inventory.data[d] as string), d).toMatchObject({ release: "shop-2", version: "2.0.0", how: "promoted" });
+
+    // Order: the backends' verification copy, then the backends at 50 %, then the frontend's copy.
+    const during = watch.samples.filter((x) => ["Verifying", "CleaningUp", "Progressing"].includes(x.phase));
+    const firstWave = during.filter((x) => x.wave === 0);
+    const secondWave = during.filter((x) => x.wave === 1);
+    expect(firstWave.length).toBeGreaterThan(0);
+    expect(secondWave.length).toBeGreaterThan(0);
+    expect(firstWave.some((x) => x.verify.includes("rating-verify"))).toBe(true);
+    expect(firstWave.some((x) => x.verify.includes("shop-verify"))).toBe(false);
+    expect(secondWave.some((x) => x.verify.includes("shop-verify"))).toBe(true);
+    // Non-verifiers never reach the frontend's new version before its wave is verified: its own
+    // Deployment (what the Service selects beside the stable copy) runs no pod in the first wave.
+    expect(Math.max(...firstWave.map((x) => x.replicas.shop ?? 0))).toBe(0);
+    // While the frontend is verified, the backends hold their 50 %.
+    expect(secondWave.filter((x) => x.phase === "Verifying").every((x) => x.weights[0] === 50)).toBe(true);
+    expect(Math.max(...secondWave.map((x) => x.replicas.rating ?? 0))).toBeGreaterThan(0);
+  }, 420_000);
+
+  it("a failing analysis in the second wave rolls back the frontend, then the backends, each verified back on stable", async () => {
+    await goLive("shop-3", "3.0.0");
+    await until("shop-3 in its second wave", () => release("shop-3"), (r) => r.status?.canary?.wave === 1 && r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
+    errorRate = 0.5;
+    const decided = Date.now();
+    const rolled = await until("shop-3 RolledBack", () => release("shop-3"), (r) => r.status?.phase === "RolledBack", 120_000);
+    errorRate = 0;
+    console.log(`wave 2 analysis failed: RolledBack ${((Date.now() - decided) / 1000).toFixed(1)} s after the error rate rose`);
+    expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
+    expect(rolled.status.message).toMatch(/Verified for each of Deployment rating, Deployment worker, Deployment shop: the router sends 0% to the candidate/);
+    expect(rolled.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:RolledBack", "frontends:RolledBack"]);
+    const workloads = (rolled.status.waves as Doc[]).flatMap((w) => w.workloads as Doc[]);
+    const at: Record<string, number> = Object.fromEntries(workloads.map((x) => [x.name as string, Date.parse(x.rolledBackAt as string)]));
+    // Newest wave first: the frontend was back on stable no later than either backend.
+    expect(at.shop!).toBeLessThanOrEqual(Math.min(at.rating!, at.worker!));
+    for (const d of SHOP) {
+      expect((await deploymentOf(d)).spec.replicas, d).toBe(0);
+      expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-2"));
+    }
+    const verify = await client.get<{ items: Doc[] }>(`/apis/apps/v1/namespaces/${ns.name}/deployments`);
+    expect(verify.items.map((d) => d.metadata.name as string).filter((n) => n.endsWith("-verify"))).toEqual([]);
+  }, 420_000);
 });

@@ -89,26 +89,47 @@ describe("planRelease", () => {
       expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
     });
 
+    it("a strategy with a second Deployment is supported: every Deployment is rolled out (in waves)", () => {
+      const p = planWith((r) => r.spec.workloads.push({ kind: "Deployment", name: "underwriting-worker" }));
+      expect(p.status.phase).toBe("Approved");
+      expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
+    });
+
     it.each([
-      ["a second Deployment", { kind: "Deployment", name: "underwriting-worker" }, "Deployment/underwriting-worker"],
       ["a StatefulSet", { kind: "StatefulSet", name: "ledger" }, "StatefulSet/ledger"],
       ["a DaemonSet", { kind: "DaemonSet", name: "agent" }, "DaemonSet/agent"],
       ["a ReplicaSet", { kind: "ReplicaSet", name: "rs" }, "ReplicaSet/rs"],
       ["a ReplicationController", { kind: "ReplicationController", name: "rc" }, "ReplicationController/rc"],
+      ["a bare Pod", { kind: "Pod", name: "one-off" }, "Pod/one-off"],
     ] as const)("a strategy with %s is Blocked with reason UnsupportedWorkloads, naming it", (_what, extra, named) => {
       const p = planWith((r) => r.spec.workloads.push({ ...extra }));
       expect(p.status.phase).toBe("Blocked");
-      const message = `golive rolls out one Deployment per Release with a strategy (here Deployment/underwriting-api); ${named} would reach all users unverified: list it in its own Release (without spec.strategy unless it is a Deployment)`;
+      const message = `golive canaries Deployments only (no StatefulSet partition or DaemonSet node-subset rollout yet); ${named} would reach all users unverified: list it in its own Release without spec.strategy`;
       expect(supported(p)).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message });
       expect(p.status.message).toBe(`UnsupportedWorkloads: ${message}`);
       expect(p.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
       expect(p.events[0]).toMatchObject({ type: "Warning", reason: "Blocked" });
     });
 
+    it("waves that miss a Deployment, list another kind, or share a Service are Blocked, naming each problem", () => {
+      const p = planWith((r) => {
+        r.spec.workloads.push({ kind: "Deployment", name: "rating" }, { kind: "Deployment", name: "worker" }, { kind: "Job", name: "migrate" });
+        r.spec.strategy!.waves = [
+          { name: "backends", workloads: [{ name: "rating", trafficRouting: { service: r.spec.strategy!.trafficRouting.service } }, { name: "migrate" }] },
+          { name: "frontends", workloads: [{ name: "underwriting-api" }] },
+        ];
+      });
+      expect(p.status.phase).toBe("Blocked");
+      const message = supported(p)?.message ?? "";
+      expect(message).toContain("wave backends lists migrate, which is a Job, not a Deployment");
+      expect(message).toContain("Deployment worker is in no wave: add it to spec.strategy.waves");
+      expect(message).toMatch(/Deployments underwriting-api and rating are both routed through Service|Deployments rating and underwriting-api are both routed through Service/);
+    });
+
     it("a strategy with no Deployment is Blocked, saying what to do", () => {
       const p = planWith((r) => (r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }]));
       expect(p.status.phase).toBe("Blocked");
-      expect(supported(p)?.message).toBe("golive rolls out one Deployment per Release with a strategy and this Release lists none (StatefulSet/ledger would reach all users unverified): list a Deployment, or remove spec.strategy");
+      expect(supported(p)?.message).toBe("a Release with spec.strategy rolls out Deployments and this Release lists none (StatefulSet/ledger would reach all users unverified): list a Deployment, or remove spec.strategy");
     });
 
     it("without a strategy any workloads are supported", () => {

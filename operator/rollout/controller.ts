@@ -21,8 +21,9 @@ import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { inventoryConfigMap, inventoryRecord, type InventoryHow } from "./inventory.js";
 import { jobManifest, jobView, type JobLike } from "./jobs.js";
 import { canaryServiceName, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
-import { declaredReplicas, directWorkload, planRollout, runsSealedImages } from "./plan.js";
-import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type WorkloadView } from "./types.js";
+import { desiredTraffic, directWorkload, planRollout, runsSealedImages, unitReplicas } from "./plan.js";
+import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
+import { rolloutUnits, type RolloutUnit } from "./waves.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 
 export interface RolloutStores {
@@ -62,6 +63,16 @@ export interface PrepareInput {
 export interface PreparedRollout {
   plan: RolloutPlan;
   execute(status: ReleaseStatus): Promise<void>;
+}
+
+/** What the executor needs of one Deployment of the rollout. */
+interface UnitEdge {
+  workload: string;
+  candidateRaw: DeploymentLike | undefined;
+  stableRaw: DeploymentLike | undefined;
+  candidate: WorkloadView | undefined;
+  router: TrafficRouter;
+  ctx: RouterContext;
 }
 
 interface ServiceLike extends KubeObjectLike {
@@ -123,63 +134,59 @@ export class RolloutController {
     if (phase === "Released") return this.ensureInventory(i, workload, stableName(workload));
     if (!ROLLOUT_AWARE.has(phase ?? "")) return undefined;
     const ns = release.metadata.namespace ?? "default";
-    const candidateRaw = this.d.stores.deployments.get(ns, workload);
-    // The common case of an Approved release whose workload does not run it yet costs no API call.
+    const specUnits = rolloutUnits(release.spec);
+    // The common case of an Approved release whose workloads do not run it yet costs no API call.
     if (phase === "Approved") {
-      if (!candidateRaw || candidateRaw.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
-      if (!runsSealedImages(workloadView(candidateRaw, undefined, false).images, release.spec.images)) return undefined;
+      const runs = specUnits.some((u) => {
+        const raw = this.d.stores.deployments.get(ns, u.name);
+        return raw?.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name && runsSealedImages(workloadView(raw, undefined, false).images, release.spec.images);
+      });
+      if (!runs) return undefined;
     }
-    const stableRaw = this.d.stores.deployments.get(ns, stableName(workload));
-    const [candidateHash, stableHash] = await Promise.all([this.podTemplateHash(candidateRaw), this.podTemplateHash(stableRaw)]);
-    const candidate = candidateRaw ? workloadView(candidateRaw, candidateHash, false) : undefined;
-    const stable = stableRaw ? workloadView(stableRaw, stableHash, true) : undefined;
+    const mine = new Set(specUnits.map((u) => u.name));
     const otherActive = this.d.stores.releases
       .list(ns)
-      .find((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && r.status?.canary?.workload === workload)?.metadata.name;
-
-    const router = routerFor(strategy.trafficRouting);
-    this.watchRoutes(strategy.trafficRouting);
-    const ctx: RouterContext = {
-      client: this.d.client,
-      namespace: ns,
-      release: release.metadata.name,
-      service: strategy.trafficRouting.service,
-      stableService: stableServiceName(strategy.trafficRouting.service),
-      canaryService: canaryServiceName(strategy.trafficRouting.service),
-      candidate: workload,
-      stable: stableName(workload),
-      replicas: declaredReplicas(release, candidate, stable, router.name === "replicaRatio"),
-    };
+      .find((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && (mine.has(r.status?.canary?.workload ?? "") || (r.status?.waves ?? []).some((w) => w.workloads.some((x) => mine.has(x.name)))))?.metadata.name;
 
     let match: VerificationMatch | undefined;
     const verificationMatch = async (): Promise<VerificationMatch> => (match ??= await this.verificationValue(release));
-    let traffic: Awaited<ReturnType<TrafficRouter["observe"]>> | undefined;
-    let trafficError: string | undefined;
-    if (phase !== "Approved") {
-      try {
-        traffic = await router.observe(ctx, { weight: base.canary?.weight ?? 0, verification: phase === "Verifying" ? await verificationMatch() : undefined });
-      } catch (e) {
-        trafficError = (e as Error).message;
-        this.d.log.debug({ release: i.key, err: e }, "cannot observe the route");
-      }
-    }
+    const units = await Promise.all(specUnits.map((u) => this.observeUnit(release, base, ns, u, verificationMatch)));
+    const primary = units.find((u) => u.observed.primary) ?? units[0]!;
 
     const jobs = new Map<string, JobView>();
     for (const j of this.d.stores.jobs.list(ns)) if (j.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name) jobs.set(j.metadata.name ?? "", jobView(j));
-    const candidatePods = phase === "RollingBack" ? await this.countCandidatePods(ns, workload, candidateRaw) : undefined;
     const measurements = phase === "Progressing" ? await this.measure(release, base, now) : new Map<string, Measurement>();
 
     const actionError = this.failures.get(i.key)?.message;
-    const observed = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate, stable, traffic, trafficError, actionError, jobs, candidatePods, measurements, otherActive, canSign: this.d.signer !== undefined, now };
+    const observed: RolloutObserved = {
+      release,
+      base,
+      policy: i.policy?.spec,
+      evidence: i.evidence,
+      units: units.map((u) => u.observed),
+      candidate: primary.observed.candidate,
+      stable: primary.observed.stable,
+      actionError,
+      jobs,
+      measurements,
+      otherActive,
+      canSign: this.d.signer !== undefined,
+      now,
+    };
     let plan = planRollout(observed);
     // Only a pass that would reach Released asks Prometheus whether the monitoring is in place.
     if (plan?.checkMonitoring) plan = planRollout({ ...observed, monitoring: await this.monitoringReadiness(release, i.policy) });
     if (!plan) return undefined;
+    const byName = new Map(units.map((u) => [u.observed.name, u]));
     return {
       plan,
       execute: async (status) => {
         try {
-          for (const action of plan.actions) await this.execute(action, { release: { ...release, status }, ns, workload, candidateRaw, stableRaw, candidate, router, ctx, verificationMatch });
+          for (const action of plan.actions) {
+            const unit = "workload" in action ? byName.get(action.workload) : primary;
+            if (!unit) throw new Error(`rollout action ${action.type} for ${"workload" in action ? action.workload : "?"}: not a Deployment of this release`);
+            await this.execute(action, { release: { ...release, status }, ns, verificationMatch, ...unit.edge });
+          }
         } catch (e) {
           // Retried here with a backoff rather than thrown to the queue: the planner sees the error
           // (RolloutObserved.actionError) and says Stalled once it outlasts the progress deadline.
@@ -191,6 +198,43 @@ export class RolloutController {
         this.schedule(i.key, plan.requeueAfterMs);
       },
     };
+  }
+
+  /** One Deployment of the rollout: its two versions, its router, what the router has in effect. */
+  private async observeUnit(release: Release, base: ReleaseStatus, ns: string, u: RolloutUnit, verificationMatch: () => Promise<VerificationMatch>): Promise<{ observed: UnitObserved; edge: UnitEdge }> {
+    const phase = base.phase;
+    const candidateRaw = this.d.stores.deployments.get(ns, u.name);
+    const stableRaw = this.d.stores.deployments.get(ns, stableName(u.name));
+    const [candidateHash, stableHash] = await Promise.all([this.podTemplateHash(candidateRaw), this.podTemplateHash(stableRaw)]);
+    const candidate = candidateRaw ? workloadView(candidateRaw, candidateHash, false) : undefined;
+    const stable = stableRaw ? workloadView(stableRaw, stableHash, true) : undefined;
+    // A worker has no Service: replica ratio on its two Deployments only, never a verification copy.
+    const routing = u.trafficRouting ?? { service: "" };
+    const router = routerFor(routing);
+    if (u.trafficRouting) this.watchRoutes(u.trafficRouting);
+    const ctx: RouterContext = {
+      client: this.d.client,
+      namespace: ns,
+      release: release.metadata.name,
+      service: routing.service,
+      stableService: stableServiceName(routing.service),
+      canaryService: canaryServiceName(routing.service),
+      candidate: u.name,
+      stable: stableName(u.name),
+      replicas: unitReplicas(release, { name: u.name, wave: u.wave, primary: u.primary, routing: u.routing, candidate, stable }, base),
+    };
+    const observed: UnitObserved = { name: u.name, wave: u.wave, waveName: u.waveName, routing: u.routing, primary: u.primary, candidate, stable };
+    if (phase !== "Approved") {
+      try {
+        const want = desiredTraffic(base, u);
+        observed.traffic = await router.observe(ctx, { weight: want.weight, verification: want.verification ? await verificationMatch() : undefined });
+      } catch (e) {
+        observed.trafficError = (e as Error).message;
+        this.d.log.debug({ release: `${ns}/${release.metadata.name}`, deployment: u.name, err: e }, "cannot observe the route");
+      }
+    }
+    if (phase === "RollingBack") observed.candidatePods = await this.countCandidatePods(ns, u.name, candidateRaw);
+    return { observed, edge: { workload: u.name, candidateRaw, stableRaw, candidate, router, ctx } };
   }
 
   /**
@@ -290,7 +334,7 @@ export class RolloutController {
       return undefined;
     }
     const how = direct ?? (i.base.promotion?.promotedAt ? "promoted" : i.base.verification ? "promoted" : "initialised");
-    const plan: RolloutPlan = { status: i.base, events: [], actions: [{ type: "recordInventory", how }], requeueAfterMs: RESYNC_MS };
+    const plan: RolloutPlan = { status: i.base, events: [], actions: [{ type: "recordInventory", workload, how }], requeueAfterMs: RESYNC_MS };
     return {
       plan,
       execute: async (status) => {
@@ -334,7 +378,7 @@ export class RolloutController {
     const strategy = release.spec.strategy;
     const step = strategy?.steps[base.canary?.stepIndex ?? -1];
     if (!strategy?.analysis || !step?.analysis) return out;
-    const run = base.analysis?.find((r) => r.stepIndex === base.canary?.stepIndex && r.step === step.name);
+    const run = base.analysis?.find((r) => r.stepIndex === base.canary?.stepIndex && r.step === step.name && (r.wave ?? 0) === (base.canary?.wave ?? 0));
     const address = strategy.analysis.prometheus.address;
     await Promise.all(
       dueMetrics(run, now).map(async (name) => {
@@ -378,8 +422,7 @@ export class RolloutController {
       const ns = o.metadata?.namespace ?? "";
       const name = o.metadata?.name ?? "";
       for (const r of this.d.stores.releases.list(ns)) {
-        const t = r.spec.strategy?.trafficRouting;
-        const uses = t?.gatewayAPI?.httpRoute === name || t?.nginx?.ingress === name || (t?.nginx && name === `${t.nginx.ingress}-golive-canary`);
+        const uses = rolloutUnits(r.spec).some(({ trafficRouting: t }) => t?.gatewayAPI?.httpRoute === name || t?.nginx?.ingress === name || (t?.nginx && name === `${t.nginx.ingress}-golive-canary`));
         if (uses && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending")) this.d.enqueue(`${ns}/${r.metadata.name}`);
       }
     });
@@ -392,13 +435,13 @@ export class RolloutController {
 
   private async execute(
     a: RolloutAction,
-    x: { release: Release; ns: string; workload: string; candidateRaw: DeploymentLike | undefined; stableRaw: DeploymentLike | undefined; candidate: WorkloadView | undefined; router: TrafficRouter; ctx: RouterContext; verificationMatch: () => Promise<VerificationMatch> },
+    x: UnitEdge & { release: Release; ns: string; verificationMatch: () => Promise<VerificationMatch> },
   ): Promise<void> {
     const { client } = this.d;
     switch (a.type) {
       case "route": {
         const changed = await x.router.apply(x.ctx, { weight: a.weight, verification: a.verification ? await x.verificationMatch() : undefined });
-        if (changed) this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, weight: a.weight, verification: a.verification, router: x.router.name }, "traffic routed");
+        if (changed) this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, deployment: x.workload, weight: a.weight, verification: a.verification, router: x.router.name }, "traffic routed");
         return;
       }
       case "scaleCandidate": {

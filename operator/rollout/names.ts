@@ -3,30 +3,29 @@
 import type { Release, ReleaseSpec } from "../../api/index.js";
 import { sha256Hex } from "../../gates/canonical-json.js";
 import type { JobPurpose } from "./types.js";
+import { wavesProblem } from "./waves.js";
 
-/** The Deployment the rollout drives: the first Deployment the Release governs. */
+/** The first Deployment the Release governs: spec.strategy.trafficRouting routes it. */
 export function rolloutWorkload(spec: ReleaseSpec): string | undefined {
   return spec.workloads.find((w) => w.kind === "Deployment")?.name;
 }
 
 /** Kinds whose pods serve users for as long as they run: each needs its own verified rollout. */
-const SERVING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"]);
+const SERVING_KINDS = new Set(["StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"]);
 
 /**
- * Why golive cannot roll out a Release with a strategy, if it cannot: it rolls out exactly one
- * Deployment per such Release, so a Release with no Deployment, or with another serving workload
- * (a second Deployment, a StatefulSet, DaemonSet, ReplicaSet or ReplicationController), would let
- * those pods reach all users unverified. Jobs, CronJobs and Pods go with the release as before.
- * Undefined when the Release has no strategy or its workloads can be rolled out.
+ * Why golive cannot roll out a Release with a strategy, if it cannot. It rolls out every
+ * Deployment the Release lists, in waves; it has no canary for StatefulSets, DaemonSets,
+ * ReplicaSets, ReplicationControllers or bare Pods yet, whose pods would reach all users unverified. Jobs,
+ * CronJobs are admitted by the webhook's own rules. Undefined when the Release has no
+ * strategy or its workloads can be rolled out.
  */
 export function unsupportedWorkloads(spec: ReleaseSpec): string | undefined {
   if (!spec.strategy) return undefined;
-  const serving = spec.workloads.filter((w) => SERVING_KINDS.has(w.kind));
-  const rolled = rolloutWorkload(spec);
-  const others = serving.filter((w) => !(w.kind === "Deployment" && w.name === rolled)).map((w) => `${w.kind}/${w.name}`);
-  if (!rolled) return `golive rolls out one Deployment per Release with a strategy and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment, or remove spec.strategy`;
-  if (others.length === 0) return undefined;
-  return `golive rolls out one Deployment per Release with a strategy (here Deployment/${rolled}); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release (without spec.strategy unless it is a Deployment)`;
+  const others = spec.workloads.filter((w) => SERVING_KINDS.has(w.kind)).map((w) => `${w.kind}/${w.name}`);
+  if (!rolloutWorkload(spec)) return `a Release with spec.strategy rolls out Deployments and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment, or remove spec.strategy`;
+  if (others.length) return `golive canaries Deployments only (no StatefulSet partition or DaemonSet node-subset rollout yet); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release without spec.strategy`;
+  return wavesProblem(spec);
 }
 
 export const stableName = (workload: string): string => fit(`${workload}-stable`, 253);
@@ -34,12 +33,13 @@ export const stableServiceName = (service: string): string => fit(`${service}-st
 export const canaryServiceName = (service: string): string => fit(`${service}-canary`, 63);
 
 /** Job names stay within 63 characters (the job-name label of their pods). */
-export function jobName(release: string, purpose: JobPurpose, name: string): string {
-  return fit(`${release}-${purpose}-${name}`, 63);
+export function jobName(release: string, purpose: JobPurpose, name: string, wave = 0): string {
+  return fit(`${release}-${purpose}-${name}${wave > 0 ? `-wave${wave}` : ""}`, 63);
 }
 
-export function verificationEvidenceName(release: Release): string {
-  return fit(`${release.metadata.name}-verification-jobs`, 253);
+/** The VerificationReport the operator signs for a wave's Jobs (the first wave keeps the plain name). */
+export function verificationEvidenceName(release: Release, wave = 0): string {
+  return fit(`${release.metadata.name}-verification-jobs${wave > 0 ? `-wave${wave}` : ""}`, 253);
 }
 
 export const INVENTORY_CONFIGMAP = "golive-inventory";

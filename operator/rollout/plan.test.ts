@@ -8,6 +8,7 @@ import type { JobView, RolloutObserved, RolloutPlan, WorkloadView } from "./type
 
 const t0 = new Date("2026-11-24T12:00:00Z");
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
+const W = "underwriting-api";
 const { policy: basePolicy, keys } = examplePolicy();
 const policy = ReleasePolicy.parse({
   ...basePolicy,
@@ -112,11 +113,11 @@ describe("planRollout: starting", () => {
     expect(first.transition).toMatchObject({ from: "Approved", to: "Progressing" });
     expect(first.status.canary).toMatchObject({ initialising: true, workload: "underwriting-api", weight: 0 });
     const creating = must(plan({ status: first.status, noStable: true }));
-    expect(creating.actions).toEqual([{ type: "ensureServices" }, { type: "ensureStable", replicas: 3 }]);
+    expect(creating.actions).toEqual([{ type: "ensureServices", workload: W }, { type: "ensureStable", workload: W, replicas: 3 }]);
     expect(creating.status.message).toMatch(/initialising: the stable copy underwriting-api-stable is being created/);
     const ready = must(plan({ status: first.status, stable: stable({ templateHash: "new" }), traffic: traffic(0) }));
     expect(ready.transition).toMatchObject({ to: "Released" });
-    expect(ready.actions).toContainEqual({ type: "recordInventory", how: "initialised" });
+    expect(ready.actions).toContainEqual({ type: "recordInventory", workload: W, how: "initialised" });
     expect(ready.status.canary?.stableTemplateHash).toBe("new");
     expect(ready.status.releasedAt).toBe(t0.toISOString());
   });
@@ -126,7 +127,7 @@ describe("planRollout: starting", () => {
     expect(p.transition).toMatchObject({ from: "Approved", to: "Verifying" });
     expect(p.status.canary).toMatchObject({ stepIndex: 0, weight: 0, candidateTemplateHash: "new", stableTemplateHash: "old", stablePodTemplateHash: "stab456" });
     expect(p.status.verification?.jobs).toEqual([{ name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Pending" }]);
-    expect(p.actions).toEqual([{ type: "ensureServices" }, { type: "route", weight: 0, verification: true }]);
+    expect(p.actions).toEqual([{ type: "ensureServices", workload: W }, { type: "route", workload: W, weight: 0, verification: true }]);
     expect(p.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("Unknown");
   });
 
@@ -140,7 +141,7 @@ describe("planRollout: starting", () => {
   it("releases at once when the stable copy already runs the template", () => {
     const p = must(plan({ status: approved, stable: stable({ templateHash: "new" }) }));
     expect(p.transition?.to).toBe("Released");
-    expect(p.actions).toContainEqual({ type: "recordInventory", how: "unchanged" });
+    expect(p.actions).toContainEqual({ type: "recordInventory", workload: W, how: "unchanged" });
   });
 });
 
@@ -149,7 +150,7 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
 
   it("waits for the candidate, and rolls back when it is not ready within the deadline", () => {
     const waiting = must(plan({ status: verifying, candidate: candidate({ availableReplicas: 1, updatedReplicas: 1 }), traffic: traffic(0, true) }));
-    expect(waiting.status.message).toMatch(/waiting for the candidate's pods to be available \(1\/3\)/);
+    expect(waiting.status.message).toMatch(/waiting for the pods of underwriting-api to be available \(1\/3\)/);
     const late = must(plan({ status: verifying, now: at(16 * 60), candidate: candidate({ availableReplicas: 1 }), traffic: traffic(0, true) }));
     expect(late.transition?.to).toBe("RollingBack");
     expect(late.status.rollback?.trigger).toBe("ProgressDeadlineExceeded");
@@ -170,7 +171,7 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
     expect(passed.transition).toMatchObject({ from: "Verifying", to: "CleaningUp" });
     expect(passed.status.verification?.gates.find((g) => g.name === "verification-sign-off")?.status).toBe("Passed");
     expect(passed.status.verification?.cleanup).toMatchObject({ name: "purge-verification-policies", phase: "Pending" });
-    expect(passed.actions).toEqual([{ type: "ensureServices" }, { type: "route", weight: 0, verification: false }]);
+    expect(passed.actions).toEqual([{ type: "ensureServices", workload: W }, { type: "route", workload: W, weight: 0, verification: false }]);
     expect(passed.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("True");
   });
 
@@ -179,7 +180,7 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
     const failed = must(plan({ status: running.status, traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Failed", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" }] }));
     expect(failed.transition?.to).toBe("RollingBack");
     expect(failed.status.rollback).toMatchObject({ trigger: "VerificationFailed", reason: expect.stringMatching(/verification Job quote-smoke failed: BackoffLimitExceeded/) });
-    expect(failed.actions.slice(0, 2)).toEqual([{ type: "route", weight: 0, verification: false }, { type: "scaleCandidate", replicas: 0 }]);
+    expect(failed.actions.slice(0, 2)).toEqual([{ type: "route", workload: W, weight: 0, verification: false }, { type: "scaleCandidate", workload: W, replicas: 0 }]);
     expect(failed.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("False");
   });
 
@@ -204,7 +205,7 @@ describe("planRollout: canary steps (4.8)", () => {
   it("sets a weight, waits for the router, then moves on", () => {
     const set = must(plan({ status: progressingAt(0, 0), traffic: traffic(0) }));
     expect(set.status.canary?.weight).toBe(10);
-    expect(set.actions).toContainEqual({ type: "route", weight: 10, verification: false });
+    expect(set.actions).toContainEqual({ type: "route", workload: W, weight: 10, verification: false });
     const waiting = must(plan({ status: set.status, traffic: traffic(0, false, false) }));
     expect(waiting.status.canary?.stepIndex).toBe(0);
     const next = must(plan({ status: set.status, now: at(1), traffic: traffic(10) }));
@@ -237,7 +238,7 @@ describe("planRollout: canary steps (4.8)", () => {
     expect(p.transition).toMatchObject({ from: "Progressing", to: "RollingBack", details: { trigger: "AnalysisFailed", decidedAt: at(0.5).toISOString() } });
     expect(p.status.rollback).toMatchObject({ trigger: "AnalysisFailed", decidedAt: at(0.5).toISOString(), reason: expect.stringMatching(/error-rate = 0.2 meets the failure condition "result >= 0.05"/) });
     expect(p.status.canary?.weight).toBe(0);
-    expect(p.actions[0]).toEqual({ type: "route", weight: 0, verification: false });
+    expect(p.actions[0]).toEqual({ type: "route", workload: W, weight: 0, verification: false });
     expect(p.events[0]).toMatchObject({ type: "Warning", reason: "RollingBack" });
   });
 
@@ -295,7 +296,7 @@ describe("planRollout: canary steps (4.8)", () => {
     const p = must(plan({ status: progressingAt(2, 50), candidate: candidate({ templateHash: "other", releaseLabel: "underwriting-api-2-4-2" }), traffic: traffic(50) }));
     expect(p.transition?.to).toBe("Failed");
     expect(p.status.message).toMatch(/changed during the rollout \(it now belongs to release underwriting-api-2-4-2\)/);
-    expect(p.actions).toEqual([{ type: "route", weight: 0, verification: false }]);
+    expect(p.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }]);
   });
 
   it("with automatic rollback off, a failed analysis stops in Failed and leaves traffic for a person", () => {
@@ -322,14 +323,14 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const ok = sign(release(s), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(1).toISOString());
     const promoting = must(plan({ status: s, now: at(2), traffic: traffic(100), evidence: [ok] }));
     expect(promoting.status.promotion?.startedAt).toBe(at(2).toISOString());
-    expect(promoting.actions).toEqual([{ type: "ensureServices" }, { type: "ensureStable", replicas: 3 }]);
+    expect(promoting.actions).toEqual([{ type: "ensureServices", workload: W }, { type: "ensureStable", workload: W, replicas: 3 }]);
     const stableReady = must(plan({ status: promoting.status, now: at(3), stable: stable({ templateHash: "new" }), traffic: traffic(100), evidence: [ok] }));
     expect(stableReady.status.canary?.weight).toBe(0);
-    expect(stableReady.actions).toContainEqual({ type: "route", weight: 0, verification: false });
+    expect(stableReady.actions).toContainEqual({ type: "route", workload: W, weight: 0, verification: false });
     const done = must(plan({ status: stableReady.status, now: at(4), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
     expect(done.transition).toMatchObject({ from: "Progressing", to: "Released" });
     expect(done.status.canary).toMatchObject({ stableTemplateHash: "new", stablePodTemplateHash: "newstab", weight: 0 });
-    expect(done.actions).toContainEqual({ type: "recordInventory", how: "promoted" });
+    expect(done.actions).toContainEqual({ type: "recordInventory", workload: W, how: "promoted" });
   });
 
   it("rolls back: traffic first, hooks one by one, candidate gone, verified → RolledBack", () => {
@@ -343,7 +344,7 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     expect(onStable.actions).toContainEqual({ type: "createJob", purpose: "rollback", name: "compensate-downstream", job: "underwriting-api-2-4-1-rollback-compensate-downstream" });
     const hookDone = must(plan({ status: onStable.status, now: at(3), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 1 }), candidatePods: 1, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Succeeded" }] }));
     expect(hookDone.status.phase).toBe("RollingBack");
-    expect(hookDone.status.message).toMatch(/waiting for the candidate's pods to be gone \(1 left\)/);
+    expect(hookDone.status.message).toMatch(/waiting for the candidates. pods to be gone \(underwriting-api: 1 left\)/);
     const gone = must(plan({ status: hookDone.status, now: at(4), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 }), candidatePods: 0 }));
     expect(gone.transition).toMatchObject({ from: "RollingBack", to: "RolledBack", details: { trigger: "AnalysisFailed", decisionToStableMs: 200 } });
     expect(gone.status.rollback).toMatchObject({ verifiedAt: at(4).toISOString(), candidateGoneAt: at(4).toISOString() });
@@ -355,7 +356,7 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const p = must(plan({ status: s, traffic: traffic(0), candidatePods: 0, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Failed", reason: "DeadlineExceeded" }] }));
     expect(p.transition?.to).toBe("Failed");
     expect(p.status.message).toMatch(/rollback hook compensate-downstream failed: DeadlineExceeded/);
-    expect(p.actions).toEqual([{ type: "route", weight: 0, verification: false }, { type: "scaleCandidate", replicas: 0 }]);
+    expect(p.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }, { type: "scaleCandidate", workload: W, replicas: 0 }]);
   });
 });
 
@@ -549,7 +550,7 @@ describe("planRollout: a release without spec.strategy (issue 15)", () => {
     expect(notReady.status.message).toContain("waiting for monitoring before Released (4.7 b): no scrape target is up");
     const done = must(plan({ status: start.status, mutate: direct, deployments: [api(), worker()], evidence: [signOff] }));
     expect(done.transition).toMatchObject({ from: "Verifying", to: "Released" });
-    expect(done.actions).toEqual([{ type: "recordInventory", how: "applied" }]);
+    expect(done.actions).toEqual([{ type: "recordInventory", workload: W, how: "applied" }]);
     expect(done.status.inventory).toEqual({ configMap: "golive-inventory", key: "underwriting-api", recordedAt: t0.toISOString() });
     expect(done.status.conditions?.find((c) => c.type === "Verified")).toMatchObject({ status: "True" });
     expect(done.status.canary).toBeUndefined();

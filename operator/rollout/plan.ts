@@ -9,7 +9,7 @@
 //   (first release of a workload: Approved ─► Progressing (initialising) ─► Released)
 //   Verifying | CleaningUp | Progressing ─(failed analysis, deadline, failed verification, abort)─► RollingBack ─► RolledBack
 //   anything that needs a person ─► Failed
-import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseSpec, type ReleaseStatus, type RolloutJobStatus } from "../../api/index.js";
+import { parseDuration, RELEASE_LABEL, type Condition, type GateResult, type Phase, type Release, type ReleaseSpec, type ReleaseStatus, type RolloutJobStatus } from "../../api/index.js";
 import { evaluateGates, gatesFor, verifyAll } from "../../gates/evaluate.js";
 import type { VerifiedEvidence } from "../../gates/evidence.js";
 import { advanceRun, nextDue, startRun } from "../analysis/run.js";
@@ -17,7 +17,8 @@ import { lifecycleConditions, setConditions, stalledConditions, type ConditionIn
 import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
 import { findAbort, findPromotion } from "./signed-decisions.js";
-import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type WorkloadView } from "./types.js";
+import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
+import { DEFAULT_WAVE, isRatio, routingOf } from "./waves.js";
 
 const RESYNC_MS = 5 * 60_000;
 const POLL_MS = 1_000;
@@ -69,6 +70,9 @@ function stableResults(previous: readonly GateResult[] | undefined, next: GateRe
   });
 }
 
+type WaveStatus = NonNullable<ReleaseStatus["waves"]>[number];
+type WaveWorkloadStatus = WaveStatus["workloads"][number];
+
 class Draft {
   readonly status: ReleaseStatus;
   readonly events: PlannedEvent[] = [];
@@ -79,6 +83,8 @@ class Draft {
   message = "";
   /** This pass would reach Released but the monitoring check was not observed: ask for it. */
   checkMonitoring = false;
+  /** Every Deployment of the rollout, in rollout order. */
+  readonly units: readonly UnitObserved[];
   private verifiedCache: VerifiedEvidence[] | undefined;
 
   constructor(
@@ -87,6 +93,7 @@ class Draft {
     readonly workload: string,
   ) {
     this.status = structuredClone(o.base);
+    this.units = o.units ?? [{ name: workload, wave: 0, waveName: DEFAULT_WAVE, routing: routingOf(strategy.trafficRouting), primary: true, candidate: o.candidate, stable: o.stable, traffic: o.traffic, trafficError: o.trafficError, candidatePods: o.candidatePods }];
   }
 
   get now(): Date {
@@ -99,15 +106,45 @@ class Draft {
     this.status.canary ??= { stepIndex: 0, weight: 0 };
     return this.status.canary;
   }
-  get ratio(): boolean {
-    return !this.strategy.trafficRouting.gatewayAPI && !this.strategy.trafficRouting.nginx;
+  /** The wave being rolled out. */
+  get wave(): number {
+    return this.status.canary?.wave ?? 0;
+  }
+  get waveName(): string {
+    return this.status.waves?.[this.wave]?.name ?? this.units.find((u) => u.wave === this.wave)?.waveName ?? DEFAULT_WAVE;
+  }
+  /** The recorded position of a unit (set when the rollout starts). */
+  record(u: UnitObserved): WaveWorkloadStatus | undefined {
+    return this.status.waves?.[u.wave]?.workloads.find((w) => w.name === u.name);
+  }
+  /** Whether the unit has a new pod template to roll out (fixed when the rollout starts). */
+  changed(u: UnitObserved): boolean {
+    const r = this.record(u);
+    if (r) return r.changed;
+    return !u.stable || !u.candidate || u.stable.templateHash !== u.candidate.templateHash;
+  }
+  /** The changed units of the current wave: what verification, the steps and analysis act on. */
+  get current(): UnitObserved[] {
+    return this.units.filter((u) => u.wave === this.wave && this.changed(u));
+  }
+  /** The changed units of this and earlier waves: what a rollback must put back. */
+  get moved(): UnitObserved[] {
+    return this.units.filter((u) => u.wave <= this.wave && this.changed(u));
+  }
+  /** The unit whose pod-template hashes {{canary}} and {{stable}} stand for: the first of the wave. */
+  get lead(): UnitObserved {
+    return this.current[0] ?? this.units[0]!;
+  }
+  /** Why a router of the current wave (else any) cannot be observed, if it cannot. */
+  get trafficError(): string | undefined {
+    return this.current.find((u) => u.trafficError)?.trafficError ?? this.units.find((u) => u.trafficError)?.trafficError;
   }
   get deadlineMs(): number {
     return parseDuration(this.strategy.progressDeadline) ?? 600_000;
   }
-  /** Replicas the design calls for. */
-  get replicas(): number {
-    return declaredReplicas(this.o.release, this.o.candidate, this.o.stable, this.ratio);
+  /** Replicas the design calls for, for one unit. */
+  replicas(u: UnitObserved): number {
+    return unitReplicas(this.o.release, u, this.status);
   }
   get verified(): VerifiedEvidence[] {
     if (!this.verifiedCache) this.verifiedCache = this.o.policy ? verifyAll(this.o.evidence, this.o.release, this.o.policy, this.now).verified : [];
@@ -132,6 +169,21 @@ class Draft {
   }
 }
 
+/**
+ * Replicas the rollout keeps for one Deployment (with replica ratio: both sides together): what
+ * was recorded when the rollout started; before that, spec.architecture.replicas for the first
+ * Deployment, else what its stable copy runs (the candidate's count for a first release). Fixed
+ * at the start, so a pass that sees both sides scaled up mid-shift never counts them twice.
+ */
+export function unitReplicas(release: Release, u: Pick<UnitObserved, "name" | "wave" | "primary" | "routing" | "candidate" | "stable">, status?: ReleaseStatus): number {
+  const recorded = status?.waves?.[u.wave]?.workloads.find((w) => w.name === u.name)?.replicas;
+  if (recorded !== undefined) return Math.max(1, recorded);
+  if (u.primary && release.spec.architecture?.replicas !== undefined) return release.spec.architecture.replicas;
+  return Math.max(1, u.stable?.replicas || u.candidate?.replicas || 1);
+}
+
+const names = (units: readonly UnitObserved[]): string => units.map((u) => `Deployment ${u.name}`).join(", ");
+
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
   if (!strategy) return planDirect(o);
@@ -139,11 +191,13 @@ export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   if (!workload) return undefined;
   const phase = o.base.phase;
   const d = new Draft(o, strategy, workload);
+  if (d.units.length === 0) return undefined;
   if (phase === "Approved") {
     if (!start(d)) return undefined;
   } else if (phase === "Failed") {
     failed(d);
   } else if (phase !== undefined && ACTIVE_PHASES.includes(phase)) {
+    ensureWaves(d);
     active(d);
   } else {
     return undefined;
@@ -210,43 +264,91 @@ function directVerifying(d: Draft, listed: string[], view: (n: string) => Worklo
   v.passedAt ??= d.iso;
   d.status.releasedAt = d.iso;
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
-  d.extra.push({ type: "recordInventory", how: "applied" });
+  d.extra.push({ type: "recordInventory", workload: d.workload, how: "applied" });
   d.to("Released", `no spec.strategy: ${listed.length} Deployment(s) available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b); inventory updated (4.9)`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Approved → start
 
+/** The unit's candidate runs this release: labelled with it and running its sealed images. */
+function runsRelease(d: Draft, u: UnitObserved): boolean {
+  const c = u.candidate;
+  return c !== undefined && c.releaseLabel === d.o.release.metadata.name && runsSealedImages(c.images, d.o.release.spec.images);
+}
+
+/** The first wave from `from` on with a Deployment to roll out; undefined when none is left. */
+function nextWave(d: Draft, from: number): number | undefined {
+  return d.units.find((u) => u.wave >= from && d.changed(u))?.wave;
+}
+
+/** Point status.canary at a wave: its lead unit's hashes, step 0, weight 0. */
+function enterWave(d: Draft, wave: number): void {
+  d.canary.wave = wave;
+  const lead = d.lead;
+  Object.assign(d.canary, { stepIndex: 0, weight: 0, stepStartedAt: d.iso, workload: lead.name });
+  if (lead.candidate) d.canary.candidateTemplateHash = lead.candidate.templateHash;
+  if (lead.candidate?.podTemplateHash) d.canary.candidatePodTemplateHash = lead.candidate.podTemplateHash;
+  else delete d.canary.candidatePodTemplateHash;
+  if (lead.stable) d.canary.stableTemplateHash = lead.stable.templateHash;
+  if (lead.stable?.podTemplateHash) d.canary.stablePodTemplateHash = lead.stable.podTemplateHash;
+  delete d.canary.stepName;
+  delete d.canary.pause;
+  delete d.status.promotion;
+  const jobs = d.strategy.verification?.jobs ?? [];
+  d.status.verification = { startedAt: d.iso, jobs: jobs.map((j) => pendingJob(d, "verify", j.name)), gates: [] };
+}
+
+/** What status.waves says of a wave's Deployments, for messages. */
+const waveLabel = (d: Draft): string => (d.status.waves && d.status.waves.length > 1 ? `wave ${d.waveName} (${d.wave + 1} of ${d.status.waves.length}): ` : "");
+
 function start(d: Draft): boolean {
   const { o } = d;
-  const c = o.candidate;
-  if (!c || c.releaseLabel !== o.release.metadata.name || !runsSealedImages(c.images, o.release.spec.images)) return false;
+  // Like a release without a strategy, it starts once every Deployment it lists runs it.
+  if (!d.units.every((u) => runsRelease(d, u))) {
+    if (d.units.some((u) => runsRelease(d, u))) {
+      const waiting = d.units.filter((u) => !runsRelease(d, u));
+      d.message = `waiting for ${names(waiting)} to run this release's sealed images (labelled ${RELEASE_LABEL}=${o.release.metadata.name}) before the rollout starts; until then no ordinary traffic reaches the new version`;
+      d.wake(10_000);
+      return true;
+    }
+    return false;
+  }
   if (o.otherActive) {
-    d.message = `waiting for release ${o.otherActive} to finish rolling out Deployment ${d.workload}`;
+    d.message = `waiting for release ${o.otherActive} to finish rolling out ${names(d.units)}`;
     d.wake(10_000);
     return true;
   }
+  const lead = d.units[0]!;
+  const c = lead.candidate!;
   // A release held in Approved (nothing to roll out, monitoring not in place) keeps its start time.
   const since = d.status.canary?.candidateTemplateHash === c.templateHash ? (d.status.canary.startedAt ?? d.iso) : d.iso;
-  d.status.canary = { stepIndex: 0, weight: 0, workload: d.workload, startedAt: since, stepStartedAt: since, candidateTemplateHash: c.templateHash, ...(c.podTemplateHash ? { candidatePodTemplateHash: c.podTemplateHash } : {}) };
+  d.status.canary = { stepIndex: 0, weight: 0, wave: 0, workload: lead.name, startedAt: since, stepStartedAt: since, candidateTemplateHash: c.templateHash, ...(c.podTemplateHash ? { candidatePodTemplateHash: c.podTemplateHash } : {}) };
   delete d.status.verification;
   delete d.status.analysis;
   delete d.status.promotion;
   delete d.status.rollback;
-  if (!o.stable) {
+  const waves: WaveStatus[] = [];
+  for (const u of d.units) {
+    const w = (waves[u.wave] ??= { name: u.waveName, phase: "Pending", weight: 0, workloads: [] });
+    w.workloads.push({ kind: "Deployment", name: u.name, routing: u.routing, changed: !u.stable || u.stable.templateHash !== u.candidate!.templateHash, replicas: unitReplicas(o.release, u), candidateTemplateHash: u.candidate!.templateHash, ...(u.stable ? { stableTemplateHash: u.stable.templateHash } : {}) });
+  }
+  d.status.waves = waves.filter(Boolean);
+  const missing = d.units.filter((u) => !u.stable);
+  if (missing.length) {
     d.canary.initialising = true;
-    d.to("Progressing", `first release of Deployment ${d.workload}: its current template becomes the stable copy ${d.workload}-stable (nothing to verify or compare against yet)`);
+    d.to("Progressing", `first release of ${names(missing)}: ${missing.length > 1 ? "their" : "its"} current template becomes the stable copy <name>-stable (nothing to verify or compare against yet)${missing.length < d.units.length ? "; the other Deployments are rolled out in their waves afterwards" : ""}`);
     return true;
   }
-  d.canary.stableTemplateHash = o.stable.templateHash;
-  if (o.stable.podTemplateHash) d.canary.stablePodTemplateHash = o.stable.podTemplateHash;
-  if (c.templateHash === o.stable.templateHash) {
-    released(d, `the stable copy ${d.workload}-stable already runs this pod template: nothing to roll out`, "unchanged");
+  if (lead.stable?.templateHash) d.canary.stableTemplateHash = lead.stable.templateHash;
+  if (lead.stable?.podTemplateHash) d.canary.stablePodTemplateHash = lead.stable.podTemplateHash;
+  const first = nextWave(d, 0);
+  if (first === undefined) {
+    released(d, `the stable copies already run these pod templates: nothing to roll out`, "unchanged");
     return true;
   }
-  const jobs = d.strategy.verification?.jobs ?? [];
-  d.status.verification = { startedAt: d.iso, jobs: jobs.map((j) => pendingJob(d, "verify", j.name)), gates: [] };
-  d.to("Verifying", `Deployment ${d.workload} runs the sealed images: bringing up the candidate with no ordinary traffic; only verification users reach it (4.6 c)`);
+  enterWave(d, first);
+  d.to("Verifying", `${waveLabel(d)}${names(d.current)} run${d.current.length > 1 ? "" : "s"} the sealed images: bringing up the candidate with no ordinary traffic; only verification users reach it (4.6 c)`);
   return true;
 }
 
@@ -256,24 +358,32 @@ function start(d: Draft): boolean {
 function active(d: Draft): void {
   const { o } = d;
   const phase = d.status.phase!;
-  const c = o.candidate;
   const initialising = d.status.canary?.initialising === true && phase === "Progressing";
 
   if (phase !== "RollingBack") {
-    if (!c) return stop(d, `Deployment ${d.workload} was deleted during the rollout; traffic is back on the stable copy`);
-    if (initialising) {
-      d.canary.candidateTemplateHash = c.templateHash;
-    } else if (d.status.canary?.candidateTemplateHash && c.templateHash !== d.status.canary.candidateTemplateHash) {
-      const now = c.releaseLabel && c.releaseLabel !== o.release.metadata.name ? ` (it now belongs to release ${c.releaseLabel})` : "";
-      return stop(d, `the pod template of Deployment ${d.workload} changed during the rollout${now}: what was verified is no longer what runs; traffic is back on the stable copy and this release will not finish`);
+    const gone = d.units.find((u) => !u.candidate && d.changed(u));
+    if (gone) return stop(d, `Deployment ${gone.name} was deleted during the rollout; traffic is back on the stable copies`);
+    for (const u of d.units) {
+      const r = d.record(u);
+      if (!u.candidate || !r) continue;
+      if (initialising && !u.stable) {
+        r.candidateTemplateHash = u.candidate.templateHash;
+        continue;
+      }
+      if (r.candidateTemplateHash && u.candidate.templateHash !== r.candidateTemplateHash) {
+        const now = u.candidate.releaseLabel && u.candidate.releaseLabel !== o.release.metadata.name ? ` (it now belongs to release ${u.candidate.releaseLabel})` : "";
+        return stop(d, `the pod template of Deployment ${u.name} changed during the rollout${now}: what was verified is no longer what runs; traffic is back on the stable copies and this release will not finish`);
+      }
     }
     if (!initialising && o.policy) {
       const { abort } = findAbort(o.policy, d.verified);
       if (abort) return rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
     }
-    if (!o.stable && !initialising) return stop(d, `the stable copy ${d.workload}-stable is missing: there is no version to send traffic back to; a person must restore it`, false);
+    const noStable = initialising ? undefined : d.units.find((u) => !u.stable);
+    if (noStable) return stop(d, `the stable copy ${noStable.name}-stable is missing: there is no version to send traffic back to; a person must restore it`, false);
   }
-  if (c?.podTemplateHash && phase !== "RollingBack") d.canary.candidatePodTemplateHash = c.podTemplateHash;
+  const lead = d.lead.candidate;
+  if (lead?.podTemplateHash && phase !== "RollingBack") d.canary.candidatePodTemplateHash = lead.podTemplateHash;
 
   switch (phase) {
     case "Verifying":
@@ -289,42 +399,54 @@ function active(d: Draft): void {
   }
 }
 
+/** The unit's candidate is up for verification: its verification copy (replica ratio) or its own pods. */
+function readyForVerification(u: UnitObserved): boolean {
+  if (u.routing === "worker") return true;
+  if (isRatio(u.routing)) return u.traffic?.verification === true;
+  const c = u.candidate;
+  return c !== undefined && rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
+}
+
 function verifying(d: Draft): void {
   const { o } = d;
-  const c = o.candidate!;
   const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
-  const ready = d.ratio ? o.traffic?.verification === true : rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
-  if (!ready) {
-    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `the candidate was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
-    d.message = o.trafficError ? `waiting for the candidate: ${o.trafficError}` : d.ratio ? "waiting for the verification copy of the candidate to be ready" : `waiting for the candidate's pods to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
+  const notReady = d.current.filter((u) => !readyForVerification(u));
+  if (notReady.length) {
+    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `${waveLabel(d)}the candidate of ${names(notReady)} was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
+    const u = notReady[0]!;
+    const c = u.candidate!;
+    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
     d.wake(POLL_MS);
     return;
   }
   v.candidateReadyAt ??= d.iso;
-  if (!(o.traffic?.settled && o.traffic.verification)) {
-    d.message = o.trafficError ? `cannot open verification-only access: ${o.trafficError}` : "opening verification-only access to the candidate";
-    d.wake(o.trafficError ? 5_000 : 250);
+  const open = d.current.every((u) => u.traffic?.settled && u.traffic.verification === (u.routing !== "worker"));
+  if (!open) {
+    d.message = d.trafficError ? `cannot open verification-only access: ${d.trafficError}` : `${waveLabel(d)}opening verification-only access to the candidate`;
+    d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
   const specJobs = d.strategy.verification?.jobs ?? [];
   v.jobs = specJobs.map((j) => syncJob(d, "verify", j.name, v.jobs.find((x) => x.name === j.name)));
   const failedJob = v.jobs.find((j) => j.phase === "Failed");
-  if (failedJob) return rollback(d, "VerificationFailed", `verification Job ${failedJob.name} failed${failedJob.reason ? `: ${failedJob.reason}` : ""}`, failedJob.finishedAt ? new Date(failedJob.finishedAt) : d.now);
+  if (failedJob) return rollback(d, "VerificationFailed", `${waveLabel(d)}verification Job ${failedJob.name} failed${failedJob.reason ? `: ${failedJob.reason}` : ""}`, failedJob.finishedAt ? new Date(failedJob.finishedAt) : d.now);
   const done = v.jobs.filter((j) => j.phase === "Succeeded").length;
   if (done < v.jobs.length) {
-    d.message = `verifying: ${done} of ${v.jobs.length} verification Job(s) succeeded; only verification users reach the candidate`;
+    d.message = `${waveLabel(d)}verifying: ${done} of ${v.jobs.length} verification Job(s) succeeded; only verification users reach the candidate`;
     d.wake(POLL_MS * 5);
     return;
   }
   if (v.jobs.length > 0 && o.canSign) {
-    v.evidence ??= verificationEvidenceName(o.release);
+    v.evidence ??= verificationEvidenceName(o.release, d.wave);
     if (!o.evidence.some((e) => e.metadata.name === v.evidence)) d.extra.push({ type: "signVerificationReport", evidenceName: v.evidence, jobs: v.jobs });
   }
   const gates = verificationGates(d, v, "verification Jobs passed");
   if (!gates) return;
   v.passedAt = d.iso;
+  const wave = d.status.waves?.[d.wave];
+  if (wave) wave.verifiedAt = d.iso;
   if (d.strategy.cleanup) v.cleanup = pendingJob(d, "cleanup", d.strategy.cleanup.name);
-  d.to("CleaningUp", `verification passed (${v.jobs.length} Job(s), ${gates.results.length} Verification gate(s)): verification access closed, cleaning up verification data before ordinary traffic moves (4.6 d)`);
+  d.to("CleaningUp", `${waveLabel(d)}verification passed (${v.jobs.length} Job(s), ${gates.results.length} Verification gate(s)): verification access closed, cleaning up verification data before ordinary traffic moves (4.6 d)`);
 }
 
 /**
@@ -350,18 +472,17 @@ function verificationGates(d: Draft, v: NonNullable<ReleaseStatus["verification"
 }
 
 function cleaningUp(d: Draft): void {
-  const { o } = d;
   const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
-  if (!(o.traffic?.settled && !o.traffic.verification)) {
-    d.message = o.trafficError ? `cannot close verification access: ${o.trafficError}` : "closing verification-only access";
-    d.wake(o.trafficError ? 5_000 : 250);
+  if (!d.current.every((u) => u.traffic?.settled && !u.traffic.verification)) {
+    d.message = d.trafficError ? `cannot close verification access: ${d.trafficError}` : `${waveLabel(d)}closing verification-only access`;
+    d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
   if (d.strategy.cleanup) {
     v.cleanup = syncJob(d, "cleanup", d.strategy.cleanup.name, v.cleanup);
-    if (v.cleanup.phase === "Failed") return rollback(d, "VerificationFailed", `cleanup Job ${v.cleanup.name} failed${v.cleanup.reason ? `: ${v.cleanup.reason}` : ""}; verification data may remain, so traffic must not open (4.6 d)`, d.now);
+    if (v.cleanup.phase === "Failed") return rollback(d, "VerificationFailed", `${waveLabel(d)}cleanup Job ${v.cleanup.name} failed${v.cleanup.reason ? `: ${v.cleanup.reason}` : ""}; verification data may remain, so traffic must not open (4.6 d)`, d.now);
     if (v.cleanup.phase !== "Succeeded") {
-      d.message = `cleaning up verification data: Job ${v.cleanup.job} ${v.cleanup.phase}`;
+      d.message = `${waveLabel(d)}cleaning up verification data: Job ${v.cleanup.job} ${v.cleanup.phase}`;
       d.wake(POLL_MS * 5);
       return;
     }
@@ -370,26 +491,46 @@ function cleaningUp(d: Draft): void {
   Object.assign(d.canary, { stepIndex: 0, stepStartedAt: d.iso, weight: 0 });
   if (first) d.canary.stepName = first.name;
   else delete d.canary.stepName;
-  d.to("Progressing", `verification data cleaned up: trial run with ${d.strategy.steps.length} canary step(s) (4.8)`);
+  d.to("Progressing", `${waveLabel(d)}verification data cleaned up: trial run with ${d.strategy.steps.length} canary step(s) (4.8)`);
+}
+
+/** Units whose stable copy is being made from their current template (a first release). */
+function initialisingUnits(d: Draft): UnitObserved[] {
+  return d.units.filter((u) => d.record(u)?.stableTemplateHash === undefined);
 }
 
 function initialise(d: Draft): void {
   const { o } = d;
-  const c = o.candidate!;
-  const stableReady = o.stable !== undefined && o.stable.templateHash === c.templateHash && rolledOut(o.stable, d.replicas);
-  if (!stableReady) {
-    if (o.now.getTime() - Date.parse(d.canary.startedAt ?? d.iso) > d.deadlineMs) return stop(d, `the stable copy ${d.workload}-stable did not become available within the progress deadline of ${d.strategy.progressDeadline}`, false);
-    d.message = `initialising: the stable copy ${d.workload}-stable is being created from the current template (${o.stable?.availableReplicas ?? 0}/${d.replicas} available)`;
+  const init = initialisingUnits(d);
+  const notReady = init.filter((u) => !(u.stable !== undefined && u.candidate !== undefined && u.stable.templateHash === u.candidate.templateHash && rolledOut(u.stable, d.replicas(u))));
+  for (const u of init) d.extra.push({ type: "ensureStable", workload: u.name, replicas: d.replicas(u) });
+  if (notReady.length) {
+    if (o.now.getTime() - Date.parse(d.canary.startedAt ?? d.iso) > d.deadlineMs) return stop(d, `the stable copy ${notReady[0]!.name}-stable did not become available within the progress deadline of ${d.strategy.progressDeadline}`, false);
+    const u = notReady[0]!;
+    d.message = `initialising: the stable copy ${u.name}-stable is being created from the current template (${u.stable?.availableReplicas ?? 0}/${d.replicas(u)} available)`;
     d.wake(POLL_MS);
     return;
   }
-  d.extra.push({ type: "route", weight: 0, verification: false });
-  if (!(o.traffic?.settled && o.traffic.weight === 0)) {
-    d.message = o.trafficError ? `initialising: cannot route to the stable copy: ${o.trafficError}` : "initialising: routing all traffic to the stable copy";
-    d.wake(o.trafficError ? 5_000 : 250);
+  for (const u of d.units) d.extra.push({ type: "route", workload: u.name, weight: 0, verification: false });
+  if (!d.units.every((u) => u.traffic?.settled && u.traffic.weight === 0)) {
+    d.message = d.trafficError ? `initialising: cannot route to the stable copy: ${d.trafficError}` : "initialising: routing all traffic to the stable copy";
+    d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
-  if (released(d, `first release of Deployment ${d.workload} initialised: ${d.workload}-stable runs its template and serves all traffic`, "initialised")) delete d.canary.initialising;
+  // The new stable copies run what the Deployments run: nothing of theirs is left to roll out.
+  for (const u of init) {
+    const r = d.record(u)!;
+    r.changed = false;
+    r.stableTemplateHash = u.stable!.templateHash;
+  }
+  const next = nextWave(d, 0);
+  if (next === undefined) {
+    if (released(d, `first release of ${names(init)} initialised: the stable copies run ${init.length > 1 ? "their" : "its"} template and serve all traffic`, "initialised")) delete d.canary.initialising;
+    return;
+  }
+  delete d.canary.initialising;
+  enterWave(d, next);
+  d.to("Verifying", `first release of ${names(init)} initialised; ${waveLabel(d)}${names(d.current)}: bringing up the candidate with no ordinary traffic; only verification users reach it (4.6 c)`);
 }
 
 function progressing(d: Draft): void {
@@ -397,23 +538,24 @@ function progressing(d: Draft): void {
   const steps = d.strategy.steps;
   const i = d.canary.stepIndex;
   const step = steps[i];
-  if (!step) return promote(d);
+  if (!step) return waveDone(d);
   const stepStart = Date.parse(d.canary.stepStartedAt ?? d.iso);
   const elapsed = o.now.getTime() - stepStart;
-  const overdue = () => rollback(d, "ProgressDeadlineExceeded", `step ${step.name} did not finish within the progress deadline of ${d.strategy.progressDeadline}`, new Date(stepStart + d.deadlineMs));
+  const overdue = () => rollback(d, "ProgressDeadlineExceeded", `${waveLabel(d)}step ${step.name} did not finish within the progress deadline of ${d.strategy.progressDeadline}`, new Date(stepStart + d.deadlineMs));
 
   if (step.setWeight !== undefined) {
     if (d.canary.weight !== step.setWeight) {
       d.canary.weight = step.setWeight;
-      d.event("Weight", `step ${step.name}: ${step.setWeight}% of ordinary traffic to the candidate`);
-      d.message = `step ${step.name}: shifting ${step.setWeight}% of traffic to the candidate`;
+      d.event("Weight", `${waveLabel(d)}step ${step.name}: ${step.setWeight}% of ordinary traffic to the candidate`);
+      d.message = `${waveLabel(d)}step ${step.name}: shifting ${step.setWeight}% of traffic to the candidate`;
       d.wake(0);
       return;
     }
-    if (o.traffic?.settled && (d.ratio || o.traffic.weight === step.setWeight)) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
+    if (d.current.every((u) => u.traffic?.settled && (isRatio(u.routing) || u.traffic.weight === step.setWeight))) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
     if (elapsed > d.deadlineMs) return overdue();
-    d.message = o.trafficError ? `step ${step.name}: cannot set the weight: ${o.trafficError}` : `step ${step.name}: waiting for the router to send ${step.setWeight}% to the candidate${o.traffic?.message ? ` (${o.traffic.message})` : ""}`;
-    d.wake(o.trafficError ? 5_000 : d.ratio ? POLL_MS : 250);
+    const waiting = d.current.find((u) => !u.traffic?.settled) ?? d.current[0];
+    d.message = d.trafficError ? `step ${step.name}: cannot set the weight: ${d.trafficError}` : `${waveLabel(d)}step ${step.name}: waiting for the router to send ${step.setWeight}% to the candidate${waiting?.traffic?.message ? ` (${waiting.name}: ${waiting.traffic.message})` : ""}`;
+    d.wake(d.trafficError ? 5_000 : d.current.some((u) => isRatio(u.routing)) ? POLL_MS : 250);
     return;
   }
 
@@ -422,28 +564,28 @@ function progressing(d: Draft): void {
     if (duration !== undefined) {
       const left = stepStart + duration - o.now.getTime();
       if (left <= 0) return advance(d, `paused for ${step.pause.duration}`);
-      d.message = `step ${step.name}: paused for ${step.pause.duration} at ${d.canary.weight}% (until ${new Date(stepStart + duration).toISOString()})`;
+      d.message = `${waveLabel(d)}step ${step.name}: paused for ${step.pause.duration} at ${d.canary.weight}% (until ${new Date(stepStart + duration).toISOString()})`;
       d.wake(left);
       return;
     }
     d.canary.pause ??= { reason: "Approval", since: d.canary.stepStartedAt ?? d.iso };
     const approval = o.policy ? findPromotion(o.policy, d.verified, { step: step.name, since: d.canary.pause.since }) : undefined;
     if (approval) return advance(d, `approved by ${approval.signer} in role ${approval.role} (evidence ${approval.evidence})`);
-    d.message = `step ${step.name}: paused at ${d.canary.weight}% until a role with the Promote permission signs a Promotion approval (golive promote ${o.release.metadata.name})`;
+    d.message = `${waveLabel(d)}step ${step.name}: paused at ${d.canary.weight}% until a role with the Promote permission signs a Promotion approval (golive promote ${o.release.metadata.name})`;
     return;
   }
 
   // An analysis step.
-  const names = step.analysis?.metrics ?? [];
+  const metricNames = step.analysis?.metrics ?? [];
   const defined = d.strategy.analysis?.metrics ?? [];
-  const metrics = defined.filter((m) => names.includes(m.name));
-  if (!d.strategy.analysis || metrics.length !== names.length) return stop(d, `step ${step.name} analyses metric(s) not defined in spec.strategy.analysis: fix the Release`, false);
+  const metrics = defined.filter((m) => metricNames.includes(m.name));
+  if (!d.strategy.analysis || metrics.length !== metricNames.length) return stop(d, `step ${step.name} analyses metric(s) not defined in spec.strategy.analysis: fix the Release`, false);
   const runs = (d.status.analysis ??= []);
-  const idx = runs.findIndex((r) => r.stepIndex === i && r.step === step.name);
+  const idx = runs.findIndex((r) => r.stepIndex === i && r.step === step.name && (r.wave ?? 0) === d.wave);
   if (idx < 0) {
-    runs.push(startRun(step.name, i, metrics, d.now));
+    runs.push({ ...startRun(step.name, i, metrics, d.now), ...(d.wave > 0 ? { wave: d.wave } : {}) });
     if (runs.length > 64) runs.splice(0, runs.length - 64);
-    d.message = `step ${step.name}: analysing ${names.join(", ")} at ${d.canary.weight}%`;
+    d.message = `${waveLabel(d)}step ${step.name}: analysing ${metricNames.join(", ")} at ${d.canary.weight}%`;
     d.wake(0);
     return;
   }
@@ -457,25 +599,44 @@ function progressing(d: Draft): void {
     case "Successful":
       return advance(d, `analysis successful: ${run.message ?? ""}`);
     case "Failed":
-      return rollback(d, "AnalysisFailed", `analysis ${step.name} failed: ${run.message ?? ""}`, new Date(lastAt("Failed") || o.now.getTime()));
+      return rollback(d, "AnalysisFailed", `${waveLabel(d)}analysis ${step.name} failed: ${run.message ?? ""}`, new Date(lastAt("Failed") || o.now.getTime()));
     case "Error":
-      return rollback(d, "AnalysisError", `analysis ${step.name} could not measure: ${run.message ?? ""}`, new Date(lastAt("Error") || o.now.getTime()));
+      return rollback(d, "AnalysisError", `${waveLabel(d)}analysis ${step.name} could not measure: ${run.message ?? ""}`, new Date(lastAt("Error") || o.now.getTime()));
     case "Inconclusive": {
       d.canary.pause ??= { reason: "Inconclusive", since: run.finishedAt ?? d.iso };
       const approval = o.policy ? findPromotion(o.policy, d.verified, { step: step.name, since: d.canary.pause.since }) : undefined;
       if (approval) return advance(d, `inconclusive analysis accepted by ${approval.signer} in role ${approval.role}`);
-      d.message = `step ${step.name}: analysis inconclusive (${run.message ?? ""}): waiting for a person — golive promote ${o.release.metadata.name} to continue, golive abort ${o.release.metadata.name} to roll back`;
+      d.message = `${waveLabel(d)}step ${step.name}: analysis inconclusive (${run.message ?? ""}): waiting for a person — golive promote ${o.release.metadata.name} to continue, golive abort ${o.release.metadata.name} to roll back`;
       return;
     }
     default: {
       if (elapsed > d.deadlineMs) return overdue();
       const progress = run.metrics.map((m) => `${m.name} ${m.measured}/${defined.find((x) => x.name === m.name)?.count ?? "?"}${m.measurements.at(-1)?.value !== undefined ? ` (last ${m.measurements.at(-1)!.value})` : ""}`).join(", ");
-      d.message = `step ${step.name}: analysing at ${d.canary.weight}%: ${progress}`;
+      d.message = `${waveLabel(d)}step ${step.name}: analysing at ${d.canary.weight}%: ${progress}`;
       const due = nextDue(run);
       d.wake(due === undefined ? POLL_MS : due - o.now.getTime());
       d.wake(stepStart + d.deadlineMs - o.now.getTime() + 1);
     }
   }
+}
+
+/**
+ * Every step of the wave is done. Its Deployments keep their last weight (still reversible: the
+ * stable copies run the old template) and the next wave starts with its own verification; after
+ * the last wave, every Deployment is promoted.
+ */
+function waveDone(d: Draft): void {
+  const next = nextWave(d, d.wave + 1);
+  if (next === undefined) return promote(d);
+  const wave = d.status.waves?.[d.wave];
+  const from = d.waveName;
+  if (wave) {
+    wave.weight = d.canary.weight;
+    wave.passedAt = d.iso;
+  }
+  d.event("WavePassed", `wave ${from}: verification, ${d.strategy.steps.length} step(s) and analysis passed; ${names(d.current)} hold ${d.canary.weight}% until every wave passed`);
+  enterWave(d, next);
+  d.to("Verifying", `wave ${from} passed; ${waveLabel(d)}${names(d.current)}: bringing up the candidate with no ordinary traffic; only verification users reach it (4.6 c)`);
 }
 
 function advance(d: Draft, what: string): void {
@@ -493,14 +654,18 @@ function advance(d: Draft, what: string): void {
   d.wake(0);
 }
 
+/** The Deployments to promote: every one with a new template, in rollout order. */
+const toPromote = (d: Draft): UnitObserved[] => d.units.filter((u) => d.changed(u));
+
 function promote(d: Draft): void {
   const { o } = d;
-  const c = o.candidate!;
   const promotion = (d.status.promotion ??= { gates: [] });
   if (!o.policy) {
     d.message = "waiting for a ReleasePolicy to govern the namespace (Promotion gates cannot be evaluated)";
     return;
   }
+  const units = toPromote(d);
+  const label = units.length > 1 ? `the stable copies of ${names(units)}` : `${units[0]?.name ?? d.workload}-stable`;
   if (!promotion.startedAt) {
     const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Promotion"));
     promotion.gates = stableResults(promotion.gates, gates.results);
@@ -512,30 +677,33 @@ function promote(d: Draft): void {
       return;
     }
     promotion.startedAt = d.iso;
-    d.event("Promoting", `Promotion gates passed: ${d.workload}-stable takes the candidate's template (4.9)`);
+    d.event("Promoting", `Promotion gates passed: ${label} take${units.length > 1 ? "" : "s"} the candidate's template (4.9)`);
   }
-  d.extra.push({ type: "ensureStable", replicas: d.replicas });
-  const stableReady = o.stable !== undefined && o.stable.templateHash === c.templateHash && rolledOut(o.stable, d.replicas);
-  if (!stableReady) {
-    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) return stop(d, `promotion: ${d.workload}-stable did not become available with the new template within the progress deadline of ${d.strategy.progressDeadline}; traffic stays as it is`, false);
-    d.message = `promoting: ${d.workload}-stable is taking the candidate's template (${o.stable?.updatedReplicas ?? 0}/${d.replicas} updated)`;
+  for (const u of units) d.extra.push({ type: "ensureStable", workload: u.name, replicas: d.replicas(u) });
+  const behind = units.filter((u) => !(u.stable !== undefined && u.candidate !== undefined && u.stable.templateHash === u.candidate.templateHash && rolledOut(u.stable, d.replicas(u))));
+  if (behind.length) {
+    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) return stop(d, `promotion: ${behind[0]!.name}-stable did not become available with the new template within the progress deadline of ${d.strategy.progressDeadline}; traffic stays as it is`, false);
+    const u = behind[0]!;
+    d.message = `promoting: ${u.name}-stable is taking the candidate's template (${u.stable?.updatedReplicas ?? 0}/${d.replicas(u)} updated)`;
     d.wake(POLL_MS);
     return;
   }
-  d.extra.push({ type: "route", weight: 0, verification: false });
-  if (d.canary.weight !== 0) {
+  for (const u of d.units) d.extra.push({ type: "route", workload: u.name, weight: 0, verification: false });
+  const wasOff = d.canary.weight === 0 && (d.status.waves ?? []).every((w) => w.weight === 0);
+  if (!wasOff) {
     d.canary.weight = 0;
-    d.message = "promoting: all traffic back to the (updated) stable copy";
+    for (const w of d.status.waves ?? []) w.weight = 0;
+    d.message = "promoting: all traffic back to the (updated) stable copies";
     d.wake(0);
     return;
   }
-  if (!(o.traffic?.settled && o.traffic.weight === 0 && !o.traffic.verification)) {
-    d.message = o.trafficError ? `promoting: cannot route to stable: ${o.trafficError}` : "promoting: routing all traffic to the updated stable copy";
-    d.wake(o.trafficError ? 5_000 : 250);
+  if (!d.units.every((u) => u.traffic?.settled && u.traffic.weight === 0 && !u.traffic.verification)) {
+    d.message = d.trafficError ? `promoting: cannot route to stable: ${d.trafficError}` : "promoting: routing all traffic to the updated stable copies";
+    d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
   promotion.promotedAt ??= d.iso;
-  released(d, `promoted: ${d.workload}-stable runs ${o.release.spec.application} ${o.release.spec.version} and serves all traffic (4.9)`, "promoted");
+  released(d, `promoted: ${label} run${units.length > 1 ? "" : "s"} ${o.release.spec.application} ${o.release.spec.version} and serve${units.length > 1 ? "" : "s"} all traffic (4.9)`, "promoted");
 }
 
 /**
@@ -564,17 +732,22 @@ function monitoringInPlace(d: Draft): boolean {
 
 /** Reach Released, once the monitoring is in place; false (and a message saying why) until then. */
 function released(d: Draft, reason: string, how: "initialised" | "promoted" | "unchanged"): boolean {
-  const { o } = d;
   if (!monitoringInPlace(d)) return false;
   d.canary.weight = 0;
   delete d.canary.stepName;
   delete d.canary.pause;
-  d.canary.stableTemplateHash = o.candidate!.templateHash;
-  const hash = o.stable?.templateHash === o.candidate!.templateHash ? o.stable.podTemplateHash : undefined;
+  const lead = d.units[0]!;
+  if (lead.candidate) d.canary.stableTemplateHash = lead.candidate.templateHash;
+  const hash = lead.stable?.templateHash === lead.candidate?.templateHash ? lead.stable?.podTemplateHash : undefined;
   if (hash) d.canary.stablePodTemplateHash = hash;
+  for (const u of d.units) {
+    const r = d.record(u);
+    if (r && u.candidate) r.stableTemplateHash = u.candidate.templateHash;
+  }
+  for (const w of d.status.waves ?? []) w.weight = 0;
   d.status.releasedAt = d.iso;
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
-  d.extra.push({ type: "recordInventory", how });
+  for (const u of d.units) d.extra.push({ type: "recordInventory", workload: u.name, how: how === "promoted" && !d.changed(u) ? "unchanged" : how });
   d.to("Released", reason);
   return true;
 }
@@ -595,21 +768,37 @@ function rollback(d: Draft, trigger: Trigger, reason: string, decidedAt: Date, a
     hooks: d.o.release.spec.rollback.hooks.map((h) => pendingJob(d, "rollback", h.name)),
   };
   d.canary.weight = 0;
+  for (const w of d.status.waves ?? []) w.weight = 0;
   delete d.canary.pause;
-  d.to("RollingBack", `${reason}: all traffic back to stable, candidate scaled down (4.10)`, { trigger, decidedAt: decidedAt.toISOString(), ...(abortedBy ? { abortedBy } : {}) });
+  d.to("RollingBack", `${reason}: all traffic back to stable, candidate scaled down (4.10)${d.moved.length > 1 ? `, every wave already moved, newest first (${names([...d.moved].reverse())})` : ""}`, { trigger, decidedAt: decidedAt.toISOString(), ...(abortedBy ? { abortedBy } : {}) });
   d.message = `rolling back: ${reason}`;
+}
+
+/** A unit is back on its stable version: 0 % ordinary traffic, no verification route, no candidate pods. */
+function backOnStable(u: UnitObserved): { traffic: boolean; gone: boolean } {
+  const c = u.candidate;
+  return {
+    traffic: u.traffic?.settled === true && u.traffic.weight === 0 && !u.traffic.verification,
+    gone: (!c || (c.replicas === 0 && c.statusReplicas === 0)) && u.candidatePods === 0,
+  };
 }
 
 function rollingBack(d: Draft): void {
   const { o } = d;
   const rb = d.status.rollback;
   if (!rb) return stop(d, "rolling back without a rollback record", false);
-  if (!rb.trafficOnStableAt && o.traffic?.settled && o.traffic.weight === 0 && !o.traffic.verification) rb.trafficOnStableAt = d.iso;
-  const c = o.candidate;
-  if (!rb.candidateGoneAt && (!c || (c.replicas === 0 && c.statusReplicas === 0)) && o.candidatePods === 0) rb.candidateGoneAt = d.iso;
+  const moved = d.moved;
+  for (const u of moved) {
+    const r = d.record(u);
+    const back = backOnStable(u);
+    if (r && !r.rolledBackAt && back.traffic && back.gone) r.rolledBackAt = d.iso;
+  }
+  if (!rb.trafficOnStableAt && moved.every((u) => backOnStable(u).traffic)) rb.trafficOnStableAt = d.iso;
+  if (!rb.candidateGoneAt && moved.every((u) => backOnStable(u).gone)) rb.candidateGoneAt = d.iso;
   if (!rb.trafficOnStableAt) {
-    d.message = o.trafficError ? `rolling back: cannot route to stable: ${o.trafficError}` : "rolling back: sending all traffic to stable";
-    d.wake(o.trafficError ? 2_000 : 100);
+    const waiting = [...moved].reverse().find((u) => !backOnStable(u).traffic);
+    d.message = d.trafficError ? `rolling back: cannot route to stable: ${d.trafficError}` : `rolling back: sending all traffic of ${waiting ? `Deployment ${waiting.name}` : "every wave"} to stable (newest wave first)`;
+    d.wake(d.trafficError ? 2_000 : 100);
     return;
   }
   // Hooks run one after another, once traffic is back on stable (4.10 c,d).
@@ -627,18 +816,21 @@ function rollingBack(d: Draft): void {
     }
   }
   if (!rb.candidateGoneAt) {
-    d.message = `rolling back: traffic on stable; waiting for the candidate's pods to be gone (${o.candidatePods ?? "?"} left)`;
+    const left = moved.filter((u) => !backOnStable(u).gone).map((u) => `${u.name}: ${u.candidatePods ?? "?"}`);
+    d.message = `rolling back: traffic on stable; waiting for the candidates' pods to be gone (${left.join(", ")} left)`;
     d.wake(POLL_MS);
     return;
   }
   rb.verifiedAt = d.iso;
   const took = Date.parse(rb.trafficOnStableAt) - Date.parse(rb.decidedAt);
-  d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified: the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
+  const each = moved.length > 1 ? ` for each of ${names(moved)}` : "";
+  d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified${each}: the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
     trigger: rb.trigger,
     decidedAt: rb.decidedAt,
     trafficOnStableAt: rb.trafficOnStableAt,
     candidateGoneAt: rb.candidateGoneAt,
     decisionToStableMs: took,
+    ...(moved.length > 1 ? { workloads: moved.map((u) => u.name) } : {}),
   });
 }
 
@@ -648,7 +840,7 @@ function failed(d: Draft): void {
   const { abort } = findAbort(o.policy, d.verified);
   // A failure that stopped short of rolling back (automatic rollback off) can still be aborted,
   // as long as the Deployment still runs this release's candidate.
-  const c = o.candidate;
+  const c = d.lead.candidate;
   if (abort && !d.status.rollback && c && c.templateHash === d.status.canary?.candidateTemplateHash && !o.otherActive) {
     d.status.phase = "Failed";
     rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
@@ -667,7 +859,8 @@ function stop(d: Draft, reason: string, toStable = true): void {
 // Jobs
 
 function pendingJob(d: Draft, purpose: JobPurpose, name: string): RolloutJobStatus {
-  return { name, job: jobName(d.o.release.metadata.name, purpose, name), phase: "Pending" };
+  // A wave's verification and cleanup Jobs are its own; rollback hooks run once for the release.
+  return { name, job: jobName(d.o.release.metadata.name, purpose, name, purpose === "rollback" ? 0 : d.wave), phase: "Pending" };
 }
 
 /** Move a Job's record forward from what is observed, creating the Job when it is due. */
@@ -696,42 +889,80 @@ function syncJob(d: Draft, purpose: JobPurpose, name: string, entry: RolloutJobS
 // ---------------------------------------------------------------------------------------------
 // The steady state of the phase, conditions and message
 
+/**
+ * The traffic a Deployment of the rollout should have in this status: the current wave's weight
+ * (and, while Verifying, verification-only access) for the current wave; the weight a passed wave
+ * holds for earlier waves; 0 % for waves not started, Deployments with nothing to roll out, and
+ * every phase but Verifying, CleaningUp and Progressing. Pure; the controller observes the
+ * routers against it.
+ */
+export function desiredTraffic(status: ReleaseStatus, u: Pick<UnitObserved, "name" | "wave" | "routing">): { weight: number; verification: boolean } {
+  const off = { weight: 0, verification: false };
+  const phase = status.phase;
+  if (!(phase === "Verifying" || phase === "CleaningUp" || phase === "Progressing") || status.canary?.initialising) return off;
+  const wave = status.canary?.wave ?? 0;
+  const record = status.waves?.[u.wave]?.workloads.find((w) => w.name === u.name);
+  if (record && !record.changed) return off;
+  if (u.wave === wave) return { weight: status.canary?.weight ?? 0, verification: phase === "Verifying" && u.routing !== "worker" };
+  if (u.wave < wave) return { weight: status.waves?.[u.wave]?.weight ?? 0, verification: false };
+  return off;
+}
+
 function steadyActions(d: Draft): RolloutAction[] {
   const phase = d.status.phase;
-  const weight = d.status.canary?.weight ?? 0;
   const actions: RolloutAction[] = [];
-  const scaleCandidateUp = !d.ratio && d.o.candidate && d.o.candidate.replicas === 0 ? [{ type: "scaleCandidate" as const, replicas: d.replicas }] : [];
+  const routed = (u: UnitObserved) => u.routing !== "worker";
+  const services = (u: UnitObserved): RolloutAction[] => (routed(u) ? [{ type: "ensureServices", workload: u.name }] : []);
+  const route = (u: UnitObserved): RolloutAction => ({ type: "route", workload: u.name, ...desiredTraffic(d.status, u) });
+  /** A candidate behind a router serves only through it: it runs its full replicas while it is rolled out. */
+  const scaleUp = (u: UnitObserved): RolloutAction[] => (!isRatio(u.routing) && u.candidate && u.candidate.replicas === 0 && d.changed(u) && u.wave === d.wave ? [{ type: "scaleCandidate", workload: u.name, replicas: d.replicas(u) }] : []);
   switch (phase) {
     case "Verifying":
-      actions.push({ type: "ensureServices" }, ...scaleCandidateUp, { type: "route", weight: 0, verification: true });
-      break;
     case "CleaningUp":
-      actions.push({ type: "ensureServices" }, { type: "route", weight: 0, verification: false });
+      for (const u of d.units) actions.push(...services(u), ...scaleUp(u), route(u));
       break;
     case "Progressing":
-      if (d.status.canary?.initialising) actions.push({ type: "ensureServices" }, { type: "ensureStable", replicas: d.replicas });
-      else if (d.status.promotion?.startedAt && !d.extra.some((a) => a.type === "route")) actions.push({ type: "ensureServices" });
-      else actions.push({ type: "ensureServices" }, ...scaleCandidateUp, { type: "route", weight, verification: false });
+      if (d.status.canary?.initialising) for (const u of d.units) actions.push(...services(u), ...(d.record(u)?.stableTemplateHash === undefined ? [] : [route(u)]));
+      else if (d.status.promotion?.startedAt && !d.extra.some((a) => a.type === "route")) for (const u of d.units) actions.push(...services(u));
+      else for (const u of d.units) actions.push(...services(u), ...scaleUp(u), route(u));
       break;
-    case "RollingBack":
-      actions.push({ type: "route", weight: 0, verification: false });
-      if (!d.ratio) actions.push({ type: "scaleCandidate", replicas: 0 });
+    case "RollingBack": {
+      // Newest wave first: an earlier wave goes back only once every later one is on stable, so a
+      // new frontend never calls an old backend it was not verified with.
+      const moved = d.moved;
+      const waves = [...new Set(moved.map((u) => u.wave))].sort((a, b) => b - a);
+      for (const w of waves) {
+        const units = moved.filter((u) => u.wave === w);
+        for (const u of units) {
+          actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+          if (!isRatio(u.routing)) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+        }
+        if (!units.every((u) => backOnStable(u).traffic)) break;
+      }
+      for (const u of d.units.filter((x) => !moved.includes(x))) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
       break;
+    }
     case "Released":
-      actions.push({ type: "route", weight: 0, verification: false });
+      for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
       break;
     case "Failed":
-      // Keep traffic on stable after a stop, unless another release now drives the workload.
+      // Keep traffic on stable after a stop, unless another release now drives the workloads.
       if (d.o.otherActive) break;
-      if (weight === 0 && d.status.canary?.startedAt) actions.push({ type: "route", weight: 0, verification: false });
-      if (d.status.rollback && !d.ratio && d.o.candidate?.templateHash === d.status.canary?.candidateTemplateHash) actions.push({ type: "scaleCandidate", replicas: 0 });
+      if ((d.status.canary?.weight ?? 0) === 0 && d.status.canary?.startedAt) for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+      if (d.status.rollback) for (const u of d.moved) if (!isRatio(u.routing) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
     default:
       break;
   }
-  // Extra actions of this pass; a route in them replaces the steady one.
-  const extraRoute = d.extra.find((a) => a.type === "route");
-  return [...actions.filter((a) => !(extraRoute && a.type === "route")), ...d.extra.filter((a) => a.type === "ensureStable"), ...(extraRoute ? [extraRoute] : []), ...d.extra.filter((a) => a.type !== "route" && a.type !== "ensureStable")];
+  // Extra actions of this pass; a route in them replaces the steady one of its Deployment.
+  const extraRoutes = d.extra.filter((a) => a.type === "route");
+  const replaced = new Set(extraRoutes.map((a) => a.workload));
+  return [
+    ...actions.filter((a) => !(a.type === "route" && replaced.has(a.workload))),
+    ...d.extra.filter((a) => a.type === "ensureStable"),
+    ...extraRoutes,
+    ...d.extra.filter((a) => a.type !== "route" && a.type !== "ensureStable"),
+  ];
 }
 
 function verifiedCondition(s: ReleaseStatus): ConditionInput | undefined {
@@ -761,7 +992,7 @@ function monitoringCondition(s: ReleaseStatus): ConditionInput | undefined {
  */
 function watchStall(d: Draft): string | undefined {
   const s = d.status;
-  const obstacle = d.o.trafficError ?? d.o.actionError;
+  const obstacle = d.trafficError ?? d.o.actionError;
   if (!obstacle || d.transition || !ACTIVE_PHASES.includes(s.phase!)) {
     delete s.stall;
     return undefined;
@@ -782,7 +1013,42 @@ function watchStall(d: Draft): string | undefined {
   return message;
 }
 
+/** Each wave's phase and each workload's pods, from the release's position (status.waves). */
+function syncWaves(d: Draft): void {
+  const waves = d.status.waves;
+  if (!waves) return;
+  const phase = d.status.phase!;
+  const current = d.wave;
+  waves.forEach((w, i) => {
+    const changed = w.workloads.some((x) => x.changed);
+    if (!changed && !d.status.canary?.initialising) w.phase = "Skipped";
+    else if (phase === "Released") w.phase = "Promoted";
+    else if (phase === "RollingBack" || phase === "RolledBack" || (phase === "Failed" && d.status.rollback)) w.phase = i <= current ? (w.workloads.every((x) => !x.changed || x.rolledBackAt) ? "RolledBack" : "RollingBack") : "Pending";
+    else if (i < current) w.phase = "Passed";
+    else if (i === current && (phase === "Verifying" || phase === "CleaningUp" || phase === "Progressing")) w.phase = phase;
+    else if (i > current) w.phase = "Pending";
+    if (i === current && phase !== "RollingBack" && phase !== "RolledBack") w.weight = phase === "Released" ? 0 : (d.status.canary?.weight ?? 0);
+  });
+  for (const u of d.units) {
+    const r = d.record(u);
+    if (!r) continue;
+    if (u.candidate) r.candidatePods = u.candidate.readyReplicas;
+    if (u.stable) r.stablePods = u.stable.readyReplicas;
+  }
+}
+
+/**
+ * A rollout that started before golive knew waves has no status.waves: record its one Deployment
+ * as changed, with the template hash status.canary recorded, so the checks that use it still hold.
+ */
+function ensureWaves(d: Draft): void {
+  if (d.status.waves || !d.status.canary?.candidateTemplateHash) return;
+  const u = d.units[0]!;
+  d.status.waves = [{ name: u.waveName, phase: "Pending", weight: 0, workloads: [{ kind: "Deployment", name: u.name, routing: u.routing, changed: true, replicas: declaredReplicas(d.o.release, u.candidate, u.stable, isRatio(u.routing)), candidateTemplateHash: d.status.canary.candidateTemplateHash, ...(d.status.canary.stableTemplateHash && !d.status.canary.initialising ? { stableTemplateHash: d.status.canary.stableTemplateHash } : {}) }] }];
+}
+
 function finish(d: Draft): RolloutPlan {
+  syncWaves(d);
   const s = d.status;
   const phase = s.phase!;
   const stalled = watchStall(d);

@@ -4,6 +4,7 @@ import type { Phase, Release, ReleaseEvidence, ReleasePolicySpec, ReleaseStatus,
 import type { Measurement } from "../analysis/run.js";
 import type { PlannedEvent } from "../release/plan.js";
 import type { TrafficObservation } from "../routers/types.js";
+import type { Routing } from "./waves.js";
 
 /** A Deployment as the planner needs it. */
 export interface WorkloadView {
@@ -38,12 +39,35 @@ export interface JobView {
   finishedAt?: string | undefined;
 }
 
+/** One Deployment of a rollout as observed this pass (operator/rollout/waves.ts RolloutUnit). */
+export interface UnitObserved {
+  name: string;
+  wave: number;
+  waveName: string;
+  routing: Routing;
+  primary: boolean;
+  candidate: WorkloadView | undefined;
+  stable: WorkloadView | undefined;
+  /** What its router has in effect, against the desired state of the current status. */
+  traffic?: TrafficObservation | undefined;
+  trafficError?: string | undefined;
+  /** Its candidate's pods still present (counted while rolling back). */
+  candidatePods?: number | undefined;
+}
+
 export interface RolloutObserved {
   release: Release;
   /** The status the gate reconcile produced this pass (for rollout phases: the previous status). */
   base: ReleaseStatus;
   policy: ReleasePolicySpec | undefined;
   evidence: readonly ReleaseEvidence[];
+  /**
+   * A release with spec.strategy: every Deployment it rolls out, in rollout order. When unset, one
+   * unit is made of candidate, stable, traffic, trafficError and candidatePods (a Release of one
+   * Deployment, as the planner's unit tests describe it).
+   */
+  units?: readonly UnitObserved[] | undefined;
+  /** A release without spec.strategy: its first Deployment. */
   candidate: WorkloadView | undefined;
   /** A release without spec.strategy: every Deployment it lists that exists (no candidate/stable pair). */
   deployments?: readonly WorkloadView[] | undefined;
@@ -72,15 +96,16 @@ export interface RolloutObserved {
   now: Date;
 }
 
+/** Actions on one Deployment of the rollout name it (`workload`); the others are the release's. */
 export type RolloutAction =
-  | { type: "ensureServices" }
+  | { type: "ensureServices"; workload: string }
   /** Make <workload>-stable run the candidate's current template with these replicas. */
-  | { type: "ensureStable"; replicas: number }
-  | { type: "scaleCandidate"; replicas: number }
-  | { type: "route"; weight: number; verification: boolean }
+  | { type: "ensureStable"; workload: string; replicas: number }
+  | { type: "scaleCandidate"; workload: string; replicas: number }
+  | { type: "route"; workload: string; weight: number; verification: boolean }
   | { type: "createJob"; purpose: JobPurpose; name: string; job: string }
   | { type: "signVerificationReport"; evidenceName: string; jobs: RolloutJobStatus[] }
-  | { type: "recordInventory"; how: "initialised" | "promoted" | "unchanged" | "applied" };
+  | { type: "recordInventory"; workload: string; how: "initialised" | "promoted" | "unchanged" | "applied" };
 
 export interface RolloutPlan {
   status: ReleaseStatus;

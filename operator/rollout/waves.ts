@@ -1,0 +1,88 @@
+// The units of a rollout: every Deployment a Release with a strategy lists, each with the wave it
+// goes live in and how its traffic is split. Pure: derived from the spec only, so a restarted
+// operator finds the same units (and the same objects) again.
+import type { ReleaseSpec } from "../../api/index.js";
+
+type Strategy = NonNullable<ReleaseSpec["strategy"]>;
+export type TrafficRouting = Strategy["trafficRouting"];
+export type Routing = "gatewayAPI" | "nginx" | "replicaRatio" | "worker";
+
+export interface RolloutUnit {
+  /** The Deployment (the candidate); its stable copy is <name>-stable. */
+  name: string;
+  /** Index of its wave. */
+  wave: number;
+  waveName: string;
+  /** The router's settings; undefined for a worker (replica ratio with no Service of its own). */
+  trafficRouting: TrafficRouting | undefined;
+  routing: Routing;
+  /** The first Deployment of spec.workloads: spec.architecture.replicas is its design. */
+  primary: boolean;
+}
+
+/** The name of the single wave of a strategy without spec.strategy.waves. */
+export const DEFAULT_WAVE = "all";
+
+export function routingOf(t: TrafficRouting | undefined): Routing {
+  if (!t) return "worker";
+  if (t.gatewayAPI) return "gatewayAPI";
+  if (t.nginx) return "nginx";
+  return "replicaRatio";
+}
+
+/** Replica ratio (with or without a Service): golive owns both sides' replicas. */
+export const isRatio = (r: Routing): boolean => r === "replicaRatio" || r === "worker";
+
+/**
+ * Every Deployment of the Release in rollout order (wave, then as listed). Without waves, one wave
+ * of all Deployments. Assumes wavesProblem(spec) is undefined; otherwise the units are partial.
+ */
+export function rolloutUnits(spec: ReleaseSpec): RolloutUnit[] {
+  const strategy = spec.strategy;
+  if (!strategy) return [];
+  const deployments = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
+  const primary = deployments[0];
+  const waves: NonNullable<Strategy["waves"]> = strategy.waves ?? [{ name: DEFAULT_WAVE, workloads: deployments.map((name) => ({ name })) }];
+  const units: RolloutUnit[] = [];
+  waves.forEach((wave, i) => {
+    for (const w of wave.workloads) {
+      if (!deployments.includes(w.name)) continue;
+      const trafficRouting = w.trafficRouting ?? (w.name === primary ? strategy.trafficRouting : undefined);
+      units.push({ name: w.name, wave: i, waveName: wave.name, trafficRouting, routing: routingOf(trafficRouting), primary: w.name === primary });
+    }
+  });
+  return units;
+}
+
+/** Why spec.strategy.waves cannot be rolled out as written, if it cannot. */
+export function wavesProblem(spec: ReleaseSpec): string | undefined {
+  const strategy = spec.strategy;
+  if (!strategy) return undefined;
+  const deployments = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
+  const problems: string[] = [];
+  if (strategy.waves) {
+    const seen = new Map<string, string>();
+    for (const wave of strategy.waves) {
+      for (const w of wave.workloads) {
+        const other = spec.workloads.find((x) => x.name === w.name);
+        if (!deployments.includes(w.name)) problems.push(`wave ${wave.name} lists ${w.name}, which is ${other ? `a ${other.kind}, not a Deployment` : "not in spec.workloads"}`);
+        else if (seen.has(w.name)) problems.push(`Deployment ${w.name} is in waves ${seen.get(w.name)} and ${wave.name}: list it once`);
+        seen.set(w.name, wave.name);
+      }
+    }
+    const missing = deployments.filter((d) => !seen.has(d));
+    if (missing.length) problems.push(`${missing.map((d) => `Deployment ${d}`).join(", ")} ${missing.length > 1 ? "are" : "is"} in no wave: add ${missing.length > 1 ? "them" : "it"} to spec.strategy.waves`);
+  }
+  // Two units behind one Service or route would fight over its weights.
+  const routes = new Map<string, string>();
+  for (const u of rolloutUnits(spec)) {
+    const t = u.trafficRouting;
+    if (!t) continue;
+    for (const key of [`Service ${t.service}`, t.gatewayAPI ? `HTTPRoute ${t.gatewayAPI.httpRoute}` : "", t.nginx ? `Ingress ${t.nginx.ingress}` : ""].filter(Boolean)) {
+      const other = routes.get(key);
+      if (other) problems.push(`Deployments ${other} and ${u.name} are both routed through ${key}: give each its own`);
+      routes.set(key, u.name);
+    }
+  }
+  return problems.length ? `spec.strategy.waves: ${problems.join("; ")}` : undefined;
+}
