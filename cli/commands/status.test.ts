@@ -38,4 +38,21 @@ describe("golive status", () => {
     expect(text).toContain("traffic on stable 2026-11-24T12:00:00.080Z (80 ms later)");
     expect(text).toContain("hook compensate-downstream: Succeeded");
   });
+
+  it("shows each workload's wave, phase, weight and pods", () => {
+    const r = exampleRelease();
+    r.status = {
+      phase: "Verifying",
+      canary: { stepIndex: 0, weight: 0, wave: 1, workload: "shop" },
+      waves: [
+        { name: "backends", phase: "Passed", weight: 50, workloads: [{ kind: "Deployment", name: "rating", routing: "replicaRatio", changed: true, candidatePods: 1, stablePods: 1 }, { kind: "Deployment", name: "worker", routing: "worker", changed: false }] },
+        { name: "frontends", phase: "Verifying", weight: 0, workloads: [{ kind: "Deployment", name: "shop", routing: "gatewayAPI", changed: true, candidatePods: 2, stablePods: 2 }] },
+      ],
+    };
+    const text = formatStatus(r, new Date());
+    expect(text).toContain("Waves (4.3 c): wave 2 of 2");
+    expect(text).toMatch(/backends +Passed +Deployment\/rating +replicaRatio +50% +1 +1/);
+    expect(text).toMatch(/backends +Passed +Deployment\/worker +worker +unchanged +\? +\?/);
+    expect(text).toMatch(/frontends +Verifying +Deployment\/shop +gatewayAPI +0% +2 +2/);
+  });
 });

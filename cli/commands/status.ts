@@ -97,6 +97,11 @@ export function formatStatus(r: Release, now: Date): string {
     if (c.pause) lines.push(`Paused:   ${c.pause.reason === "Approval" ? "waiting for a signed Promotion approval" : "analysis inconclusive, waiting for a person"} since ${c.pause.since} (golive promote ${r.metadata.name} --role ROLE --key KEY)`);
   }
   if (s.message) lines.push(`Waiting:  ${s.message}`);
+  if (s.waves?.length) {
+    lines.push("", `Waves (4.3 c): ${s.waves.length > 1 ? `wave ${(c?.wave ?? 0) + 1} of ${s.waves.length}` : "one wave"}`);
+    const rows = s.waves.flatMap((w) => w.workloads.map((x) => [w.name, w.phase, `${x.kind}/${x.name}`, x.routing, x.changed ? `${w.weight}%` : "unchanged", String(x.candidatePods ?? "?"), String(x.stablePods ?? "?"), x.rolledBackAt ? `rolled back ${x.rolledBackAt}` : ""]));
+    lines.push(indent(table(["WAVE", "PHASE", "WORKLOAD", "ROUTING", "WEIGHT", "CANDIDATE PODS", "STABLE PODS", "NOTE"], rows)));
+  }
   const v = s.verification;
   if (v) {
     lines.push("", `Verification (4.6, 4.7): started ${v.startedAt}${v.passedAt ? `, passed ${v.passedAt}` : ""}${v.evidence ? `, evidence ${v.evidence}` : ""}`);
