@@ -20,7 +20,7 @@ describe("AuditWriter", () => {
     const file = join(dir, "a", "audit.w1.jsonl");
     const w = new AuditWriter({ file, source: "webhook/w1" });
     const records = Array.from({ length: 50 }, (_, i) => w.append(entry(i)));
-    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(records.map((r) => r!.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     await w.close();
     const again = new AuditWriter({ file, source: "webhook/w1" });
     again.append(entry(50));

@@ -151,7 +151,7 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
   // Retention: this replica moves out of its own chain what is older than the policies keep it.
   const retention = new RetentionSchedule((days) => trail.prune(days), () => retentionDays(view.policies.list()), (e) => log.error({ err: e }, "audit: retention failed; nothing was dropped"));
   retention.start(RETENTION_INTERVAL_MS);
-  const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events, onDecision: (entry) => trail.append(entry) });
+  const server = await startWebhookServer({ view, log, port: config.webhookPort, host, budgetMs: config.webhookTimeout, certificate: pending, metrics, cachesSynced: () => view.synced(), onAudit: events, onDecision: (entry) => trail.append(entry), auditRefusal: () => trail.refusal() });
   live.server = server;
   await afterStart();
   if (o.installConfiguration)

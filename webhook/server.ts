@@ -47,6 +47,8 @@ export interface WebhookServerOptions {
   onAudit?: (audit: BreakGlassAudit) => unknown;
   /** Called after the answer is sent with the audit-trail entry of a decision in a governed namespace (webhook/audit-record.ts); must not block. */
   onDecision?: (entry: AuditEntry) => void;
+  /** Why the audit trail cannot take another record (audit/bound.ts), if it cannot: decisions it would record are refused. */
+  auditRefusal?: () => string | undefined;
 }
 
 export interface WebhookServer {
@@ -133,6 +135,9 @@ export function createAdmissionHandler(opts: HandlerOptions): { handle: (req: In
       } else {
         try {
           decision = decide(r, view);
+          // JR/T 0179 8.3: a decision the trail would record but cannot is refused (fail closed).
+          const refusal = opts.auditRefusal?.();
+          if (refusal && admissionAuditEntry(r, decision, view)) decision = deny(refusal, [], 503, "ServiceUnavailable");
         } catch (e) {
           context = requestContext(uid, r);
           log.error({ ...context, err: e }, "admission decision failed");

@@ -18,8 +18,10 @@ import type { KubeClient } from "../runtime/kube-client.js";
 import { mergePatchFor } from "../runtime/merge-patch.js";
 import { setConditions } from "./conditions.js";
 import { escapeStatusText } from "./escape-status.js";
-import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
+import { capacityFor, evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
+import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
+import type { SummaryPublisher } from "../summary/publish.js";
 
 /** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
 interface StaleSealLike {
@@ -58,6 +60,8 @@ export interface ReleaseReconcilerDeps {
   monitoring?: ReleaseMonitoring;
   /** Drift after admission (operator/drift): pods' image digests and sealed configuration; without it none is checked. */
   drift?: ReleaseDrift;
+  /** Signs the release's SLSA verification summary at Approved, Released and RolledBack (operator/summary). */
+  summaries?: SummaryPublisher;
 }
 
 const RELEASES = "/apis/golive.dev/v1alpha1";
@@ -69,6 +73,9 @@ export class ReleaseReconciler {
   private readonly transitions = new Mutex();
   /** Our own last writes: the informer may not have delivered them yet when the key comes back. */
   private readonly written = new Map<string, Release>();
+  /** Per release key: the route and replica decisions last recorded in the audit trail. */
+  private readonly decided = new Map<string, Map<string, string>>();
+  private readonly pendingMemo = new Map<string, Map<string, string>>();
   constructor(private readonly d: ReleaseReconcilerDeps) {}
 
   async reconcile(key: string): Promise<{ requeueAfterMs?: number }> {
@@ -76,6 +83,7 @@ export class ReleaseReconciler {
     const release = newest(this.d.stores.releases.get(namespace, name), this.written.get(key));
     if (!release) {
       this.written.delete(key);
+      this.decided.delete(key);
       this.d.monitoring?.forget(key);
       this.d.drift?.forget(key);
       return {};
@@ -84,8 +92,8 @@ export class ReleaseReconciler {
     const { policy, problem } = governingPolicy(this.d.stores, namespace, this.d.ownNamespace);
     const graceMs = policy?.spec.images?.sealGracePeriod ? parseDuration(policy.spec.images.sealGracePeriod) : undefined;
     const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key, graceMs, now) : new Map<string, SealView>();
-    const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
-    let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number } = gatePlan;
+    const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, capacity: capacityFor(this.d.stores, release), now });
+    let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number; actions?: readonly AuditedAction[] } = gatePlan;
     let execute: ((status: ReleaseStatus) => Promise<void>) | undefined;
     // After Approved the rollout drives the release; it never acts in a pass that changed the gate phase.
     if (this.d.rollout && !gatePlan.transition) {
@@ -113,12 +121,14 @@ export class ReleaseReconciler {
     // before the comparison below so an unchanged status is not written again.
     plan = { ...plan, status: escapeStatusText(plan.status) };
     let written = release.status ?? {};
-    if (plan.transition || drift) {
-      const transition = plan.transition;
-      const object = `${namespace}/Release/${name}`;
-      const entries: AuditEntry[] = [];
-      if (transition) entries.push({ type: "transition", object, user: this.d.identity, result: transition.to, reason: transition.reason, details: { from: transition.from ?? null, version: release.spec.version, ...(transition.details ?? {}) } });
-      if (drift) entries.push({ type: "drift", object, user: this.d.identity, result: drift.result, reason: drift.reason, details: { version: release.spec.version, phase: plan.status.phase ?? null, ...drift.details } });
+    const transition = plan.transition;
+    const object = `${namespace}/Release/${name}`;
+    const entries: AuditEntry[] = [];
+    if (transition) entries.push({ type: "transition", object, user: this.d.identity, result: transition.to, reason: transition.reason, details: { from: transition.from ?? null, version: release.spec.version, ...(transition.details ?? {}) } });
+    if (drift) entries.push({ type: "drift", object, user: this.d.identity, result: drift.result, reason: drift.reason, details: { version: release.spec.version, phase: plan.status.phase ?? null, ...drift.details } });
+    // Rollbacks, aborts, router, replica and monitoring changes, milestones (operator/audit/decisions.ts).
+    if (this.d.audit) entries.push(...this.decisions(key, release, plan));
+    if (entries.length) {
       // Transitions and drift changes are rare: serialise them so the audit head written into
       // status is exactly the last record appended, and append only once the status write succeeded.
       await this.transitions.run(async () => {
@@ -137,8 +147,19 @@ export class ReleaseReconciler {
       await this.writeStatus(release, plan.status);
       written = plan.status;
     }
+    this.decidedCommit(key);
     // The decision is recorded; now act on it (route, scale, Jobs). A failure retries the key.
     if (execute) await execute(written);
+    // The signed verification summary of an Approved, Released or RolledBack release (issue 17).
+    const summary = this.d.summaries && policy ? await this.d.summaries.ensure(release, written, policy, evidenceFor(this.d.stores, release), now) : undefined;
+    if (summary && this.d.audit) {
+      const audit = this.d.audit;
+      // Through the mutex: never between a prepared transition record and its commit.
+      await this.transitions.run(() => {
+        audit.append({ type: "summary", object, user: this.d.identity, result: summary.verdict, reason: `signed verification summary at ${summary.phase} stored in ConfigMap ${summary.configMap} key ${summary.phase}.dsse.json`, details: { version: release.spec.version, phase: summary.phase, configMap: summary.configMap, digest: summary.digest, keyid: summary.keyid } });
+        return Promise.resolve();
+      });
+    }
     for (const e of plan.events) void this.emitEvent(release, e, now);
     if (plan.transition?.to === "Released") {
       // Earlier releases of the application stop being what runs: their monitoring is retired.
@@ -149,6 +170,37 @@ export class ReleaseReconciler {
       this.notify(release, written, plan.transition, now);
     }
     return { requeueAfterMs: execute ? Math.max(plan.requeueAfterMs, 60_000) : plan.requeueAfterMs };
+  }
+
+  /** This pass's decisions beyond the transition, against what was last recorded for the key. */
+  private decisions(key: string, release: Release, plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; actions?: readonly AuditedAction[] }): AuditEntry[] {
+    const namespace = release.metadata.namespace ?? "";
+    // Work on a copy: the memo moves only once the status (with the records) is written.
+    const memo = new Map(this.decided.get(key) ?? []);
+    const t = release.spec.strategy?.trafficRouting;
+    const entries = decisionEntries({
+      namespace,
+      release: release.metadata.name,
+      version: release.spec.version,
+      identity: this.d.identity,
+      before: release.status ?? {},
+      after: plan.status,
+      transition: plan.transition,
+      events: plan.events,
+      actions: plan.actions,
+      router: t ? (t.gatewayAPI ? "gatewayAPI" : t.nginx ? "nginx" : "replicaRatio") : undefined,
+      // The Deployments informer the operator passes in its stores (manager.ts), when it does.
+      replicasOf: (d) => (this.d.stores as { deployments?: { get(ns: string, name: string): { spec?: { replicas?: number } } | undefined } }).deployments?.get(namespace, d)?.spec?.replicas,
+      memo,
+    });
+    this.pendingMemo.set(key, memo);
+    return entries;
+  }
+
+  private decidedCommit(key: string): void {
+    const memo = this.pendingMemo.get(key);
+    if (memo) this.decided.set(key, memo);
+    this.pendingMemo.delete(key);
   }
 
   private notify(release: Release, status: ReleaseStatus, t: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> | undefined }, now: Date): void {
