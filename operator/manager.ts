@@ -31,13 +31,17 @@ import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
+import type { HpaObject, QuotaObject } from "./capacity/observe.js";
+
+/** Phases the gate reconcile (and so the capacity check) owns. */
+const GATE_PHASES = new Set<string | undefined>([undefined, "Pending", "Blocked", "Approved"]);
 import { SummaryPublisher } from "./summary/publish.js";
 
 export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike>; pods: Informer<PodLike> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -90,6 +94,9 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
     // Drift after admission: the pods of releases (label golive.dev/release), their reported image digests.
     pods: new Informer<PodLike>(client, "/api/v1/pods", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
+    // The capacity check before a rollout (operator/capacity): quotas and HPAs of governed namespaces.
+    resourceQuotas: new Informer<QuotaObject & KubeObject>(client, "/api/v1/resourcequotas", { ...informerOpts, resyncMs: 0 }),
+    autoscalers: new Informer<HpaObject & KubeObject>(client, "/apis/autoscaling/v2/horizontalpodautoscalers", { ...informerOpts, resyncMs: 0 }),
   };
 
   let queue: WorkQueue | undefined;
@@ -130,6 +137,10 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   });
   // A pod started, stopped or reporting another image digest: its release's drift may have changed.
   stores.pods.on((event, p, old) => pods.update(event, p, old).forEach(enqueue));
+  // A quota's usage or an HPA's bounds changed: releases not yet rolling out may fit now, or no longer.
+  const enqueueGated = (namespace: string | undefined) => stores.releases.list(namespace).filter((r) => GATE_PHASES.has(r.status?.phase)).forEach((r) => enqueue(objectKey(r)));
+  stores.resourceQuotas.on((event, q) => event !== "resync" && enqueueGated(q.metadata?.namespace));
+  stores.autoscalers.on((event, h) => event !== "resync" && enqueueGated(h.metadata?.namespace));
   stores.namespaces.on((event, ns, old) => {
     if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
     if (event !== "resync") enqueueAll(ns.metadata?.name);

@@ -1,6 +1,8 @@
 // Gathering what the Release reconcile observes, from the informers' in-memory stores.
 import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
 import type { KubeObject } from "../runtime/informer.js";
+import type { CapacityInput } from "../capacity/fit.js";
+import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject } from "../capacity/observe.js";
 
 export interface Store<T> {
   get(namespace: string | undefined, name: string): T | undefined;
@@ -12,6 +14,10 @@ export interface ReleaseStores {
   policies: Store<ReleasePolicy>;
   evidence: Store<ReleaseEvidence>;
   namespaces: Store<KubeObject>;
+  /** The capacity check (operator/capacity): governed Deployments and their stable copies, quotas, HPAs. */
+  deployments?: Store<DeploymentObject>;
+  resourceQuotas?: Store<QuotaObject>;
+  autoscalers?: Store<HpaObject>;
 }
 
 /** The one policy governing a namespace, or why there is none (none match, or several do). */
@@ -27,4 +33,12 @@ export function governingPolicy(stores: Pick<ReleaseStores, "policies" | "namesp
 
 export function evidenceFor(stores: Pick<ReleaseStores, "evidence">, release: Release): ReleaseEvidence[] {
   return stores.evidence.list(release.metadata.namespace).filter((e) => e.spec.release === release.metadata.name);
+}
+
+/** The capacity check's input (operator/capacity), or undefined when this operator does not watch quotas and HPAs. */
+export function capacityFor(stores: Partial<Pick<ReleaseStores, "deployments" | "resourceQuotas" | "autoscalers">>, release: Release): CapacityInput | undefined {
+  if (!stores.resourceQuotas || !stores.autoscalers) return undefined;
+  const ns = release.metadata.namespace ?? "";
+  const deployments = stores.deployments;
+  return capacityInput(release, (name) => deployments?.get(ns, name), stores.resourceQuotas.list(ns), stores.autoscalers.list(ns));
 }

@@ -4,6 +4,7 @@
 import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { evaluateGates } from "../../gates/evaluate.js";
 import { artifactDigest, planDigest } from "../../gates/statement.js";
+import { capacityFit, type CapacityInput } from "../capacity/fit.js";
 import { unsupportedWorkloads } from "../rollout/names.js";
 import { lifecycleConditions, setConditions, type ConditionInput } from "./conditions.js";
 
@@ -17,6 +18,8 @@ export interface ObservedRelease {
   evidence: readonly ReleaseEvidence[];
   /** Verdict per `${image.name}@${digest}`; undefined while verification is still running. */
   seals: ReadonlyMap<string, SealView>;
+  /** Quotas, HPAs and the Deployments' pod templates (operator/capacity); unset: not checked. */
+  capacity?: CapacityInput | undefined;
   now: Date;
 }
 
@@ -118,9 +121,19 @@ export function planRelease(observed: ObservedRelease): ReleasePlan {
     // Fail closed: workloads golive cannot roll out are never admitted to all users unverified.
     const unsupported = unsupportedWorkloads(release.spec);
     gateConditions.push(unsupported ? { type: "WorkloadsSupported", status: "False", reason: "UnsupportedWorkloads", message: unsupported } : { type: "WorkloadsSupported", status: "True", reason: "Supported", message: "golive can roll out every workload of this release" });
+    // 4.4 f, 6.2: the second copy the rollout runs must fit the quotas; an HPA must keep the declared bounds.
+    const capacity = observed.capacity ? capacityFit(observed.capacity) : undefined;
+    if (capacity) gateConditions.push({ type: "CapacityFits", status: capacity.fits ? "True" : capacity.waiting ? "Unknown" : "False", reason: capacity.reason, message: capacity.message });
     if (unsupported) {
       phase = "Blocked";
       message = `UnsupportedWorkloads: ${unsupported}`;
+    } else if (notPassed.length === 0 && unsealed.length === 0 && capacity && !capacity.fits && !capacity.waiting) {
+      phase = "Blocked";
+      message = `${capacity.reason}: ${capacity.message}`;
+    } else if (notPassed.length === 0 && unsealed.length === 0 && capacity?.waiting) {
+      phase = "Pending";
+      message = `gates passed; ${capacity.message}`;
+      requeueAfterMs = SEAL_POLL_MS;
     } else if (notPassed.length === 0 && unsealed.length === 0) {
       phase = "Approved";
       message = "every gate passed and every image is sealed: the workloads may be admitted";

@@ -18,7 +18,7 @@ import type { KubeClient } from "../runtime/kube-client.js";
 import { mergePatchFor } from "../runtime/merge-patch.js";
 import { setConditions } from "./conditions.js";
 import { escapeStatusText } from "./escape-status.js";
-import { evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
+import { capacityFor, evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
@@ -92,7 +92,7 @@ export class ReleaseReconciler {
     const { policy, problem } = governingPolicy(this.d.stores, namespace, this.d.ownNamespace);
     const graceMs = policy?.spec.images?.sealGracePeriod ? parseDuration(policy.spec.images.sealGracePeriod) : undefined;
     const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key, graceMs, now) : new Map<string, SealView>();
-    const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, now });
+    const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, capacity: capacityFor(this.d.stores, release), now });
     let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number; actions?: readonly AuditedAction[] } = gatePlan;
     let execute: ((status: ReleaseStatus) => Promise<void>) | undefined;
     // After Approved the rollout drives the release; it never acts in a pass that changed the gate phase.

@@ -104,7 +104,7 @@ try {
   say(`cluster: ${plane.server}`);
   await installCrds(kubectl);
   write(await ensureHttpRouteCrd(kubectl));
-  kubectl(["create", "namespace", "golive-system"]);
+  kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "golive-system" } }));
   // A CRD just Established can still answer 429 while its storage initialises: wait it out here,
   // so golive's informers start on a ready API.
   await waitFor("the Release API", () => tryKubectl(["get", "releases,releasepolicies,releaseevidences,httproutes", "-A"]).ok, { timeoutMs: 60_000 });
