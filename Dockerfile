@@ -9,9 +9,14 @@
 #          nothing written to the root filesystem: runs with readOnlyRootFilesystem; the Helm
 #          chart mounts /tmp and the audit directory (/var/lib/golive) as volumes.
 
+# The base images are build arguments so that a build with no registry at hand can substitute
+# equivalent local images (test/cluster/build-image.sh builds stand-ins from Debian packages and
+# the npm registry); the defaults are the public images a normal build uses.
 ARG NODE_VERSION=20.19
+ARG NODE_IMAGE=node:${NODE_VERSION}-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
 
-FROM node:${NODE_VERSION}-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would compile before the sources are here (done below), and no
@@ -30,13 +35,13 @@ COPY settings ./settings
 RUN npx tsc -p tsconfig.build.json \
  && find dist -name '*.map' -delete
 
-FROM node:${NODE_VERSION}-bookworm-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete
 
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 LABEL org.opencontainers.image.title="golive" \
       org.opencontainers.image.description="Safe, auditable go-live on Kubernetes: JR/T 0179-2019 as code (admission webhook, operator, CLI)" \
       org.opencontainers.image.licenses="Apache-2.0" \

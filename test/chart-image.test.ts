@@ -65,7 +65,8 @@ describe("the Dockerfile (checked logically: no container runtime here)", () => 
   const [build, deps, final] = dockerfile;
 
   it("has a build stage, a production-dependencies stage and a small non-root final stage", () => {
-    expect(dockerfile.map((s) => s.name ?? s.from)).toEqual(["build", "deps", "gcr.io/distroless/nodejs20-debian12:nonroot"]);
+    expect(dockerfile.map((s) => s.name ?? s.from)).toEqual(["build", "deps", "${RUNTIME_IMAGE}"]);
+    expect(read("Dockerfile")).toMatch(/^ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs20-debian12:nonroot$/m);
     const runs = (s: Stage | undefined) => s!.instructions.filter((i) => i.op === "RUN").map((i) => i.args).join("\n");
     expect(runs(build)).toMatch(/npm ci --ignore-scripts/);
     expect(runs(build)).toMatch(/tsc -p tsconfig\.build\.json/);

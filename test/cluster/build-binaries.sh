@@ -3,13 +3,15 @@
 # wrapper modules in test/cluster/go/ (the Go module proxy is the only network
 # this needs), and caches them outside the repository.
 #
-# Usage: build-binaries.sh [control-plane|cosign|helm|registry|all]   (default: control-plane)
+# Usage: build-binaries.sh [control-plane|cosign|helm|registry|node|all]   (default: control-plane)
 #   control-plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
 #   cosign         cosign
 #   helm           helm
 #   registry       oci-registry (test/cluster/go/registry/main.go: in-memory OCI
 #                  registry with the referrers API)
 #   all            the four sets above, in that order
+#   node           kubelet and kube-proxy, for the opt-in real node (test/cluster/real-node.ts);
+#                  not part of `all`: only runs that start a real node need them
 #
 # stdout: only the absolute directory holding each requested set, one line per
 # set (so for a single set, the last line is its directory). Progress -> stderr.
@@ -36,6 +38,7 @@ set_binaries() {
     cosign) echo "cosign" ;;
     helm) echo "helm" ;;
     registry) echo "oci-registry" ;;
+    node) echo "kubelet kube-proxy" ;;
   esac
 }
 
@@ -49,6 +52,7 @@ ociregistry_version="$(modver registry cuelabs.dev/go/oci/ociregistry)"
 set_key() {
   case "$1" in
     control-plane) echo "k8s-${k8s_version}_etcd-${etcd_version}_kwok-${kwok_version}" ;;
+    node) echo "node-k8s-${k8s_version}" ;;
     cosign) echo "cosign-${cosign_version}" ;;
     helm) echo "helm-${helm_version}" ;;
     registry)
@@ -100,7 +104,7 @@ recipe() {
   local k8s_date
   case "$1" in
     etcd) echo "etcd go.etcd.io/etcd/server/v3" ;;
-    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl)
+    kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy)
       # What hack/lib/version.sh stamps; buildDate is the tag's time so builds
       # are reproducible. gitCommit is unknown from the module proxy.
       local major="${k8s_version#v}" minor
@@ -205,8 +209,8 @@ resolve_set() { # <set>; prints the directory holding the set's binaries
 
 what="${1:-control-plane}"
 case "$what" in
-  control-plane | cosign | helm | registry) resolve_set "$what" ;;
+  control-plane | cosign | helm | registry | node) resolve_set "$what" ;;
   all) for s in control-plane cosign helm registry; do resolve_set "$s"; done ;;
-  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2 ;;
-  *) die "unknown set '$what' (want control-plane, cosign, helm, registry or all)" ;;
+  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2 ;;
+  *) die "unknown set '$what' (want control-plane, cosign, helm, registry, node or all)" ;;
 esac
