@@ -19,7 +19,10 @@ evidence FunctionalTestReport functional-tests.xml qa-lead functional-tests
 evidence IntegrationTestReport integration-tests.xml qa-lead integration-tests
 evidence DefectList defects.csv qa-lead defects
 evidence PerformanceTestReport k6-summary.json qa-lead performance
+# 8.6 a-c: one scan of each kind; each SARIF run says its kind in automationDetails.id (or the tool is a known one).
 evidence SecurityScan sast.sarif security-officer sast
+evidence SecurityScan dast.sarif security-officer dast
+evidence SecurityScan config-scan.sarif security-officer config-scan
 evidence PenetrationTestReport pentest.md security-officer pentest
 evidence ConfigurationBaseline sbom.cdx.json release-manager sbom
 evidence SLA sla.md release-manager sla

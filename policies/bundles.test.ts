@@ -240,6 +240,19 @@ const VARIANTS: Variant[] = [
     evidence: (level, k) => [...complete(level, k), sign(release, "SecurityScan", k.security, sarif([]))],
   },
   {
+    title: "security-scan fails when one of several scans was altered after signing, even though the others verify (8.6)",
+    levels: [2, 3],
+    gate: "security-scan",
+    status: "Failed",
+    reason: /evidence .* \(SecurityScan\): signature invalid/,
+    evidence: (level, k) => {
+      const altered = sign(release, "SecurityScan", k.security, sarif([run("Semgrep@1.70.0", 1)], [{ ruleId: "js/sql-injection", severity: "high", fingerprint: "f2f2f2f2f2f2f2f2", location: "src/quote.ts:40" }], { high: 1 }));
+      const payload = Buffer.from(altered.spec.envelope.payload, "base64").toString().replace('"high":1', '"high":0');
+      altered.spec.envelope.payload = Buffer.from(payload).toString("base64");
+      return [...complete(level, k), altered];
+    },
+  },
+  {
     title: "security-scan is not satisfied by one ESLint SARIF: white box, black box and configuration scans each required (8.6 a-c)",
     levels: [3],
     gate: "security-scan",

@@ -40,6 +40,12 @@ export function evaluateSecurity(ctx: GateContext): GateOutcome {
   const ran: string[] = [];
   let total = 0;
   const categories = new Set<ScanCategory>();
+  // A scan that does not verify (altered after signing, an untrusted signer) fails the gate even
+  // when others verify: the altered one may be the scan that found something.
+  for (const r of ctx.rejected.filter((x) => x.type === "SecurityScan")) {
+    problems.push(r.reason);
+    used.push(r.name);
+  }
   for (const scan of scans) {
     const parsed = ScanSummary.safeParse(scan.predicate.summary);
     if (!parsed.success) {
