@@ -5,6 +5,7 @@ import { SealCache } from "../../images/seal-cache.js";
 import { registerSealMetrics } from "../../images/seal-metrics.js";
 import { verifyImageSeal } from "../../images/verify.js";
 import { startOperator } from "../../operator/manager.js";
+import { startAuditEndpoint } from "../../operator/audit/serve.js";
 import { createLogger } from "../log.js";
 import { addConfigFlags, configFrom, untilSignal } from "../process-config.js";
 
@@ -12,7 +13,10 @@ export function registerOperator(program: Command): void {
   addConfigFlags(
     program
       .command("operator")
-      .description("Run the operator: evaluate gates and seals into Release status, drive releases, keep the audit trail"),
+      .description("Run the operator: evaluate gates and seals into Release status, drive releases, keep the audit trail")
+      .option("--audit-port <port>", "serve GET /audit (HTTPS, TokenReview + SubjectAccessReview for get on /audit) on this port")
+      .option("--audit-tls-cert <file>", "PEM certificate for /audit (default: one made at start)")
+      .option("--audit-tls-key <file>", "PEM key for /audit"),
   ).action(async (opts: Record<string, string | undefined>) => {
     const config = configFrom(opts);
     const log = createLogger(config.logLevel);
@@ -22,8 +26,10 @@ export function registerOperator(program: Command): void {
     const operator = await startOperator({ config, log, seals });
     // A verified seal past the cache's lifetime, kept while re-verification fails for registry trouble.
     registerSealMetrics(operator.metrics.registry, seals);
+    const auditEndpoint = opts.auditPort ? await startAuditEndpoint({ auditFile: config.auditFile, kubeconfig: config.kubeconfig, port: Number(opts.auditPort), certFile: opts.auditTlsCert, keyFile: opts.auditTlsKey, log: log.child({ component: "audit-endpoint" }) }) : undefined;
     const signal = await untilSignal();
     log.info({ signal }, "shutting down");
+    await auditEndpoint?.close();
     await operator.stop();
   });
 }

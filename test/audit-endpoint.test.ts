@@ -1,0 +1,107 @@
+// GET /audit of the operator through the real kube-apiserver: the caller's token is reviewed
+// (TokenReview) and its access to the non-resource URL /audit checked (SubjectAccessReview), over
+// TLS; the answers hold exactly the matching records, in JSON, CSV and as a summary.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writerFile, AuditWriter } from "../audit/writer.js";
+import { kubeAuthorizer, startAuditServer } from "../operator/audit/endpoint.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { createCa, issueServingCertificate } from "../webhook/certificates.js";
+import { kubeConfig, kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
+
+const ns = useNamespace("audit-endpoint");
+const dir = mkdtempSync(join(tmpdir(), "golive-audit-endpoint-"));
+const role = `golive-audit-reader-${randomBytes(3).toString("hex")}`;
+let ca: { cert: string; key: string };
+let server: Awaited<ReturnType<typeof startAuditServer>>;
+let client: KubeClient;
+let reader = "";
+let stranger = "";
+
+function get(path: string, token?: string): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path, ca: ca.cert, servername: "localhost", headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers["content-type"]) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  let t = Date.parse("2026-06-01T00:00:00Z");
+  const now = () => new Date((t += 1000));
+  const a = new AuditWriter({ file: writerFile(join(dir, "audit.jsonl"), "webhook-a"), source: "webhook/a", now, stdout: false });
+  const o = new AuditWriter({ file: join(dir, "audit.jsonl"), source: "operator", now, stdout: false });
+  for (let i = 0; i < 40; i++) a.append({ type: "admission", object: `team-${i % 2 ? "a" : "b"}/Deployment/d${i}`, user: i % 4 ? "alice" : "bob", result: i % 3 ? "allowed" : "denied", reason: `r${i}` });
+  for (let i = 0; i < 10; i++) o.append({ type: i % 2 ? "traffic" : "transition", object: `team-a/Release/web-${i}`, user: "system:golive-operator:x", result: `${i * 10}%`, reason: `decision ${i}` });
+  await Promise.all([a.close(), o.close()]);
+
+  ca = await createCa("audit-test", 3600_000);
+  const pair = await issueServingCertificate(ca, { dnsNames: ["localhost"], ips: ["127.0.0.1"], validityMs: 3600_000 });
+  client = new KubeClient(kubeConfig());
+  server = await startAuditServer({ dir, port: 0, host: "127.0.0.1", tls: pair, authorize: kubeAuthorizer(client), log: pino({ level: "silent" }) });
+
+  kubectl(["-n", ns.name, "create", "serviceaccount", "reader"]);
+  kubectl(["-n", ns.name, "create", "serviceaccount", "stranger"]);
+  kubectl(["create", "clusterrole", role, "--verb=get", "--non-resource-url=/audit"]);
+  kubectl(["create", "clusterrolebinding", role, `--clusterrole=${role}`, `--serviceaccount=${ns.name}:reader`]);
+  reader = kubectl(["-n", ns.name, "create", "token", "reader"]).trim();
+  stranger = kubectl(["-n", ns.name, "create", "token", "stranger"]).trim();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  client?.close();
+  kubectlResult(["delete", "clusterrolebinding", role]);
+  kubectlResult(["delete", "clusterrole", role]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("GET /audit on the operator", () => {
+  it("refuses a caller without a token (401), with a token that is not the cluster's (401), and one without get on /audit (403)", async () => {
+    expect(await get("/audit")).toMatchObject({ status: 401, body: expect.stringContaining("no bearer token") });
+    expect(await get("/audit", "not-a-token")).toMatchObject({ status: 401, body: expect.stringContaining("not valid") });
+    const denied = await get("/audit", stranger);
+    expect(denied.status).toBe(403);
+    expect(denied.body).toContain(`system:serviceaccount:${ns.name}:stranger may not get /audit: bind the ClusterRole golive-audit-reader`);
+  });
+
+  it("returns exactly the matching records of every chain, merged by time", async () => {
+    const r = await get("/audit?namespace=team-a&user=alice&result=denied", reader);
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as { total: number; records: { object: string; user: string; result: string }[] };
+    const want = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 2 === 1 && i % 4 !== 0 && i % 3 === 0);
+    expect(body.records.map((x) => x.object)).toEqual(want.map((i) => `team-a/Deployment/d${i}`));
+    expect(body.total).toBe(want.length);
+    const traffic = JSON.parse((await get("/audit?type=traffic&since=2026-06-01T00:00:00Z", reader)).body) as { total: number };
+    expect(traffic.total).toBe(5);
+  });
+
+  it("answers in CSV and as a summary by type and result", async () => {
+    const csv = await get("/audit?type=transition&format=csv", reader);
+    expect(csv.type).toContain("text/csv");
+    expect(csv.body.trimEnd().split("\n")).toHaveLength(1 + 5);
+    expect(csv.body.split("\n")[0]).toBe("time,source,seq,type,object,user,result,reason");
+    const summary = JSON.parse((await get("/audit?summary=true&type=admission", reader)).body) as { total: number; summary: { type: string; result: string; count: number }[] };
+    expect(summary.total).toBe(40);
+    expect(summary.summary).toEqual([
+      { type: "admission", result: "allowed", count: 26 },
+      { type: "admission", result: "denied", count: 14 },
+    ]);
+  });
+
+  it("says what is wrong with a bad query", async () => {
+    expect(await get("/audit?since=yesterday", reader)).toMatchObject({ status: 400, body: expect.stringContaining("since=yesterday is not a time: use RFC 3339") });
+    expect(await get("/audit?colour=red", reader)).toMatchObject({ status: 400, body: expect.stringContaining("unknown parameter colour") });
+    expect(await get("/elsewhere", reader)).toMatchObject({ status: 404 });
+  });
+});
