@@ -74,7 +74,9 @@ function rolledWorkload(release: Release, name: string, lookup: (name: string) =
     .filter((d): d is DeploymentObject => d !== undefined)
     .map((d) => {
       const amounts = podAmounts(d.spec?.template?.spec);
-      return { pods: d.status?.replicas ?? d.spec?.replicas ?? 0, perPod: amounts, pod: podFacts(d.spec?.template?.spec, amounts) };
+      // The larger of the pods asked for and those that exist: spec.replicas counts pods about to be
+      // created (the quota's used may already count them), status.replicas a rolling update's surge.
+      return { pods: Math.max(d.status?.replicas ?? 0, d.spec?.replicas ?? 0), perPod: amounts, pod: podFacts(d.spec?.template?.spec, amounts) };
     });
   return { kind: "Deployment", name, replicas, surge: surgeOf(candidate?.spec?.strategy, replicas), perPod, pod: podFacts(templates[0], perPod), current };
 }
