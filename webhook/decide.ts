@@ -16,6 +16,7 @@ import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
 import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
+import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
 
 const ALLOW = allow();
@@ -105,6 +106,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   let release: Release | undefined;
   if (releaseLabel.name !== undefined) release = view.releases.get(ns, releaseLabel.name);
 
+  // Before anything else: a replica-ratio candidate's replicas are golive's while it rolls out.
+  checkRatioReplicas(kind, w, old, release, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && sameTemplate(old, w)) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
     if (resource.replicated && !w.controlled && w.replicas !== old.replicas) checkReplication(kind, w, ns, policy, release, view, f);

@@ -200,3 +200,11 @@ describe("planRollout in waves (issue 15)", () => {
     expect(p?.actions).toEqual([]);
   });
 });
+
+describe("wavesProblem names what cannot be rolled out", () => {
+  it("spec.strategy.trafficRouting left routing nothing (its Deployment has its own in a wave)", () => {
+    const r = release();
+    r.spec.strategy!.waves![1]!.workloads[0]!.trafficRouting = { service: "elsewhere" };
+    expect(wavesProblem(r.spec)).toMatch(/spec.strategy.trafficRouting \(Service underwriting-api\) routes no Deployment: it is for the first Deployment of spec.workloads, underwriting-api/);
+  });
+});

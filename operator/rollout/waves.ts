@@ -73,6 +73,9 @@ export function wavesProblem(spec: ReleaseSpec): string | undefined {
     const missing = deployments.filter((d) => !seen.has(d));
     if (missing.length) problems.push(`${missing.map((d) => `Deployment ${d}`).join(", ")} ${missing.length > 1 ? "are" : "is"} in no wave: add ${missing.length > 1 ? "them" : "it"} to spec.strategy.waves`);
   }
+  const primary = deployments[0];
+  const own = strategy.waves?.flatMap((w) => w.workloads).find((w) => w.name === primary && w.trafficRouting);
+  if (own) problems.push(`spec.strategy.trafficRouting (Service ${strategy.trafficRouting.service}) routes no Deployment: it is for the first Deployment of spec.workloads, ${primary}, which has its own trafficRouting in its wave; list the Deployment it is for first, or remove the wave's trafficRouting`);
   // Two units behind one Service or route would fight over its weights.
   const routes = new Map<string, string>();
   for (const u of rolloutUnits(spec)) {

@@ -8,6 +8,7 @@ import { asArr, asObj, clip } from "../object.js";
 import { formatBytes, formatCpu, parseQuantity } from "../quantity.js";
 import type { AdmissionView } from "../view.js";
 import { forEachContainer, type Workload } from "../workload.js";
+import { ratioOwned } from "./replica-ratio.js";
 
 const CLAUSE = "4.4 c";
 
@@ -54,7 +55,10 @@ export function checkReplication(kind: string, w: Workload, namespace: string, p
   const declared = release?.spec?.architecture;
   const bounds = replicaBounds(policy, release);
   const replicas = w.replicas ?? 1;
-  if (!(replicas >= bounds.min))
+  // With replica ratio the user's Deployment rests at 0 between rollouts: its stable copy, which
+  // golive keeps at the recorded replicas, serves; golive scales the candidate itself.
+  const resting = replicas === 0 && ratioOwned(kind, w.name, release);
+  if (!(replicas >= bounds.min) && !resting)
     f.deny(`${kind} ${w.name} runs ${Number.isNaN(replicas) ? "an invalid number of" : replicas} replica(s); ${bounds.why.join(" and ")}: set spec.replicas to at least ${bounds.min}`);
   if (bounds.max !== undefined && replicas > bounds.max)
     f.deny(`${kind} ${w.name} runs ${replicas} replica(s); Release ${release?.metadata.name} allows at most ${bounds.max} (spec.architecture.scaling.maxReplicas, the capacity approved): set spec.replicas to at most ${bounds.max}`);

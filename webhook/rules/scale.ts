@@ -11,6 +11,7 @@ import type { Findings } from "../findings.js";
 import { asObj, clip } from "../object.js";
 import type { AdmissionView } from "../view.js";
 import { replicaBounds } from "./architecture.js";
+import { checkRatioScale } from "./replica-ratio.js";
 
 /** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
 export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
@@ -32,6 +33,10 @@ export function checkScale(request: AdmissionRequest, kind: string, policy: Comp
   }
   if (bounds.max !== undefined && replicas > bounds.max)
     f.deny(`${what} may run at most ${bounds.max} replica(s) (Release ${release?.metadata.name} spec.architecture.scaling.maxReplicas, the capacity approved): scaling to ${replicas} needs a new Release with a larger bound`);
+  if (!operator) {
+    const before = asObj(asObj(request.oldObject)?.spec)?.replicas;
+    if (typeof before === "number") checkRatioScale(kind, name, before, replicas, release, f);
+  }
   if (!operator && replicas < bounds.min)
     f.deny(`${what} must run at least ${bounds.min} replica(s) (${bounds.why.join(" and ")}): scaling to ${replicas} is below it; scale to ${bounds.min} or more${bounds.max !== undefined ? ` (at most ${bounds.max})` : ""}`);
 }
