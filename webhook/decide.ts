@@ -10,7 +10,8 @@ import { asObj, clip, jsonEqual, label } from "./object.js";
 import { checkPodSecurity, checkReplication } from "./rules/architecture.js";
 import { breakGlass } from "./rules/break-glass.js";
 import { checkEvidenceImmutable, checkReleaseSpec, checkReleaseStatusWriter } from "./rules/integrity.js";
-import { checkReleaseState } from "./rules/release-state.js";
+import { checkBatchTiming } from "./rules/batch-timing.js";
+import { ADMITTING_PHASES, checkReleaseState } from "./rules/release-state.js";
 import { checkConfiguration, checkImages } from "./rules/sealed.js";
 import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
 import type { AdmissionView } from "./view.js";
@@ -124,6 +125,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
     if (!w.controlled && !compiled.workloads.has(`${kind}/${w.name}`) && w.name && !w.name.endsWith("<generated>"))
       f.deny(`${kind} ${w.name} is not listed in Release ${release.metadata.name}'s spec.workloads: add {kind: ${kind}, name: ${w.name}} to a Release that governs it`);
     checkReleaseState(release, policy, f);
+    // A Job or CronJob of a rolled-out release waits for its verification (or Released).
+    if ((kind === "Job" || kind === "CronJob") && release.status?.phase && ADMITTING_PHASES.has(release.status.phase)) checkBatchTiming(kind, w.name, release, f);
   }
   checkImages(w.podSpec, policy, release && compiled ? { release, compiled } : undefined, view, f);
   if (release && compiled) checkConfiguration(w.podSpec, ns, { release, compiled }, view, f);
