@@ -82,7 +82,28 @@ const ConfigurationBaselineGate = z
   })
   .describe("Configuration baseline (4.4 a): an SBOM of the versions of software, middleware and OS.");
 
-const GATE_BLOCKS = ["tests", "defects", "performance", "security", "documents", "approvals", "changeWindow", "configurationBaseline"] as const;
+const DRDrillGate = z
+  .object({
+    maxAgeDays: z.int().min(1).max(3650).default(365).describe("The drill must have run within this many days; an older one blocks the gate with its date."),
+    role: DnsLabel.optional().describe("The role (from spec.roles) that runs DR drills: the report must be signed by one of its signers. Unset: any signer trusted for DRDrillReport."),
+    maxRtoMinutes: z.int().min(0).max(525_600).optional().describe("The highest recovery time objective the report may declare; unset: the report's declared RTO is the target."),
+    maxRpoMinutes: z.int().min(0).max(525_600).optional().describe("The highest recovery point objective the report may declare; unset: the report's declared RPO is the target."),
+  })
+  .describe("Emergency and DR drills (9.2 c,d): a recent DRDrillReport, in its JSON form, signed by the role that ran it, whose achieved RTO and RPO meet the declared ones.");
+
+const ReviewsGate = z
+  .object({
+    testReview: z.boolean().default(true).describe("Require a TestReviewRecord (7.2.1): every listed test document reviewed and approved."),
+    testDocuments: z
+      .array(z.string().min(1).max(256).describe("A test document's name, such as test plan."))
+      .max(64)
+      .default(["test plan", "test cases", "test report"])
+      .describe("Test documents the TestReviewRecord must list as reviewed (names compared without case)."),
+    releaseReview: z.boolean().default(true).describe("Require a ReleaseReviewRecord (7.2.2): counts of projects, requirements and related systems, and every check (interface changes, code comparison, source archived, configuration, database scripts, batch changes) passed or not applicable."),
+  })
+  .describe("Review records (7.2): the test review and the release review, each in its JSON form.");
+
+const GATE_BLOCKS = ["tests", "defects", "performance", "security", "documents", "approvals", "changeWindow", "configurationBaseline", "drDrill", "reviews"] as const;
 export type GateKind = (typeof GATE_BLOCKS)[number];
 
 export const Gate = cel(
@@ -100,6 +121,8 @@ export const Gate = cel(
       approvals: ApprovalsGate.optional(),
       changeWindow: ChangeWindowGate.optional(),
       configurationBaseline: ConfigurationBaselineGate.optional(),
+      drDrill: DRDrillGate.optional(),
+      reviews: ReviewsGate.optional(),
     })
     .superRefine((gate, ctx) => {
       const set = GATE_BLOCKS.filter((k) => gate[k] !== undefined);
@@ -240,6 +263,8 @@ function policyReferenceProblems(spec: {
   for (const g of spec.gates)
     if (g.approvals && !spec.approvals.some((a) => a.stage === g.approvals?.stage))
       problems.push(`gate "${g.name}" requires ${g.approvals.stage} approvals, but spec.approvals has no entry for that stage`);
+  for (const g of spec.gates)
+    if (g.drDrill?.role && !roles.has(g.drDrill.role)) problems.push(`gate "${g.name}" says DR drills are run by role "${g.drDrill.role}", which is not in spec.roles`);
   if (spec.batch.gate && !spec.gates.some((g) => g.name === spec.batch.gate)) problems.push(`batch.gate "${spec.batch.gate}" is not a gate of this policy`);
   return problems;
 }
@@ -264,6 +289,12 @@ export const ReleasePolicySpec = z
       })
       .default({ retentionDays: 180 })
       .describe("Audit trail settings (8.3)."),
+    report: z
+      .object({
+        language: z.enum(["zh-CN", "en"]).optional().describe("The language of `golive report` for releases under this policy when --lang is not given: zh-CN or en (unset: en)."),
+      })
+      .optional()
+      .describe("Conformance report settings (7.1.6)."),
   })
   .superRefine((spec, ctx) => {
     for (const problem of policyReferenceProblems(spec)) ctx.addIssue({ code: "custom", message: problem });

@@ -376,13 +376,25 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
     out.push(table(["metric", "current", "peak", "tested limit", "limit", ""], s.capacity.metrics.map((c) => [esc(c.name), esc(c.current ?? ""), esc(c.peak), esc(c.testedLimit ?? ""), esc(c.limit), esc(c.message)])));
   }
 
+  // The audit trail (8.3)
+  out.push(`<h2>${esc(L("Audit records about this release", "本发布的审计记录"))}</h2>`);
+  if (!m.audit) out.push(`<p>${esc(L("The audit trail was not given: copy it from the operator's volume (kubectl cp) and pass it with golive report --audit DIR.", "未提供审计轨迹：从运维控制器的卷中复制（kubectl cp），用 golive report --audit DIR 传入。"))}</p>`);
+  else {
+    const bad = m.audit.chains.filter((c) => !c.ok);
+    out.push(`<p class="${bad.length ? "v-notMet" : "v-met"}">${esc(bad.length ? L(`The audit trail does NOT verify: ${bad.length} of ${m.audit.chains.length} chain(s) broken.`, `审计轨迹校验未通过：${m.audit.chains.length} 条链中 ${bad.length} 条已断。`) : L(`The audit trail verifies: ${m.audit.chains.length} hash chain(s) intact.`, `审计轨迹校验通过：${m.audit.chains.length} 条哈希链完整。`))}</p>`);
+    out.push(table([L("Chain", "链"), L("Result", "结果")], m.audit.chains.map((c) => [`<code>${esc(c.file)}</code>`, c.ok ? esc(`${L("intact", "完整")}: ${c.records} ${L("record(s), head", "条记录，链头")} ${c.head}`) : `<span class="v-notMet">${esc(c.problem)}</span>`])));
+    if (m.audit.records.length === 0) out.push(`<p>${esc(L("No audit record names this release.", "没有审计记录涉及本发布。"))}</p>`);
+    else out.push(table([w.time, L("Source", "来源"), L("Type", "类型"), L("Object", "对象"), L("User", "用户"), L("Result", "结果"), w.reason], m.audit.records.map((r) => [esc(r.time), esc(`${r.source ?? ""}#${r.seq}`), esc(r.type), esc(r.object), esc(r.user), esc(r.result), esc(r.reason)])));
+  }
+
   // How to verify
   out.push(`<h2>${esc(w.howToVerify)}</h2><ol>`);
   out.push(`<li>${L("Re-evaluate the gates from the same manifests:", "用同样的清单重新评估关卡：")} <code>golive gates --release ${esc(m.release.name)} -f RELEASE POLICY EVIDENCE --at ${esc(m.generatedAt)}</code>${L("; every gate status above must come out the same.", "；上面每个关卡的状态都应相同。")}</li>`);
   out.push(`<li>${L("Check each source file against its content digest:", "用内容摘要核对每个源文件：")} <code>sha256sum FILE</code>${L("; each evidence statement's digest is the sha256 of its DSSE payload (base64-decoded", "；每个证据声明的摘要是其 DSSE 载荷（base64 解码后的")} <code>spec.envelope.payload</code>${L(").", "）的 sha256。")}</li>`);
   out.push(`<li>${L(`Check the key fingerprints: the sha256 of each signer's public key (DER SubjectPublicKeyInfo) in policy ${esc(m.policy.name)}:`, `核对密钥指纹：策略 ${esc(m.policy.name)} 中每个签署人公钥（DER SubjectPublicKeyInfo）的 sha256：`)} <code>openssl pkey -pubin -in KEY.pub -outform DER | sha256sum</code>.</li>`);
   out.push(`<li>${L("The artifact and plan digests must equal those in the Release status", "制品摘要和计划摘要应与 Release 状态中的一致")} (<code>kubectl get release ${esc(m.release.name)} -o jsonpath='{.status.artifactDigest}'</code>).</li>`);
-  if (embedded) out.push(`<li>${L("This report embeds a signed SLSA verification summary (a DSSE envelope in the file); check it offline with", "本报告内嵌已签名的 SLSA 验证摘要（文件中的 DSSE 信封）；离线验证：")} <code>golive report verify REPORT.html --key GOLIVE.pub</code>.</li>`);
+  if (m.audit) out.push(`<li>${L("Verify the audit trail itself:", "校验审计轨迹本身：")} <code>golive audit verify DIR</code>${L(" (with --checkpoints and the operator's key, against its signed chain heads).", "（加 --checkpoints 与运维控制器的公钥，对照其签名的链头）。")}</li>`);
+  if (embedded) out.push(`<li>${L("This report embeds a signed SLSA verification summary (a DSSE envelope in the file); check it offline with", "本报告内嵌已签名的 SLSA 验证摘要（文件中的 DSSE 信封）；离线验证：")} <code>golive report verify REPORT.html --key GOLIVE.pub</code>${L("; the same summary attached to each sealed image (golive report attest) is checked with", "；附在每个封存镜像上的同一摘要（golive report attest）可用以下命令验证：")} <code>cosign verify-attestation --key GOLIVE.pub --type https://slsa.dev/verification_summary/v1 IMAGE@DIGEST</code> ${L("or", "或")} <code>golive report verify IMAGE@DIGEST --key GOLIVE.pub</code>.</li>`);
   out.push(`</ol>`);
   if (embedded) out.push(`<script type="application/vnd.in-toto+json" id="golive-verification-summary">${embedded.summary.replace(/</g, "\\u003c")}</script>`);
   out.push(`</body></html>\n`);

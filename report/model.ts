@@ -3,6 +3,8 @@
 // Gate verdicts are golive's own (evaluateGates); this module only arranges them clause by clause.
 import { createPublicKey } from "node:crypto";
 import { gateKind, type EvidenceType, type Gate, type GateResult, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
+import type { AuditRecord, ChainVerdict } from "../audit/chain.js";
+import { queryTrail } from "../audit/query.js";
 import { canonicalJson, sha256Hex } from "../gates/canonical-json.js";
 import { decodeBase64, keyIdOf } from "../gates/dsse.js";
 import { evaluateGates } from "../gates/evaluate.js";
@@ -68,6 +70,8 @@ export interface ReportModel {
   release: { name: string; namespace?: string | undefined; application: string; version: string };
   artifactDigest: string;
   planDigest: string;
+  /** The sealed images (spec.images): the summary names each, and `golive report attest` attaches it to each. */
+  images: { name: string; digest: string }[];
   statusDigests: { artifact?: string | undefined; plan?: string | undefined };
   policy: { name: string; level: number | undefined; digest: string };
   phase: string;
@@ -89,6 +93,23 @@ export interface ReportModel {
   accepted: AcceptedDefect[];
   approvals: { stage: string; roles: string[]; signed: { role: string; signer: string; at: string; comment?: string | undefined; evidence: string }[] }[];
   status: NonNullable<Release["status"]>;
+  /** The audit trail's records about this release, when the trail was given (golive report --audit). */
+  audit?: AuditSection;
+}
+
+export interface AuditSection {
+  /** Every chain file of the trail, verified on its own (audit/trail.ts). */
+  chains: { file: string; ok: boolean; records?: number; head?: string; problem?: string }[];
+  /** Records whose object is this Release, or whose details name it (admissions, break-glass). */
+  records: Pick<AuditRecord, "time" | "source" | "seq" | "type" | "object" | "user" | "result" | "reason">[];
+}
+
+/** The part of a verified trail about one release: chain verdicts and the matching records. */
+export function auditSection(chains: readonly { file: string; verdict: ChainVerdict }[], records: readonly AuditRecord[], release: { name: string; namespace?: string | undefined }): AuditSection {
+  return {
+    chains: chains.map(({ file, verdict: v }) => (v.ok ? { file, ok: true, records: v.records, head: v.head } : { file, ok: false, problem: `line ${v.line}: ${v.reason}` })),
+    records: queryTrail(records, { release: release.name, ...(release.namespace ? { namespace: release.namespace } : {}) }).map((r) => ({ time: r.time, source: r.source, seq: r.seq, type: r.type, object: r.object, user: r.user, result: r.result, reason: r.reason })),
+  };
 }
 
 const TEST_TYPES: EvidenceType[] = ["UnitTestReport", "IntegrationTestReport", "FunctionalTestReport", "NonFunctionalTestReport", "BatchTestReport", "VerificationReport"];
@@ -112,6 +133,10 @@ function typesOf(gate: Gate, release: Release): EvidenceType[] {
       return ["ConfigurationBaseline"];
     case "changeWindow":
       return [];
+    case "drDrill":
+      return ["DRDrillReport"];
+    case "reviews":
+      return [...(gate.reviews!.testReview ? (["TestReviewRecord"] as const) : []), ...(gate.reviews!.releaseReview ? (["ReleaseReviewRecord"] as const) : [])];
   }
 }
 
@@ -258,6 +283,7 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
     generatedAt: now.toISOString(),
     release: { name: release.metadata.name, namespace: release.metadata.namespace, application: release.spec.application, version: release.spec.version },
     artifactDigest: `sha256:${artifactDigest(release.spec)}`,
+    images: release.spec.images.map((i) => ({ name: i.name, digest: i.digest })),
     planDigest: `sha256:${planDigest(release.spec)}`,
     statusDigests: { artifact: status.artifactDigest, plan: status.planDigest },
     policy: { name: policy.metadata.name, level: spec.protectionLevel, digest: `sha256:${policyDigest(policy)}` },

@@ -37,7 +37,7 @@ describe("signed verification summary", () => {
     const envelope = JSON.parse(/id="golive-verification-summary">([^<]*)</.exec(text)![1]!) as { payload: string };
     const statement = JSON.parse(decodeBase64(envelope.payload)!.toString("utf8")) as { subject: { name: string }[]; predicateType: string; predicate: Record<string, unknown> };
     expect(statement.predicateType).toBe(VSA_PREDICATE_TYPE);
-    expect(statement.subject.map((s) => s.name)).toEqual(["golive.dev/release/underwriting-api@2.4.1", "golive.dev/report/underwriting-api-2-4-1.html"]);
+    expect(statement.subject.map((s) => s.name)).toEqual(["golive.dev/release/underwriting-api@2.4.1", "registry.example.com/insurance/underwriting-api", "golive.dev/report/underwriting-api-2-4-1.html"]);
     expect(statement.predicate).toMatchObject({
       verifier: { id: "https://golive.dev/verifier", version: { golive: "0.1.0" } },
       timeVerified: "2026-12-02T22:00:00.000Z",

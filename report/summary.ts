@@ -1,7 +1,8 @@
 // The signed verification summary of a release: an in-toto Statement with the SLSA Verification
 // Summary predicate (https://slsa.dev/verification_summary/v1), in a DSSE envelope signed with a
 // given key (gates/dsse.ts), embedded in the report. Its subjects are the release (artifact
-// digest), the sealed images, and the report's own HTML (hashed with the summary left out), so
+// digest), the sealed images (name and digest, so the same statement attached to an image in the
+// registry names it, as cosign's claim check wants), and the report's own HTML (hashed with the summary left out), so
 // `golive report verify` refuses a report where any byte was changed.
 import type { KeyObject } from "node:crypto";
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, InTotoStatement, type DsseEnvelope, type ReleaseEvidence } from "../api/index.js";
@@ -32,6 +33,7 @@ export function summaryOf(m: ReportModel, evidence: readonly ReleaseEvidence[], 
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [
       { name: `${RELEASE_SUBJECT_PREFIX}${m.release.application}@${m.release.version}`, digest: { sha256: m.artifactDigest.slice("sha256:".length) } },
+      ...m.images.map((i) => ({ name: i.name, digest: { sha256: i.digest.slice("sha256:".length) } })),
       ...(reportDigest ? [{ name: `${REPORT_SUBJECT_PREFIX}${m.release.name}.html`, digest: { sha256: reportDigest } }] : []),
     ],
     predicateType: VSA_PREDICATE_TYPE,

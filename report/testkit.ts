@@ -1,7 +1,11 @@
 // Paths and helpers the report tests share: the sample in examples/ and a Released status for it.
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
+import { ReleaseEvidence, type Release } from "../api/index.js";
+import { decodeBase64, keyIdOf } from "../gates/dsse.js";
+import { createEvidence, loadPrivateKey, type EvidenceInput } from "../gates/sign.js";
 
 export const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
 export const RELEASED = new URL("./testdata/release-released.yaml", import.meta.url).pathname;
@@ -16,4 +20,24 @@ export function evidenceFiles(except: string[] = []): string[] {
 
 export function tmp(): string {
   return mkdtempSync(join(tmpdir(), "golive-report-test-"));
+}
+
+/**
+ * The sample's evidence signed again, with the same keys and predicates, for another Release
+ * (such as the sample pointed at a test registry's image): evidence signs the release's artifact
+ * digest, so a changed spec.images needs it. Each statement's signer is found by its keyid among
+ * examples/keys.
+ */
+export function resignedEvidence(release: Release, except: string[] = []): ReleaseEvidence[] {
+  const keys = readdirSync(join(EXAMPLES, "keys"))
+    .filter((f) => f.endsWith(".key"))
+    .map((f) => loadPrivateKey(readFileSync(join(EXAMPLES, "keys", f), "utf8")));
+  return evidenceFiles(except).map((file) => {
+    const e = ReleaseEvidence.parse(parse(readFileSync(file, "utf8")));
+    const key = keys.find((k) => keyIdOf(k) === e.spec.envelope.signatures[0]?.keyid);
+    if (!key) throw new Error(`${file}: signed by no key in examples/keys`);
+    const statement = JSON.parse(decodeBase64(e.spec.envelope.payload)!.toString("utf8")) as { predicate: Record<string, unknown> };
+    const { release: _r, ...predicate } = statement.predicate;
+    return createEvidence({ release, type: e.spec.type, key, predicate: predicate as EvidenceInput["predicate"], ...(e.spec.source ? { source: e.spec.source } : {}) });
+  });
 }

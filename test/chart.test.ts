@@ -551,8 +551,8 @@ describe("on the real control plane", () => {
     expect(approved.status.monitoring.problem).toBeUndefined();
     const events = kubectl(["get", "events", "-n", apps.name, "--field-selector", "involvedObject.kind=Release", "-o", "jsonpath={range .items[*]}{.reason}{\" \"}{end}"]);
     expect(events.split(" ")).toEqual(expect.arrayContaining(["Pending", "Blocked", "Approved"]));
-    const audit = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { result: string; object: string });
-    expect(audit.filter((a) => a.object === `${apps.name}/Release/underwriting-api-2-4-1`).map((a) => a.result)).toEqual(["Pending", "Blocked", "Approved"]);
+    const audit = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; result: string; object: string });
+    expect(audit.filter((a) => a.type === "transition" && a.object === `${apps.name}/Release/underwriting-api-2-4-1`).map((a) => a.result)).toEqual(["Pending", "Blocked", "Approved"]);
     // Nothing it tried was refused.
     expect(proc.output()).not.toMatch(/forbidden|\b403\b/i);
     proc.child.kill("SIGTERM");

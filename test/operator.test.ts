@@ -122,8 +122,8 @@ describe("the Release lifecycle on a real API server", () => {
     const results = text
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l) as { object: string; result: string })
-      .filter((r) => r.object === `${ns.name}/Release/underwriting-api-2-4-1`)
+      .map((l) => JSON.parse(l) as { type: string; object: string; result: string })
+      .filter((r) => r.type === "transition" && r.object === `${ns.name}/Release/underwriting-api-2-4-1`)
       .map((r) => r.result);
     expect(results.slice(0, 3), results.join(" → ")).toEqual(["Pending", "Blocked", "Approved"]);
   });

@@ -495,6 +495,15 @@ describe("progressive delivery on a real control plane", () => {
     // (Blocked shows up when the operator evaluates the release before its approval arrives.)
     expect(mine.map((x) => x.result).filter((p) => p !== "Blocked")).toEqual(["Pending", "Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack", "RolledBack"]);
     expect(mine.at(-1)?.details).toMatchObject({ trigger: "AnalysisFailed" });
+    // Its decisions besides the transitions (operator/audit/decisions.ts): the rollback, the router
+    // changes (the last one back to 0 %), the rollback hook's Job.
+    const decisions = records.filter((x) => x.type !== "transition" && (x.object === `${ns.name}/Release/web-3` || x.details?.release === "web-3"));
+    expect(decisions.filter((x) => x.type === "rollback").map((x) => x.result)).toEqual(["started", "verified"]);
+    expect(decisions.find((x) => x.type === "rollback")?.details).toMatchObject({ trigger: "AnalysisFailed" });
+    const traffic = decisions.filter((x) => x.type === "traffic" && x.object === `${ns.name}/Deployment/web`).map((x) => x.result);
+    expect(traffic.length, JSON.stringify(decisions.map((x) => `${x.type} ${x.object} ${x.result}`))).toBeGreaterThan(1);
+    expect(traffic.at(-1)).toBe("0%");
+    expect(decisions).toEqual(expect.arrayContaining([expect.objectContaining({ type: "job", result: "succeeded", reason: expect.stringContaining("compensate") })]));
     await until("the RolledBack notifications", async () => notifications.filter((n) => (n.path === "/json" && n.body.release === "web-3" && n.body.to === "RolledBack") || (n.path === "/text" && /web-3\) RollingBack → RolledBack/.test(n.body.text as string))).length, (n) => n === 2, 10_000);
     const status = await golive("status", "web-3");
     expect(status.out).toMatch(/Rollback \(4\.10\): AnalysisFailed/);

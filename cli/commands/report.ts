@@ -1,46 +1,26 @@
 // `golive report RELEASE`: the conformance report an auditor can read (JR/T 0179 7.1.6, 4.5 i,
 // 4.7 f, 4.3 l): one self-contained HTML file, and with --pdf a PDF rendered by headless Chromium.
 // From the cluster (the Release with its status, its governing ReleasePolicy, its ReleaseEvidence)
-// or offline from manifests (-f), as `golive gates -f` reads them.
+// or offline from manifests (-f), as `golive gates -f` reads them; the audit trail with --audit.
+// `golive report attest` and `golive report verify IMAGE` are in report-attest.ts.
 import type { Command } from "commander";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createPublicKey } from "node:crypto";
-import { Release, ReleaseEvidence, ReleasePolicy } from "../../api/index.js";
-import { renderHtml, type Lang } from "../../report/html.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { renderHtml } from "../../report/html.js";
 import { buildReport } from "../../report/model.js";
 import { htmlToPdf } from "../../report/pdf.js";
 import { embedSummary, reportDigest, signSummary, SUMMARY_PLACEHOLDER, summaryOf, verifyReportHtml } from "../../report/summary.js";
 import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
-import { findPolicy, findRelease, loadLocal } from "../release-source.js";
-import { cluster, getRelease, governingPolicy } from "./status.js";
+import { EXIT_BAD, EXIT_USAGE, readPublicKey, registerReportAttest, usageExit, verifyImage, withRegistryOptions, type RegistryOptions } from "./report-attest.js";
+import { readAudit, readInput, reportLanguage, type InputOptions } from "./report-input.js";
 
-interface ReportOptions {
-  filename?: string[];
-  policy?: string;
-  namespace?: string;
-  kubeconfig?: string;
+interface ReportOptions extends InputOptions {
   lang?: string;
   output?: string;
   pdf?: boolean;
   chromium?: string;
   at?: string;
   signKey?: string;
-}
-
-async function fromCluster(name: string, opts: ReportOptions): Promise<{ release: Release; policy: ReleasePolicy; evidence: ReleaseEvidence[] }> {
-  const { client, namespace } = cluster(opts);
-  const release = Release.parse(await getRelease(client, namespace, name));
-  const policy = await governingPolicy(client, namespace);
-  if (!policy) throw new CliError(`cannot read the one ReleasePolicy governing namespace ${namespace}: give the manifests with -f instead`);
-  let items: unknown[];
-  try {
-    items = (await client.get<{ items: unknown[] }>(`/apis/golive.dev/v1alpha1/namespaces/${namespace}/releaseevidences`)).items;
-  } catch (e) {
-    throw new CliError(`listing ReleaseEvidence in ${namespace}: ${(e as Error).message}`);
-  }
-  const evidence = items.map((i) => ReleaseEvidence.safeParse(i)).flatMap((r) => (r.success ? [r.data] : []));
-  return { release, policy: ReleasePolicy.parse(policy), evidence: evidence.filter((e) => e.spec.release === name) };
 }
 
 export function registerReport(program: Command): void {
@@ -52,29 +32,29 @@ export function registerReport(program: Command): void {
     .option("--policy <name>", "the ReleasePolicy (with -f, when several are present)")
     .option("-n, --namespace <namespace>", "the Release's namespace (default: the kubeconfig context's, else default)")
     .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
-    .option("--lang <lang>", "zh-CN or en (default en: ReleasePolicy has no language field)")
+    .option("--lang <lang>", "zh-CN or en (default: the policy's spec.report.language, else en)")
+    .option("--audit <paths...>", "the audit trail (its directory or chain files, copied from the operator's volume): the records about the release and the chains' verification go in the report")
     .option("-o, --output <file>", "the HTML file to write (default RELEASE.html); the PDF goes beside it with .pdf")
     .option("--pdf", "also render a PDF with headless Chromium")
     .option("--chromium <path>", "the Chromium executable (default: $GOLIVE_CHROMIUM, else chromium on PATH)")
     .option("--at <time>", "evaluate as of this RFC 3339 time instead of now")
     .option("--sign-key <path>", "embed an SLSA verification summary signed with this private key")
     .action(async (name: string, opts: ReportOptions) => {
-      const lang = (opts.lang ?? "en") as Lang;
-      if (lang !== "en" && lang !== "zh-CN") throw new CliError(`--lang "${opts.lang}": use zh-CN or en`);
       const now = opts.at ? new Date(opts.at) : new Date();
-      if (Number.isNaN(now.getTime())) throw new CliError(`--at "${opts.at}" is not a time; use RFC 3339 such as 2026-11-24T20:30:00+08:00`);
-      let input: { release: Release; policy: ReleasePolicy; evidence: ReleaseEvidence[] };
-      if (opts.filename) {
-        const set = loadLocal(opts.filename);
-        input = { release: findRelease(set, name, opts.filename), policy: findPolicy(set, opts.policy, opts.filename), evidence: set.evidence };
-      } else input = await fromCluster(name, opts);
+      if (Number.isNaN(now.getTime())) throw new CliError(`--at "${opts.at}" is not a time; use RFC 3339 such as 2026-11-24T20:30:00+08:00`, EXIT_USAGE);
+      if (opts.lang !== undefined && opts.lang !== "en" && opts.lang !== "zh-CN") throw new CliError(`--lang "${opts.lang}": use zh-CN or en`, EXIT_USAGE);
+      const input = await readInput(name, opts);
+      const lang = reportLanguage(opts.lang, input.policy);
       const model = buildReport(input.release, input.policy, input.evidence, now);
+      const audit = readAudit(opts.audit, input.release);
+      if (audit) model.audit = audit;
       const key = opts.signKey ? readPrivateKey(opts.signKey) : undefined;
       let html = renderHtml(model, lang, key ? { summary: SUMMARY_PLACEHOLDER } : undefined);
       if (key) html = embedSummary(html, signSummary(summaryOf(model, input.evidence, reportDigest(html)), key));
       const out = opts.output ?? `${name}.html`;
       writeFileSync(out, html);
-      process.stdout.write(`wrote ${out}: ${model.verdict}, ${model.clauses.filter((c) => c.verdict === "met").length} clauses met, ${model.clauses.filter((c) => c.verdict === "notMet").length} not met, ${model.clauses.filter((c) => c.verdict === "notApplicable").length} not applicable\n`);
+      const auditLine = audit ? `; audit: ${audit.records.length} record(s), ${audit.chains.every((c) => c.ok) ? "trail intact" : "TRAIL BROKEN"}` : "";
+      process.stdout.write(`wrote ${out} (${lang}): ${model.verdict}, ${model.clauses.filter((c) => c.verdict === "met").length} clauses met, ${model.clauses.filter((c) => c.verdict === "notMet").length} not met, ${model.clauses.filter((c) => c.verdict === "notApplicable").length} not applicable${auditLine}\n`);
       if (opts.pdf) {
         const pdfPath = out.replace(/\.html?$/i, "") + ".pdf";
         let pdf: Buffer;
@@ -88,27 +68,30 @@ export function registerReport(program: Command): void {
       }
     });
 
-  report
-    .command("verify")
-    .description("Check a report's embedded, signed SLSA verification summary offline against a public key")
-    .argument("<file>", "the report's HTML file")
-    .requiredOption("--key <path>", "the public key (PEM) that must have signed the summary")
-    .action((file: string, opts: { key: string }) => {
-      let html: string, pem: string;
-      try {
-        html = readFileSync(file, "utf8");
-        pem = readFileSync(opts.key, "utf8");
-      } catch (e) {
-        throw new CliError((e as Error).message);
-      }
-      let key;
-      try {
-        key = createPublicKey(pem);
-      } catch (e) {
-        throw new CliError(`${opts.key} is not a public key: ${(e as Error).message}`);
-      }
-      const result = verifyReportHtml(html, key);
-      if (!result.ok) throw new CliError(`${file}: ${result.reason}`, 1);
-      process.stdout.write(`${file}: the verification summary is signed by the key (${result.keyid}): ${result.result} for ${result.subject} (policy ${result.policy}, verified at ${result.timeVerified})\n`);
-    });
+  withRegistryOptions(
+    usageExit(
+      report
+        .command("verify")
+        .description("Check a verification summary against a public key: the one embedded in a report's HTML FILE (offline), or the one attached to IMAGE@sha256:... in its registry. Exit 0 verified, 1 not (no summary, bad or foreign signature, changed content), 2 usage, 3 registry trouble")
+        .argument("<file-or-image>", "the report's HTML file, or an image pinned by digest: REGISTRY/REPOSITORY@sha256:<hex>")
+        .requiredOption("--key <path>", "the public key (PEM) that must have signed the summary"),
+    ),
+  ).action(async (target: string, opts: RegistryOptions & { key: string }) => {
+    const key = readPublicKey(opts.key);
+    if (!existsSync(target)) {
+      if (!target.includes("@sha256:")) throw new CliError(`${target}: no such file, and not an image pinned by digest (REGISTRY/REPOSITORY@sha256:<hex>)`, EXIT_USAGE);
+      return verifyImage(target, key, opts);
+    }
+    let html: string;
+    try {
+      html = readFileSync(target, "utf8");
+    } catch (e) {
+      throw new CliError(`cannot read ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT_USAGE);
+    }
+    const result = verifyReportHtml(html, key);
+    if (!result.ok) throw new CliError(`${target}: ${result.reason}`, EXIT_BAD);
+    process.stdout.write(`${target}: the verification summary is signed by the key (${result.keyid}): ${result.result} for ${result.subject} (policy ${result.policy}, verified at ${result.timeVerified})\n`);
+  });
+
+  registerReportAttest(report);
 }
