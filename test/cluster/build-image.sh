@@ -22,7 +22,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-repo="$(cd "$here/../.." && pwd -P)"
+# GOLIVE_IMAGE_SOURCE=<dir>: build from another checkout (e.g. `git archive HEAD` unpacked, while
+# the working tree holds half-done edits); default: this repository's working tree.
+repo="$(cd "${GOLIVE_IMAGE_SOURCE:-$here/../..}" && pwd -P)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/golive/images"
 mkdir -p "$cache"
 
@@ -204,8 +206,11 @@ what="${1:-all}"
 case "$what" in
   golive) golive_image ;;
   node-images) node_images ;;
-  all) golive_image && node_images ;;
-  -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+  all)
+    golive_image
+    node_images
+    ;;
+  -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
   *) die "unknown target '$what' (want golive, node-images or all)" ;;
 esac
 echo "containers_conf=$conf"
