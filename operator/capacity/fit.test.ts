@@ -103,6 +103,9 @@ describe("capacityFit: ResourceQuotas hold stable + candidate at the peak (4.4 f
     const otherClass = quota({ pods: "1" }, { pods: "0" }, { scopeSelector: [{ scopeName: "PriorityClass", operator: "In", values: ["batch"] }] });
     expect(capacityFit(input({ quotas: [otherClass] })).fits).toBe(true);
     expect(capacityFit(input({ workloads: [web({ pod: { ...pod, priorityClassName: "batch" } })], quotas: [otherClass] })).fits).toBe(false);
+    expect(capacityFit(input({ quotas: [quota({ pods: "1" }, { pods: "0" }, { scopes: ["NotTerminating", "NotBestEffort"] })] })).fits).toBe(false);
+    expect(capacityFit(input({ quotas: [quota({ pods: "1" }, { pods: "0" }, { scopes: ["BestEffort"] })] })).fits).toBe(true);
+    expect(capacityFit(input({ workloads: [web({ pod: { ...pod, bestEffort: true } })], quotas: [quota({ pods: "1" }, { pods: "0" }, { scopes: ["BestEffort"] })] })).fits).toBe(false);
     const unknown = quota({ pods: "1" }, { pods: "0" }, { scopes: ["CrossNamespacePodAffinity"] });
     expect(capacityFit(input({ quotas: [unknown] })).fits).toBe(false);
   });
