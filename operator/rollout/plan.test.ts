@@ -331,6 +331,9 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     expect(done.transition).toMatchObject({ from: "Progressing", to: "Released" });
     expect(done.status.canary).toMatchObject({ stableTemplateHash: "new", stablePodTemplateHash: "newstab", weight: 0 });
     expect(done.actions).toContainEqual({ type: "recordInventory", workload: W, how: "promoted" });
+    // Behind the HTTPRoute the promoted stable copy serves all: the user's Deployment, running the
+    // same template, is scaled to 0 rather than doubling the pods.
+    expect(done.actions).toContainEqual({ type: "scaleCandidate", workload: W, replicas: 0 });
   });
 
   it("rolls back: traffic first, hooks one by one, candidate gone, verified → RolledBack", () => {

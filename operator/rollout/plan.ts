@@ -337,7 +337,8 @@ function start(d: Draft): boolean {
   const missing = d.units.filter((u) => !u.stable);
   if (missing.length) {
     d.canary.initialising = true;
-    d.to("Progressing", `first release of ${names(missing)}: ${missing.length > 1 ? "their" : "its"} current template becomes the stable copy <name>-stable (nothing to verify or compare against yet)${missing.length < d.units.length ? "; the other Deployments are rolled out in their waves afterwards" : ""}`);
+    const copies = missing.map((u) => `${u.name}-stable`).join(", ");
+    d.to("Progressing", `first release of ${names(missing)}: ${missing.length > 1 ? "their current templates become the stable copies" : "its current template becomes the stable copy"} ${copies} (nothing to verify or compare against yet)${missing.length < d.units.length ? "; the other Deployments are rolled out in their waves afterwards" : ""}`);
     return true;
   }
   if (lead.stable?.templateHash) d.canary.stableTemplateHash = lead.stable.templateHash;
@@ -944,6 +945,9 @@ function steadyActions(d: Draft): RolloutAction[] {
     }
     case "Released":
       for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+      // Behind a router the promoted stable copy serves everything: the user's Deployment, which
+      // runs the same template, would only double the pods. Replica ratio already scaled it to 0.
+      if (d.transition) for (const u of d.units) if (!isRatio(u.routing) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
     case "Failed":
       // Keep traffic on stable after a stop, unless another release now drives the workloads.
