@@ -23,9 +23,9 @@ let client: KubeClient;
 let reader = "";
 let stranger = "";
 
-function get(path: string, token?: string): Promise<{ status: number; body: string; type: string }> {
+function get(path: string, token?: string, method = "GET"): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, ca: ca.cert, servername: "localhost", headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path, method, ca: ca.cert, servername: "localhost", headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
@@ -52,7 +52,7 @@ beforeAll(async () => {
 
   kubectl(["-n", ns.name, "create", "serviceaccount", "reader"]);
   kubectl(["-n", ns.name, "create", "serviceaccount", "stranger"]);
-  kubectl(["create", "clusterrole", role, "--verb=get", "--non-resource-url=/audit"]);
+  kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: role }, rules: [{ apiGroups: ["golive.dev"], resources: ["releases/audit"], verbs: ["get"] }] }));
   kubectl(["create", "clusterrolebinding", role, `--clusterrole=${role}`, `--serviceaccount=${ns.name}:reader`]);
   reader = kubectl(["-n", ns.name, "create", "token", "reader"]).trim();
   stranger = kubectl(["-n", ns.name, "create", "token", "stranger"]).trim();
@@ -67,12 +67,12 @@ afterAll(async () => {
 });
 
 describe("GET /audit on the operator", () => {
-  it("refuses a caller without a token (401), with a token that is not the cluster's (401), and one without get on /audit (403)", async () => {
+  it("refuses a caller without a token (401), with a token that is not the cluster's (401), and one without get on releases/audit (403)", async () => {
     expect(await get("/audit")).toMatchObject({ status: 401, body: expect.stringContaining("no bearer token") });
     expect(await get("/audit", "not-a-token")).toMatchObject({ status: 401, body: expect.stringContaining("not valid") });
     const denied = await get("/audit", stranger);
     expect(denied.status).toBe(403);
-    expect(denied.body).toContain(`system:serviceaccount:${ns.name}:stranger may not get /audit: bind the ClusterRole golive-audit-reader`);
+    expect(denied.body).toContain(`system:serviceaccount:${ns.name}:stranger may not read the audit trail (get releases/audit in API group golive.dev, cluster-wide): bind the ClusterRole <release>-golive-audit-reader`);
   });
 
   it("returns exactly the matching records of every chain, merged by time", async () => {
@@ -99,9 +99,13 @@ describe("GET /audit on the operator", () => {
     ]);
   });
 
-  it("says what is wrong with a bad query", async () => {
+  it("says what is wrong with a bad query, and is read-only", async () => {
     expect(await get("/audit?since=yesterday", reader)).toMatchObject({ status: 400, body: expect.stringContaining("since=yesterday is not a time: use RFC 3339") });
     expect(await get("/audit?colour=red", reader)).toMatchObject({ status: 400, body: expect.stringContaining("unknown parameter colour") });
     expect(await get("/elsewhere", reader)).toMatchObject({ status: 404 });
+    expect(await get("/audit", reader, "DELETE")).toMatchObject({ status: 405, body: expect.stringContaining("read-only: use GET") });
+    expect(await get("/audit?limit=0", reader)).toMatchObject({ status: 400, body: expect.stringContaining("use a whole number from 1 to 100000") });
+    const limited = JSON.parse((await get("/audit?limit=3", reader)).body) as { total: number; returned: number };
+    expect(limited).toMatchObject({ total: 50, returned: 3 });
   });
 });

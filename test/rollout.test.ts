@@ -490,8 +490,8 @@ describe("progressive delivery on a real control plane", () => {
     expect(reasons).toEqual(expect.arrayContaining(["Warning/RollingBack", "Warning/RolledBack"]));
     const audit = readFileSync(auditFile, "utf8");
     expect(verifyChain(audit).ok).toBe(true);
-    const records = audit.trim().split("\n").map((l) => JSON.parse(l) as { object: string; result: string; details?: Record<string, unknown> });
-    const mine = records.filter((x) => x.object === `${ns.name}/Release/web-3`);
+    const records = audit.trim().split("\n").map((l) => JSON.parse(l) as { type: string; object: string; result: string; reason: string; details?: Record<string, unknown> });
+    const mine = records.filter((x) => x.type === "transition" && x.object === `${ns.name}/Release/web-3`);
     // (Blocked shows up when the operator evaluates the release before its approval arrives.)
     expect(mine.map((x) => x.result).filter((p) => p !== "Blocked")).toEqual(["Pending", "Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack", "RolledBack"]);
     expect(mine.at(-1)?.details).toMatchObject({ trigger: "AnalysisFailed" });

@@ -14,7 +14,7 @@ export function registerOperator(program: Command): void {
     program
       .command("operator")
       .description("Run the operator: evaluate gates and seals into Release status, drive releases, keep the audit trail")
-      .option("--audit-port <port>", "serve GET /audit (HTTPS, TokenReview + SubjectAccessReview for get on /audit) on this port")
+      .option("--audit-port <port>", "serve GET /audit (HTTPS; callers need get on releases/audit of golive.dev, checked by TokenReview + SubjectAccessReview) on this port")
       .option("--audit-tls-cert <file>", "PEM certificate for /audit (default: one made at start)")
       .option("--audit-tls-key <file>", "PEM key for /audit"),
   ).action(async (opts: Record<string, string | undefined>) => {

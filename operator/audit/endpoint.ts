@@ -1,8 +1,9 @@
 // GET /audit on the operator (8.3 c, for the report and a console): the same query, classification
 // and aggregation as `golive audit query`, over HTTPS, read-only. Who may read the trail is
 // Kubernetes' decision, as for kube-rbac-proxy: the bearer token is checked with a TokenReview
-// and the user must be allowed `get` on the non-resource URL /audit (SubjectAccessReview); the
-// chart's ClusterRole golive-audit-reader grants it.
+// and the user must be allowed, cluster-wide, `get` on `releases/audit` of golive.dev (a
+// SubjectAccessReview; the subresource is not served, it names the right): the chart's
+// ClusterRole <fullname>-audit-reader grants it.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -43,7 +44,7 @@ export function parseAuditQuery(q: URLSearchParams): AuditQuery | { error: strin
 export type Authorization = { ok: true; user: string } | { ok: false; code: 401 | 403; reason: string };
 export type Authorizer = (token: string | undefined) => Promise<Authorization>;
 
-/** TokenReview, then SubjectAccessReview for get on /audit. */
+/** TokenReview, then SubjectAccessReview for get on releases/audit (golive.dev), cluster-wide. */
 export function kubeAuthorizer(client: KubeClient): Authorizer {
   return async (token) => {
     if (!token) return { ok: false, code: 401, reason: "no bearer token: send Authorization: Bearer <service account or user token>" };
@@ -53,9 +54,9 @@ export function kubeAuthorizer(client: KubeClient): Authorizer {
     const access = await client.create<{ status?: { allowed?: boolean; reason?: string } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
       apiVersion: "authorization.k8s.io/v1",
       kind: "SubjectAccessReview",
-      spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), nonResourceAttributes: { path: "/audit", verb: "get" } },
+      spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", subresource: "audit", verb: "get" } },
     });
-    if (!access.status?.allowed) return { ok: false, code: 403, reason: `${user.username} may not get /audit: bind the ClusterRole golive-audit-reader` };
+    if (!access.status?.allowed) return { ok: false, code: 403, reason: `${user.username} may not read the audit trail (get releases/audit in API group golive.dev, cluster-wide): bind the ClusterRole <release>-golive-audit-reader` };
     return { ok: true, user: user.username };
   };
 }
