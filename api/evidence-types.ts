@@ -25,7 +25,12 @@ export const EVIDENCE_TYPES = [
   "RiskAssessment", // 4.3 k
   "ChangeList", // 4.2 d
   "AuthorizationProof", // 4.5
-  "DRDrillReport", // 9.2
+  "DRDrillReport", // 9.2 c,d (JSON form: drill date, declared and achieved RTO/RPO)
+  "TestReviewRecord", // 7.2.1
+  "ReleaseReviewRecord", // 7.2.2
+  "DDoSProtection", // 8.7 a: anti-DDoS and intrusion detection in place
+  "ApplicationFirewall", // 8.7 b: application-layer protection (WAF)
+  "AntivirusProtection", // 8.7 c: antivirus and threat detection in place
   "Approval", // 4.2 b, 4.7 f
   "Waiver", // 8.6: an accepted security finding
   "Acceptance", // 4.3 b, 7.1.2 a, 7.3: the business owner accepts deferred defects and known test failures
@@ -34,7 +39,7 @@ export const EVIDENCE_TYPES = [
 export const EvidenceType = z
   .enum(EVIDENCE_TYPES)
   .describe(
-    "The kind of evidence: a test report (UnitTestReport, IntegrationTestReport, FunctionalTestReport, NonFunctionalTestReport, PerformanceTestReport, BatchTestReport, VerificationReport), a security result (SecurityScan, PenetrationTestReport, Waiver), a DefectList, a ConfigurationBaseline (SBOM), a document (SLA, OperationsManual, UserManual, RolloutPlan, RollbackPlan, RollbackTestReport, TrainingPlan, RiskAssessment, ChangeList, AuthorizationProof, DRDrillReport), an Approval, or an Acceptance (the business owner's signed acceptance of deferred defects and known test failures).",
+    "The kind of evidence: a test report (UnitTestReport, IntegrationTestReport, FunctionalTestReport, NonFunctionalTestReport, PerformanceTestReport, BatchTestReport, VerificationReport), a security result (SecurityScan, PenetrationTestReport, Waiver), a DefectList, a ConfigurationBaseline (SBOM), a document (SLA, OperationsManual, UserManual, RolloutPlan, RollbackPlan, RollbackTestReport, TrainingPlan, RiskAssessment, ChangeList, AuthorizationProof, DRDrillReport), a review record (TestReviewRecord, ReleaseReviewRecord), proof of security protection (DDoSProtection, ApplicationFirewall, AntivirusProtection), an Approval, or an Acceptance (the business owner's signed acceptance of deferred defects and known test failures).",
   );
 export type EvidenceType = z.infer<typeof EvidenceType>;
 

@@ -8,7 +8,9 @@ import { evaluateBaseline } from "./evaluators/baseline.js";
 import { evaluateChangeWindowGate } from "./evaluators/change-window-gate.js";
 import { evaluateDefects } from "./evaluators/defects.js";
 import { evaluateDocuments } from "./evaluators/documents.js";
+import { evaluateDrDrill } from "./evaluators/dr-drill.js";
 import { evaluatePerformance } from "./evaluators/performance.js";
+import { evaluateReviews } from "./evaluators/reviews.js";
 import { evaluateSecurity } from "./evaluators/security.js";
 import { evaluateTests } from "./evaluators/tests.js";
 
@@ -21,6 +23,8 @@ const EVALUATORS: Record<GateKind, (ctx: GateContext) => GateOutcome> = {
   approvals: evaluateApprovals,
   changeWindow: evaluateChangeWindowGate,
   configurationBaseline: evaluateBaseline,
+  drDrill: evaluateDrDrill,
+  reviews: evaluateReviews,
 };
 
 export interface GateEvaluation {

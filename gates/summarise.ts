@@ -10,6 +10,7 @@ import type { EvidenceType } from "../api/index.js";
 import { canonicalJson, sha256Hex } from "./canonical-json.js";
 import { capList, DEFAULT_LIMITS } from "./parsers/limits.js";
 import { refuseCompressed } from "./parsers/text-input.js";
+import { isRecordType, looksLikeJsonRecord, parseRecord } from "./parsers/records.js";
 import { detectFormat, parseEvidenceFile, type EvidenceFormat, type EvidenceParseOptions, type TestReportSummary } from "./parsers/index.js";
 
 type Family = "tests" | "sarif" | "performance" | "defects" | "sbom";
@@ -174,6 +175,16 @@ export function summariseFiles(type: EvidenceType, files: readonly EvidenceFile[
       })
     : undefined;
   let summary: Record<string, unknown> | undefined;
+  // Records (DR drill, test and release reviews) in their JSON form are checked and summarised;
+  // in any other form they stay documents kept by digest, which the record gates refuse.
+  const record = isRecordType(type) && sorted.length === 1 && looksLikeJsonRecord(sorted[0]!.content) ? sorted[0]! : undefined;
+  if (record && isRecordType(type)) {
+    try {
+      summary = parseRecord(type, record.content);
+    } catch (e) {
+      throw new EvidenceFileError(`${record.name}: ${(e as Error).message}`);
+    }
+  }
   if (parsed?.length === 1) summary = parsed[0]!.summary;
   else if (parsed) summary = mergeTestReports(parsed as unknown as { file: string; summary: TestReportSummary }[]) as unknown as Record<string, unknown>;
   const listed = digests.map(({ name, digest }) => ({ name, digest }));

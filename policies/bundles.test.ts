@@ -16,8 +16,9 @@ type Who = "qa" | "security" | "manager" | "owner" | "ops";
 const now = new Date("2026-11-24T13:00:00Z");
 const release = exampleRelease();
 
-const TEST_TYPES: EvidenceType[] = ["UnitTestReport", "IntegrationTestReport", "FunctionalTestReport", "NonFunctionalTestReport", "PerformanceTestReport", "DefectList", "BatchTestReport", "VerificationReport"];
-const DOCS: EvidenceType[] = ["ConfigurationBaseline", "SLA", "OperationsManual", "UserManual", "RolloutPlan", "RollbackPlan", "RollbackTestReport", "TrainingPlan", "RiskAssessment", "ChangeList", "AuthorizationProof", "Approval"];
+const TEST_TYPES: EvidenceType[] = ["UnitTestReport", "IntegrationTestReport", "FunctionalTestReport", "NonFunctionalTestReport", "PerformanceTestReport", "DefectList", "BatchTestReport", "VerificationReport", "TestReviewRecord"];
+const DOCS: EvidenceType[] = ["ConfigurationBaseline", "SLA", "OperationsManual", "UserManual", "RolloutPlan", "RollbackPlan", "RollbackTestReport", "TrainingPlan", "RiskAssessment", "ChangeList", "AuthorizationProof", "ReleaseReviewRecord", "Approval"];
+const PROTECTION: EvidenceType[] = ["DDoSProtection", "ApplicationFirewall", "AntivirusProtection"];
 
 /** A bundle with test signers added and bound to its roles, as the bundle's header asks. */
 function bundle(level: Level): { policy: ReleasePolicy; keys: Record<Who, KeyObject> } {
@@ -25,7 +26,7 @@ function bundle(level: Level): { policy: ReleasePolicy; keys: Record<Who, KeyObj
   const k = { qa: newKey(), security: newKey(), manager: newKey(), owner: newKey(), ops: newKey() };
   raw.spec.signers = [
     { name: "qa-lead", publicKey: k.qa.publicPem, evidenceTypes: TEST_TYPES },
-    { name: "security-officer", publicKey: k.security.publicPem, evidenceTypes: ["SecurityScan", "PenetrationTestReport", "Waiver", "Approval"] },
+    { name: "security-officer", publicKey: k.security.publicPem, evidenceTypes: ["SecurityScan", "PenetrationTestReport", "Waiver", "Approval", ...PROTECTION] },
     { name: "release-manager", publicKey: k.manager.publicPem, evidenceTypes: DOCS },
     { name: "business-owner", publicKey: k.owner.publicPem, evidenceTypes: ["Approval", "Acceptance"] },
     { name: "ops-lead", publicKey: k.ops.publicPem, evidenceTypes: ["Approval", "DRDrillReport"] },
@@ -63,6 +64,19 @@ const sarif = (runs: object[], findingsList: object[] = [], findings: object = {
     ...(category ? { category } : {}),
   },
 });
+const drill = (over: object = {}) => ({
+  summary: { kind: "DRDrillReport", drillDate: "2026-06-20", scenario: "loss of the primary data centre", ranBy: "wang.fang", declared: { rtoMinutes: 30, rpoMinutes: 5 }, achieved: { rtoMinutes: 22, rpoMinutes: 3 }, ...over },
+});
+const testReview = { summary: { kind: "TestReviewRecord", documents: ["test plan", "test cases", "test report"].map((name) => ({ name, reviewedBy: "zhao.min", date: "2026-11-18", conclusion: "approved" })) } };
+const releaseReview = (over: object = {}) => ({
+  summary: {
+    kind: "ReleaseReviewRecord",
+    reviewedBy: "chen.jie",
+    date: "2026-11-19",
+    counts: { projects: 2, requirements: 14, relatedSystems: 3 },
+    checks: { interfaceChanges: { result: "passed" }, codeComparison: { result: "passed" }, sourceArchived: { result: "passed" }, configurationChanges: { result: "passed" }, databaseScripts: { result: "notApplicable" }, batchChanges: { result: "passed" }, ...over },
+  },
+});
 const doc = (r: Release, type: EvidenceType, key: KeyObject) => sign(r, type, key, { source: { digest: "sha256:" + "b".repeat(64) } });
 const approval = (r: Release, key: KeyObject, stage: "Release" | "Verification" | "Promotion", role: string) => sign(r, "Approval", key, { approval: { stage, role } });
 
@@ -94,7 +108,10 @@ function complete(level: Level, keys: Record<Who, KeyObject>, r: Release = relea
           sign(r, "NonFunctionalTestReport", keys.qa, tests()),
           sign(r, "VerificationReport", keys.qa, tests()),
           sign(r, "ConfigurationBaseline", keys.manager, { summary: { componentCount: 2, components: [{ name: "node", version: "20" }, { name: "express", version: "5" }] } }),
-          doc(r, "DRDrillReport", keys.ops),
+          sign(r, "DRDrillReport", keys.ops, drill()),
+          sign(r, "TestReviewRecord", keys.qa, testReview),
+          sign(r, "ReleaseReviewRecord", keys.manager, releaseReview()),
+          ...PROTECTION.map((t) => doc(r, t, keys.security)),
           approval(r, keys.security, "Release", "security-officer"),
           approval(r, keys.ops, "Verification", "ops-on-call"),
           approval(r, keys.manager, "Promotion", "release-manager"),
@@ -290,12 +307,71 @@ const VARIANTS: Variant[] = [
     evidence: (level, k) => without(complete(level, k), "RollbackPlan"),
   },
   {
-    title: "documents waits for the risk assessment and the DR drill report (4.3 k, 9.2)",
+    title: "documents waits for the risk assessment (4.3 k)",
     levels: [3],
     gate: "documents",
     status: "Pending",
-    reason: /^missing document\(s\): RiskAssessment, DRDrillReport$/,
-    evidence: (level, k) => without(without(complete(level, k), "RiskAssessment"), "DRDrillReport"),
+    reason: /^missing document\(s\): RiskAssessment$/,
+    evidence: (level, k) => without(complete(level, k), "RiskAssessment"),
+  },
+  {
+    title: "documents waits for the operations manual, which records the support resources and procedures (9.2 a,b)",
+    levels: [2, 3],
+    gate: "documents",
+    status: "Pending",
+    reason: /^missing document\(s\): OperationsManual$/,
+    evidence: (level, k) => without(complete(level, k), "OperationsManual"),
+  },
+  {
+    title: "dr-drill blocks on a drill older than a year, naming its date (9.2 c,d)",
+    levels: [3],
+    gate: "dr-drill",
+    status: "Failed",
+    reason: /^the last DR drill ran on 2025-10-01, 419 days ago; the policy allows 365/,
+    evidence: replaced("DRDrillReport", (k) => sign(release, "DRDrillReport", k.ops, drill({ drillDate: "2025-10-01" }))),
+  },
+  {
+    title: "dr-drill fails a drill whose achieved RPO is above the declared one (9.2 c,d)",
+    levels: [3],
+    gate: "dr-drill",
+    status: "Failed",
+    reason: /achieved RPO 12 min is above the declared 5 min/,
+    evidence: replaced("DRDrillReport", (k) => sign(release, "DRDrillReport", k.ops, drill({ achieved: { rtoMinutes: 20, rpoMinutes: 12 } }))),
+  },
+  {
+    title: "dr-drill refuses a drill report signed outside the ops role (9.2 c,d)",
+    levels: [3],
+    gate: "dr-drill",
+    status: "Failed",
+    reason: /is signed by release-manager, not by a signer of role ops-on-call/,
+    policy: (p) => {
+      p.spec.signers.find((s) => s.name === "release-manager")!.evidenceTypes!.push("DRDrillReport");
+    },
+    evidence: replaced("DRDrillReport", (k) => sign(release, "DRDrillReport", k.manager, drill(), "2026-11-21T10:00:00Z")),
+  },
+  {
+    title: "reviews fails a release review whose batch-change check failed (7.2.2)",
+    levels: [3],
+    gate: "reviews",
+    status: "Failed",
+    reason: /batchChanges failed \(the nightly premium batch changed without a batch test\)/,
+    evidence: replaced("ReleaseReviewRecord", (k) => sign(release, "ReleaseReviewRecord", k.manager, releaseReview({ batchChanges: { result: "failed", note: "the nightly premium batch changed without a batch test" } }))),
+  },
+  {
+    title: "reviews waits for the test review record (7.2.1)",
+    levels: [3],
+    gate: "reviews",
+    status: "Pending",
+    reason: /waiting for TestReviewRecord evidence/,
+    evidence: (level, k) => without(complete(level, k), "TestReviewRecord"),
+  },
+  {
+    title: "security-protection waits for proof of the application firewall (8.7 a,b,c)",
+    levels: [3],
+    gate: "security-protection",
+    status: "Pending",
+    reason: /^missing document\(s\): ApplicationFirewall$/,
+    evidence: (level, k) => without(complete(level, k), "ApplicationFirewall"),
   },
   {
     title: "go-live-approval waits for the release manager's approval (4.2 a,b)",

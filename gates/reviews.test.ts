@@ -1,0 +1,49 @@
+// The reviews gate (7.2): the test review (7.2.1) and the release review (7.2.2) records.
+import { describe, expect, it } from "vitest";
+import { evaluateNamed, recordPolicy, release } from "./record-gates-testkit.js";
+import { sign } from "./testkit.js";
+
+const testReview = (documents: object[] = ["test plan", "test cases", "test report"].map((name) => ({ name, reviewedBy: "zhao.min", date: "2026-11-18", conclusion: "approved" }))) => ({
+  summary: { kind: "TestReviewRecord", documents },
+});
+const checks = { interfaceChanges: { result: "passed" }, codeComparison: { result: "passed" }, sourceArchived: { result: "passed" }, configurationChanges: { result: "passed" }, databaseScripts: { result: "notApplicable" }, batchChanges: { result: "passed" } };
+const releaseReview = (over: object = {}) => ({
+  summary: { kind: "ReleaseReviewRecord", reviewedBy: "chen.jie", date: "2026-11-19", counts: { projects: 2, requirements: 14, relatedSystems: 3 }, checks: { ...checks, ...over } },
+});
+const { policy, keys } = recordPolicy([{ name: "reviews", clause: "7.2.1, 7.2.2", reviews: { testReview: true, releaseReview: true, testDocuments: ["test plan", "test cases", "test report"] } }]);
+const both = () => [sign(release, "TestReviewRecord", keys.qa, testReview()), sign(release, "ReleaseReviewRecord", keys.manager, releaseReview())];
+
+describe("reviews gate (7.2)", () => {
+  it("passes both records and reports the release review's counts", () => {
+    const r = evaluateNamed(policy, "reviews", both());
+    expect(r.status).toBe("Passed");
+    expect(r.reason).toBe(
+      "3 test document(s) reviewed; release review by chen.jie on 2026-11-19: 2 project(s), 14 requirement(s), 3 related system(s), every check passed or not applicable",
+    );
+  });
+
+  it("fails a release review whose database-script check failed, with its note", () => {
+    const r = evaluateNamed(policy, "reviews", [both()[0]!, sign(release, "ReleaseReviewRecord", keys.manager, releaseReview({ databaseScripts: { result: "failed", note: "V42 drops a column still read by claims" } }))]);
+    expect(r.status).toBe("Failed");
+    expect(r.reason).toMatch(/release review .* by chen.jie: databaseScripts failed \(V42 drops a column still read by claims\)/);
+  });
+
+  it("fails a test review that leaves a required document unreviewed or rejects one", () => {
+    const docs = [
+      { name: "Test Plan", reviewedBy: "zhao.min", date: "2026-11-18", conclusion: "approved" },
+      { name: "test report", reviewedBy: "zhao.min", date: "2026-11-18", conclusion: "rejected", note: "no capacity figures" },
+    ];
+    const r = evaluateNamed(policy, "reviews", [sign(release, "TestReviewRecord", keys.qa, testReview(docs)), both()[1]!]);
+    expect(r.status).toBe("Failed");
+    expect(r.reason).toMatch(/has no review of test cases; test review .*: test report rejected by zhao.min on 2026-11-18 \(no capacity figures\)/);
+  });
+
+  it("waits for each missing record and refuses a record kept only as a document", () => {
+    const waiting = evaluateNamed(policy, "reviews", []);
+    expect(waiting.status).toBe("Pending");
+    expect(waiting.reason).toMatch(/waiting for TestReviewRecord evidence.*; waiting for ReleaseReviewRecord evidence/);
+    const doc = evaluateNamed(policy, "reviews", [both()[0]!, sign(release, "ReleaseReviewRecord", keys.manager, { source: { filename: "review.docx", digest: "sha256:" + "d".repeat(64) } })]);
+    expect(doc.status).toBe("Failed");
+    expect(doc.reason).toMatch(/carries no release review record: sign its JSON form/);
+  });
+});
