@@ -1,13 +1,16 @@
 // The conformance report from the sample in examples/ (offline, with -f): what it says, clause by
 // clause, for a Released release and for a Blocked one; the clause data file against the map.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { parse, stringify } from "yaml";
+import { chainRecord } from "../audit/chain.js";
+import { main } from "../cli/main.js";
 import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
 import { renderHtml } from "./html.js";
 import { buildReport, CLAUSES, clauseMatches } from "./model.js";
-import { AT, EXAMPLES, evidenceFiles, RELEASED } from "./testkit.js";
+import { AT, EXAMPLES, evidenceFiles, RELEASED, tmp } from "./testkit.js";
 
 function report(releaseFile: string, evidence: string[]) {
   const set = loadLocal([releaseFile, join(EXAMPLES, "policy.yaml"), ...evidence]);
@@ -98,5 +101,78 @@ describe("conformance report", () => {
     expect(html).toMatch(/evidence missing: <b>RollbackPlan<\/b>/);
     expect(html).toContain("security-officer");
     expect(html).toContain("FAILED");
+  });
+});
+
+describe("golive report: the audit trail and the policy's language", () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = "";
+    let err = "";
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
+    try {
+      return { code: await main(args), out, err };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  }
+  const base = (policy = join(EXAMPLES, "policy.yaml")) => ["report", "underwriting-api-2-4-1", "-f", RELEASED, policy, ...evidenceFiles(), "--at", "2026-12-02T22:00:00Z"];
+
+  it("--audit: the records about the release and the chains' verification; a changed record is reported as a broken chain", async () => {
+    const dir = tmp();
+    const audit = join(dir, "trail");
+    mkdirSync(audit);
+    // A chain as the operator writes it (audit/chain.ts): this release's transitions, one admission naming it, another release's record.
+    const entries = [
+      { type: "transition", object: "underwriting/Release/underwriting-api-2-4-1", user: "golive-operator", result: "Approved", reason: "all gates passed" },
+      { type: "admission", object: "underwriting/Deployment/underwriting-api", user: "system:serviceaccount:argocd:argocd-application-controller", result: "allowed", reason: "sealed", details: { release: "underwriting-api-2-4-1", namespace: "underwriting" } },
+      { type: "transition", object: "underwriting/Release/other-1", user: "golive-operator", result: "Blocked", reason: "missing evidence" },
+      { type: "transition", object: "underwriting/Release/underwriting-api-2-4-1", user: "golive-operator", result: "Released", reason: "promoted" },
+    ];
+    let prev: { seq: number; hash: string } | undefined;
+    const lines = entries.map((e, i) => {
+      const r = chainRecord({ ...e, source: "operator" }, prev, new Date(Date.parse("2026-12-02T20:00:00Z") + i * 60_000));
+      prev = r;
+      return JSON.stringify(r);
+    });
+    writeFileSync(join(audit, "audit.jsonl"), lines.join("\n") + "\n");
+    const file = join(dir, "r.html");
+    const r = await cli([...base(), "--audit", audit, "-o", file]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("audit: 3 record(s), trail intact");
+    const html = readFileSync(file, "utf8");
+    expect(html).toContain("The audit trail verifies: 1 hash chain(s) intact.");
+    expect(html).toContain("system:serviceaccount:argocd:argocd-application-controller");
+    expect(html).not.toContain("underwriting/Release/other-1");
+    expect(html).toContain("golive audit verify DIR");
+
+    writeFileSync(join(audit, "audit.jsonl"), lines.map((l, i) => (i === 0 ? l.replace("all gates passed", "all gates passes") : l)).join("\n") + "\n");
+    const broken = await cli([...base(), "--audit", audit, "-o", file]);
+    expect(broken.code, broken.err).toBe(0);
+    expect(broken.out).toContain("TRAIL BROKEN");
+    expect(readFileSync(file, "utf8")).toMatch(/The audit trail does NOT verify: 1 of 1 chain\(s\) broken\.[\s\S]*line 1: /);
+
+    const none = await cli([...base(), "--audit", dir + "/nothing-here", "-o", file]);
+    expect(none.code).toBe(2);
+    const without = await cli([...base(), "-o", file]);
+    expect(without.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("The audit trail was not given");
+  });
+
+  it("the language comes from the policy's spec.report.language unless --lang is given", async () => {
+    const dir = tmp();
+    const policy = parse(readFileSync(join(EXAMPLES, "policy.yaml"), "utf8")) as { spec: Record<string, unknown> };
+    policy.spec.report = { language: "zh-CN" };
+    writeFileSync(join(dir, "policy.yaml"), stringify(policy));
+    const file = join(dir, "r.html");
+    const zh = await cli([...base(join(dir, "policy.yaml")), "-o", file]);
+    expect(zh.code, zh.err).toBe(0);
+    expect(zh.out).toContain("(zh-CN)");
+    expect(readFileSync(file, "utf8")).toContain('<html lang="zh-CN">');
+    expect((await cli([...base(join(dir, "policy.yaml")), "--lang", "en", "-o", file])).code).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain('<html lang="en">');
+    expect((await cli([...base(), "-o", file])).out).toContain("(en)");
+    expect((await cli([...base(), "--lang", "fr", "-o", file])).code).toBe(2);
   });
 });
