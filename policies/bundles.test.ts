@@ -472,3 +472,10 @@ describe("security-scan at level 3 (8.6 a-c)", () => {
     expect(g.status).toBe("Passed");
   });
 });
+
+describe("examples/policy.yaml (8.6 a-c)", () => {
+  it("requires a white-box, a black-box and a configuration scan, as the level-3 bundle does", () => {
+    const example = ReleasePolicy.parse(parse(readFileSync(join(import.meta.dirname, "..", "examples", "policy.yaml"), "utf8")));
+    expect(example.spec.gates.find((g) => g.security)?.security?.requireCategories).toEqual(["sast", "dast", "config"]);
+  });
+});
