@@ -155,3 +155,13 @@ describe("queryValue", () => {
     expect(e).toMatchObject({ kind: "Unreachable", message: expect.stringMatching(/unreachable: ECONNREFUSED/) });
   });
 });
+
+describe("measurement values in status", () => {
+  it("are kept to six significant digits, so a rate reads 0.095 and not 0.09499999999999999", () => {
+    const metric = { name: "error-rate", query: "x", interval: "1s", count: 3, successCondition: "result < 0.1", failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4 };
+    const run = startRun("s", 0, [metric], new Date(0)).metrics[0]!;
+    const after = applyMeasurement(run, metric, { at: new Date(1000), value: 0.3 - 0.205 });
+    expect(after.measurements.at(-1)?.value).toBe("0.095");
+    expect(applyMeasurement(after, metric, { at: new Date(2000), value: 42 }).measurements.at(-1)?.value).toBe("42");
+  });
+});

@@ -60,7 +60,8 @@ export function nextDue(run: AnalysisRunStatus | undefined): number | undefined 
   return times.length ? Math.min(...times) : undefined;
 }
 
-const fmt = (v: number) => (Number.isNaN(v) ? "NaN" : v === Infinity ? "+Inf" : v === -Infinity ? "-Inf" : String(v));
+/** Six significant digits: 0.095, not the binary float 0.09499999999999999 a division left. */
+const fmt = (v: number) => (Number.isNaN(v) ? "NaN" : v === Infinity ? "+Inf" : v === -Infinity ? "-Inf" : String(Number(v.toPrecision(6))));
 
 /** Apply one measurement to a metric's run. */
 export function applyMeasurement(run: MetricRunStatus, metric: AnalysisMetric, m: Measurement): MetricRunStatus {
