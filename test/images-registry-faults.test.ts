@@ -309,6 +309,9 @@ describe("verify-image and seal usage", () => {
     const help = await golive(["verify-image", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout.replace(/\s+/g, " ")).toContain("Exit 0 when sealed; 1 when not; 2 on bad usage; 3 when the registry could not be asked");
+    const sealHelp = await golive(["seal", "--help"]);
+    expect(sealHelp.code).toBe(0);
+    expect(sealHelp.stdout.replace(/\s+/g, " ")).toContain("Exit 0 when sealed; 1 when the image is not in the registry; 2 on bad usage; 3 when the registry could not be asked");
   });
 
   it("--insecure-registry takes one host per flag, repeatable, and never swallows the image", async () => {

@@ -115,7 +115,7 @@ export function registerSeal(program: Command): void {
   withRegistryOptions(
     program
       .command("seal")
-      .description("Seal an image: sign its digest and write a cosign-compatible signature (tag sha256-<hex>.sig) to its registry (4.1 d, 4.6 a)")
+      .description("Seal an image: sign its digest and write a cosign-compatible signature (tag sha256-<hex>.sig) to its registry (4.1 d, 4.6 a). Exit 0 when sealed; 1 when the image is not in the registry; 2 on bad usage; 3 when the registry could not be asked")
       .argument("<image>", "the image, pinned by digest: REGISTRY/REPOSITORY@sha256:<hex>")
       .requiredOption("--key <path>", "private key: PEM PKCS#8 as `golive keys generate` writes (GOLIVE_KEY_PASSWORD unlocks it), or cosign.key (COSIGN_PASSWORD)")
       .option("-a, --annotation <key=value>", "an annotation signed into the payload (repeatable)", collect),
