@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{api,audit,gates,images,webhook,operator,cli,report,settings}/**/*.test.ts", "examples/**/*.test.ts", "policies/**/*.test.ts"],
+          include: ["{api,audit,gates,images,webhook,operator,cli,console,report,settings}/**/*.test.ts", "examples/**/*.test.ts", "policies/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -5,6 +5,7 @@ import { registerAccept } from "./commands/accept.js";
 import { registerApprove } from "./commands/approve.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCapacity } from "./commands/capacity.js";
+import { registerConsole } from "./commands/console.js";
 import { registerOperator } from "./commands/operator.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerGates } from "./commands/gates.js";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerPromote(program);
   registerAbort(program);
   registerReport(program);
+  registerConsole(program);
   return program;
 }
 

@@ -1,0 +1,26 @@
+// `golive console`: a read-only web console of the Releases the viewer may read (console/).
+import type { Command } from "commander";
+import { startConsole } from "../../console/serve.js";
+import { createLogger } from "../log.js";
+import { untilSignal } from "../process-config.js";
+
+export function registerConsole(program: Command): void {
+  program
+    .command("console")
+    .description("Serve the web console over HTTPS: Releases the viewer may read (TokenReview + SubjectAccessReview), live")
+    .option("--port <port>", "HTTPS port", "8443")
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option("--tls-cert <file>", "PEM serving certificate (default: one made at start, valid for a day)")
+    .option("--tls-key <file>", "PEM key of --tls-cert")
+    .option("--dns-name <name...>", "DNS names of a certificate made at start, besides localhost")
+    .option("--kubeconfig <path>", "kubeconfig file (default: in-cluster, KUBECONFIG or ~/.kube/config)")
+    .option("--log-level <level>", "log level", "info")
+    .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; dnsName?: string[]; kubeconfig?: string; logLevel: string }) => {
+      const log = createLogger(opts.logLevel);
+      const c = await startConsole({ port: Number(opts.port), host: opts.host, kubeconfig: opts.kubeconfig, certFile: opts.tlsCert, keyFile: opts.tlsKey, dnsNames: opts.dnsName ?? [], log });
+      process.stdout.write(`golive console on https://localhost:${c.port}/\n`);
+      const signal = await untilSignal();
+      log.info({ signal }, "shutting down");
+      await c.close();
+    });
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { mayRead, ViewerAccess, type Reviewer } from "./access.js";
+
+function reviewer(users: Record<string, { name: string; namespaces: string[] | "all" }>) {
+  const calls: string[] = [];
+  const r: Reviewer = {
+    authenticate: async (token) => {
+      calls.push(`token ${token}`);
+      const u = users[token];
+      return u ? { username: u.name } : undefined;
+    },
+    mayReadReleases: async (user, ns) => {
+      calls.push(`sar ${user.username} ${ns || "*"}`);
+      const u = Object.values(users).find((x) => x.name === user.username)!;
+      return u.namespaces === "all" || (ns !== "" && u.namespaces.includes(ns));
+    },
+  };
+  return { r, calls };
+}
+
+describe("viewer access", () => {
+  it("refuses an invalid token and reads exactly the namespaces the reviews allow", async () => {
+    const { r } = reviewer({ t1: { name: "alice", namespaces: ["team-a"] } });
+    const access = new ViewerAccess(r);
+    expect(await access.viewer("nope", ["team-a"])).toBeUndefined();
+    const v = (await access.viewer("t1", ["team-a", "team-b"]))!;
+    expect(v.user).toBe("alice");
+    expect(mayRead(v, "team-a")).toBe(true);
+    expect(mayRead(v, "team-b")).toBe(false);
+  });
+
+  it("asks once cluster-wide: a cluster-wide reader needs no per-namespace review", async () => {
+    const { r, calls } = reviewer({ t2: { name: "root", namespaces: "all" } });
+    const v = (await new ViewerAccess(r).viewer("t2", ["a", "b", "c"]))!;
+    expect(v.readable).toBe("all");
+    expect(calls).toEqual(["token t2", "sar root *"]);
+  });
+
+  it("keeps answers for the TTL, then asks again", async () => {
+    let t = 0;
+    const { r, calls } = reviewer({ t1: { name: "alice", namespaces: ["team-a"] } });
+    const access = new ViewerAccess(r, 1000, () => t);
+    await access.viewer("t1", ["team-a"]);
+    await access.viewer("t1", ["team-a"]);
+    expect(calls.filter((c) => c.startsWith("token"))).toHaveLength(1);
+    t = 1500;
+    await access.viewer("t1", ["team-a"]);
+    expect(calls.filter((c) => c.startsWith("token"))).toHaveLength(2);
+    expect(calls.filter((c) => c === "sar alice team-a")).toHaveLength(2);
+  });
+});

@@ -1,0 +1,96 @@
+// Who the viewer is and which namespaces' Releases they may read (8.1, 8.2). Kubernetes decides:
+// the bearer token is checked with a TokenReview, and a namespace is readable only if a
+// SubjectAccessReview says the user may `get releases.golive.dev` there (one cluster-wide review
+// first: a cluster-wide reader needs no per-namespace reviews). Answers are kept for a short
+// time per token so a page and its event stream do not cost a review each; a revoked right is
+// honoured within that time, and every event stream is closed after it so it is re-checked.
+import { createHash } from "node:crypto";
+import type { KubeClient } from "../operator/runtime/kube-client.js";
+
+export interface ReviewedUser {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+/** The two questions the console asks the API server. */
+export interface Reviewer {
+  /** The token's user, or undefined when the token is not valid for this cluster. */
+  authenticate(token: string): Promise<ReviewedUser | undefined>;
+  /** Whether the user may get releases.golive.dev in the namespace ("" = in every namespace). */
+  mayReadReleases(user: ReviewedUser, namespace: string): Promise<boolean>;
+}
+
+export function kubeReviewer(client: KubeClient): Reviewer {
+  return {
+    async authenticate(token) {
+      const review = await client.create<{ status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }>("/apis/authentication.k8s.io/v1/tokenreviews", { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } });
+      const u = review.status?.user;
+      if (!review.status?.authenticated || !u?.username) return undefined;
+      return { username: u.username, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) };
+    },
+    async mayReadReleases(user, namespace) {
+      const access = await client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SubjectAccessReview",
+        spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", verb: "get", ...(namespace ? { namespace } : {}) } },
+      });
+      return access.status?.allowed === true;
+    },
+  };
+}
+
+export interface Viewer {
+  user: string;
+  /** Every namespace (a cluster-wide reader) or exactly these. */
+  readable: "all" | ReadonlySet<string>;
+}
+
+export const mayRead = (v: Viewer, namespace: string): boolean => v.readable === "all" || v.readable.has(namespace);
+
+interface Cached {
+  user: ReviewedUser | undefined;
+  at: number;
+  all?: boolean;
+  namespaces: Map<string, boolean>;
+}
+
+export class ViewerAccess {
+  private readonly cache = new Map<string, Cached>();
+  constructor(
+    private readonly reviewer: Reviewer,
+    readonly ttlMs = 15_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The viewer behind the token, with the namespaces among `namespaces` they may read; undefined for an invalid token. */
+  async viewer(token: string, namespaces: Iterable<string>): Promise<Viewer | undefined> {
+    const key = createHash("sha256").update(token).digest("hex");
+    const t = this.now();
+    let c = this.cache.get(key);
+    if (!c || t - c.at > this.ttlMs) {
+      c = { user: await this.reviewer.authenticate(token), at: t, namespaces: new Map() };
+      this.prune(t);
+      this.cache.set(key, c);
+    }
+    const user = c.user;
+    if (!user) return undefined;
+    c.all ??= await this.reviewer.mayReadReleases(user, "");
+    if (c.all) return { user: user.username, readable: "all" };
+    const readable = new Set<string>();
+    for (const ns of namespaces) {
+      let allowed = c.namespaces.get(ns);
+      if (allowed === undefined) {
+        allowed = await this.reviewer.mayReadReleases(user, ns);
+        c.namespaces.set(ns, allowed);
+      }
+      if (allowed) readable.add(ns);
+    }
+    return { user: user.username, readable };
+  }
+
+  private prune(t: number): void {
+    for (const [k, v] of this.cache) if (t - v.at > this.ttlMs) this.cache.delete(k);
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { esc, listPage, loginPage, releaseBody, releasePage, renderRows, sparkline } from "./html.js";
+import { toRow } from "./model.js";
+import { release } from "./testdata.js";
+
+const now = new Date("2026-06-01T01:00:00Z");
+
+describe("console pages", () => {
+  it("escapes every value from a Release", () => {
+    expect(esc(`<script>"x"&'y'</script>`)).toBe("&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+    const evil = release("team-a", "web", { phase: "Blocked", message: "<img src=x onerror=alert(1)>" });
+    const html = releasePage(evil, now, "alice");
+    expect(html).not.toContain("<img src=x");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+
+  it("renders a row per release with a link, the phase, gates and weight, and an empty row when none matches", () => {
+    const rows = renderRows([toRow(release("team-a", "web", { phase: "Progressing", gatesSummary: "7/9", canary: { stepIndex: 0, weight: 25 } }))], now);
+    expect(rows).toContain('id="r-team-a-web"');
+    expect(rows).toContain('href="/releases/team-a/web"');
+    expect(rows).toContain("Progressing");
+    expect(rows).toContain("7/9");
+    expect(rows).toContain("25%");
+    expect(renderRows([], now)).toContain("No release you may read matches.");
+  });
+
+  it("keeps the filter in the list's form and in its live stream", () => {
+    const html = listPage([], { namespace: "team-a", phase: "Released", search: "web" }, ["team-a", "team-b"], now, "alice");
+    expect(html).toContain('<option value="team-a" selected>');
+    expect(html).toContain('<option value="Released" selected>');
+    expect(html).toContain('value="web"');
+    expect(html).toContain('data-live="/events/list?namespace=team-a&amp;phase=Released&amp;q=web"');
+  });
+
+  it("shows gates with reasons and evidence, steps with the current one, waves, analysis, rollback, monitoring and the commands to sign", () => {
+    const r = release("team-a", "web", {
+      phase: "Progressing",
+      gatesSummary: "1/2",
+      gates: [
+        { name: "tests", clause: "4.4", status: "Passed", reason: "412 of 412 passed", evidence: ["web-junit"], evaluatedAt: "2026-06-01T00:10:00Z" },
+        { name: "scan", status: "Failed", reason: "2 critical findings", evidence: [], evaluatedAt: "2026-06-01T00:10:00Z" },
+      ],
+      canary: { stepIndex: 1, stepName: "sign-off", weight: 10, pause: { reason: "Approval", since: "2026-06-01T00:20:00Z" } },
+      waves: [{ name: "backend", phase: "Progressing", weight: 10, workloads: [{ kind: "Deployment", name: "web", routing: "gatewayAPI", changed: true, candidatePods: 1, stablePods: 3 }] }],
+      analysis: [{ step: "watch", stepIndex: 1, phase: "Successful", startedAt: "2026-06-01T00:12:00Z", metrics: [{ name: "error-rate", phase: "Successful", measured: 3, successful: 3, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: [{ at: "t1", phase: "Successful", value: "0.01" }, { at: "t2", phase: "Successful", value: "0.02" }, { at: "t3", phase: "Successful", value: "0.015" }] }] }],
+      monitoring: { mode: "PodMonitor", objects: ["PodMonitor/web"], ready: false, reasons: ["no samples of orders-per-second"] },
+    });
+    const html = releaseBody(r, now);
+    expect(html).toContain("412 of 412 passed");
+    expect(html).toContain("<code>web-junit</code>");
+    expect(html).toContain('<span class="gate gate-Failed">Failed</span>');
+    expect(html).toContain('<span id="weight">10%</span>');
+    expect(html).toMatch(/<li class="step current" data-step="1">sign-off: pause for a signed approval ← now<\/li>/);
+    expect(html).toContain("Deployment/web (gatewayAPI, 1/3)");
+    expect(html).toContain("0.01, 0.02, 0.015");
+    expect(html).toContain('<polyline points="0.0,28.0 50.0,2.0 100.0,15.0"');
+    expect(html).toContain("not ready: no samples of orders-per-second");
+    expect(html).toContain("golive promote web -n team-a --role &lt;role with Promote&gt; --key &lt;your-key.pem&gt;");
+    expect(html).not.toMatch(/<button[^>]*>(Promote|Abort)/);
+    const rolled = releaseBody(release("team-a", "web", { phase: "RolledBack", rollback: { trigger: "Aborted", reason: "error budget", decidedAt: "t", startedAt: "t0", abortedBy: "bob (sre)", hooks: [] } }), now);
+    expect(rolled).toContain("Aborted");
+    expect(rolled).toContain("bob (sre)");
+    expect(rolled).toContain("No action applies in phase RolledBack.");
+  });
+
+  it("draws no sparkline from fewer than two numbers", () => {
+    expect(sparkline([1])).toBe("");
+    expect(sparkline([Number.NaN, 2])).toBe("");
+  });
+
+  it("explains the sign-in and shows why a token was refused", () => {
+    const html = loginPage("The token is not valid");
+    expect(html).toContain('type="password" name="token"');
+    expect(html).toContain("TokenReview");
+    expect(html).toContain("The token is not valid");
+  });
+});

@@ -1,0 +1,176 @@
+// Server-rendered pages of the console (pure: data in, HTML text out). Every value from a
+// Release is escaped; the pages load only /console.css and /console.js from the console itself
+// (the Content-Security-Policy forbids anything else, inline scripts included), and work without
+// JavaScript except for the live updates.
+import type { Release } from "../api/index.js";
+import { PHASES } from "../api/index.js";
+import { age, signedActions, type ListFilter, type ReleaseRow } from "./model.js";
+
+export function esc(v: string | number | boolean | undefined | null): string {
+  return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export function layout(title: string, body: string, viewer?: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)} · golive console</title><link rel="stylesheet" href="/console.css"><script src="/console.js" defer></script></head>
+<body><header><a href="/" class="brand">golive console</a>${viewer ? `<span class="viewer">signed in as <b id="viewer">${esc(viewer)}</b> <form method="post" action="/logout"><button>Sign out</button></form></span>` : ""}</header>
+<main>${body}</main></body></html>`;
+}
+
+export function loginPage(error?: string): string {
+  return layout(
+    "Sign in",
+    `<h1>Sign in</h1>
+<p>Paste a Kubernetes bearer token (a ServiceAccount token from <code>kubectl create token NAME</code>, or your OIDC ID token). The console checks it with a TokenReview and shows only the namespaces where you may <code>get releases.golive.dev</code>.</p>
+${error ? `<p class="error" id="login-error">${esc(error)}</p>` : ""}
+<form method="post" action="/login" class="login"><label>Token <input type="password" name="token" autocomplete="off" required></label><button type="submit">Sign in</button></form>`,
+  );
+}
+
+const phaseClass = (phase: string): string => `phase phase-${esc(phase)}`;
+
+function weightBar(weight: number | undefined): string {
+  if (weight === undefined) return "";
+  const w = Math.max(0, Math.min(100, weight));
+  return `<svg class="bar" width="80" height="8" viewBox="0 0 100 10" preserveAspectRatio="none"><rect width="100" height="10" class="bar-bg"/><rect width="${w}" height="10" class="bar-fg"/></svg>`;
+}
+
+export function rowId(namespace: string, name: string): string {
+  return `r-${namespace}-${name}`;
+}
+
+export function renderRows(rows: readonly ReleaseRow[], now: Date): string {
+  if (rows.length === 0) return `<tr class="empty"><td colspan="8">No release you may read matches.</td></tr>`;
+  return rows
+    .map(
+      (r) => `<tr id="${esc(rowId(r.namespace, r.name))}" data-namespace="${esc(r.namespace)}" data-phase="${esc(r.phase)}">
+<td>${esc(r.namespace)}</td><td><a href="/releases/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}">${esc(r.name)}</a></td>
+<td>${esc(r.application)}</td><td>${esc(r.version)}</td><td><span class="${phaseClass(r.phase)}">${esc(r.phase)}</span></td>
+<td class="gates">${esc(r.gates)}</td><td class="weight">${r.weight === undefined ? "" : `${r.weight}% ${weightBar(r.weight)}`}</td><td class="age">${esc(age(r.createdAt, now))}</td></tr>`,
+    )
+    .join("\n");
+}
+
+export function listPage(rows: readonly ReleaseRow[], filter: ListFilter, namespaces: readonly string[], now: Date, viewer: string): string {
+  const option = (value: string, label: string, selected: string) => `<option value="${esc(value)}"${value === selected ? " selected" : ""}>${esc(label)}</option>`;
+  const query = new URLSearchParams({ namespace: filter.namespace, phase: filter.phase, q: filter.search }).toString();
+  return layout(
+    "Releases",
+    `<h1>Releases</h1>
+<form method="get" action="/" class="filters" id="filters">
+<label>Namespace <select name="namespace">${option("", "all I may read", filter.namespace)}${namespaces.map((n) => option(n, n, filter.namespace)).join("")}</select></label>
+<label>Phase <select name="phase">${option("", "any", filter.phase)}${PHASES.map((p) => option(p, p, filter.phase)).join("")}</select></label>
+<label>Search <input type="search" name="q" value="${esc(filter.search)}" placeholder="name, application, version"></label>
+<button type="submit">Filter</button></form>
+<table class="releases"><thead><tr><th>Namespace</th><th>Release</th><th>Application</th><th>Version</th><th>Phase</th><th>Gates passed</th><th>Canary weight</th><th>Age</th></tr></thead>
+<tbody id="rows" data-live="/events/list?${esc(query)}">${renderRows(rows, now)}</tbody></table>
+<p class="live" id="live">live</p>`,
+    viewer,
+  );
+}
+
+function gateTable(title: string, gates: readonly { name: string; clause?: string | undefined; status: string; reason: string; evidence?: string[] | undefined; evaluatedAt: string }[] | undefined): string {
+  if (!gates?.length) return "";
+  return `<h3>${esc(title)}</h3><table class="gates"><thead><tr><th>Gate</th><th>Clause</th><th>Status</th><th>Reason</th><th>Evidence</th><th>Evaluated</th></tr></thead><tbody>${gates
+    .map((g) => `<tr data-gate="${esc(g.name)}"><td>${esc(g.name)}</td><td>${esc(g.clause)}</td><td><span class="gate gate-${esc(g.status)}">${esc(g.status)}</span></td><td>${esc(g.reason)}</td><td>${(g.evidence ?? []).map((e) => `<code>${esc(e)}</code>`).join(" ")}</td><td>${esc(g.evaluatedAt)}</td></tr>`)
+    .join("")}</tbody></table>`;
+}
+
+/** A small line of measured values, as inline SVG (no charting library: a few points per metric). */
+export function sparkline(values: readonly number[]): string {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length < 2) return "";
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  const span = max - min || 1;
+  const step = 100 / (finite.length - 1);
+  const points = finite.map((v, i) => `${(i * step).toFixed(1)},${(28 - ((v - min) / span) * 26).toFixed(1)}`).join(" ");
+  return `<svg class="spark" width="120" height="30" viewBox="0 0 100 30" preserveAspectRatio="none"><polyline points="${points}" class="spark-line"/></svg>`;
+}
+
+function stepsSection(r: Release): string {
+  const steps = r.spec.strategy?.steps ?? [];
+  const canary = r.status?.canary;
+  const rows = steps
+    .map((s, i) => {
+      const what = s.setWeight !== undefined ? `set weight ${s.setWeight}%` : s.pause !== undefined ? "pause for a signed approval" : `analysis of ${(s.analysis?.metrics ?? []).join(", ")}`;
+      const state = !canary ? "" : i < canary.stepIndex ? "done" : i === canary.stepIndex ? "current" : "";
+      return `<li class="step ${state}" data-step="${i}">${esc(s.name)}: ${esc(what)}${state === "current" ? " ← now" : ""}</li>`;
+    })
+    .join("");
+  return steps.length ? `<h3>Canary steps</h3><ol class="steps" start="0">${rows}</ol>` : "";
+}
+
+function wavesSection(r: Release): string {
+  const waves = r.status?.waves;
+  if (!waves?.length) return "";
+  return `<h3>Waves</h3><table class="waves"><thead><tr><th>Wave</th><th>Phase</th><th>Weight</th><th>Workloads (routing, candidate/stable ready pods)</th></tr></thead><tbody>${waves
+    .map(
+      (w, i) =>
+        `<tr data-wave="${i}"><td>${esc(w.name)}</td><td>${esc(w.phase)}</td><td class="wave-weight">${w.weight}% ${weightBar(w.weight)}</td><td>${w.workloads
+          .map((wl) => `${esc(wl.kind)}/${esc(wl.name)} (${esc(wl.routing)}${wl.changed ? "" : ", unchanged"}${wl.candidatePods !== undefined ? `, ${wl.candidatePods}/${wl.stablePods ?? 0}` : ""})`)
+          .join("<br>")}</td></tr>`,
+    )
+    .join("")}</tbody></table>`;
+}
+
+function analysisSection(r: Release): string {
+  const runs = r.status?.analysis;
+  if (!runs?.length) return "";
+  return `<h3>Analysis</h3>${runs
+    .map(
+      (a) => `<div class="analysis"><p><b>${esc(a.step)}</b> (step ${a.stepIndex}${a.wave !== undefined ? `, wave ${a.wave}` : ""}): <span class="gate gate-${esc(a.phase)}">${esc(a.phase)}</span> ${esc(a.message)}</p>
+<table><thead><tr><th>Metric</th><th>Phase</th><th>Measured (ok / failed / inconclusive / errors)</th><th>Latest values</th><th></th></tr></thead><tbody>${a.metrics
+        .map((m) => {
+          const values = (m.measurements ?? []).map((x) => x.value ?? "—");
+          return `<tr><td>${esc(m.name)}</td><td>${esc(m.phase)}</td><td>${m.measured} (${m.successful} / ${m.failed} / ${m.inconclusive} / ${m.errors})</td><td>${values.map(esc).join(", ")}</td><td>${sparkline((m.measurements ?? []).map((x) => Number(x.value)))}</td></tr>`;
+        })
+        .join("")}</tbody></table></div>`,
+    )
+    .join("")}`;
+}
+
+function rollbackSection(r: Release): string {
+  const rb = r.status?.rollback;
+  if (!rb) return "";
+  return `<h3>Rollback</h3><dl class="facts"><dt>Trigger</dt><dd>${esc(rb.trigger)}</dd><dt>Reason</dt><dd>${esc(rb.reason)}</dd>${rb.abortedBy ? `<dt>Aborted by</dt><dd>${esc(rb.abortedBy)}</dd>` : ""}<dt>Started</dt><dd>${esc(rb.startedAt)}</dd><dt>Traffic on stable</dt><dd>${esc(rb.trafficOnStableAt ?? "not yet")}</dd><dt>Verified</dt><dd>${esc(rb.verifiedAt ?? "not yet")}</dd></dl>`;
+}
+
+function monitoringSection(r: Release): string {
+  const m = r.status?.monitoring;
+  if (!m) return "";
+  const check = m.ready === undefined ? "not checked yet" : m.ready ? `ready (checked ${m.checkedAt ?? ""})` : `not ready: ${(m.reasons ?? []).join("; ")}`;
+  return `<h3>Monitoring</h3><dl class="facts"><dt>Enrollment</dt><dd>${esc(m.mode)} ${(m.objects ?? []).map((o) => `<code>${esc(o)}</code>`).join(" ")}</dd>${m.problem ? `<dt>Problem</dt><dd>${esc(m.problem)}</dd>` : ""}<dt>Check before Released</dt><dd id="monitoring-check">${esc(check)}</dd></dl>`;
+}
+
+function actionsSection(r: Release): string {
+  const actions = signedActions(r);
+  const note = `<p>The console cannot act on a release: every action is a signed approval, made with your own key by the <code>golive</code> CLI (or signed elsewhere and applied as ReleaseEvidence).</p>`;
+  if (!actions.length) return `<h3>Actions</h3>${note}<p>No action applies in phase ${esc(r.status?.phase ?? "Pending")}.</p>`;
+  return `<h3>Actions</h3>${note}${actions.map((a) => `<div class="action" data-action="${a.kind}"><p><b>${a.kind === "promote" ? "Promote" : "Abort"}</b>: ${esc(a.why)}</p><pre><code>${esc(a.command)}</code></pre></div>`).join("")}`;
+}
+
+/** The part of the release page that live updates replace. */
+export function releaseBody(r: Release, now: Date): string {
+  const s = r.status;
+  const canary = s?.canary;
+  return `<h1>${esc(r.metadata.namespace)}/${esc(r.metadata.name)}</h1>
+<dl class="facts"><dt>Application</dt><dd>${esc(r.spec.application)}</dd><dt>Version</dt><dd>${esc(r.spec.version)}</dd>
+<dt>Phase</dt><dd><span id="phase" class="${phaseClass(s?.phase ?? "Pending")}">${esc(s?.phase ?? "Pending")}</span></dd>
+<dt>Gates passed</dt><dd>${esc(s?.gatesSummary ?? "not evaluated yet")}</dd>
+<dt>Canary weight</dt><dd><span id="weight">${canary ? `${canary.weight}%` : "no rollout yet"}</span> ${weightBar(canary?.weight)}</dd>
+${canary ? `<dt>Step</dt><dd id="step">${canary.stepIndex}${canary.stepName ? ` ${esc(canary.stepName)}` : ""}${canary.pause ? ` (paused: ${esc(canary.pause.reason)})` : ""}</dd>` : ""}
+<dt>Age</dt><dd>${esc(age(r.metadata.creationTimestamp, now))}</dd>${s?.message ? `<dt>Message</dt><dd id="message">${esc(s.message)}</dd>` : ""}</dl>
+${gateTable("Gates", s?.gates)}${gateTable("Verification gates", s?.verification?.gates)}${gateTable("Promotion gates", s?.promotion?.gates)}
+${stepsSection(r)}${wavesSection(r)}${analysisSection(r)}${rollbackSection(r)}${monitoringSection(r)}${actionsSection(r)}`;
+}
+
+export function releasePage(r: Release, now: Date, viewer: string): string {
+  const path = `/events/release/${encodeURIComponent(r.metadata.namespace ?? "")}/${encodeURIComponent(r.metadata.name)}`;
+  return layout(`${r.metadata.namespace}/${r.metadata.name}`, `<p><a href="/">← all releases</a></p><section id="release" data-live="${esc(path)}">${releaseBody(r, now)}</section><p class="live" id="live">live</p>`, viewer);
+}
+
+export function errorPage(title: string, message: string, viewer?: string): string {
+  return layout(title, `<h1>${esc(title)}</h1><p class="error">${esc(message)}</p><p><a href="/">All releases</a></p>`, viewer);
+}

@@ -1,0 +1,252 @@
+// The console's HTTPS server: pages rendered per request from the Releases a watch keeps in
+// memory, filtered to what the viewer may read, and server-sent event streams that push the
+// re-rendered fragment whenever a watched Release changes. Nothing here writes to the cluster.
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { Release } from "../api/index.js";
+import { mayRead, type Viewer, type ViewerAccess } from "./access.js";
+import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
+import { errorPage, listPage, loginPage, releaseBody, releasePage, renderRows } from "./html.js";
+import { listRows, parseFilter, type ListFilter } from "./model.js";
+
+/** Where Releases come from: an informer's store in production. */
+export interface ReleaseSource {
+  list(): Release[];
+  get(namespace: string, name: string): Release | undefined;
+  /** Called after any Release is added, changed or deleted. */
+  onChange(fn: () => void): void;
+}
+
+export interface ConsoleServerOptions {
+  port: number;
+  host?: string;
+  tls: { cert: string; key: string };
+  releases: ReleaseSource;
+  access: ViewerAccess;
+  log: Logger;
+  now?: () => Date;
+  /** Comment lines on idle event streams, so proxies keep them open. */
+  heartbeatMs?: number;
+}
+
+export const COOKIE = "golive_console";
+const COOKIE_MAX_AGE_S = 8 * 3600;
+const MAX_FORM_BYTES = 16 * 1024;
+
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+  "strict-transport-security": "max-age=31536000",
+  "cache-control": "no-store",
+};
+
+export function tokenOf(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (h?.startsWith("Bearer ")) return h.slice(7).trim() || undefined;
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === COOKIE && v.length) return decodeURIComponent(v.join("=")) || undefined;
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, code: number, body: string, type = "text/html; charset=utf-8", extra: Record<string, string | string[]> = {}): void {
+  res.writeHead(code, { ...SECURITY_HEADERS, "content-type": type, "content-length": Buffer.byteLength(body), ...extra }).end(body);
+}
+
+function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => {
+      body += c;
+      if (body.length > MAX_FORM_BYTES) {
+        reject(new Error(`the form is larger than ${MAX_FORM_BYTES} bytes`));
+        req.destroy();
+      }
+    });
+    req.on("end", () => resolve(new URLSearchParams(body)));
+    req.on("error", reject);
+  });
+}
+
+export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const now = o.now ?? (() => new Date());
+  const streams = new Set<() => void>();
+  let pending: NodeJS.Timeout | undefined;
+  // Coalesce bursts of watch events (an operator pass patches status several times) into one push.
+  o.releases.onChange(() => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      for (const push of streams) push();
+    }, 100);
+  });
+  const namespaces = () => new Set(o.releases.list().map((r) => r.metadata.namespace ?? ""));
+
+  async function viewerOf(req: IncomingMessage, res: ServerResponse): Promise<{ viewer: Viewer; token: string } | undefined> {
+    const token = tokenOf(req);
+    const wantsHtml = (req.headers.accept ?? "").includes("text/html");
+    const refuse = (why: string) => (wantsHtml ? send(res, 401, loginPage(why), undefined, { "www-authenticate": 'Bearer realm="golive-console"' }) : send(res, 401, `${why}\n`, "text/plain; charset=utf-8", { "www-authenticate": 'Bearer realm="golive-console"' }));
+    if (!token) {
+      refuse("Sign in: send Authorization: Bearer <token>, or paste a token in the form.");
+      return undefined;
+    }
+    try {
+      const viewer = await o.access.viewer(token, namespaces());
+      if (!viewer) {
+        refuse("The token is not valid for this cluster (TokenReview): sign in with a current token.");
+        return undefined;
+      }
+      return { viewer, token };
+    } catch (e) {
+      o.log.error({ err: e }, "console: could not review the viewer's token");
+      send(res, 503, errorPage("Try again", "The console could not ask the API server who you are (TokenReview/SubjectAccessReview failed): try again in a moment."));
+      return undefined;
+    }
+  }
+
+  function visibleRelease(viewer: Viewer, ns: string, name: string): Release | undefined {
+    const r = o.releases.get(ns, name);
+    // Unreadable and absent look the same, so the console does not reveal what exists.
+    return r && mayRead(viewer, ns) ? r : undefined;
+  }
+
+  function listFragment(viewer: Viewer, f: ListFilter): string {
+    return renderRows(
+      listRows(o.releases.list(), (ns) => mayRead(viewer, ns), f),
+      now(),
+    );
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, token: string, render: (viewer: Viewer) => string | undefined): void {
+    res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", "x-accel-buffering": "no", connection: "keep-alive" });
+    res.write("retry: 2000\n\n");
+    let last = "";
+    let busy = false;
+    const push = (): void => {
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        try {
+          // Access is re-checked (through the short-lived cache) on every push: a revoked right
+          // or an expired token ends the stream.
+          const viewer = await o.access.viewer(token, namespaces());
+          const html = viewer ? render(viewer) : undefined;
+          if (html === undefined) {
+            res.write(`event: gone\ndata: ${viewer ? "this release is gone or no longer readable" : "signed out: the token is no longer valid"}\n\n`);
+            res.end();
+            return;
+          }
+          if (html !== last) {
+            last = html;
+            res.write(`event: html\n${html.split("\n").map((l) => `data: ${l}`).join("\n")}\n\n`);
+          }
+        } catch (e) {
+          o.log.warn({ err: e }, "console: event stream update failed");
+        } finally {
+          busy = false;
+        }
+      })();
+    };
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), o.heartbeatMs ?? 25_000);
+    streams.add(push);
+    req.on("close", () => {
+      clearInterval(heartbeat);
+      streams.delete(push);
+    });
+    push();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://console");
+    const path = url.pathname;
+    if (req.method === "GET" && path === "/console.css") return send(res, 200, CONSOLE_CSS, "text/css; charset=utf-8");
+    if (req.method === "GET" && path === "/console.js") return send(res, 200, CONSOLE_JS, "text/javascript; charset=utf-8");
+    if (req.method === "GET" && path === "/healthz") return send(res, 200, "ok\n", "text/plain");
+    if (path === "/login") {
+      if (req.method === "GET") return send(res, 200, loginPage());
+      if (req.method !== "POST") return send(res, 405, errorPage("Not allowed", "Use GET or POST on /login."));
+      let token: string;
+      try {
+        token = ((await readForm(req)).get("token") ?? "").trim();
+      } catch (e) {
+        return send(res, 413, loginPage((e as Error).message));
+      }
+      if (!token) return send(res, 400, loginPage("Paste a token: the field was empty."));
+      let viewer: Viewer | undefined;
+      try {
+        viewer = await o.access.viewer(token, []);
+      } catch (e) {
+        o.log.error({ err: e }, "console: could not review a sign-in token");
+        return send(res, 503, loginPage("The console could not ask the API server who you are: try again in a moment."));
+      }
+      if (!viewer) return send(res, 401, loginPage("The token is not valid for this cluster (TokenReview): use a current token."));
+      o.log.info({ user: viewer.user }, "console: signed in");
+      // The token stays in an HttpOnly, Secure, same-site cookie: scripts cannot read it and it is
+      // sent only to the console over TLS.
+      res.writeHead(303, { ...SECURITY_HEADERS, location: "/", "set-cookie": `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}` }).end();
+      return;
+    }
+    if (path === "/logout" && req.method === "POST") {
+      res.writeHead(303, { ...SECURITY_HEADERS, location: "/login", "set-cookie": `${COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` }).end();
+      return;
+    }
+    if (req.method !== "GET") return send(res, 405, errorPage("Not allowed", "The console is read-only: use GET. Actions are signed approvals made with the golive CLI."));
+
+    const release = /^\/releases\/([^/]+)\/([^/]+)$/.exec(path);
+    const releaseEvents = /^\/events\/release\/([^/]+)\/([^/]+)$/.exec(path);
+    if (path !== "/" && path !== "/events/list" && !release && !releaseEvents) return send(res, 404, errorPage("Not found", `There is no page ${path}.`));
+
+    const who = await viewerOf(req, res);
+    if (!who) return;
+    const { viewer, token } = who;
+    if (path === "/") {
+      const f = parseFilter(url.searchParams);
+      const readableNamespaces = [...namespaces()].filter((ns) => mayRead(viewer, ns)).sort();
+      return send(res, 200, listPage(listRows(o.releases.list(), (ns) => mayRead(viewer, ns), f), f, readableNamespaces, now(), viewer.user));
+    }
+    if (path === "/events/list") {
+      const f = parseFilter(url.searchParams);
+      return stream(req, res, token, (v) => listFragment(v, f));
+    }
+    const [, ns, name] = (release ?? releaseEvents)!.map((p) => decodeURIComponent(p));
+    if (release) {
+      const r = visibleRelease(viewer, ns!, name!);
+      if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user), undefined);
+      return send(res, 200, releasePage(r, now(), viewer.user));
+    }
+    if (!visibleRelease(viewer, ns!, name!)) return send(res, 404, `No release ${ns}/${name} that you may read.\n`, "text/plain; charset=utf-8");
+    return stream(req, res, token, (v) => {
+      const r = visibleRelease(v, ns!, name!);
+      return r ? releaseBody(r, now()) : undefined;
+    });
+  }
+
+  const server = createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: "TLSv1.2" }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      o.log.error({ err: e }, "console: request failed");
+      if (!res.headersSent) send(res, 500, errorPage("Error", "The console failed to answer: see its log."));
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host ?? "0.0.0.0", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : o.port;
+  o.log.info({ port }, "console listening (HTTPS)");
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        clearTimeout(pending);
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
