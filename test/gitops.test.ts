@@ -194,7 +194,7 @@ describe("kstatus conditions written by the operator", () => {
     expect(ready.status).toBe(0);
     const approved = await until("Approved", (r) => r.status?.phase === "Approved");
     expect(kstatus(approved)).toBe("Current");
-    expect(health(approved)).toEqual({ status: "Healthy", message: "Approved: every gate passed and every image is sealed: the workloads may be admitted" });
+    expect(health(approved)).toEqual({ status: "Healthy", message: "Approved: every gate passed and every image is sealed: the workloads may be admitted; the rollout starts once every Deployment it lists runs this release (apply them)" });
   });
 
   it("an Approved release's spec cannot change: the API server refuses it, the generation stays", async () => {

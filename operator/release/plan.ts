@@ -136,7 +136,10 @@ export function planRelease(observed: ObservedRelease): ReleasePlan {
       requeueAfterMs = SEAL_POLL_MS;
     } else if (notPassed.length === 0 && unsealed.length === 0) {
       phase = "Approved";
-      message = "every gate passed and every image is sealed: the workloads may be admitted";
+      // Never Approved for ever without saying why: a release with Deployments waits for them to run it.
+      message = observed.release.spec.workloads.some((w) => w.kind === "Deployment")
+        ? "every gate passed and every image is sealed: the workloads may be admitted; the rollout starts once every Deployment it lists runs this release (apply them)"
+        : "every gate passed and every image is sealed: the workloads may be admitted";
     } else if (notPassed.length === 0 && sealPending) {
       phase = "Pending";
       message = "gates passed; verifying image signatures";
