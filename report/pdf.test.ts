@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { CLAUSES } from "./model.js";
-import { EXAMPLES, evidenceFiles, RELEASED, tmp } from "./testkit.js";
+import { AT, EXAMPLES, evidenceFiles, RELEASED_NAME, RELEASED_SET, tmp } from "./testkit.js";
 
 const squash = (s: string) => s.replace(/\s+/g, "");
 
@@ -26,7 +26,7 @@ describe("golive report --pdf (headless Chromium)", () => {
   it("the Released sample in Chinese: every clause number, verdict and the standard's words; the CJK font installed; page 1 renders", async () => {
     const dir = tmp();
     const html = join(dir, "released.html");
-    const code = await cli(["report", "underwriting-api-2-4-1", "-f", RELEASED, join(EXAMPLES, "policy.yaml"), ...evidenceFiles(), "--lang", "zh-CN", "--at", "2026-12-02T22:00:00Z", "--pdf", "-o", html]);
+    const code = await cli(["report", RELEASED_NAME, "-f", ...RELEASED_SET, "--lang", "zh-CN", "--at", AT.toISOString(), "--pdf", "-o", html]);
     expect(code).toBe(0);
     const pdf = join(dir, "released.pdf");
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");

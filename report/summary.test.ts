@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { decodeBase64 } from "../gates/dsse.js";
 import { VSA_PREDICATE_TYPE, verifyReportHtml } from "./summary.js";
-import { EXAMPLES, evidenceFiles, RELEASED, tmp } from "./testkit.js";
+import { AT, EXAMPLES, RELEASED_NAME, RELEASED_SET, tmp } from "./testkit.js";
 
 const KEY = join(EXAMPLES, "keys/release-manager.key");
 const PUB = join(EXAMPLES, "keys/release-manager.pub");
@@ -31,16 +31,16 @@ describe("signed verification summary", () => {
   it("is an in-toto Statement with the SLSA verification summary predicate, and golive report verify checks it offline", async () => {
     const dir = tmp();
     const html = join(dir, "r.html");
-    const made = await cli(["report", "underwriting-api-2-4-1", "-f", RELEASED, join(EXAMPLES, "policy.yaml"), ...evidenceFiles(), "--at", "2026-12-02T22:00:00Z", "--sign-key", KEY, "-o", html]);
+    const made = await cli(["report", RELEASED_NAME, "-f", ...RELEASED_SET, "--at", AT.toISOString(), "--sign-key", KEY, "-o", html]);
     expect(made.code, made.err).toBe(0);
     const text = readFileSync(html, "utf8");
     const envelope = JSON.parse(/id="golive-verification-summary">([^<]*)</.exec(text)![1]!) as { payload: string };
     const statement = JSON.parse(decodeBase64(envelope.payload)!.toString("utf8")) as { subject: { name: string }[]; predicateType: string; predicate: Record<string, unknown> };
     expect(statement.predicateType).toBe(VSA_PREDICATE_TYPE);
-    expect(statement.subject.map((s) => s.name)).toEqual(["golive.dev/release/underwriting-api@2.4.1", "registry.example.com/insurance/underwriting-api", "golive.dev/report/underwriting-api-2-4-1.html"]);
+    expect(statement.subject.map((s) => s.name)).toEqual(["golive.dev/release/underwriting-api@2.4.2", "registry.example.com/insurance/underwriting-api", "golive.dev/report/underwriting-api-2-4-2.html"]);
     expect(statement.predicate).toMatchObject({
       verifier: { id: "https://golive.dev/verifier", version: { golive: "0.1.0" } },
-      timeVerified: "2026-12-02T22:00:00.000Z",
+      timeVerified: AT.toISOString(),
       verificationResult: "PASSED",
       verifiedLevels: ["JR/T 0179-2019 protection level 3"],
       policy: { uri: "golive.dev/releasepolicy/insurance-level3" },
@@ -49,7 +49,7 @@ describe("signed verification summary", () => {
 
     const ok = await cli(["report", "verify", html, "--key", PUB]);
     expect(ok.code, ok.err).toBe(0);
-    expect(ok.out).toContain("PASSED for underwriting-api@2.4.1");
+    expect(ok.out).toContain("PASSED for underwriting-api@2.4.2");
 
     // one byte of the visible report changed
     const edited = join(dir, "edited.html");
@@ -71,7 +71,7 @@ describe("signed verification summary", () => {
 
     // a report without a summary
     const plain = join(dir, "plain.html");
-    expect((await cli(["report", "underwriting-api-2-4-1", "-f", RELEASED, join(EXAMPLES, "policy.yaml"), ...evidenceFiles(), "-o", plain])).code).toBe(0);
+    expect((await cli(["report", RELEASED_NAME, "-f", ...RELEASED_SET, "-o", plain])).code).toBe(0);
     expect((await cli(["report", "verify", plain, "--key", PUB])).err).toContain("embeds no verification summary");
   });
 });

@@ -1,4 +1,5 @@
-// Paths and helpers the report tests share: the sample in examples/ and a Released status for it.
+// Paths and helpers the report tests share: the sample in examples/, and a real rollout of it at
+// Released (testdata/released/, made by report/regenerate-fixture.ts).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +9,17 @@ import { decodeBase64, keyIdOf } from "../gates/dsse.js";
 import { createEvidence, loadPrivateKey, type EvidenceInput } from "../gates/sign.js";
 
 export const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
-export const RELEASED = new URL("./testdata/release-released.yaml", import.meta.url).pathname;
-export const AT = new Date("2026-12-02T22:00:00Z");
+/** A real rollout's Release at Released, its policy and evidence: regenerate with `npx tsx report/regenerate-fixture.ts`. */
+export const FIXTURE = new URL("./testdata/released/", import.meta.url).pathname;
+export const RELEASED = join(FIXTURE, "release.yaml");
+export const RELEASED_NAME = "underwriting-api-2-4-2";
+export const RELEASED_VERSION = "2.4.2";
+/** The fixture's manifests for `golive report -f`: the Release, its policy, its evidence. */
+export const RELEASED_SET = [RELEASED, join(FIXTURE, "policy.yaml"), join(FIXTURE, "evidence.yaml")];
+/** When the fixture's release went Released, as its status says. */
+export const RELEASED_AT = String((parse(readFileSync(RELEASED, "utf8")) as { status: { releasedAt: string } }).status.releasedAt);
+/** Ten minutes after it: the time the report tests evaluate at. */
+export const AT = new Date(Date.parse(RELEASED_AT) + 600_000);
 
 /** The sample's evidence files, but those named. */
 export function evidenceFiles(except: string[] = []): string[] {

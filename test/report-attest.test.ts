@@ -12,7 +12,7 @@ import { main } from "../cli/main.js";
 import { DSSE_LAYER_MEDIA_TYPE } from "../images/attestation.js";
 import { ImageManifest, MediaType } from "../images/oci.js";
 import { VSA_PREDICATE_TYPE } from "../report/summary.js";
-import { EXAMPLES, RELEASED, resignedEvidence, tmp } from "../report/testkit.js";
+import { AT, EXAMPLES, RELEASED, RELEASED_NAME, resignedEvidence, tmp } from "../report/testkit.js";
 import { cosign } from "./services/cosign.js";
 import { getBlob, getManifest, pushBlob, pushManifest, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
 
@@ -61,7 +61,7 @@ afterAll(() => registry?.stop());
 
 describe("golive report attest and verify IMAGE, with the real registry and cosign", () => {
   it("attaches the summary as a cosign attestation that cosign verify-attestation and golive report verify accept; another key is refused by both", async () => {
-    const attested = await golive(["report", "attest", "underwriting-api-2-4-1", "-f", ...files, "--sign-key", keys.key, "--at", "2026-12-02T22:00:00Z"]);
+    const attested = await golive(["report", "attest", RELEASED_NAME, "-f", ...files, "--sign-key", keys.key, "--at", AT.toISOString()]);
     expect(attested.code, attested.err).toBe(0);
     expect(attested.out).toContain(`signed now with ${keys.key}: PASSED`);
     expect(attested.out).toContain(`attested ${registry.host}/${REPO}@${image.digest}: ${registry.host}/${REPO}:${image.digest.replace(":", "-")}.att`);
@@ -77,7 +77,7 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
 
     const mine = await golive(["report", "verify", image.reference, "--key", keys.pub]);
     expect(mine.code, mine.err).toBe(0);
-    expect(mine.out).toMatch(/signed by the key \(sha256:[0-9a-f]{64}\): PASSED for underwriting-api@2\.4\.1 \(policy golive\.dev\/releasepolicy\/insurance-level3, JR\/T 0179-2019 protection level 3/);
+    expect(mine.out).toMatch(/signed by the key \(sha256:[0-9a-f]{64}\): PASSED for underwriting-api@2\.4\.2 \(policy golive\.dev\/releasepolicy\/insurance-level3, JR\/T 0179-2019 protection level 3/);
 
     expect((await verifyAttestation(image.reference, keys.otherPub)).status).not.toBe(0);
     const other = await golive(["report", "verify", image.reference, "--key", keys.otherPub]);
@@ -86,7 +86,7 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
   }, 180_000);
 
   it("attaching again replaces golive's earlier summary and keeps other attestations", async () => {
-    const again = await golive(["report", "attest", "underwriting-api-2-4-1", "-f", ...files, "--sign-key", keys.key]);
+    const again = await golive(["report", "attest", RELEASED_NAME, "-f", ...files, "--sign-key", keys.key]);
     expect(again.code, again.err).toBe(0);
     expect(again.out).toContain("replacing 1 earlier summary");
     const att = ImageManifest.parse((await getManifest(registry.host, REPO, `${image.digest.replace(":", "-")}.att`))!.json);
@@ -100,7 +100,7 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
     doc.spec.images = [{ name: `${registry.host}/${REPO}`, digest: tampered.digest }];
     const tdir = tmp();
     writeFileSync(join(tdir, "release.yaml"), stringify(doc));
-    const attested = await golive(["report", "attest", "underwriting-api-2-4-1", "-f", join(tdir, "release.yaml"), join(EXAMPLES, "policy.yaml"), join(dir, "evidence.yaml"), "--sign-key", keys.key]);
+    const attested = await golive(["report", "attest", RELEASED_NAME, "-f", join(tdir, "release.yaml"), join(EXAMPLES, "policy.yaml"), join(dir, "evidence.yaml"), "--sign-key", keys.key]);
     expect(attested.code, attested.err).toBe(0);
     expect((await verifyAttestation(tampered.reference, keys.pub)).status).toBe(0);
 
@@ -138,7 +138,7 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
     const neither = await golive(["report", "verify", "no-such-report.html", "--key", keys.pub]);
     expect(neither.code).toBe(2);
     expect(neither.err).toContain("no such file, and not an image pinned by digest");
-    expect((await golive(["report", "attest", "underwriting-api-2-4-1", "-f", ...files])).code).toBe(2);
+    expect((await golive(["report", "attest", RELEASED_NAME, "-f", ...files])).code).toBe(2);
     const down = await golive(["report", "verify", `127.0.0.1:1/${REPO}@${image.digest}`, "--key", keys.pub, "--timeout", "500"]);
     expect(down.code).toBe(3);
     expect(down.err).toMatch(/registry trouble, not a verdict: RegistryDown: cannot reach 127\.0\.0\.1:1/);
