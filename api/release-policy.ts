@@ -99,6 +99,10 @@ const ReviewsGate = z
       .max(64)
       .default(["test plan", "test cases", "test report"])
       .describe("Test documents the TestReviewRecord must list as reviewed (names compared without case)."),
+    requireDependencies: z
+      .boolean()
+      .default(false)
+      .describe("4.4 d: the ReleaseReviewRecord must list the system dependencies (upstream and downstream; an empty list when there are none), and an IntegrationTestReport suite must name each one."),
     releaseReview: z.boolean().default(true).describe("Require a ReleaseReviewRecord (7.2.2): counts of projects, requirements and related systems, and every check (interface changes, code comparison, source archived, configuration, database scripts, batch changes) passed or not applicable."),
   })
   .describe("Review records (7.2): the test review and the release review, each in its JSON form.");

@@ -75,8 +75,13 @@ const releaseReview = (over: object = {}) => ({
     date: "2026-11-19",
     counts: { projects: 2, requirements: 14, relatedSystems: 3 },
     checks: { interfaceChanges: { result: "passed" }, codeComparison: { result: "passed" }, sourceArchived: { result: "passed" }, configurationChanges: { result: "passed" }, databaseScripts: { result: "notApplicable" }, batchChanges: { result: "passed" }, ...over },
+    dependencies: [
+      { name: "claims-api", direction: "downstream", contract: "claims-api v3 (OpenAPI)" },
+      { name: "payment-gateway", direction: "upstream", version: "5.2" },
+    ],
   },
 });
+const integration = (suites = ["ClaimsApiContractIT", "PaymentGatewayIT"]) => ({ summary: { ...tests().summary, suites: suites.map((name) => ({ name, tests: 5 })) } });
 const doc = (r: Release, type: EvidenceType, key: KeyObject) => sign(r, type, key, { source: { digest: "sha256:" + "b".repeat(64) } });
 const approval = (r: Release, key: KeyObject, stage: "Release" | "Verification" | "Promotion", role: string) => sign(r, "Approval", key, { approval: { stage, role } });
 
@@ -104,7 +109,7 @@ function complete(level: Level, keys: Record<Who, KeyObject>, r: Release = relea
     approval(r, keys.owner, "Verification", "business-owner"),
     ...(level === 3
       ? [
-          sign(r, "IntegrationTestReport", keys.qa, tests()),
+          sign(r, "IntegrationTestReport", keys.qa, integration()),
           sign(r, "NonFunctionalTestReport", keys.qa, tests()),
           sign(r, "VerificationReport", keys.qa, tests()),
           sign(r, "ConfigurationBaseline", keys.manager, { summary: { componentCount: 2, components: [{ name: "node", version: "20" }, { name: "express", version: "5" }] } }),
@@ -356,6 +361,14 @@ const VARIANTS: Variant[] = [
     status: "Failed",
     reason: /batchChanges failed \(the nightly premium batch changed without a batch test\)/,
     evidence: replaced("ReleaseReviewRecord", (k) => sign(release, "ReleaseReviewRecord", k.manager, releaseReview({ batchChanges: { result: "failed", note: "the nightly premium batch changed without a batch test" } }))),
+  },
+  {
+    title: "reviews fails a declared system dependency no integration test suite names (4.4 d)",
+    levels: [3],
+    gate: "reviews",
+    status: "Failed",
+    reason: /no integration test suite names the dependency payment-gateway \(upstream 5.2\)/,
+    evidence: replaced("IntegrationTestReport", (k) => sign(release, "IntegrationTestReport", k.qa, integration(["ClaimsApiContractIT"]))),
   },
   {
     title: "reviews waits for the test review record (7.2.1)",

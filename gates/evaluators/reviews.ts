@@ -4,7 +4,7 @@
 // checked). Each is the newest record of its type in its JSON form; a rejected document or a
 // failed check fails the gate with what it names.
 import { RELEASE_REVIEW_CHECKS, ReleaseReviewRecord, TestReviewRecord } from "../parsers/records.js";
-import { failed, latestOrOutcome, passed, pending, type GateContext, type GateOutcome } from "../gate-context.js";
+import { evidenceOf, failed, latestOrOutcome, passed, pending, type GateContext, type GateOutcome } from "../gate-context.js";
 
 export function evaluateReviews(ctx: GateContext): GateOutcome {
   const cfg = ctx.gate.reviews!;
@@ -42,6 +42,7 @@ export function evaluateReviews(ctx: GateContext): GateOutcome {
         if (failedChecks.length)
           problems.push(`release review ${found.evidence.name} by ${rec.data.reviewedBy}: ${failedChecks.map((k) => `${k} failed${rec.data.checks[k].note ? ` (${rec.data.checks[k].note})` : ""}`).join(", ")}`);
         else done.push(`release review by ${rec.data.reviewedBy} on ${rec.data.date}: ${c.projects} project(s), ${c.requirements} requirement(s), ${c.relatedSystems} related system(s), every check passed or not applicable`);
+        if (cfg.requireDependencies) dependencyOutcome(ctx, found.evidence.name, rec.data.dependencies, used, problems, waiting, done);
       }
     }
   }
@@ -49,3 +50,32 @@ export function evaluateReviews(ctx: GateContext): GateOutcome {
   if (waiting.length) return pending(waiting.join("; "), used);
   return passed(done.join("; "), used);
 }
+
+/**
+ * 4.4 d: the release review declares the system dependencies, and every signed integration test
+ * report's suites together name each one (compared on letters and digits only, without case:
+ * "claims-api" is named by "com.example.ClaimsApiContractIT"), so no dependency goes live untested.
+ */
+function dependencyOutcome(ctx: GateContext, review: string, deps: ReleaseReviewRecord["dependencies"], used: string[], problems: string[], waiting: string[], done: string[]): void {
+  if (deps === undefined) {
+    problems.push(`release review ${review} declares no system dependencies (4.4 d): list them in "dependencies" (an empty list when there are none)`);
+    return;
+  }
+  if (deps.length === 0) {
+    done.push("no system dependencies declared");
+    return;
+  }
+  const reports = evidenceOf(ctx, "IntegrationTestReport");
+  if (reports.length === 0) {
+    waiting.push(`waiting for an IntegrationTestReport naming the dependencies ${deps.map((d) => d.name).join(", ")}`);
+    return;
+  }
+  used.push(...reports.map((r) => r.name));
+  const names = reports.flatMap((r) => ((r.predicate.summary as { suites?: { name?: unknown }[] } | undefined)?.suites ?? []).map((s) => squash(typeof s.name === "string" ? s.name : "")));
+  const untested = deps.filter((d) => !names.some((n) => n.includes(squash(d.name))));
+  const label = (d: NonNullable<typeof deps>[number]) => `${d.name} (${d.direction}${d.version ? ` ${d.version}` : ""}${d.contract ? `, ${d.contract}` : ""})`;
+  if (untested.length) problems.push(`no integration test suite names the dependency ${untested.map(label).join(", ")}: test it and sign the report, or correct the release review`);
+  else done.push(`${deps.length} system dependenc${deps.length === 1 ? "y" : "ies"}, each named by an integration test suite: ${deps.map(label).join(", ")}`);
+}
+
+const squash = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");

@@ -52,6 +52,19 @@ export const ReleaseReviewRecord = z.strictObject({
     relatedSystems: z.int().min(0).describe("Systems it touches (关联系统数)."),
   }),
   checks: z.strictObject(Object.fromEntries(RELEASE_REVIEW_CHECKS.map((c) => [c, CheckResult])) as Record<ReleaseReviewCheck, typeof CheckResult>),
+  // 4.4 d (系统关联性): the systems this release depends on (upstream) and that depend on it
+  // (downstream); an empty list says there are none.
+  dependencies: z
+    .array(
+      z.strictObject({
+        name: Name.describe("The other system, as the integration tests name it."),
+        direction: z.enum(["upstream", "downstream"]),
+        version: z.string().min(1).max(128).optional(),
+        contract: z.string().min(1).max(512).optional().describe("The API contract, e.g. claims-api v3 (OpenAPI)."),
+      }),
+    )
+    .max(256)
+    .optional(),
 });
 export type ReleaseReviewRecord = z.infer<typeof ReleaseReviewRecord>;
 
