@@ -6,13 +6,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import { SummaryPublisher, summaryConfigMapName } from "../operator/summary/publish.js";
 import { verifySummaryEnvelope } from "../operator/summary/verify.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
-import { AT, EXAMPLES, evidenceFiles, RELEASED } from "../report/testkit.js";
+import { AT, FIXTURE, RELEASED, RELEASED_NAME, RELEASED_VERSION } from "../report/testkit.js";
 import { kubeConfig, kubectl, useNamespace } from "./support/cluster.js";
 
 const ns = useNamespace("summary");
@@ -23,8 +23,12 @@ afterAll(() => client.close());
 
 const sample = Release.parse(parse(readFileSync(RELEASED, "utf8")));
 const release = { ...sample, metadata: { ...sample.metadata, namespace: ns.name, uid: "0b7c6f0e-summary-test" } };
-const policy = ReleasePolicy.parse(parse(readFileSync(join(EXAMPLES, "policy.yaml"), "utf8")));
-const evidence = evidenceFiles().map((f) => ReleaseEvidence.parse(parse(readFileSync(f, "utf8"))));
+// The report's fixture: a Release, its policy and evidence exported from a real rollout.
+const policy = ReleasePolicy.parse(parse(readFileSync(join(FIXTURE, "policy.yaml"), "utf8")));
+const evidence = parseAllDocuments(readFileSync(join(FIXTURE, "evidence.yaml"), "utf8"))
+  .map((d) => d.toJS() as unknown)
+  .filter((d) => d !== null)
+  .map((d) => ReleaseEvidence.parse(d));
 const publisher = () => new SummaryPublisher({ client, key: privateKey, log: pino({ level: "silent" }) });
 const stored = (key: string): string => kubectl(["-n", ns.name, "get", "configmap", summaryConfigMapName(release.metadata.name), "-o", `jsonpath={.data.${key.replace(/\./g, "\\.")}}`]);
 
@@ -32,9 +36,9 @@ describe("signed verification summary kept beside the release", () => {
   it("at Released: signed, stored, verifiable with the operator's public key, PASSED for the sample", async () => {
     const p = publisher();
     const out = await p.ensure(release, release.status!, policy, evidence, AT);
-    expect(out).toMatchObject({ phase: "Released", configMap: `${ns.name}/underwriting-api-2-4-1-golive-summary`, verdict: "PASSED", digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(out).toMatchObject({ phase: "Released", configMap: `${ns.name}/${RELEASED_NAME}-golive-summary`, verdict: "PASSED", digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     const text = stored("Released.dsse.json");
-    expect(verifySummaryEnvelope(text, publicKey)).toMatchObject({ ok: true, result: "PASSED", subject: expect.stringContaining("underwriting-api@2.4.1"), resource: `golive.dev/release/${ns.name}/underwriting-api-2-4-1`, policy: `golive.dev/releasepolicy/${policy.metadata.name}` });
+    expect(verifySummaryEnvelope(text, publicKey)).toMatchObject({ ok: true, result: "PASSED", subject: expect.stringContaining(`underwriting-api@${RELEASED_VERSION}`), resource: `golive.dev/release/${ns.name}/${RELEASED_NAME}`, policy: `golive.dev/releasepolicy/${policy.metadata.name}` });
     expect(verifySummaryEnvelope(text, other)).toMatchObject({ ok: false, reason: expect.stringContaining("the signature does not verify") });
     // One byte of the signed payload changed: refused.
     const env = JSON.parse(text) as { payload: string };
