@@ -1,0 +1,217 @@
+// The web console against the real control plane, in a real headless Chromium (Debian's, driven
+// by playwright-core): viewers sign in with ServiceAccount tokens checked by TokenReview, see only
+// the namespaces a SubjectAccessReview allows, and a release page follows a status change (the
+// status subresource, as the operator writes it) without reload. Screenshots go to
+// $GOLIVE_CONSOLE_SCREENSHOTS (default /tmp/notes).
+import { mkdirSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse } from "yaml";
+import type { Browser } from "playwright-core";
+import { startConsole } from "../console/serve.js";
+import { findChromium } from "../report/pdf.js";
+import { kubectl, kubectlAsync, useNamespace } from "./support/cluster.js";
+
+const nsA = useNamespace("console-a");
+const nsB = useNamespace("console-b");
+const shots = process.env.GOLIVE_CONSOLE_SCREENSHOTS ?? "/tmp/notes";
+let console_: Awaited<ReturnType<typeof startConsole>>;
+let base = "";
+let browser: Browser;
+const tokens = { a: "", b: "", lead: "", none: "" };
+
+const now = new Date().toISOString();
+function releaseManifest(namespace: string, name: string, application: string, version: string): string {
+  const doc = parse(readFileSync(join(import.meta.dirname, "../examples/release.yaml"), "utf8")) as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+  doc.metadata = { name, namespace };
+  doc.spec.application = application;
+  doc.spec.version = version;
+  return JSON.stringify(doc);
+}
+
+function status(weight: number, stepIndex: number, stepName: string) {
+  return {
+    status: {
+      phase: "Progressing",
+      gatesSummary: "2/2",
+      gates: [
+        { name: "functional-tests", clause: "4.4 b", status: "Passed", reason: "412 of 412 tests passed", evidence: ["web-junit-412"], evaluatedAt: now },
+        { name: "security-scan", clause: "8.6", status: "Passed", reason: "no critical or high findings", evidence: ["web-sarif"], evaluatedAt: now },
+      ],
+      canary: { stepIndex, stepName, weight, startedAt: now, stepStartedAt: now },
+      waves: [{ name: "default", phase: "Progressing", weight, workloads: [{ kind: "Deployment", name: "underwriting-api", routing: "gatewayAPI", changed: true, candidatePods: 1, stablePods: 3 }] }],
+      analysis: [
+        {
+          step: "watch-first-slice",
+          stepIndex: 1,
+          phase: "Successful",
+          startedAt: now,
+          finishedAt: now,
+          message: "6 of 6 measurements successful",
+          metrics: [{ name: "error-rate", phase: "Successful", measured: 4, successful: 4, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: ["0.004", "0.006", "0.003", "0.005"].map((value) => ({ at: now, phase: "Successful", value })) }],
+        },
+      ],
+      monitoring: { mode: "PodMonitor", objects: ["PodMonitor/underwriting-api"], ready: true, checkedAt: now },
+    },
+  };
+}
+
+async function patchStatus(namespace: string, name: string, body: unknown): Promise<void> {
+  const r = await kubectlAsync(["-n", namespace, "patch", "releases.golive.dev", name, "--subresource=status", "--type=merge", "-p", JSON.stringify(body)]);
+  if (r.status !== 0) throw new Error(`patch status of ${namespace}/${name}: ${r.stderr}`);
+}
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown>; subject: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    // The certificate is one the console made at start; the test checks which it is instead of a CA.
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false, headers }, (res) => {
+      const subject = String((res.socket as unknown as { getPeerCertificate(): { subjectaltname?: string } }).getPeerCertificate().subjectaltname ?? "");
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+        // An event stream never ends: the first event is enough.
+        if (String(res.headers["content-type"]).startsWith("text/event-stream") && body.includes("event: html")) req.destroy();
+      });
+      res.on("close", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, subject }));
+    });
+    req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
+    req.end();
+  });
+}
+
+function grant(namespace: string, sa: string, saNamespace: string): void {
+  kubectl(["-n", namespace, "create", "role", `release-reader-${sa}`, "--verb=get,list,watch", "--resource=releases.golive.dev"]);
+  kubectl(["-n", namespace, "create", "rolebinding", `release-reader-${sa}`, `--role=release-reader-${sa}`, `--serviceaccount=${saNamespace}:${sa}`]);
+}
+
+beforeAll(async () => {
+  kubectl(["apply", "-f", "-"], releaseManifest(nsA.name, "underwriting-api-2-4-1", "underwriting-api", "2.4.1"));
+  kubectl(["apply", "-f", "-"], releaseManifest(nsB.name, "claims-api-7-0-0", "claims-api", "7.0.0"));
+  await patchStatus(nsA.name, "underwriting-api-2-4-1", status(10, 0, "first-slice"));
+  await patchStatus(nsB.name, "claims-api-7-0-0", { status: { phase: "Blocked", gatesSummary: "1/2", message: "gate security-scan: 2 critical findings" } });
+  for (const sa of ["viewer-a", "lead", "nobody"]) kubectl(["-n", nsA.name, "create", "serviceaccount", sa]);
+  kubectl(["-n", nsB.name, "create", "serviceaccount", "viewer-b"]);
+  grant(nsA.name, "viewer-a", nsA.name);
+  grant(nsB.name, "viewer-b", nsB.name);
+  grant(nsA.name, "lead", nsA.name);
+  grant(nsB.name, "lead", nsA.name);
+  tokens.a = kubectl(["-n", nsA.name, "create", "token", "viewer-a"]).trim();
+  tokens.b = kubectl(["-n", nsB.name, "create", "token", "viewer-b"]).trim();
+  tokens.lead = kubectl(["-n", nsA.name, "create", "token", "lead"]).trim();
+  tokens.none = kubectl(["-n", nsA.name, "create", "token", "nobody"]).trim();
+  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: inject("kubeconfig"), log: pino({ level: "silent" }) });
+  base = `https://127.0.0.1:${console_.port}`;
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  mkdirSync(shots, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await console_?.close();
+});
+
+async function signIn(token: string) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="token"]', token);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
+  return { context, page };
+}
+
+describe("golive console", () => {
+  it("refuses a request without a token, and one whose token the cluster does not know (401), over TLS with a certificate made at start", async () => {
+    const none = await get("/");
+    expect(none.status).toBe(401);
+    expect(none.body).toContain("Sign in");
+    expect(none.subject).toContain("DNS:localhost");
+    expect((await get("/", { accept: "text/html" })).body).toContain('name="token"');
+    const bad = await get("/", { authorization: "Bearer not-a-token" });
+    expect(bad.status).toBe(401);
+    expect(bad.body).toContain("not valid for this cluster");
+    expect((await get(`/events/list`, { authorization: "Bearer not-a-token" })).status).toBe(401);
+    expect((await get(`/releases/${nsA.name}/underwriting-api-2-4-1`)).status).toBe(401);
+  });
+
+  it("shows a viewer only the namespaces a SubjectAccessReview allows, in pages and event streams", async () => {
+    const a = await get("/", { authorization: `Bearer ${tokens.a}` });
+    expect(a.status).toBe(200);
+    expect(a.body).toContain("underwriting-api-2-4-1");
+    expect(a.body).not.toContain("claims-api-7-0-0");
+    expect(a.body).toContain(`system:serviceaccount:${nsA.name}:viewer-a`);
+    const b = await get("/", { authorization: `Bearer ${tokens.b}` });
+    expect(b.body).toContain("claims-api-7-0-0");
+    expect(b.body).not.toContain("underwriting-api-2-4-1");
+    // Another namespace's release looks as if it did not exist.
+    expect((await get(`/releases/${nsB.name}/claims-api-7-0-0`, { authorization: `Bearer ${tokens.a}` })).status).toBe(404);
+    expect((await get(`/events/release/${nsB.name}/claims-api-7-0-0`, { authorization: `Bearer ${tokens.a}` })).status).toBe(404);
+    const events = await get("/events/list", { authorization: `Bearer ${tokens.a}` });
+    expect(events.status).toBe(200);
+    expect(events.body).toContain("underwriting-api-2-4-1");
+    expect(events.body).not.toContain("claims-api-7-0-0");
+    const nobody = await get("/", { authorization: `Bearer ${tokens.none}` });
+    expect(nobody.status).toBe(200);
+    expect(nobody.body).toContain("No release you may read matches.");
+  });
+
+  it("in Chromium: signs in with the form (HttpOnly cookie), lists and filters the releases of every readable namespace", async () => {
+    const { context, page } = await signIn(tokens.lead);
+    try {
+      const cookies = await context.cookies();
+      expect(cookies.find((c) => c.name === "golive_console")).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict" });
+      expect(await page.evaluate("document.cookie")).toBe("");
+      const rows = page.locator("#rows tr");
+      await expect.poll(() => rows.count()).toBe(2);
+      expect(await page.textContent("#rows")).toContain("underwriting-api-2-4-1");
+      expect(await page.textContent("#rows")).toContain("claims-api-7-0-0");
+      expect(await page.textContent(`[id="r-${nsA.name}-underwriting-api-2-4-1"] .weight`)).toContain("10%");
+      expect(await page.textContent(`[id="r-${nsB.name}-claims-api-7-0-0"] .gates`)).toBe("1/2");
+      await page.screenshot({ path: join(shots, "console-list.png"), fullPage: true });
+      await page.selectOption('select[name="phase"]', "Blocked");
+      await Promise.all([page.waitForURL(/phase=Blocked/), page.click('#filters button[type="submit"]')]);
+      expect(await rows.count()).toBe(1);
+      expect(await page.textContent("#rows")).toContain("claims-api-7-0-0");
+      await page.fill('input[name="q"]', "underwriting");
+      await page.selectOption('select[name="phase"]', "");
+      await Promise.all([page.waitForURL(/q=underwriting/), page.click('#filters button[type="submit"]')]);
+      expect(await rows.count()).toBe(1);
+      expect(await page.textContent("#rows")).toContain("underwriting-api-2-4-1");
+      // The list follows the watch too: a weight change shows in the row without reload.
+      await page.evaluate("window.__notReloaded = true");
+      await patchStatus(nsA.name, "underwriting-api-2-4-1", status(25, 0, "first-slice"));
+      await expect.poll(() => page.textContent(`[id="r-${nsA.name}-underwriting-api-2-4-1"] .weight`), { timeout: 20_000 }).toContain("25%");
+      expect(await page.evaluate("window.__notReloaded")).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("in Chromium: a release page follows the canary's weight live, without reload, and shows the command to sign", async () => {
+    const { context, page } = await signIn(tokens.a);
+    try {
+      await page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      expect(await page.textContent("#phase")).toBe("Progressing");
+      expect(await page.textContent("table.gates")).toContain("412 of 412 tests passed");
+      expect(await page.textContent("table.gates")).toContain("web-junit-412");
+      expect(await page.textContent('[data-action="promote"] code')).toBe(`golive promote underwriting-api-2-4-1 -n ${nsA.name} --role <role with Promote> --key <your-key.pem>`);
+      expect(await page.locator("button", { hasText: /promote|abort/i }).count()).toBe(0);
+      await page.evaluate("window.__notReloaded = true");
+      // The stream sends the current fragment when it opens: after that, every change is a push.
+      await page.waitForFunction('document.getElementById("live")?.textContent?.startsWith("live, updated")');
+      await patchStatus(nsA.name, "underwriting-api-2-4-1", status(50, 2, "half"));
+      await expect.poll(() => page.textContent("#weight"), { timeout: 20_000 }).toBe("50%");
+      expect(await page.textContent("#step")).toBe("2 half");
+      expect(await page.textContent('li.step.current')).toContain("half");
+      expect(await page.textContent("table.waves")).toContain("50%");
+      expect(await page.evaluate("window.__notReloaded")).toBe(true);
+      await page.screenshot({ path: join(shots, "console-release.png"), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+});
