@@ -2,10 +2,10 @@
 // REAL cosign v3 binary: `golive report attest` attaches it as a cosign attestation, `cosign
 // verify-attestation --key --type https://slsa.dev/verification_summary/v1` accepts it, and a byte
 // changed in it is refused by cosign and by `golive report verify IMAGE`; exit codes 0/1/2/3.
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { Release } from "../api/index.js";
 import { main } from "../cli/main.js";
@@ -13,10 +13,17 @@ import { DSSE_LAYER_MEDIA_TYPE } from "../images/attestation.js";
 import { ImageManifest, MediaType } from "../images/oci.js";
 import { VSA_PREDICATE_TYPE } from "../report/summary.js";
 import { AT, EXAMPLES, RELEASED, RELEASED_NAME, resignedEvidence, tmp } from "../report/testkit.js";
+import { createLogger } from "../cli/log.js";
+import { SummaryPublisher } from "../operator/summary/publish.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import { cosign } from "./services/cosign.js";
+import { kubeConfig, kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
 import { getBlob, getManifest, pushBlob, pushManifest, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
 
 const REPO = "insurance/underwriting-api";
+const mark = Math.random().toString(16).slice(2, 10);
+const ns = useNamespace("report-attest", { "golive.dev/report-attest-test": mark });
 const dir = tmp();
 let registry: Registry;
 let image: TestImage;
@@ -57,7 +64,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, "evidence.yaml"), resignedEvidence(release).map((e) => stringify(e)).join("---\n"));
   files = [join(dir, "release.yaml"), join(EXAMPLES, "policy.yaml"), join(dir, "evidence.yaml")];
 }, 120_000);
-afterAll(() => registry?.stop());
+afterAll(async () => {
+  kubectlResult(["delete", "releasepolicy", `report-attest-${mark}`, "--wait=false"]);
+  await registry?.stop();
+});
 
 describe("golive report attest and verify IMAGE, with the real registry and cosign", () => {
   it("attaches the summary as a cosign attestation that cosign verify-attestation and golive report verify accept; another key is refused by both", async () => {
@@ -143,4 +153,35 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
     expect(down.code).toBe(3);
     expect(down.err).toMatch(/registry trouble, not a verdict: RegistryDown: cannot reach 127\.0\.0\.1:1/);
   }, 60_000);
+
+  it("without --sign-key, attaches the summary the operator signed and keeps beside the release (ConfigMap RELEASE-golive-summary)", async () => {
+    // The release in the API server, with the status from the real rollout; the operator's own
+    // publisher (operator/summary/publish.ts) signs and stores its summary as it does at Released.
+    const release = Release.parse({ ...(parse(readFileSync(join(dir, "release.yaml"), "utf8")) as object), metadata: { name: RELEASED_NAME, namespace: ns.name } });
+    const { status, ...manifest } = release;
+    kubectl(["apply", "-n", ns.name, "-f", "-"], JSON.stringify(manifest));
+    kubectl(["patch", "release", RELEASED_NAME, "-n", ns.name, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+    const evidence = readFileSync(join(dir, "evidence.yaml"), "utf8").split("---\n").map((d) => ReleaseEvidence.parse(parse(d)));
+    // The policy governing the namespace (attest reads the release's inputs from the cluster).
+    const doc = parse(readFileSync(join(EXAMPLES, "policy.yaml"), "utf8")) as { metadata: { name: string }; spec: Record<string, unknown> };
+    doc.metadata.name = `report-attest-${mark}`;
+    doc.spec.namespaceSelector = { matchLabels: { "golive.dev/report-attest-test": mark } };
+    kubectl(["apply", "-f", "-"], JSON.stringify(doc));
+    const policy = ReleasePolicy.parse(doc);
+    const publisher = new SummaryPublisher({ client: new KubeClient(kubeConfig()), key: createPrivateKey(readFileSync(keys.key, "utf8")), log: createLogger("silent") });
+    const published = await publisher.ensure(release, status!, policy, evidence, AT);
+    expect(published).toMatchObject({ phase: "Released", verdict: "PASSED" });
+
+    const r = await golive(["report", "attest", RELEASED_NAME, "-n", ns.name, "--kubeconfig", inject("kubeconfig")]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`verification summary: ${ns.name}/${RELEASED_NAME}-golive-summary Released.dsse.json (signed by the operator)`);
+    expect(r.out).toContain(`attested ${registry.host}/${REPO}@${image.digest}`);
+    expect(r.out).toContain("replacing 1 earlier summary");
+    // What is attached now is byte for byte the envelope the operator stored.
+    const stored = JSON.parse(kubectl(["get", "configmap", `${RELEASED_NAME}-golive-summary`, "-n", ns.name, "-o", "json"])) as { data: Record<string, string> };
+    const att = ImageManifest.parse((await getManifest(registry.host, REPO, `${image.digest.replace(":", "-")}.att`))!.json);
+    expect(JSON.parse((await getBlob(registry.host, REPO, att.layers[0]!.digest)).toString())).toEqual(JSON.parse(stored.data["Released.dsse.json"]!));
+    expect((await verifyAttestation(image.reference, keys.pub)).status).toBe(0);
+    expect((await golive(["report", "verify", image.reference, "--key", keys.pub])).code).toBe(0);
+  }, 180_000);
 });
