@@ -5,23 +5,21 @@
 // more replicas than the Release declares blocks it, naming both figures, until it is brought
 // within the bounds.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Release } from "../api/index.js";
 import { loadConfig } from "../settings/config.js";
-import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { releaseKit } from "./support/release-kit.js";
 import { exampleSigners, namespacePolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
-const root = join(import.meta.dirname, "..");
 const id = randomBytes(3).toString("hex");
 const ns = useNamespace("capacity");
 const own = useNamespace("golive-capacity");
@@ -34,27 +32,7 @@ let operator: OperatorHandle | undefined;
 let webhook: WebhookHandle | undefined;
 let client: KubeClient;
 
-const kubectlApply = (doc: object) => kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
-async function apply(doc: object): Promise<void> {
-  const r = await kubectlApply(doc);
-  if (r.status !== 0) throw new Error(r.stderr);
-}
-async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read().catch(() => undefined as T);
-    if (last !== undefined && check(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify((last as { status?: unknown })?.status ?? last)?.slice(0, 3000)}`);
-}
-const release = (name: string) => client.get<Doc>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${name}`);
-const condition = (r: Doc, type: string) => ((r.status?.conditions ?? []) as Doc[]).find((c) => c.type === type);
-async function approve(name: string): Promise<void> {
-  const r = await release(name);
-  await apply(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: ns.name } }), type: "Approval", key: loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8")), predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }));
-}
+const { kubectlApply, apply, until, release, condition, approve } = releaseKit(() => ns.name);
 function releaseDoc(name: string, architecture: Doc, strategy?: Doc): Doc {
   return {
     apiVersion: "golive.dev/v1alpha1",

@@ -15,7 +15,8 @@ import { applyConfiguration, caBundlePublisher, secretTlsStore } from "../webhoo
 import { MemoryView } from "../webhook/memory-view.js";
 import { startWebhookServer, type WebhookServer } from "../webhook/server.js";
 import { TlsManager } from "../webhook/tls.js";
-import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { kubeConfig, useNamespace } from "./support/cluster.js";
+import { items, k, ok } from "./support/kubectl.js";
 
 const id = randomBytes(3).toString("hex");
 const TEST_LABEL = "golive.dev/jobs-test";
@@ -30,17 +31,6 @@ let server: WebhookServer | undefined;
 let tls: TlsManager | undefined;
 let certificate: { cert: string; key: string } | undefined;
 
-type Result = { status: number; stdout: string; stderr: string };
-const k = (args: string[], input?: string): Promise<Result> => kubectlAsync(args, input);
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await k(args, input);
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-async function items(args: string[]): Promise<any[]> {
-  const out = JSON.parse(await ok(["get", ...args, "-o", "json"])) as { items?: any[] };
-  return out.items ?? [out];
-}
 async function syncView(): Promise<void> {
   const [namespaces, policies, releases, configMaps] = await Promise.all([items(["namespaces", gov.name]), items(["releasepolicies"]), items(["releases", "-n", gov.name]), items(["configmaps", "-n", gov.name])]);
   view.namespaces.replace(namespaces);

@@ -15,19 +15,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Release } from "../api/index.js";
 import { loadConfig } from "../settings/config.js";
-import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
 import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { releaseKit } from "./support/release-kit.js";
 import { exampleSigners, namespacePolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
-const root = join(import.meta.dirname, "..");
 const id = randomBytes(3).toString("hex");
 const ns = useNamespace("rollout-workloads");
 const own = useNamespace("golive-workloads");
@@ -44,27 +42,7 @@ let metrics: Server | undefined;
 /** What the stand-in for the new version reports as its error rate; the analysis reads it. */
 let errorRate = 0;
 
-const kubectlApply = (doc: object) => kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
-async function apply(doc: object): Promise<void> {
-  const r = await kubectlApply(doc);
-  if (r.status !== 0) throw new Error(r.stderr);
-}
-async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read().catch(() => undefined as T);
-    if (last !== undefined && check(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify((last as { status?: unknown })?.status ?? last)?.slice(0, 3000)}`);
-}
-const release = (name: string) => client.get<Doc>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${name}`);
-const condition = (r: Doc, type: string) => ((r.status?.conditions ?? []) as Doc[]).find((c) => c.type === type);
-async function approve(name: string): Promise<void> {
-  const r = await release(name);
-  await apply(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: ns.name } }), type: "Approval", key: loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8")), predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }));
-}
+const { kubectlApply, apply, until, release, condition, approve } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
   return {
     apiVersion: "golive.dev/v1alpha1",
@@ -174,7 +152,8 @@ describe("what golive can and cannot roll out (issue 15)", () => {
 
 describe("every Deployment of a Release in waves (issue 15)", () => {
   // Backends first: rating behind its own Service, a worker with none; then the frontend, shop.
-  const SHOP = ["rating", "worker", "shop"];
+  // spec.strategy.trafficRouting is the first Deployment's (shop); the others bring their own or none.
+  const SHOP = ["shop", "rating", "worker"];
   const strategy = () => ({
     trafficRouting: { service: "shop" },
     waves: [
@@ -194,18 +173,23 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
   const imageOf = (d: Doc) => (d.spec.template.spec.containers[0].image as string).split("@")[1];
   const service = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
 
-  /** Goes live as `name`: approved, its three Deployments applied (replicas left to golive once it owns them). */
+  /** Goes live as `name`: approved, its three Deployments applied with these replicas (0: golive owns them from the second version on). */
   async function goLive(name: string, version: string, replicas?: number): Promise<void> {
     await apply(shopRelease(name, version));
-    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
-    await approve(name);
+    if ((await release(name)).status?.phase !== "Approved") {
+      await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
+      await approve(name);
+    }
     await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
     for (const d of SHOP) await apply(deployment(d, name, replicas));
   }
 
   /** Samples the three Deployments (and the verification copies) while a rollout runs. */
-  function sampler(): { samples: { at: number; phase: string; wave: number; weights: number[]; replicas: Record<string, number>; verify: string[] }[]; stop: () => Promise<void> } {
+  function sampler(): { samples: { at: number; phase: string; wave: number; weights: number[]; replicas: Record<string, number>; verify: string[] }[]; added: { at: number; name: string }[]; stop: () => Promise<void> } {
     const samples: { at: number; phase: string; wave: number; weights: number[]; replicas: Record<string, number>; verify: string[] }[] = [];
+    const added: { at: number; name: string }[] = [];
+    const stopWatch = new AbortController();
+    void client.watch<Doc>(`/apis/apps/v1/namespaces/${ns.name}/deployments?watch=1`, (e) => e.type === "ADDED" && added.push({ at: Date.now(), name: e.object.metadata.name as string }), stopWatch.signal).catch(() => undefined);
     let running = true;
     const loop = (async () => {
       while (running) {
@@ -217,8 +201,10 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     })();
     return {
       samples,
+      added,
       stop: async () => {
         running = false;
+        stopWatch.abort();
         await loop;
       },
     };
@@ -233,15 +219,26 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-1"));
 
     const watch = sampler();
+    // golive owns the replicas of a replica-ratio candidate: an apply that drops the replicas
+    // kubectl set for shop-1 (server-side apply resets them to 1) is denied, so no pod of the
+    // new version serves before its wave is verified. The manifests say replicas: 0 instead.
+    await apply(shopRelease("shop-2", "2.0.0"));
+    await approve("shop-2");
+    await until("shop-2 Approved", () => release("shop-2"), (r) => r.status?.phase === "Approved");
+    const dropped = await kubectlApply(deployment("shop", "shop-2", undefined));
+    expect(dropped.status).not.toBe(0);
+    expect(dropped.stderr).toContain("golive owns spec.replicas of Deployment shop while Release shop-2 rolls it out by replica ratio (it is 0; this request makes it 1");
+    console.log(`kubectl apply without replicas: ${dropped.stderr.trim().split("\n")[0]!.slice(0, 300)}`);
     const started = Date.now();
-    await goLive("shop-2", "2.0.0");
+    await goLive("shop-2", "2.0.0", 0);
     const done = await until("shop-2 Released", () => release("shop-2"), (r) => r.status?.phase === "Released", 240_000);
     await watch.stop();
     console.log(`two waves of three Deployments: Released ${((Date.now() - started) / 1000).toFixed(1)} s after kubectl applied them (${watch.samples.length} samples)`);
     expect(done.status.message).toMatch(/^promoted: the stable copies of Deployment rating, Deployment worker, Deployment shop run shop-2 2\.0\.0/);
     expect(done.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:Promoted", "frontends:Promoted"]);
     for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-2"));
-    const inventory = await client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`);
+    // Written right after the status that says Released, one record per Deployment.
+    const inventory = await until("an inventory record per Deployment", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => SHOP.every((d) => typeof cm.data?.[d] === "string" && (JSON.parse(cm.data[d]) as { release?: string }).release === "shop-2"));
     for (const d of SHOP) expect(JSON.parse(inventory.data[d] as string), d).toMatchObject({ release: "shop-2", version: "2.0.0", how: "promoted" });
 
     // Order: the backends' verification copy, then the backends at 50 %, then the frontend's copy.
@@ -250,9 +247,13 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     const secondWave = during.filter((x) => x.wave === 1);
     expect(firstWave.length).toBeGreaterThan(0);
     expect(secondWave.length).toBeGreaterThan(0);
-    expect(firstWave.some((x) => x.verify.includes("rating-verify"))).toBe(true);
-    expect(firstWave.some((x) => x.verify.includes("shop-verify"))).toBe(false);
-    expect(secondWave.some((x) => x.verify.includes("shop-verify"))).toBe(true);
+    // The verification copies, from a watch (each lives only while its wave is verified): the
+    // backend's first, the frontend's only after the first wave passed.
+    const created = (name: string) => watch.added.find((a) => a.name === name)?.at ?? Number.NaN;
+    const wavePassed = Date.parse(done.status.waves[0].passedAt as string);
+    expect(created("rating-verify")).toBeLessThan(wavePassed);
+    expect(created("shop-verify")).toBeGreaterThanOrEqual(wavePassed - 1_000);
+    expect(watch.added.map((a) => a.name).filter((n) => n.endsWith("-verify"))).toEqual(["rating-verify", "shop-verify"]);
     // Non-verifiers never reach the frontend's new version before its wave is verified: its own
     // Deployment (what the Service selects beside the stable copy) runs no pod in the first wave.
     expect(Math.max(...firstWave.map((x) => x.replicas.shop ?? 0))).toBe(0);
@@ -262,7 +263,7 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
   }, 420_000);
 
   it("a failing analysis in the second wave rolls back the frontend, then the backends, each verified back on stable", async () => {
-    await goLive("shop-3", "3.0.0");
+    await goLive("shop-3", "3.0.0", 0);
     await until("shop-3 in its second wave", () => release("shop-3"), (r) => r.status?.canary?.wave === 1 && r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
     errorRate = 0.5;
     const decided = Date.now();
