@@ -3,16 +3,19 @@
 // the namespaces a SubjectAccessReview allows, and a release page follows a status change (the
 // status subresource, as the operator writes it) without reload. Screenshots go to
 // $GOLIVE_CONSOLE_SCREENSHOTS (default /tmp/notes).
-import { mkdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import type { Browser } from "playwright-core";
 import { startConsole } from "../console/serve.js";
 import { findChromium } from "../report/pdf.js";
-import { kubectl, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
 
 const nsA = useNamespace("console-a");
 const nsB = useNamespace("console-b");
@@ -21,6 +24,35 @@ let console_: Awaited<ReturnType<typeof startConsole>>;
 let base = "";
 let browser: Browser;
 const tokens = { a: "", b: "", lead: "", none: "" };
+const consoleRole = `golive-console-${randomBytes(3).toString("hex")}`;
+const dir = mkdtempSync(join(tmpdir(), "golive-console-"));
+
+/** The console's own rights, as the chart would grant them: review tokens and access, read Releases. Nothing writable. */
+const CONSOLE_RULES = [
+  { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+  { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+  { apiGroups: ["golive.dev"], resources: ["releases"], verbs: ["list", "watch"] },
+];
+
+/** A kubeconfig for the same API server that authenticates as the given token. */
+function tokenKubeconfig(token: string): string {
+  const cluster = kubeConfig().getCurrentCluster()!;
+  const ca = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString("base64") : undefined);
+  const file = join(dir, "console.kubeconfig");
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: cluster.server, ...(ca ? { "certificate-authority-data": ca } : {}) } }],
+      users: [{ name: "console", user: { token } }],
+      contexts: [{ name: "console", context: { cluster: "c", user: "console" } }],
+      "current-context": "console",
+    }),
+    { mode: 0o600 },
+  );
+  return file;
+}
 
 const now = new Date().toISOString();
 function releaseManifest(namespace: string, name: string, application: string, version: string): string {
@@ -103,7 +135,12 @@ beforeAll(async () => {
   tokens.b = kubectl(["-n", nsB.name, "create", "token", "viewer-b"]).trim();
   tokens.lead = kubectl(["-n", nsA.name, "create", "token", "lead"]).trim();
   tokens.none = kubectl(["-n", nsA.name, "create", "token", "nobody"]).trim();
-  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: inject("kubeconfig"), log: pino({ level: "silent" }) });
+  // The console runs as its own ServiceAccount with only CONSOLE_RULES, so the test shows they suffice.
+  kubectl(["-n", nsA.name, "create", "serviceaccount", "golive-console"]);
+  kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: consoleRole }, rules: CONSOLE_RULES }));
+  kubectl(["create", "clusterrolebinding", consoleRole, `--clusterrole=${consoleRole}`, `--serviceaccount=${nsA.name}:golive-console`]);
+  const consoleToken = kubectl(["-n", nsA.name, "create", "token", "golive-console"]).trim();
+  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: tokenKubeconfig(consoleToken), log: pino({ level: "silent" }) });
   base = `https://127.0.0.1:${console_.port}`;
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
@@ -113,6 +150,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await console_?.close();
+  kubectlResult(["delete", "clusterrolebinding", consoleRole]);
+  kubectlResult(["delete", "clusterrole", consoleRole]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function signIn(token: string) {
@@ -125,6 +165,13 @@ async function signIn(token: string) {
 }
 
 describe("golive console", () => {
+  it("runs as a ServiceAccount that can write nothing and read no Secret", () => {
+    const as = `--as=system:serviceaccount:${nsA.name}:golive-console`;
+    for (const [verb, resource] of [["patch", "releases.golive.dev"], ["create", "releaseevidences.golive.dev"], ["update", "releases.golive.dev/status"], ["get", "secrets"], ["create", "pods"]] as const)
+      expect(kubectlResult(["auth", "can-i", verb, resource, "-A", as]).stdout.trim()).toBe("no");
+    expect(kubectlResult(["auth", "can-i", "watch", "releases.golive.dev", "-A", as]).stdout.trim()).toBe("yes");
+  });
+
   it("refuses a request without a token, and one whose token the cluster does not know (401), over TLS with a certificate made at start", async () => {
     const none = await get("/");
     expect(none.status).toBe(401);
@@ -214,4 +261,32 @@ describe("golive console", () => {
       await context.close();
     }
   });
+
+  it("golive console serves the same from the command line", async () => {
+    const cli = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../cli/main.ts"), "console", "--port", "0", "--host", "127.0.0.1", "--kubeconfig", join(dir, "console.kubeconfig"), "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        cli.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          const m = /golive console on https:\/\/localhost:(\d+)\//.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        cli.on("exit", (code) => reject(new Error(`golive console exited with ${code}`)));
+      });
+      const saved = base;
+      base = `https://127.0.0.1:${port}`;
+      try {
+        expect((await get("/")).status).toBe(401);
+        const a = await get("/", { authorization: `Bearer ${tokens.a}` });
+        expect(a.status).toBe(200);
+        expect(a.body).toContain("underwriting-api-2-4-1");
+        expect(a.body).not.toContain("claims-api-7-0-0");
+      } finally {
+        base = saved;
+      }
+    } finally {
+      cli.kill("SIGTERM");
+    }
+  }, 60_000);
 });
