@@ -36,7 +36,8 @@ describe("viewer access", () => {
     expect(calls).toEqual(["token t2", "sar root *"]);
   });
 
-  it("keeps answers for the TTL, then asks again", async () => {
+  it("keeps answers for 15 s by default, then asks again", async () => {
+    expect(new ViewerAccess(reviewer({}).r).ttlMs).toBe(15_000);
     let t = 0;
     const { r, calls } = reviewer({ t1: { name: "alice", namespaces: ["team-a"] } });
     const access = new ViewerAccess(r, 1000, () => t);

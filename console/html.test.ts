@@ -45,7 +45,13 @@ describe("console pages", () => {
       analysis: [{ step: "watch", stepIndex: 1, phase: "Successful", startedAt: "2026-06-01T00:12:00Z", metrics: [{ name: "error-rate", phase: "Successful", measured: 3, successful: 3, failed: 0, inconclusive: 0, errors: 0, consecutiveErrors: 0, measurements: [{ at: "t1", phase: "Successful", value: "0.01" }, { at: "t2", phase: "Successful", value: "0.02" }, { at: "t3", phase: "Successful", value: "0.015" }] }] }],
       monitoring: { mode: "PodMonitor", objects: ["PodMonitor/web"], ready: false, reasons: ["no samples of orders-per-second"] },
     });
+    r.status!.verification = { startedAt: "t", jobs: [], gates: [{ name: "smoke", status: "Passed", reason: "verification jobs passed", evidence: ["web-verification"], evaluatedAt: "t" }] };
+    r.status!.promotion = { gates: [{ name: "sign-off", status: "Pending", reason: "waiting for a Promotion approval", evidence: [], evaluatedAt: "t" }] };
     const html = releaseBody(r, now);
+    expect(html).toContain("<h3>Verification gates</h3>");
+    expect(html).toContain("verification jobs passed");
+    expect(html).toContain("<h3>Promotion gates</h3>");
+    expect(html).toContain("waiting for a Promotion approval");
     expect(html).toContain("412 of 412 passed");
     expect(html).toContain("<code>web-junit</code>");
     expect(html).toContain('<span class="gate gate-Failed">Failed</span>');

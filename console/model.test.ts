@@ -44,6 +44,8 @@ describe("console rows and filters", () => {
     expect(acts[0]!.why).toContain("Approval");
     expect(acts[1]!.command).toContain("golive abort web -n team-a --role <role with Abort> --key <your-key.pem>");
     expect(signedActions(release("team-a", "web", { phase: "Failed" })).map((x) => x.kind)).toEqual(["abort"]);
+    for (const phase of ["Verifying", "CleaningUp"] as const) expect(signedActions(release("team-a", "web", { phase })).map((x) => x.kind)).toEqual(["abort"]);
+    for (const phase of ["Pending", "Blocked", "Approved", "RolledBack"] as const) expect(signedActions(release("team-a", "web", { phase }))).toEqual([]);
     expect(signedActions(release("team-a", "web", { phase: "Released" }))).toEqual([]);
     expect(signedActions(release("team-a", "web", { phase: "RollingBack" }))).toEqual([]);
   });

@@ -177,6 +177,7 @@ describe("golive console", () => {
     expect(none.status).toBe(401);
     expect(none.body).toContain("Sign in");
     expect(none.subject).toContain("DNS:localhost");
+    expect(String(none.headers["content-security-policy"])).toContain("script-src 'self'");
     expect((await get("/", { accept: "text/html" })).body).toContain('name="token"');
     const bad = await get("/", { authorization: "Bearer not-a-token" });
     expect(bad.status).toBe(401);
@@ -261,6 +262,28 @@ describe("golive console", () => {
       await context.close();
     }
   });
+
+  it("ends a viewer's event stream once their right is revoked (within the 15 s the answer is kept)", async () => {
+    const url = new URL(`/events/release/${nsB.name}/claims-api-7-0-0`, base);
+    let text = "";
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, rejectUnauthorized: false, headers: { authorization: `Bearer ${tokens.b}` } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve());
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    await expect.poll(() => text, { timeout: 10_000 }).toContain("claims-api-7-0-0");
+    kubectl(["-n", nsB.name, "delete", "rolebinding", "release-reader-viewer-b"]);
+    await new Promise((r) => setTimeout(r, 16_000));
+    await patchStatus(nsB.name, "claims-api-7-0-0", { status: { message: "gate security-scan: 1 critical finding" } });
+    await ended;
+    expect(text).toContain("event: gone\ndata: this release is gone or no longer readable");
+    expect(text).not.toContain("1 critical finding");
+  }, 60_000);
 
   it("golive console serves the same from the command line", async () => {
     const cli = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../cli/main.ts"), "console", "--port", "0", "--host", "127.0.0.1", "--kubeconfig", join(dir, "console.kubeconfig"), "--log-level", "error"], { stdio: ["ignore", "pipe", "pipe"] });
