@@ -3,15 +3,22 @@
 // read-only root, no capabilities), and the API server calling the webhook through its ClusterIP
 // Service (kube-proxy), failing closed: one create admitted, one denied, and the webhook's own
 // /metrics counting both.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Release } from "../api/index.js";
+import { createLogger } from "../cli/log.js";
+import { createEvidence, loadPrivateKey } from "../gates/sign.js";
+import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { loadConfig } from "../settings/config.js";
 import { onRealNode, startRealNode, REAL_NODE, type RealNode } from "./cluster/real-node.js";
 import { buildImages, type BuiltImages } from "./cluster/real-node-image.js";
 import { helmResult } from "./services/helm.js";
-import { kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
-import { namespacePolicy } from "./support/policy.js";
+import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
+import { exampleSigners, namespacePolicy } from "./support/policy.js";
 import { until } from "./support/wait.js";
 
 const root = join(import.meta.dirname, "..");
@@ -30,8 +37,6 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  await helmResult(["uninstall", release, "-n", golive.name, "--wait", "--timeout", "60s"], { kubeconfig: inject("kubeconfig"), timeoutMs: 90_000 });
-  kubectlResult(["delete", "releasepolicy", `${apps.name}-policy`, "--ignore-not-found"]);
   await node?.stop();
 }, 180_000);
 
@@ -47,6 +52,12 @@ async function decisions(allowed: "true" | "false"): Promise<number> {
 }
 
 describe("the chart on the real node, with golive's own image", () => {
+  // Uninstalled before the traffic test, whose operator runs in this process.
+  afterAll(async () => {
+    await helmResult(["uninstall", release, "-n", golive.name, "--wait", "--timeout", "60s"], { kubeconfig: inject("kubeconfig"), timeoutMs: 90_000 });
+    kubectlResult(["delete", "releasepolicy", `${apps.name}-policy`, "--ignore-not-found"]);
+  }, 120_000);
+
   it("installs: operator and two webhook pods Ready on the real node, running as 65532 with a read-only root", async () => {
     kubectl(["label", "namespace", apps.name, `golive.dev/governed=${apps.name}`, `golive.dev/test-policy=${apps.name}`]);
     const [repository, tag] = images.image.split(":") as [string, string];
@@ -107,4 +118,230 @@ describe("the chart on the real node, with golive's own image", () => {
       kubectl(["scale", "deployment", `${release}-webhook`, "-n", golive.name, "--replicas=2"]);
     }
   }, 120_000);
+});
+
+// ---- Traffic measured at the backends: the replica-ratio router behind a real Service ----------
+//
+// The operator runs in this process (as in test/rollout-routers.test.ts); candidate, stable and
+// verification pods are echo servers on the real node that answer with their pod name and
+// version, and every request is a new TCP connection to the Service's ClusterIP, so kube-proxy
+// picks a backend per request.
+const traffic = useNamespace("rn-traffic");
+const keysDir = join(root, "examples", "keys");
+// The echo image pinned by its digest in the node's containerd: the release seals it, the pods run it.
+const echoPinned = () => node!.pinned(images.echo_image);
+
+function trafficPolicy(): Doc {
+  return namespacePolicy(traffic.name, {
+    protectionLevel: 2,
+    gates: [
+      { name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } },
+      { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
+    ],
+    signers: exampleSigners((name) => name !== "image-signer"),
+    roles: [
+      { name: "business-owner", signers: ["business-owner"], permissions: ["Approve"] },
+      { name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] },
+    ],
+    approvals: [
+      { stage: "Release", roles: ["release-manager"] },
+      { stage: "Verification", roles: ["business-owner"] },
+    ],
+    images: { requireDigest: true, requireSignature: false },
+    monitoring: { requireReady: false },
+  });
+}
+
+function releaseDoc(n: number): Doc {
+  return {
+    apiVersion: "golive.dev/v1alpha1",
+    kind: "Release",
+    metadata: { name: `web-${n}` },
+    spec: {
+      application: "web",
+      version: `${n}.0.0`,
+      workloads: [{ kind: "Deployment", name: "web" }],
+      images: [{ name: echoPinned().split("@")[0]!, digest: echoPinned().split("@")[1]! }],
+      architecture: { replicas: 5 },
+      strategy: {
+        trafficRouting: { service: "web" },
+        verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "web-verification", key: "token" } }, jobs: [] },
+        steps: [
+          { name: "canary", setWeight: 20 },
+          { name: "hold", pause: { duration: "10m" } },
+        ],
+        progressDeadline: "15m",
+      },
+    },
+  };
+}
+
+function deploymentDoc(n: number): Doc {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", labels: { app: "web", "golive.dev/release": `web-${n}` } },
+    spec: {
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web", "golive.dev/release": `web-${n}` } },
+        spec: {
+          ...onRealNode,
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 2,
+          containers: [{
+            name: "echo",
+            image: echoPinned(),
+            imagePullPolicy: "Never",
+            env: [{ name: "VERSION", value: String(n) }],
+            readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 1 },
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          }],
+        },
+      },
+    },
+  };
+}
+
+async function applyTraffic(doc: object): Promise<void> {
+  const r = await kubectlAsync(["apply", "--server-side", "--force-conflicts", "-n", traffic.name, "-f", "-"], JSON.stringify(doc));
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+const phaseOf = async (name: string): Promise<Doc | undefined> => {
+  const r = await kubectlAsync(["get", "release", name, "-n", traffic.name, "-o", "json"]);
+  return r.status === 0 ? (JSON.parse(r.stdout) as Doc) : undefined;
+};
+async function releaseWhen(name: string, check: (r: Doc) => boolean, timeoutMs = 120_000): Promise<Doc> {
+  let last: Doc | undefined;
+  return until(`${name}`, async () => {
+    last = await phaseOf(name);
+    return last && check(last) ? last : undefined;
+  }, timeoutMs, 250).catch((e: Error) => {
+    const pods = kubectlResult(["get", "deploy,pods", "-n", traffic.name, "-o", "wide"]).stdout;
+    throw new Error(`${e.message}; last status: ${JSON.stringify(last?.status).slice(0, 2000)}\n${pods}`, { cause: e });
+  });
+}
+const signApproval = (r: Doc, predicate: Doc, role: string) =>
+  applyTraffic(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: traffic.name } }), type: "Approval", key: loadPrivateKey(readFileSync(join(keysDir, `${role}.key`), "utf8")), predicate: { issuedAt: new Date().toISOString(), ...predicate } }));
+
+/** One GET on a fresh connection (agent: false), so kube-proxy chooses a backend for each request. */
+function hit(ip: string, headers: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: ip, port: 80, path: "/", agent: false, headers, timeout: 3_000 }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", (e) => resolve(`error ${e.message}`));
+    req.end();
+  });
+}
+
+interface Tally { candidate: number; stable: number; verify: number; other: number; total: number }
+/** n requests, `parallel` at a time; each answer sorted by the pod that gave it. */
+async function load(ip: string, n: number, parallel = 8, headers: Record<string, string> = {}): Promise<Tally> {
+  const t: Tally = { candidate: 0, stable: 0, verify: 0, other: 0, total: 0 };
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < n) {
+      next++;
+      const body = await hit(ip, headers);
+      const pod = /^hello from (\S+) version=(\d*)/.exec(body);
+      if (!pod) t.other++;
+      else if (pod[1]!.startsWith("web-verify-")) t.verify++;
+      else if (pod[1]!.startsWith("web-stable-")) t.stable++;
+      else if (pod[1]!.startsWith("web-")) t.candidate++;
+      else t.other++;
+      t.total++;
+    }
+  }));
+  return t;
+}
+
+async function readyEndpoints(service: string): Promise<number> {
+  const r = await kubectlAsync(["get", "endpointslices", "-n", traffic.name, "-l", `kubernetes.io/service-name=${service}`, "-o", "json"]);
+  if (r.status !== 0) return -1;
+  return ((JSON.parse(r.stdout) as Doc).items as Doc[]).flatMap((s) => (s.endpoints as Doc[] | null) ?? []).filter((e) => e.conditions?.ready === true).length;
+}
+
+describe("traffic measured at the backends: the replica-ratio router through a real Service (kube-proxy)", () => {
+  let operator: OperatorHandle | undefined;
+  const auditDir = mkdtempSync(join(tmpdir(), "golive-real-node-traffic-"));
+  let ip = "";
+
+  beforeAll(async () => {
+    await kubectlAsync(["label", "namespace", traffic.name, `golive.dev/test-policy=${traffic.name}`]);
+    await applyTraffic(trafficPolicy());
+    await applyTraffic({ apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+    await applyTraffic({ apiVersion: "v1", kind: "Secret", metadata: { name: "web-verification" }, stringData: { token: "let-me-in" } });
+    ip = kubectl(["get", "service", "web", "-n", traffic.name, "-o", "jsonpath={.spec.clusterIP}"]);
+    const config = loadConfig({ leaderElect: "false", auditFile: join(auditDir, "audit.jsonl"), namespace: "golive-system" }, {});
+    operator = await startOperator({ config, log: createLogger(process.env.GOLIVE_TEST_LOG ?? "warn"), kubeConfig: kubeConfig(), healthServer: false });
+  }, 120_000);
+
+  afterAll(async () => {
+    await operator?.stop();
+    await kubectlAsync(["delete", "releasepolicy", `${traffic.name}-policy`, "--wait=false"]);
+    rmSync(auditDir, { recursive: true, force: true });
+  });
+
+  it("a canary at 20 % answers 20 % ± 5 points of 2,000 requests; non-verifiers never reach the candidate before verification; after an abort, 0 requests reach it", async () => {
+    // Release 1: the first version, initialised as the stable copy with all 5 replicas.
+    const r1 = releaseDoc(1);
+    await applyTraffic(r1);
+    await signApproval(r1, { approval: { stage: "Release", role: "release-manager" } }, "release-manager");
+    await releaseWhen("web-1", (r) => r.status?.phase === "Approved");
+    await applyTraffic(deploymentDoc(1));
+    await releaseWhen("web-1", (r) => r.status?.phase === "Released");
+    await until("5 stable endpoints", async () => ((await readyEndpoints("web")) === 5 ? true : undefined), 60_000);
+    const before = await load(ip, 200);
+    expect(before).toEqual({ candidate: 0, stable: 200, verify: 0, other: 0, total: 200 });
+
+    // Release 2, until its verification is signed off: ordinary requests only ever reach stable.
+    const r2 = releaseDoc(2);
+    await applyTraffic(r2);
+    await signApproval(r2, { approval: { stage: "Release", role: "release-manager" } }, "release-manager");
+    await releaseWhen("web-2", (r) => r.status?.phase === "Approved");
+    await applyTraffic(deploymentDoc(2));
+    await releaseWhen("web-2", (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? ""));
+    await until("the verification copy Ready behind web-canary", async () => ((await readyEndpoints("web-canary")) >= 1 ? true : undefined), 60_000);
+    const canaryIp = kubectl(["get", "service", "web-canary", "-n", traffic.name, "-o", "jsonpath={.spec.clusterIP}"]);
+    const duringVerification = await load(ip, 500);
+    expect(duringVerification).toEqual({ candidate: 0, stable: 500, verify: 0, other: 0, total: 500 });
+    // Verification clients reach the new version through web-canary (a NetworkPolicy is meant to
+    // keep everyone else out of it; the bridge CNI does not enforce NetworkPolicy: see README).
+    const verifier = await load(canaryIp, 100);
+    expect(verifier.verify).toBe(100);
+
+    await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
+    await releaseWhen("web-2", (r) => r.status?.phase === "Progressing" && r.status?.canary?.weight === 20, 120_000);
+    await until("1 candidate and 4 stable endpoints", async () => ((await readyEndpoints("web")) === 5 && (await load(ip, 50)).candidate > 0 ? true : undefined), 90_000, 1_000);
+    const canary = await load(ip, 2_000);
+    const share = (100 * canary.candidate) / canary.total;
+    console.log(`[real node] canary at 20 %: ${canary.candidate} of ${canary.total} requests (${share.toFixed(1)} %) answered by the candidate, ${canary.stable} by stable, ${canary.other} other`);
+    expect(canary.other).toBe(0);
+    expect(canary.verify).toBe(0);
+    expect(share).toBeGreaterThanOrEqual(15);
+    expect(share).toBeLessThanOrEqual(25);
+
+    // Abort (a signed decision by a role with Abort): traffic back on stable, measured.
+    const current = (await phaseOf("web-2"))!;
+    const abortAt = Date.now();
+    await signApproval(current, { summary: { decision: "Abort", role: "release-manager", reason: "real-node traffic test" } }, "release-manager");
+    let lastCandidate = abortAt;
+    let quiet = 0;
+    while (quiet < 400 && Date.now() - abortAt < 120_000) {
+      const t = await load(ip, 50);
+      if (t.candidate > 0) {
+        lastCandidate = Date.now();
+        quiet = 0;
+      } else quiet += t.total;
+    }
+    const rolledBack = await releaseWhen("web-2", (r) => r.status?.phase === "RolledBack", 120_000);
+    console.log(`[real node] after the abort, the last request answered by the candidate came ${((lastCandidate - abortAt) / 1000).toFixed(2)} s later (release ${rolledBack.status?.phase})`);
+    const after = await load(ip, 1_000);
+    expect(after.candidate).toBe(0);
+    expect(after.stable).toBe(1_000);
+  }, 600_000);
 });

@@ -45,6 +45,8 @@ export interface RealNode {
   dir: string;
   /** Where the kubelet writes container logs: <ns>_<pod>_<uid>/<container>/0.log. */
   podLogsDir: string;
+  /** <repo>@sha256:<digest> of an image imported into the node's containerd, e.g. for a sealed release. */
+  pinned(image: string): string;
   stop(): Promise<void>;
 }
 
@@ -325,7 +327,16 @@ export async function startRealNode(cluster: Cluster, images: BuiltImages, log: 
     process.once("exit", () => {
       if (!stopped) for (const c of components) if (c.process.pid) try { process.kill(-c.process.pid, "SIGKILL"); } catch { /* gone */ }
     });
-    return { name: REAL_NODE, dir, podLogsDir: join(dir, "pod-logs"), stop };
+    const pinned = (image: string) => {
+      const line = ctr(["images", "ls", `name==${image}`]).split("\n")[1] ?? "";
+      const d = /sha256:[0-9a-f]{64}/.exec(line)?.[0];
+      if (!d) throw new Error(`image ${image} is not in the real node's containerd`);
+      // A name the CRI resolves for a pod pinned by digest (an import names only the tag).
+      const ref = `${image.replace(/:[^/:]+$/, "")}@${d}`;
+      if (!ctr(["images", "ls", "-q", `name==${ref}`]).trim()) ctr(["images", "tag", image, ref]);
+      return ref;
+    };
+    return { name: REAL_NODE, dir, podLogsDir: join(dir, "pod-logs"), pinned, stop };
   } catch (e) {
     const logs = components.map((c) => `--- ${c.name}\n${existsSync(c.logFile) ? readFileSync(c.logFile, "utf8").split("\n").slice(-15).join("\n") : ""}`).join("\n");
     await stop();
