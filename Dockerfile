@@ -32,6 +32,7 @@ COPY operator ./operator
 COPY cli ./cli
 COPY report ./report
 COPY settings ./settings
+COPY console ./console
 RUN npx tsc -p tsconfig.build.json \
  && find dist -name '*.map' -delete
 
