@@ -6,6 +6,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f
 header{display:flex;justify-content:space-between;align-items:center;background:#1b2a41;color:#fff;padding:8px 16px}
 header a.brand{color:#fff;font-weight:600;text-decoration:none}
 header form{display:inline}
+header nav a{color:#fff;margin-right:12px}
 main{padding:12px 16px}
 table{border-collapse:collapse;background:#fff;margin:6px 0 14px;width:100%}
 th,td{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:top}

@@ -4,6 +4,7 @@
 // JavaScript except for the live updates.
 import type { Release } from "../api/index.js";
 import { PHASES } from "../api/index.js";
+import { duration, type DeliveryFigures } from "./delivery.js";
 import { age, signedActions, type ListFilter, type ReleaseRow } from "./model.js";
 
 export function esc(v: string | number | boolean | undefined | null): string {
@@ -14,7 +15,7 @@ export function layout(title: string, body: string, viewer?: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)} · golive console</title><link rel="stylesheet" href="/console.css"><script src="/console.js" defer></script></head>
-<body><header><a href="/" class="brand">golive console</a>${viewer ? `<span class="viewer">signed in as <b id="viewer">${esc(viewer)}</b> <form method="post" action="/logout"><button>Sign out</button></form></span>` : ""}</header>
+<body><header><a href="/" class="brand">golive console</a>${viewer ? `<nav><a href="/">Releases</a> <a href="/delivery">Delivery</a></nav><span class="viewer">signed in as <b id="viewer">${esc(viewer)}</b> <form method="post" action="/logout"><button>Sign out</button></form></span>` : ""}</header>
 <main>${body}</main></body></html>`;
 }
 
@@ -173,4 +174,31 @@ export function releasePage(r: Release, now: Date, viewer: string): string {
 
 export function errorPage(title: string, message: string, viewer?: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p class="error">${esc(message)}</p><p><a href="/">All releases</a></p>`, viewer);
+}
+
+/** Bars of a small series (Released per week), as inline SVG. */
+export function bars(values: readonly number[]): string {
+  const max = Math.max(1, ...values);
+  const w = 100 / Math.max(1, values.length);
+  return `<svg class="bars" width="120" height="30" viewBox="0 0 100 30" preserveAspectRatio="none">${values.map((v, i) => `<rect x="${(i * w + w * 0.1).toFixed(1)}" y="${(30 - (v / max) * 28).toFixed(1)}" width="${(w * 0.8).toFixed(1)}" height="${((v / max) * 28).toFixed(1)}" class="bar-fg"><title>${v}</title></rect>`).join("")}</svg>`;
+}
+
+export function deliveryPage(figures: readonly DeliveryFigures[], days: number, viewer: string): string {
+  const pct = (v: number | undefined) => (v === undefined ? "—" : `${Math.round(v * 1000) / 10}%`);
+  const rows = figures.length
+    ? figures
+        .map(
+          (f) =>
+            `<tr data-app="${esc(f.namespace)}/${esc(f.application)}"><td>${esc(f.namespace)}</td><td>${esc(f.application)}</td><td class="deployments">${f.deployments} (${(Math.round(f.perDay * 100) / 100).toFixed(2)}/day)</td><td>${bars(f.weekly)}</td><td class="lead">${esc(duration(f.leadTimeMedianS))}</td><td class="cfr">${pct(f.changeFailureRate)} (${f.failed} of ${f.finished})</td><td class="restore">${esc(duration(f.restoreMedianS))}</td></tr>`,
+        )
+        .join("")
+    : `<tr class="empty"><td colspan="7">No release you may read.</td></tr>`;
+  return layout(
+    "Delivery",
+    `<h1>Delivery over the last ${days} days</h1>
+<p>From the Releases the cluster still holds, in the namespaces you may read (JR/T 0179 9.3). Deployments: reached Released in the window. Lead time: median from the Release's creation to Released. Change failure rate: RolledBack and Failed over all finished releases created in the window. Time to restore: median from the failing fact to traffic back on stable.</p>
+<form method="get" action="/delivery"><label>Days <input type="number" name="days" min="1" max="365" value="${days}"></label> <button type="submit">Show</button></form>
+<table class="delivery"><thead><tr><th>Namespace</th><th>Application</th><th>Deployments</th><th>Per week</th><th>Lead time (median)</th><th>Change failure rate</th><th>Time to restore (median)</th></tr></thead><tbody>${rows}</tbody></table>`,
+    viewer,
+  );
 }

@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import type { Release } from "../api/index.js";
 import { mayRead, type Viewer, type ViewerAccess } from "./access.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
-import { errorPage, listPage, loginPage, releaseBody, releasePage, renderRows } from "./html.js";
+import { deliveryFigures } from "./delivery.js";
+import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows } from "./html.js";
 import { listRows, parseFilter, type ListFilter } from "./model.js";
 
 /** Where Releases come from: an informer's store in production. */
@@ -198,7 +199,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
 
     const release = /^\/releases\/([^/]+)\/([^/]+)$/.exec(path);
     const releaseEvents = /^\/events\/release\/([^/]+)\/([^/]+)$/.exec(path);
-    if (path !== "/" && path !== "/events/list" && !release && !releaseEvents) return send(res, 404, errorPage("Not found", `There is no page ${path}.`));
+    if (path !== "/" && path !== "/delivery" && path !== "/events/list" && !release && !releaseEvents) return send(res, 404, errorPage("Not found", `There is no page ${path}.`));
 
     const who = await viewerOf(req, res);
     if (!who) return;
@@ -207,6 +208,13 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
       const f = parseFilter(url.searchParams);
       const readableNamespaces = [...namespaces()].filter((ns) => mayRead(viewer, ns)).sort();
       return send(res, 200, listPage(listRows(o.releases.list(), (ns) => mayRead(viewer, ns), f), f, readableNamespaces, now(), viewer.user));
+    }
+    if (path === "/delivery") {
+      const raw = url.searchParams.get("days") ?? "30";
+      const days = Number(raw);
+      if (!Number.isInteger(days) || days < 1 || days > 365) return send(res, 400, errorPage("Bad request", `days=${raw}: use a whole number of days from 1 to 365`, viewer.user));
+      const readable = o.releases.list().filter((r) => mayRead(viewer, r.metadata.namespace ?? ""));
+      return send(res, 200, deliveryPage(deliveryFigures(readable, now(), days), days, viewer.user));
     }
     if (path === "/events/list") {
       const f = parseFilter(url.searchParams);

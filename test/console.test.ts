@@ -263,6 +263,22 @@ describe("golive console", () => {
     }
   });
 
+  it("shows delivery figures of the readable namespaces only, and refuses a bad window", async () => {
+    kubectl(["apply", "-f", "-"], releaseManifest(nsA.name, "underwriting-api-2-3-9", "underwriting-api", "2.3.9"));
+    const decided = new Date(Date.now() - 3600_000);
+    await patchStatus(nsA.name, "underwriting-api-2-3-9", { status: { phase: "RolledBack", rollback: { trigger: "AnalysisFailed", reason: "error rate 7 %", decidedAt: decided.toISOString(), startedAt: decided.toISOString(), trafficOnStableAt: new Date(decided.getTime() + 45_000).toISOString(), hooks: [] } } });
+    await expect
+      .poll(async () => (await get("/delivery?days=7", { authorization: `Bearer ${tokens.a}` })).body, { timeout: 15_000 })
+      .toContain('<td class="cfr">100% (1 of 1)</td>');
+    const page = (await get("/delivery?days=7", { authorization: `Bearer ${tokens.a}` })).body;
+    expect(page).toContain(`<tr data-app="${nsA.name}/underwriting-api">`);
+    expect(page).toContain('<td class="restore">45s</td>');
+    expect(page).not.toContain("claims-api");
+    const bad = await get("/delivery?days=0", { authorization: `Bearer ${tokens.a}` });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain("days=0: use a whole number of days from 1 to 365");
+  });
+
   it("ends a viewer's event stream once their right is revoked (within the 15 s the answer is kept)", async () => {
     const url = new URL(`/events/release/${nsB.name}/claims-api-7-0-0`, base);
     let text = "";

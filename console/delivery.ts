@@ -1,0 +1,87 @@
+// Delivery metrics over the Release history the cluster still holds (9.3), per namespace and
+// application (pure). Definitions, from Release status alone:
+// - deployments: Releases that reached Released (status.releasedAt) within the window; the
+//   frequency is that count over the window's days;
+// - lead time: median of Release creation → releasedAt (not first evidence → Released: the console
+//   cannot read ReleaseEvidence);
+// - change failure rate: RolledBack and Failed over every release that finished (Released,
+//   RolledBack, Failed) and was created within the window;
+// - time to restore: median of rollback.decidedAt (the failing fact) → rollback.trafficOnStableAt.
+import type { Release } from "../api/index.js";
+
+export interface DeliveryFigures {
+  namespace: string;
+  application: string;
+  deployments: number;
+  perDay: number;
+  leadTimeMedianS: number | undefined;
+  finished: number;
+  failed: number;
+  changeFailureRate: number | undefined;
+  restoreMedianS: number | undefined;
+  /** Released per week of the window, oldest first. */
+  weekly: number[];
+}
+
+const ms = (t: string | undefined): number | undefined => {
+  if (!t) return undefined;
+  const v = Date.parse(t);
+  return Number.isNaN(v) ? undefined : v;
+};
+
+export function median(values: readonly number[]): number | undefined {
+  if (!values.length) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function deliveryFigures(releases: readonly Release[], now: Date, windowDays: number): DeliveryFigures[] {
+  const end = now.getTime();
+  const start = end - windowDays * 86_400_000;
+  const weeks = Math.max(1, Math.ceil(windowDays / 7));
+  const groups = new Map<string, Release[]>();
+  for (const r of releases) {
+    const key = `${r.metadata.namespace ?? ""}\u0000${r.spec.application}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: DeliveryFigures[] = [];
+  for (const [key, rs] of groups) {
+    const [namespace = "", application = ""] = key.split("\u0000");
+    const weekly = Array.from({ length: weeks }, () => 0);
+    const leads: number[] = [];
+    const restores: number[] = [];
+    let deployments = 0;
+    let finished = 0;
+    let failed = 0;
+    for (const r of rs) {
+      const s = r.status;
+      const created = ms(r.metadata.creationTimestamp);
+      const released = ms(s?.releasedAt);
+      if (released !== undefined && released > start && released <= end) {
+        deployments++;
+        weekly[Math.min(weeks - 1, Math.floor((released - start) / (7 * 86_400_000)))]!++;
+        if (created !== undefined) leads.push((released - created) / 1000);
+      }
+      if (created !== undefined && created > start && created <= end && (s?.phase === "Released" || s?.phase === "RolledBack" || s?.phase === "Failed")) {
+        finished++;
+        if (s.phase !== "Released") failed++;
+      }
+      const decided = ms(s?.rollback?.decidedAt);
+      const restored = ms(s?.rollback?.trafficOnStableAt);
+      if (decided !== undefined && restored !== undefined && restored > start && restored <= end) restores.push((restored - decided) / 1000);
+    }
+    out.push({ namespace, application, deployments, perDay: deployments / windowDays, leadTimeMedianS: median(leads), finished, failed, changeFailureRate: finished ? failed / finished : undefined, restoreMedianS: median(restores), weekly });
+  }
+  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.application.localeCompare(b.application));
+}
+
+/** "2d 3h", "4h 10m", "12m", "40s". */
+export function duration(seconds: number | undefined): string {
+  if (seconds === undefined) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+}
