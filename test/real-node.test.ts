@@ -3,6 +3,7 @@
 // read-only root, no capabilities), and the API server calling the webhook through its ClusterIP
 // Service (kube-proxy), failing closed: one create admitted, one denied, and the webhook's own
 // /metrics counting both.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -31,13 +32,25 @@ const golive = useNamespace("rn-golive");
 const apps = useNamespace("rn-apps");
 const release = "golive";
 
+// The host as it was: the node's teardown must leave it so (other engineers' clusters share it).
+const HOST_SYSCTLS = ["vm.overcommit_memory", "kernel.panic", "kernel.panic_on_oops", "net.ipv4.ip_forward"];
+const sysctlNow = () => HOST_SYSCTLS.map((k) => `${k}=${spawnSync("sysctl", ["-n", k], { encoding: "utf8" }).stdout.trim()}`);
+const iptablesNow = () => ["iptables-save", "ip6tables-save"].map((c) => spawnSync(c, [], { encoding: "utf8" }).stdout).join("\n");
+let sysctlsBefore: string[] = [];
+
 beforeAll(async () => {
+  sysctlsBefore = sysctlNow();
   images = buildImages();
   node = await startRealNode({ kubeconfig: inject("kubeconfig"), server: inject("server"), binDir: inject("binDir"), kubectl }, images, (l) => console.log(`[real node] ${l}`));
 }, 900_000);
 
 afterAll(async () => {
   await node?.stop();
+  // Nothing of the node is left on the host: no kube-proxy/kubelet chain, no CNI chain of its
+  // network, no bridge, and the sysctls the kubelet and the bridge plugin set are back.
+  expect(iptablesNow()).not.toMatch(/KUBE-|golive-realnode/);
+  expect(sysctlNow()).toEqual(sysctlsBefore);
+  expect(spawnSync("ip", ["link", "show", "cni-golive0"]).status).not.toBe(0);
 }, 180_000);
 
 /** Sum of golive_webhook_decisions_total{allowed=...} over every webhook pod, read from the pods' own /metrics. */
@@ -259,10 +272,19 @@ async function load(ip: string, n: number, parallel = 8, headers: Record<string,
   return t;
 }
 
-async function readyEndpoints(service: string): Promise<number> {
+/** The pods behind a Service's ready endpoints. */
+async function readyPods(service: string): Promise<string[]> {
   const r = await kubectlAsync(["get", "endpointslices", "-n", traffic.name, "-l", `kubernetes.io/service-name=${service}`, "-o", "json"]);
-  if (r.status !== 0) return -1;
-  return ((JSON.parse(r.stdout) as Doc).items as Doc[]).flatMap((s) => (s.endpoints as Doc[] | null) ?? []).filter((e) => e.conditions?.ready === true).length;
+  if (r.status !== 0) return [];
+  return ((JSON.parse(r.stdout) as Doc).items as Doc[]).flatMap((s) => (s.endpoints as Doc[] | null) ?? []).filter((e) => e.conditions?.ready === true && e.conditions?.terminating !== true).map((e) => String(e.targetRef?.name));
+}
+const readyEndpoints = async (service: string) => (await readyPods(service)).length;
+/** Ready endpoints of web: [candidate pods, stable pods], once no other pod (terminating, verify) is among them. */
+async function split(): Promise<[number, number] | undefined> {
+  const pods = await readyPods("web");
+  const stable = pods.filter((p) => p.startsWith("web-stable-")).length;
+  const candidate = pods.filter((p) => !p.startsWith("web-stable-") && !p.startsWith("web-verify-")).length;
+  return candidate + stable === pods.length ? [candidate, stable] : undefined;
 }
 
 describe("traffic measured at the backends: the replica-ratio router through a real Service (kube-proxy)", () => {
@@ -294,9 +316,9 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     await releaseWhen("web-1", (r) => r.status?.phase === "Approved");
     await applyTraffic(deploymentDoc(1));
     await releaseWhen("web-1", (r) => r.status?.phase === "Released");
-    await until("5 stable endpoints", async () => ((await readyEndpoints("web")) === 5 ? true : undefined), 60_000);
-    const before = await load(ip, 200);
-    expect(before).toEqual({ candidate: 0, stable: 200, verify: 0, other: 0, total: 200 });
+    await until("5 stable endpoints and no candidate", async () => ((await split())?.join("/") === "0/5" ? true : undefined), 60_000);
+    // kube-proxy follows the EndpointSlices within moments: from then on stable answers everything.
+    await until("kube-proxy to send everything to stable", async () => ((await load(ip, 100)).stable === 100 ? true : undefined), 30_000, 200);
 
     // Release 2, until its verification is signed off: ordinary requests only ever reach stable.
     const r2 = releaseDoc(2);
@@ -311,12 +333,20 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     expect(duringVerification).toEqual({ candidate: 0, stable: 500, verify: 0, other: 0, total: 500 });
     // Verification clients reach the new version through web-canary (a NetworkPolicy is meant to
     // keep everyone else out of it; the bridge CNI does not enforce NetworkPolicy: see README).
+    await until("kube-proxy to route web-canary to the verification copy", async () => ((await load(canaryIp, 20)).verify === 20 ? true : undefined), 30_000, 200);
     const verifier = await load(canaryIp, 100);
-    expect(verifier.verify).toBe(100);
+    expect(verifier).toEqual({ candidate: 0, stable: 0, verify: 100, other: 0, total: 100 });
 
     await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
     await releaseWhen("web-2", (r) => r.status?.phase === "Progressing" && r.status?.canary?.weight === 20, 120_000);
-    await until("1 candidate and 4 stable endpoints", async () => ((await readyEndpoints("web")) === 5 && (await load(ip, 50)).candidate > 0 ? true : undefined), 90_000, 1_000);
+    await until("1 candidate and 4 stable endpoints", async () => ((await split())?.join("/") === "1/4" ? true : undefined), 90_000, 500);
+    // kube-proxy has synced once the candidate answers.
+    // kube-proxy has synced once the candidate answers and no request meets a pod on its way out
+    // (the stable pod scaled away exits at once on SIGTERM).
+    await until("kube-proxy to send requests to the candidate", async () => {
+      const t = await load(ip, 100);
+      return t.candidate > 0 && t.other === 0 ? true : undefined;
+    }, 30_000, 200);
     const canary = await load(ip, 2_000);
     const share = (100 * canary.candidate) / canary.total;
     console.log(`[real node] canary at 20 %: ${canary.candidate} of ${canary.total} requests (${share.toFixed(1)} %) answered by the candidate, ${canary.stable} by stable, ${canary.other} other`);
