@@ -130,10 +130,16 @@ build_bases() { # <node image> <runtime image>
   log "built stand-in base images in $((SECONDS - start))s"
 }
 
+# The sources of the Dockerfile's COPY instructions (not --from=), read from the Dockerfile itself
+# so a directory added there is hashed and staged too.
+copied_paths() {
+  awk '$1 == "COPY" { for (i = 2; i < NF; i++) { if ($i ~ /^--from=/) next; if ($i !~ /^--/) print $i } }' "$repo/Dockerfile"
+}
+
 # The files the Dockerfile copies, as .dockerignore lets them in (tests and test data never).
 context_files() {
-  (cd "$repo" && find package.json package-lock.json tsconfig.json tsconfig.build.json Dockerfile .dockerignore \
-    api audit gates images webhook operator cli report settings bin/golive.js crds policies \
+  # shellcheck disable=SC2046 # one word per path, by design
+  (cd "$repo" && find Dockerfile .dockerignore $(copied_paths | LC_ALL=C sort -u) \
     -type f ! -name '*.test.ts' ! -path '*/testdata/*' | LC_ALL=C sort)
 }
 
