@@ -32,10 +32,10 @@ import type { PodLike } from "./drift/detect.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
+import { SummaryPublisher } from "./summary/publish.js";
 
 /** Phases the gate reconcile (and so the capacity check) owns. */
 const GATE_PHASES = new Set<string | undefined>([undefined, "Pending", "Blocked", "Approved"]);
-import { SummaryPublisher } from "./summary/publish.js";
 
 export interface OperatorHandle {
   stop(): Promise<void>;
@@ -111,7 +111,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const retention = new RetentionSchedule((days) => audit.prune(days), () => retentionDays(stores.policies.list()), (e) => log.error({ err: e }, "audit: retention failed; nothing was dropped"));
   retention.start(RETENTION_INTERVAL_MS);
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
-  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer: o.evidenceSigner ?? signerFromConfig(config), enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
+  const signer = o.evidenceSigner ?? signerFromConfig(config);
+  const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer, enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
   const monitoringLog = log.child({ controller: "monitoring" });
   const monitoring = new ReleaseMonitoring({
     client,
@@ -125,7 +126,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   });
   const pods = new PodIndex();
   const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
-  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, ...(config.evidenceKey ? { summaries: new SummaryPublisher({ client, key: readPrivateKey(config.evidenceKey), log: log.child({ component: "summary" }) }) } : {}) });
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
 
   stores.releases.on((_event, r) => enqueue(objectKey(r)));
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));

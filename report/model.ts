@@ -193,6 +193,11 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
   };
   const batchGate = spec.batch.gate;
 
+  const phase = status.phase ?? (evaluation.allPassed ? "Pending" : "Blocked");
+  // The verdict covers the gates due by this phase: at Approved the GoLive gates (the Verification
+  // and Promotion gates cannot have passed yet, and the image must run to be verified), from
+  // Progressing on the Verification gates too, at Released all of them.
+  const due = gatePhasesDue(phase);
   const clauses: ClauseRow[] = CLAUSES.map((c) => {
     const gates = spec.gates.filter((g) => clauseMatches(g.clause, c.clause));
     if (gates.length) {
@@ -202,7 +207,10 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
       const ev = names.map(evidenceRow).filter((x): x is EvidenceRow => x !== undefined);
       const decidedBy = rs.map((r) => `${r.name} (${r.clause ?? ""})`);
       if (binding.length === 0) return { ...c, verdict: "notApplicable", why: `gate ${rs.map((r) => r.name).join(", ")} binds only high-risk batch Jobs, checked at their admission: ${rs.map((r) => r.reason).join("; ")}`, decidedBy, evidence: ev };
-      const bad = binding.filter((r) => r.status !== "Passed");
+      // A gate of a later phase than the release has reached is not failed: it is not due yet.
+      const notDue = binding.filter((r) => !due.has(spec.gates.find((g) => g.name === r.name)?.phase ?? "GoLive"));
+      if (notDue.length === binding.length) return { ...c, verdict: "notApplicable", why: `not due yet at phase ${phase}: ${binding.map((r) => `${r.name} (${spec.gates.find((g) => g.name === r.name)?.phase} gate): ${r.status}`).join("; ")}`, decidedBy, evidence: ev };
+      const bad = binding.filter((r) => r.status !== "Passed" && !notDue.includes(r));
       return {
         ...c,
         verdict: bad.length ? "notMet" : "met",
@@ -277,8 +285,8 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
       .map((v) => ({ role: v.predicate.approval!.role, signer: v.signer, at: v.issuedAt.toISOString(), comment: v.predicate.approval!.comment, evidence: v.name })),
   }));
 
-  const phase = status.phase ?? (evaluation.allPassed ? "Pending" : "Blocked");
-  const verdict = evaluation.allPassed && !clauses.some((c) => c.verdict === "notMet") && !["Blocked", "Failed", "RolledBack"].includes(phase) ? "PASSED" : "FAILED";
+  const duePassed = spec.gates.filter((g) => due.has(g.phase) && g.name !== spec.batch.gate).every((g) => results.find((r) => r.name === g.name)?.status === "Passed");
+  const verdict = duePassed && !clauses.some((c) => c.verdict === "notMet") && !["Blocked", "Failed", "RolledBack"].includes(phase) ? "PASSED" : "FAILED";
   return {
     generatedAt: now.toISOString(),
     release: { name: release.metadata.name, namespace: release.metadata.namespace, application: release.spec.application, version: release.spec.version },
@@ -325,6 +333,13 @@ function phaseTime(release: Release): string | undefined {
   if (s.phase === "RolledBack" && s.rollback?.verifiedAt) return s.rollback.verifiedAt;
   const times = (s.conditions ?? []).map((c) => c.lastTransitionTime).sort();
   return times.at(-1);
+}
+
+/** Which gate phases a release in `phase` must have passed (every one once Released or beyond). */
+export function gatePhasesDue(phase: string): Set<string> {
+  if (["Pending", "Approved", "Verifying", "CleaningUp"].includes(phase)) return new Set(["GoLive"]);
+  if (phase === "Progressing") return new Set(["GoLive", "Verification"]);
+  return new Set(["GoLive", "Verification", "Promotion"]);
 }
 
 /** Clauses the operator's record (Release status) decides when no gate names them. */

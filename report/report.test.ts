@@ -9,7 +9,7 @@ import { main } from "../cli/main.js";
 import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
 import { renderHtml } from "./html.js";
-import { buildReport, CLAUSES, clauseMatches } from "./model.js";
+import { buildReport, CLAUSES, clauseMatches, gatePhasesDue } from "./model.js";
 import { AT, EXAMPLES, evidenceFiles, FIXTURE, RELEASED, RELEASED_AT, RELEASED_NAME, tmp } from "./testkit.js";
 
 function report(releaseFile: string, evidence: string[], policy = join(EXAMPLES, "policy.yaml")) {
@@ -174,5 +174,29 @@ describe("golive report: the audit trail and the policy's language", () => {
     expect(readFileSync(file, "utf8")).toContain('<html lang="en">');
     expect((await cli([...base(), "-o", file])).out).toContain("(en)");
     expect((await cli([...base(), "--lang", "fr", "-o", file])).code).toBe(2);
+  });
+});
+
+describe("the verdict covers the gates due by the release's phase", () => {
+  it("at Approved only the GoLive gates count (Verification and Promotion gates cannot have passed yet), so an approved release is PASSED; past them, a gate not passed is FAILED", () => {
+    const set = loadLocal([FIXTURE + "release.yaml", FIXTURE + "policy.yaml", FIXTURE + "evidence.yaml"]);
+    const released = set.releases[0]!;
+    const policy = structuredClone(set.policies[0]!);
+    policy.spec.gates.push(
+      { ...policy.spec.gates.find((g) => g.name === "go-live-approval")!, name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } },
+      { ...policy.spec.gates.find((g) => g.name === "go-live-approval")!, name: "promotion-sign-off", clause: "4.9", phase: "Promotion", approvals: { stage: "Promotion" } },
+    );
+    // The release as it stood when it was Approved: no verification, promotion or analysis yet,
+    // and no sign-off of the later stages.
+    const { verification: _v, promotion: _p, analysis: _a, releasedAt: _r, inventory: _i, canary: _c, waves: _w, monitoring: _m, ...rest } = released.status!;
+    const early = set.evidence.filter((e) => !(e.spec.type === "Approval" && /"stage":"(Verification|Promotion)"/.test(JSON.stringify(e))));
+    const at = (phase: "Approved" | "Progressing" | "Released") => buildReport({ ...released, status: { ...rest, phase } }, policy, early, AT);
+    expect(at("Approved").verdict).toBe("PASSED");
+    expect(at("Approved").gates.find((g) => g.name === "verification-sign-off")?.status).not.toBe("Passed");
+    expect(at("Progressing").verdict).toBe("FAILED");
+    expect(at("Released").verdict).toBe("FAILED");
+    expect(gatePhasesDue("Approved")).toEqual(new Set(["GoLive"]));
+    expect(gatePhasesDue("Progressing")).toEqual(new Set(["GoLive", "Verification"]));
+    expect(gatePhasesDue("Released")).toEqual(new Set(["GoLive", "Verification", "Promotion"]));
   });
 });

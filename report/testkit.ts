@@ -1,5 +1,5 @@
 // Paths and helpers the report tests share: the sample in examples/, and a real rollout of it at
-// Released (testdata/released/, made by report/regenerate-fixture.ts).
+// Released (testdata/released/, made by report/testdata/regenerate.ts).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { decodeBase64, keyIdOf } from "../gates/dsse.js";
 import { createEvidence, loadPrivateKey, type EvidenceInput } from "../gates/sign.js";
 
 export const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
-/** A real rollout's Release at Released, its policy and evidence: regenerate with `npx tsx report/regenerate-fixture.ts`. */
+/** A real rollout's Release at Released, its policy and evidence: regenerate with `npx tsx report/testdata/regenerate.ts`. */
 export const FIXTURE = new URL("./testdata/released/", import.meta.url).pathname;
 export const RELEASED = join(FIXTURE, "release.yaml");
 export const RELEASED_NAME = "underwriting-api-2-4-2";

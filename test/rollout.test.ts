@@ -13,7 +13,7 @@
 //   3. a bad release: the analysis fails and the release rolls back automatically; the time from
 //      the failed measurement to the HTTPRoute at 100 % stable is measured and printed.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +29,8 @@ import { loadPrivateKey, createEvidence } from "../gates/sign.js";
 import { newKey } from "../gates/testkit.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { observeRules, type HTTPRoute } from "../operator/routers/gateway-api.js";
+import { summaryConfigMapName, summaryKey } from "../operator/summary/publish.js";
+import { verifySummaryEnvelope } from "../operator/summary/verify.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
@@ -444,6 +446,11 @@ describe("progressive delivery on a real control plane", () => {
     expect(final.spec?.rules).toEqual([{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ group: "", kind: "Service", name: "web-stable", port: 8080, weight: 1 }] }]);
     const inventory = await getJson<Doc>("configmap", "golive-inventory");
     expect(JSON.parse(inventory.data.web)).toMatchObject({ version: "2.0.0", release: "web-2", how: "promoted", images: [{ name: IMAGE, digest: digest("web 2") }] });
+    // The operator signed its verification summary at Approved and at Released (issue 17), kept
+    // beside the release in ConfigMap web-2-golive-summary, verifiable with its public key.
+    const summaries = await until("the signed summaries of web-2", () => getJson<Doc>("configmap", summaryConfigMapName("web-2")).catch((): Doc => ({})), (cm) => cm.data?.[summaryKey("Released")] !== undefined);
+    const verdicts = (["Approved", "Released"] as const).map((at) => verifySummaryEnvelope(summaries.data[summaryKey(at)], createPublicKey(operatorKey.publicPem)));
+    for (const v of verdicts) expect(v).toMatchObject({ ok: true, result: "PASSED" });
     // Every phase change was posted (generic JSON and chat text).
     const phases = await until("the notifications", async () => notifications.filter((n) => n.path === "/json" && n.body.release === "web-2").sort((a, b) => Date.parse(a.body.time as string) - Date.parse(b.body.time as string)).map((n) => n.body.to as string), (p) => p.includes("Released"), 10_000);
     expect(phases).toEqual(["Pending", "Blocked", "Approved", "Verifying", "CleaningUp", "Progressing", "Released"].filter((p) => p !== "Blocked" || phases.includes("Blocked")));
@@ -504,6 +511,8 @@ describe("progressive delivery on a real control plane", () => {
     expect(traffic.length, JSON.stringify(decisions.map((x) => `${x.type} ${x.object} ${x.result}`))).toBeGreaterThan(1);
     expect(traffic.at(-1)).toBe("0%");
     expect(decisions).toEqual(expect.arrayContaining([expect.objectContaining({ type: "job", result: "succeeded", reason: expect.stringContaining("compensate") })]));
+    const rolledSummary = await until("the signed RolledBack summary of web-3", () => getJson<Doc>("configmap", summaryConfigMapName("web-3")).catch((): Doc => ({})), (cm) => cm.data?.[summaryKey("RolledBack")] !== undefined);
+    expect(verifySummaryEnvelope(rolledSummary.data[summaryKey("RolledBack")] as string, createPublicKey(operatorKey.publicPem))).toMatchObject({ ok: true, result: "FAILED" });
     await until("the RolledBack notifications", async () => notifications.filter((n) => (n.path === "/json" && n.body.release === "web-3" && n.body.to === "RolledBack") || (n.path === "/text" && /web-3\) RollingBack → RolledBack/.test(n.body.text as string))).length, (n) => n === 2, 10_000);
     const status = await golive("status", "web-3");
     expect(status.out).toMatch(/Rollback \(4\.10\): AnalysisFailed/);
