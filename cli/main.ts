@@ -6,6 +6,7 @@ import { registerApprove } from "./commands/approve.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCapacity } from "./commands/capacity.js";
 import { registerConsole } from "./commands/console.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerOperator } from "./commands/operator.js";
 import { registerEvidence } from "./commands/evidence.js";
 import { registerGates } from "./commands/gates.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerAbort(program);
   registerReport(program);
   registerConsole(program);
+  registerMetrics(program);
   return program;
 }
 

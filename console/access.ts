@@ -6,6 +6,20 @@
 // honoured within that time, and every event stream is closed after it so it is re-checked.
 import { createHash } from "node:crypto";
 import type { KubeClient } from "../operator/runtime/kube-client.js";
+import { transientReason } from "../operator/runtime/transient.js";
+
+/**
+ * Reviews have no side effects, so one that failed on the connection (a kept-alive socket the API
+ * server closed meanwhile) is simply sent again once, rather than showing the viewer an error.
+ */
+async function retryOnce<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (transientReason(e) === undefined) throw e;
+    return call();
+  }
+}
 
 export interface ReviewedUser {
   username: string;
@@ -25,17 +39,17 @@ export interface Reviewer {
 export function kubeReviewer(client: KubeClient): Reviewer {
   return {
     async authenticate(token) {
-      const review = await client.create<{ status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }>("/apis/authentication.k8s.io/v1/tokenreviews", { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } });
+      const review = await retryOnce(() => client.create<{ status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }>("/apis/authentication.k8s.io/v1/tokenreviews", { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } }));
       const u = review.status?.user;
       if (!review.status?.authenticated || !u?.username) return undefined;
       return { username: u.username, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) };
     },
     async mayReadReleases(user, namespace) {
-      const access = await client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+      const access = await retryOnce(() => client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
         apiVersion: "authorization.k8s.io/v1",
         kind: "SubjectAccessReview",
         spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", verb: "get", ...(namespace ? { namespace } : {}) } },
-      });
+      }));
       return access.status?.allowed === true;
     },
   };

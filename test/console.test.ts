@@ -3,7 +3,7 @@
 // the namespaces a SubjectAccessReview allows, and a release page follows a status change (the
 // status subresource, as the operator writes it) without reload. Screenshots go to
 // $GOLIVE_CONSOLE_SCREENSHOTS (default /tmp/notes).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
@@ -99,7 +99,9 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   return new Promise((resolve, reject) => {
     const url = new URL(path, base);
     // The certificate is one the console made at start; the test checks which it is instead of a CA.
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false, headers }, (res) => {
+    // A fresh connection each time (agent: false): spawnSync blocks this process, so a kept-alive
+    // socket may have been closed by the console meanwhile.
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false, agent: false, headers }, (res) => {
       const subject = String((res.socket as unknown as { getPeerCertificate(): { subjectaltname?: string } }).getPeerCertificate().subjectaltname ?? "");
       let body = "";
       res.setEncoding("utf8");
@@ -140,7 +142,7 @@ beforeAll(async () => {
   kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: consoleRole }, rules: CONSOLE_RULES }));
   kubectl(["create", "clusterrolebinding", consoleRole, `--clusterrole=${consoleRole}`, `--serviceaccount=${nsA.name}:golive-console`]);
   const consoleToken = kubectl(["-n", nsA.name, "create", "token", "golive-console"]).trim();
-  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: tokenKubeconfig(consoleToken), log: pino({ level: "silent" }) });
+  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: tokenKubeconfig(consoleToken), log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
   base = `https://127.0.0.1:${console_.port}`;
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
@@ -279,12 +281,26 @@ describe("golive console", () => {
     expect(bad.body).toContain("days=0: use a whole number of days from 1 to 365");
   });
 
+  it("golive metrics prints the same figures in the terminal, and says what is wrong with a bad window", () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../cli/main.ts"), "metrics", "--kubeconfig", join(dir, "console.kubeconfig"), ...args], { encoding: "utf8" });
+    const json = cli(["--days", "7", "-o", "json"]);
+    expect(json.status).toBe(0);
+    const figures = (JSON.parse(json.stdout) as { applications: { namespace: string; application: string; failed: number; finished: number; restoreMedianS?: number }[] }).applications;
+    expect(figures.find((f) => f.namespace === nsA.name)).toMatchObject({ application: "underwriting-api", failed: 1, finished: 1, restoreMedianS: 45 });
+    const text = cli(["--days", "7", "-n", nsA.name]);
+    expect(text.stdout).toMatch(new RegExp(`${nsA.name}\\s+underwriting-api\\s+0\\s+0\\.00\\s+—\\s+100% \\(1/1\\)\\s+45s`));
+    const bad = cli(["--days", "0"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("--days 0: use a whole number of days from 1 to 365");
+  }, 60_000);
+
   it("ends a viewer's event stream once their right is revoked (within the 15 s the answer is kept)", async () => {
     const url = new URL(`/events/release/${nsB.name}/claims-api-7-0-0`, base);
     let text = "";
+    let code = 0;
     const ended = new Promise<void>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, rejectUnauthorized: false, headers: { authorization: `Bearer ${tokens.b}` } }, (res) => {
-        expect(res.statusCode).toBe(200);
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, rejectUnauthorized: false, agent: false, headers: { authorization: `Bearer ${tokens.b}` } }, (res) => {
+        code = res.statusCode ?? 0;
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
         res.on("end", () => resolve());
@@ -293,6 +309,7 @@ describe("golive console", () => {
       req.end();
     });
     await expect.poll(() => text, { timeout: 10_000 }).toContain("claims-api-7-0-0");
+    expect(code).toBe(200);
     kubectl(["-n", nsB.name, "delete", "rolebinding", "release-reader-viewer-b"]);
     await new Promise((r) => setTimeout(r, 16_000));
     await patchStatus(nsB.name, "claims-api-7-0-0", { status: { message: "gate security-scan: 1 critical finding" } });
