@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deliveryFigures, duration, median } from "./delivery.js";
-import { release } from "./testdata.js";
+import { release } from "./testdata/releases.js";
 
 // A scripted history of one application over a 28-day window ending 2026-06-29T00:00Z.
 const now = new Date("2026-06-29T00:00:00Z");

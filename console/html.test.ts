@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { esc, listPage, loginPage, releaseBody, releasePage, renderRows, sparkline } from "./html.js";
 import { toRow } from "./model.js";
-import { release } from "./testdata.js";
+import { release } from "./testdata/releases.js";
 
 const now = new Date("2026-06-01T01:00:00Z");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { age, listRows, matches, parseFilter, signedActions, toRow } from "./model.js";
-import { release } from "./testdata.js";
+import { release } from "./testdata/releases.js";
 
 describe("console rows and filters", () => {
   const a = release("team-a", "web-1-2", { phase: "Progressing", gatesSummary: "7/9", canary: { stepIndex: 1, stepName: "sign-off", weight: 10 } }, { application: "web", version: "1.2.0", createdAt: "2026-06-01T10:00:00Z" });

@@ -6,13 +6,12 @@
 // trouble: unreachable, refused credentials, throttled, content not hashing to its digest).
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { CommanderError, type Command } from "commander";
+import type { Command } from "commander";
 import type { DsseEnvelope } from "../../api/index.js";
 import { keyIdOf } from "../../gates/dsse.js";
 import { attachAttestation, checkAttestation, fetchAttestations } from "../../images/attestation.js";
-import { CredentialError, loadDockerConfig } from "../../images/credentials.js";
 import { ImageReferenceError, requireDigest, type PinnedImage } from "../../images/reference.js";
-import { isLoopbackRegistry, RegistryClient, RegistryError } from "../../images/registry-client.js";
+import { RegistryError } from "../../images/registry-client.js";
 import { SUMMARY_PHASES, summaryConfigMapName, summaryKey } from "../../operator/summary/publish.js";
 import { buildReport } from "../../report/model.js";
 import { signSummary, summaryOf, VSA_PREDICATE_TYPE } from "../../report/summary.js";
@@ -20,27 +19,10 @@ import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
 import { readInput, type InputOptions } from "./report-input.js";
 import { cluster } from "./status.js";
+import { collect, EXIT_UNCHECKED, EXIT_USAGE, registryClient, usageExit, type RegistryOptions } from "./seal.js";
 
 export const EXIT_BAD = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_UNCHECKED = 3;
-
-export interface RegistryOptions {
-  registryConfig?: string;
-  timeout: string;
-  insecureRegistry?: string[];
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** Usage errors (a missing option or argument, an unknown option) exit 2; --help itself exits 0. */
-export function usageExit(command: Command): Command {
-  return command.exitOverride((err) => {
-    throw err.exitCode === 0 ? err : new CommanderError(EXIT_USAGE, err.code, err.message);
-  });
-}
+export { EXIT_UNCHECKED, EXIT_USAGE, registryClient, usageExit, type RegistryOptions } from "./seal.js";
 
 export function withRegistryOptions(command: Command): Command {
   return command
@@ -49,19 +31,6 @@ export function withRegistryOptions(command: Command): Command {
     .option("--timeout <ms>", "timeout of each registry request", "3000");
 }
 
-export function registryClient(opts: RegistryOptions): RegistryClient {
-  const timeout = Number(opts.timeout);
-  if (!Number.isInteger(timeout) || timeout < 100 || timeout > 120_000) throw new CliError(`--timeout ${opts.timeout}: use milliseconds between 100 and 120000`, EXIT_USAGE);
-  let credentials;
-  try {
-    credentials = loadDockerConfig(opts.registryConfig);
-  } catch (e) {
-    if (e instanceof CredentialError) throw new CliError(e.message, EXIT_USAGE);
-    throw e;
-  }
-  const insecure = new Set(opts.insecureRegistry ?? []);
-  return new RegistryClient({ credentials, requestTimeoutMs: timeout, plainHttp: (registry) => insecure.has(registry) || isLoopbackRegistry(registry) });
-}
 
 /** Registry trouble is exit 3 (could not check), except what is a definite answer. */
 function registryFailure(what: string, e: RegistryError): CliError {

@@ -26,7 +26,7 @@ export const EXIT_NOT_SEALED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNCHECKED = 3;
 
-interface RegistryOptions {
+export interface RegistryOptions {
   registryConfig?: string;
   timeout: string;
   insecureRegistry?: string[];
@@ -41,7 +41,8 @@ function pinned(image: string): PinnedImage {
   }
 }
 
-function client(opts: RegistryOptions): RegistryClient {
+/** The registry client of the image commands (seal, verify-image, report attest): credentials, timeout, plain-HTTP hosts. */
+export function registryClient(opts: RegistryOptions): RegistryClient {
   const timeout = Number(opts.timeout);
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 120_000) throw new CliError(`--timeout ${opts.timeout}: use milliseconds between 100 and 120000`, EXIT_USAGE);
   let credentials;
@@ -60,7 +61,7 @@ function client(opts: RegistryOptions): RegistryClient {
 }
 
 /** Usage errors (a missing --key or image, an unknown option) exit 2, as --help says; --help itself exits 0. */
-function usageExit(command: Command): Command {
+export function usageExit(command: Command): Command {
   return command.exitOverride((err) => {
     throw err.exitCode === 0 ? err : new CommanderError(EXIT_USAGE, err.code, err.message);
   });
@@ -107,7 +108,7 @@ function verificationKeys(paths: string[]): TrustedKey[] {
   });
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -129,7 +130,7 @@ export function registerSeal(program: Command): void {
     }
     const key = signingKey(opts.key);
     try {
-      const result = await sealImage(client(opts), ref, key, { annotations });
+      const result = await sealImage(registryClient(opts), ref, key, { annotations });
       process.stdout.write(
         `${result.written ? "sealed" : "already sealed with this key"}: ${ref.name}@${ref.digest}\n` +
           `  signature: ${ref.name}:${result.tag} (manifest ${result.manifestDigest})\n` +
@@ -155,7 +156,7 @@ export function registerSeal(program: Command): void {
     const keys = verificationKeys(opts.key);
     const deadlineMs = Number(opts.deadline);
     if (!Number.isInteger(deadlineMs) || deadlineMs < 100) throw new CliError(`--deadline ${opts.deadline}: use milliseconds (at least 100)`, EXIT_USAGE);
-    const verdict = await verifyImageSeal(client(opts), ref, keys, { deadlineMs });
+    const verdict = await verifyImageSeal(registryClient(opts), ref, keys, { deadlineMs });
     if (opts.output === "json") process.stdout.write(JSON.stringify({ image: `${ref.name}@${ref.digest}`, ...verdict }, null, 2) + "\n");
     if (verdict.sealed) {
       const key = keys.find((k) => k.name === verdict.signer);

@@ -1,5 +1,5 @@
 // Releases for the console's unit tests.
-import type { Release } from "../api/index.js";
+import type { Release } from "../../api/index.js";
 
 export function release(ns: string, name: string, status: Release["status"] = undefined, extra: { application?: string; version?: string; createdAt?: string } = {}): Release {
   return {
