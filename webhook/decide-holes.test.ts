@@ -60,6 +60,14 @@ describe("the scale subresource", () => {
     expect(run(scale(kind, resource, name, 5)).allowed).toBe(true);
   });
 
+  it("a replica-ratio candidate's replicas are golive's while it rolls out: a user's scale up is denied, the operator's admitted", () => {
+    const ratio = (s: Record<string, any>) => (s.strategy = { trafficRouting: { service: "web" }, steps: [{ name: "all", setWeight: 100 }], progressDeadline: "10m" });
+    const view = withPhase("Verifying", ratio);
+    expect(denied(run(scale("Deployment", "deployments", "web", 5), view))).toContain(`golive owns spec.replicas of Deployment web while Release ${RELEASE} rolls it out by replica ratio (it is 3; this request makes it 5`);
+    expect(run(scale("Deployment", "deployments", "web", 5, OPERATOR), view).allowed).toBe(true);
+    expect(run(scale("Deployment", "deployments", "web", 5), withPhase("Released", ratio)).allowed).toBe(true);
+  });
+
   it("holds the declared scaling bounds for everyone, the HPA included; the operator may go below the minimum, never above the maximum", () => {
     const view = withPhase("Released", (s) => (s.architecture.scaling = { minReplicas: 4, maxReplicas: 8 }));
     const hpa = "system:serviceaccount:kube-system:horizontal-pod-autoscaler";
