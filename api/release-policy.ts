@@ -10,10 +10,12 @@ export const FindingSeverity = z.enum(["critical", "high", "medium", "low"]).des
 export type FindingSeverity = z.infer<typeof FindingSeverity>;
 export const Permission = z.enum(["Approve", "Abort", "Promote", "BreakGlass"]).describe("Something a role may do: Approve a stage, Abort (roll back) a release, Promote it past a pause, or BreakGlass (admit despite a failed gate, recorded).");
 export type Permission = z.infer<typeof Permission>;
-export const ApprovalStage = z.enum(["Release", "Verification", "Promotion"]).describe("A stage needing sign-off: Release (go-live approval before admission, 4.2 b), Verification (acceptance of post-release verification, 4.7 f), Promotion (end of the trial run, 4.9).");
+export const ApprovalStage = z
+  .enum(["Release", "Verification", "Promotion", "Closing"])
+  .describe("A stage needing sign-off: Release (go-live approval before admission, 4.2 b), Verification (acceptance of post-release verification, 4.7 f), Promotion (end of the trial run, 4.9), Closing (the sign-off at the end of the go-live, after Released, 4.3 l).");
 export type ApprovalStage = z.infer<typeof ApprovalStage>;
 
-export const GatePhase = z.enum(["GoLive", "Verification", "Promotion"]).describe("The lifecycle point a gate guards.");
+export const GatePhase = z.enum(["GoLive", "Verification", "Promotion", "Closing"]).describe("The lifecycle point a gate guards.");
 export type GatePhase = z.infer<typeof GatePhase>;
 
 const TestEvidenceType = z
@@ -116,7 +118,7 @@ export const Gate = cel(
       name: DnsLabel.describe("The gate's name, unique in the policy; reported in Release status."),
       clause: z.string().min(1).max(64).describe('The JR/T 0179-2019 clause the gate implements, such as "7.1.2 a".'),
       description: z.string().max(1024).optional().describe("What the gate checks, in words for the people who read the status."),
-      phase: GatePhase.default("GoLive").describe("When the gate applies: GoLive gates decide admission (phase Approved); Verification gates must pass before ordinary traffic opens (after verification, 4.7); Promotion gates before the release is promoted (4.9)."),
+      phase: GatePhase.default("GoLive").describe("When the gate applies: GoLive gates decide admission (phase Approved); Verification gates must pass before ordinary traffic opens (after verification, 4.7); Promotion gates before the release is promoted (4.9); Closing gates after Released, for the release to be complete (4.3 l): they never decide admission or the rollout."),
       tests: TestsGate.optional(),
       defects: DefectsGate.optional(),
       performance: PerformanceGate.optional(),
@@ -267,6 +269,8 @@ function policyReferenceProblems(spec: {
   for (const g of spec.gates)
     if (g.approvals && !spec.approvals.some((a) => a.stage === g.approvals?.stage))
       problems.push(`gate "${g.name}" requires ${g.approvals.stage} approvals, but spec.approvals has no entry for that stage`);
+  for (const g of spec.gates)
+    if (g.approvals?.stage === "Closing" && g.phase !== "Closing") problems.push(`gate "${g.name}" requires Closing approvals, which are signed after Released: set its phase to Closing`);
   for (const g of spec.gates)
     if (g.drDrill?.role && !roles.has(g.drDrill.role)) problems.push(`gate "${g.name}" says DR drills are run by role "${g.drDrill.role}", which is not in spec.roles`);
   if (spec.batch.gate && !spec.gates.some((g) => g.name === spec.batch.gate)) problems.push(`batch.gate "${spec.batch.gate}" is not a gate of this policy`);

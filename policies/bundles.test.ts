@@ -83,7 +83,7 @@ const releaseReview = (over: object = {}) => ({
 });
 const integration = (suites = ["ClaimsApiContractIT", "PaymentGatewayIT"]) => ({ summary: { ...tests().summary, suites: suites.map((name) => ({ name, tests: 5 })) } });
 const doc = (r: Release, type: EvidenceType, key: KeyObject) => sign(r, type, key, { source: { digest: "sha256:" + "b".repeat(64) } });
-const approval = (r: Release, key: KeyObject, stage: "Release" | "Verification" | "Promotion", role: string) => sign(r, "Approval", key, { approval: { stage, role } });
+const approval = (r: Release, key: KeyObject, stage: "Release" | "Verification" | "Promotion" | "Closing", role: string) => sign(r, "Approval", key, { approval: { stage, role } });
 
 /** Every piece of evidence the bundle asks for, signed by the role that owns it. */
 function complete(level: Level, keys: Record<Who, KeyObject>, r: Release = release): ReleaseEvidence[] {
@@ -120,6 +120,7 @@ function complete(level: Level, keys: Record<Who, KeyObject>, r: Release = relea
           approval(r, keys.security, "Release", "security-officer"),
           approval(r, keys.ops, "Verification", "ops-on-call"),
           approval(r, keys.manager, "Promotion", "release-manager"),
+          approval(r, keys.owner, "Closing", "business-owner"),
         ]
       : []),
   ];
@@ -385,6 +386,14 @@ const VARIANTS: Variant[] = [
     status: "Pending",
     reason: /^missing document\(s\): ApplicationFirewall$/,
     evidence: (level, k) => without(complete(level, k), "ApplicationFirewall"),
+  },
+  {
+    title: "go-live-closure waits for the business owner's sign-off at the end of the go-live (4.3 l)",
+    levels: [3],
+    gate: "go-live-closure",
+    status: "Pending",
+    reason: /waiting for Closing approval by business-owner/,
+    evidence: (level, k) => withoutApproval(complete(level, k), "Closing", "business-owner"),
   },
   {
     title: "go-live-approval waits for the release manager's approval (4.2 a,b)",

@@ -8,6 +8,7 @@ import { queryTrail } from "../audit/query.js";
 import { canonicalJson, sha256Hex } from "../gates/canonical-json.js";
 import { decodeBase64, keyIdOf } from "../gates/dsse.js";
 import { evaluateGates } from "../gates/evaluate.js";
+import { evaluateClosingGates } from "../gates/closing.js";
 import { acceptancesOf } from "../gates/evaluators/acceptance.js";
 import { artifactDigest, planDigest } from "../gates/statement.js";
 import clauses from "./clauses.json" with { type: "json" };
@@ -166,7 +167,9 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
   const status = release.status ?? {};
   // Verification and Promotion gates decided by the operator: its recorded results win.
   const recorded = new Map<string, GateResult>([...(status.verification?.gates ?? []), ...(status.promotion?.gates ?? [])].map((g) => [g.name, g]));
-  const results = evaluation.results.map((r) => recorded.get(r.name) ?? r);
+  // Closing gates (4.3 l) of a Released release: approvals count only when signed after Released.
+  const closing = status.phase === "Released" && status.releasedAt ? new Map(evaluateClosingGates(release, spec, evidence, now, new Date(status.releasedAt)).results.map((r) => [r.name, r])) : undefined;
+  const results = evaluation.results.map((r) => recorded.get(r.name) ?? closing?.get(r.name) ?? r);
   const byName = new Map(evidence.map((e) => [e.metadata.name, e]));
   const fingerprints = new Map<string, string>();
   for (const s of spec.signers) {
@@ -198,6 +201,10 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
   // and Promotion gates cannot have passed yet, and the image must run to be verified), from
   // Progressing on the Verification gates too, at Released all of them.
   const due = gatePhasesDue(phase);
+  // The closing sign-off (4.3 l) is due once Released, but the go-live verdict does not wait for it:
+  // a Released release's summary says PASSED, and the one signed at SignedOff covers the Closing gates.
+  const signedOff = (status.conditions ?? []).some((c) => c.type === "SignedOff" && c.status === "True");
+  if (phase === "Released" && signedOff) due.add("Closing");
   const clauses: ClauseRow[] = CLAUSES.map((c) => {
     const gates = spec.gates.filter((g) => clauseMatches(g.clause, c.clause));
     if (gates.length) {
@@ -209,6 +216,8 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
       if (binding.length === 0) return { ...c, verdict: "notApplicable", why: `gate ${rs.map((r) => r.name).join(", ")} binds only high-risk batch Jobs, checked at their admission: ${rs.map((r) => r.reason).join("; ")}`, decidedBy, evidence: ev };
       // A gate of a later phase than the release has reached is not failed: it is not due yet.
       const notDue = binding.filter((r) => !due.has(spec.gates.find((g) => g.name === r.name)?.phase ?? "GoLive"));
+      if (notDue.length === binding.length && phase === "Released" && notDue.every((r) => spec.gates.find((g) => g.name === r.name)?.phase === "Closing"))
+        return { ...c, verdict: "notApplicable", why: `Released; waiting for the closing sign-off: ${binding.map((r) => `${r.name} (Closing gate): ${r.status}: ${r.reason}`).join("; ")}`, whyZh: `已上线；等待上线结束签署：${binding.map((r) => `${r.name}：${r.status}`).join("；")}`, decidedBy, evidence: ev };
       if (notDue.length === binding.length) return { ...c, verdict: "notApplicable", why: `not due yet at phase ${phase}: ${binding.map((r) => `${r.name} (${spec.gates.find((g) => g.name === r.name)?.phase} gate): ${r.status}`).join("; ")}`, decidedBy, evidence: ev };
       const bad = binding.filter((r) => r.status !== "Passed" && !notDue.includes(r));
       return {

@@ -1,10 +1,12 @@
 // The conformance report from the sample in examples/ (offline, with -f): what it says, clause by
 // clause, for a Released release and for a Blocked one; the clause data file against the map.
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { chainRecord } from "../audit/chain.js";
+import { createEvidence } from "../gates/sign.js";
 import { main } from "../cli/main.js";
 import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
@@ -198,5 +200,32 @@ describe("the verdict covers the gates due by the release's phase", () => {
     expect(gatePhasesDue("Approved")).toEqual(new Set(["GoLive"]));
     expect(gatePhasesDue("Progressing")).toEqual(new Set(["GoLive", "Verification"]));
     expect(gatePhasesDue("Released")).toEqual(new Set(["GoLive", "Verification", "Promotion"]));
+  });
+});
+
+describe("the closing sign-off (4.3 l) in the report", () => {
+  it("Released and waiting: PASSED for the go-live, the 4.3 l row says whom it waits for, the approvals list the Closing stage; signed off: 4.3 l met", () => {
+    const set = loadLocal([FIXTURE + "release.yaml", FIXTURE + "policy.yaml", FIXTURE + "evidence.yaml"]);
+    const released = set.releases[0]!;
+    const policy = structuredClone(set.policies[0]!);
+    const key = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    policy.spec.signers.push({ name: "closer", publicKey: key.publicKey.export({ type: "spki", format: "pem" }).toString(), evidenceTypes: ["Approval"], images: false });
+    policy.spec.roles.find((r) => r.name === "business-owner")!.signers!.push("closer");
+    policy.spec.gates.push({ name: "go-live-closure", clause: "4.3 l", phase: "Closing", approvals: { stage: "Closing" } });
+    policy.spec.approvals.push({ stage: "Closing", roles: ["business-owner"], distinctSigners: true });
+    const waiting = buildReport(released, policy, set.evidence, AT);
+    expect(waiting.verdict).toBe("PASSED");
+    const row = waiting.clauses.find((c) => c.clause === "4.3 l")!;
+    expect(row.verdict).toBe("notApplicable");
+    expect(row.why).toMatch(/^Released; waiting for the closing sign-off: go-live-closure \(Closing gate\): Pending: waiting for Closing approval by business-owner/);
+    expect(waiting.approvals.find((a) => a.stage === "Closing")).toEqual({ stage: "Closing", roles: ["business-owner"], signed: [] });
+
+    const approval = createEvidence({ release: released, type: "Approval", key: key.privateKey, predicate: { issuedAt: new Date(Date.parse(RELEASED_AT) + 60_000).toISOString(), approval: { stage: "Closing", role: "business-owner", comment: "go-live complete" } } });
+    const status = { ...released.status!, conditions: [...(released.status!.conditions ?? []), { type: "SignedOff", status: "True" as const, reason: "SignedOff", message: "signed", lastTransitionTime: AT.toISOString() }] };
+    const done = buildReport({ ...released, status }, policy, [...set.evidence, approval], AT);
+    expect(done.verdict).toBe("PASSED");
+    expect(done.clauses.find((c) => c.clause === "4.3 l")).toMatchObject({ verdict: "met", why: expect.stringMatching(/go-live-closure: Passed: Closing approved by business-owner \(closer\)/) });
+    expect(done.approvals.find((a) => a.stage === "Closing")?.signed).toMatchObject([{ role: "business-owner", signer: "closer", comment: "go-live complete" }]);
+    expect(renderHtml(done, "en")).toContain("go-live complete");
   });
 });

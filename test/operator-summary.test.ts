@@ -36,7 +36,7 @@ describe("signed verification summary kept beside the release", () => {
   it("at Released: signed, stored, verifiable with the operator's public key, PASSED for the sample", async () => {
     const p = publisher();
     const out = await p.ensure(release, release.status!, policy, evidence, AT);
-    expect(out).toMatchObject({ phase: "Released", configMap: `${ns.name}/${RELEASED_NAME}-golive-summary`, verdict: "PASSED", digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(out).toMatchObject([{ phase: "Released", configMap: `${ns.name}/${RELEASED_NAME}-golive-summary`, verdict: "PASSED", digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
     const text = stored("Released.dsse.json");
     expect(verifySummaryEnvelope(text, publicKey)).toMatchObject({ ok: true, result: "PASSED", subject: expect.stringContaining(`underwriting-api@${RELEASED_VERSION}`), resource: `golive.dev/release/${ns.name}/${RELEASED_NAME}`, policy: `golive.dev/releasepolicy/${policy.metadata.name}` });
     expect(verifySummaryEnvelope(text, other)).toMatchObject({ ok: false, reason: expect.stringContaining("the signature does not verify") });
@@ -46,16 +46,25 @@ describe("signed verification summary kept beside the release", () => {
     bytes[bytes.indexOf("PASSED")] = "F".charCodeAt(0);
     expect(verifySummaryEnvelope(JSON.stringify({ ...env, payload: bytes.toString("base64") }), publicKey)).toMatchObject({ ok: false, reason: expect.stringContaining("the signature does not verify") });
     // The same pass again, and a restarted operator: nothing signed again.
-    expect(await p.ensure(release, release.status!, policy, evidence, AT)).toBeUndefined();
-    expect(await publisher().ensure(release, release.status!, policy, evidence, new Date(AT.getTime() + 60_000))).toBeUndefined();
+    expect(await p.ensure(release, release.status!, policy, evidence, AT)).toEqual([]);
+    expect(await publisher().ensure(release, release.status!, policy, evidence, new Date(AT.getTime() + 60_000))).toEqual([]);
     expect(stored("Released.dsse.json")).toBe(text);
+  });
+
+  it("once a Released release is signed off (4.3 l): a SignedOff summary beside the Released one, which stays as it was", async () => {
+    const before = stored("Released.dsse.json");
+    const signed = { ...release.status!, conditions: [...(release.status!.conditions ?? []), { type: "SignedOff", status: "True" as const, reason: "SignedOff", message: "go-live-closure: Closing approved by business-owner (owner)", lastTransitionTime: AT.toISOString() }] };
+    const out = await publisher().ensure(release, signed, policy, evidence, AT);
+    expect(out).toMatchObject([{ phase: "SignedOff", verdict: "PASSED" }]);
+    expect(verifySummaryEnvelope(stored("SignedOff.dsse.json"), publicKey)).toMatchObject({ ok: true, result: "PASSED" });
+    expect(stored("Released.dsse.json")).toBe(before);
   });
 
   it("at RolledBack: a second key in the same ConfigMap, FAILED; phases without a summary sign nothing", async () => {
     const p = publisher();
-    expect(await p.ensure(release, { ...release.status!, phase: "Progressing" }, policy, evidence, AT)).toBeUndefined();
+    expect(await p.ensure(release, { ...release.status!, phase: "Progressing" }, policy, evidence, AT)).toEqual([]);
     const out = await p.ensure(release, { ...release.status!, phase: "RolledBack" }, policy, evidence, AT);
-    expect(out).toMatchObject({ phase: "RolledBack", verdict: "FAILED" });
+    expect(out).toMatchObject([{ phase: "RolledBack", verdict: "FAILED" }]);
     expect(verifySummaryEnvelope(stored("RolledBack.dsse.json"), publicKey)).toMatchObject({ ok: true, result: "FAILED" });
     expect(stored("Released.dsse.json")).not.toBe("");
   });

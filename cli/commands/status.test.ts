@@ -55,4 +55,18 @@ describe("golive status", () => {
     expect(text).toMatch(/backends +Passed +Deployment\/worker +worker +unchanged +\? +\?/);
     expect(text).toMatch(/frontends +Verifying +Deployment\/shop +gatewayAPI +0% +2 +2/);
   });
+
+  it("shows the closing sign-off (4.3 l): whom a Released release waits for, then who signed off", () => {
+    const r = exampleRelease();
+    const waiting = "waiting for the closing sign-off (4.3 l) by role business-owner (golive approve --release underwriting-api-2-4-1 --stage Closing --role business-owner --key KEY --apply, with a key bound to the role)";
+    r.status = { phase: "Released", releasedAt: "2026-11-24T12:00:00.000Z", message: `Released; ${waiting}`, conditions: [{ type: "SignedOff", status: "False", reason: "AwaitingClosingSignOff", message: waiting, lastTransitionTime: "2026-11-24T12:00:00.000Z" }] };
+    const text = formatStatus(r, new Date("2026-11-24T12:05:00.000Z"));
+    expect(text).toContain(`Not signed off (4.3 l): AwaitingClosingSignOff: ${waiting}`);
+    expect(text).toContain("Conditions: SignedOff=False");
+    r.status.conditions = [{ type: "SignedOff", status: "True", reason: "SignedOff", message: "go-live-closure: Closing approved by business-owner (business-owner)", lastTransitionTime: "2026-11-24T13:00:00.000Z" }];
+    expect(formatStatus(r, new Date("2026-11-24T13:05:00.000Z"))).toContain("Signed off (4.3 l) 2026-11-24T13:00:00.000Z: go-live-closure: Closing approved by business-owner (business-owner)");
+    // A policy asking for no sign-off: no line about it.
+    r.status.conditions = [];
+    expect(formatStatus(r, new Date())).not.toMatch(/signed off/i);
+  });
 });

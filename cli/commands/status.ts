@@ -124,6 +124,9 @@ export function formatStatus(r: Release, now: Date): string {
     for (const h of rb.hooks) lines.push(`  hook ${h.name}: ${h.phase}${h.reason ? ` (${h.reason})` : ""}`);
   }
   if (s.releasedAt) lines.push("", `Released ${s.releasedAt}${s.inventory ? `; inventory ${s.inventory.configMap}[${s.inventory.key}]` : ""}`);
+  // 4.3 l: the sign-off at the end of the go-live, when the policy asks for one.
+  const signOff = s.conditions?.find((x) => x.type === "SignedOff");
+  if (signOff) lines.push(signOff.status === "True" ? `Signed off (4.3 l) ${signOff.lastTransitionTime}: ${signOff.message}` : `Not signed off (4.3 l): ${signOff.reason}: ${signOff.message}`);
   if (s.conditions?.length) lines.push("", `Conditions: ${s.conditions.map((x) => `${x.type}=${x.status}`).join(" ")}`);
   return lines.join("\n") + "\n";
 }

@@ -39,6 +39,8 @@ const MILESTONES: Record<string, { type: string; result: string }> = {
   JobSucceeded: { type: "job", result: "succeeded" },
   JobFailed: { type: "job", result: "failed" },
   ProgressDeadlineExceeded: { type: "deadline", result: "exceeded" },
+  SignedOff: { type: "sign-off", result: "signed" },
+  ClosingSignOffRefused: { type: "sign-off", result: "refused" },
 };
 
 export function decisionEntries(i: DecisionInput): AuditEntry[] {

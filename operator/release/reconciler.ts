@@ -22,6 +22,7 @@ import { capacityFor, evidenceFor, governingPolicy, type ReleaseStores } from ".
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
+import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
 
 /** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
 interface StaleSealLike {
@@ -117,6 +118,10 @@ export class ReleaseReconciler {
       plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
     }
 
+    // 4.3 l: a Released release under a policy with Closing gates waits for its closing sign-off.
+    const closing = closingSignOff({ release, status: plan.status, policy: policy?.spec, evidence: evidenceFor(this.d.stores, release), now });
+    if (closing.condition) plan = { ...plan, status: withClosing(plan.status, closing, release, now), events: [...plan.events, ...closing.events] };
+
     // Messages quote what users wrote: control and bidi characters leave escaped (api/escape.ts),
     // before the comparison below so an unchanged status is not written again.
     plan = { ...plan, status: escapeStatusText(plan.status) };
@@ -151,12 +156,12 @@ export class ReleaseReconciler {
     // The decision is recorded; now act on it (route, scale, Jobs). A failure retries the key.
     if (execute) await execute(written);
     // The signed verification summary of an Approved, Released or RolledBack release (issue 17).
-    const summary = this.d.summaries && policy ? await this.d.summaries.ensure(release, written, policy, evidenceFor(this.d.stores, release), now) : undefined;
-    if (summary && this.d.audit) {
-      const audit = this.d.audit;
+    const summaries = this.d.summaries && policy ? await this.d.summaries.ensure(release, written, policy, evidenceFor(this.d.stores, release), now) : [];
+    const audit = this.d.audit;
+    for (const summary of audit ? summaries : []) {
       // Through the mutex: never between a prepared transition record and its commit.
       await this.transitions.run(() => {
-        audit.append({ type: "summary", object, user: this.d.identity, result: summary.verdict, reason: `signed verification summary at ${summary.phase} stored in ConfigMap ${summary.configMap} key ${summary.phase}.dsse.json`, details: { version: release.spec.version, phase: summary.phase, configMap: summary.configMap, digest: summary.digest, keyid: summary.keyid } });
+        audit!.append({ type: "summary", object, user: this.d.identity, result: summary.verdict, reason: `signed verification summary at ${summary.phase} stored in ConfigMap ${summary.configMap} key ${summary.phase}.dsse.json`, details: { version: release.spec.version, phase: summary.phase, configMap: summary.configMap, digest: summary.digest, keyid: summary.keyid } });
         return Promise.resolve();
       });
     }
@@ -323,6 +328,12 @@ function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Re
 function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now: Date): ReleaseStatus {
   const kept = (status.conditions ?? []).filter((c) => c.type !== DRIFTED);
   return { ...status, conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
+}
+
+/** The planned status with the SignedOff condition and the message saying whom a Released release waits for. */
+function withClosing(status: ReleaseStatus, pass: ReturnType<typeof closingSignOff>, release: Release, now: Date): ReleaseStatus {
+  const kept = (status.conditions ?? []).filter((c) => c.type !== SIGNED_OFF);
+  return { ...status, ...(pass.message ? { message: pass.message.slice(0, 4096) } : {}), conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
 }
 
 /** The later of two views of one object (resourceVersions are etcd revisions: compare as numbers). */

@@ -13,11 +13,20 @@ import { canonicalJson, sha256Hex } from "../../gates/canonical-json.js";
 import { keyIdOf } from "../../gates/dsse.js";
 import { buildReport } from "../../report/model.js";
 import { signSummary, summaryOf } from "../../report/summary.js";
+import { signedOff } from "../closing/sign-off.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 
-export const SUMMARY_PHASES = ["Approved", "Released", "RolledBack"] as const;
+// SignedOff: a Released release whose closing sign-off (4.3 l) arrived; its summary covers the Closing gates.
+export const SUMMARY_PHASES = ["Approved", "Released", "SignedOff", "RolledBack"] as const;
 export type SummaryPhase = (typeof SUMMARY_PHASES)[number];
 export const SUMMARY_LABEL = "golive.dev/verification-summary";
+
+/** The summaries a release in this status has: its phase's, and SignedOff once a Released release is signed off. */
+export function summaryPhasesOf(status: ReleaseStatus): SummaryPhase[] {
+  const phase = SUMMARY_PHASES.find((p) => p === status.phase);
+  if (!phase) return [];
+  return phase === "Released" && signedOff(status) ? ["Released", "SignedOff"] : [phase];
+}
 
 export function summaryConfigMapName(release: string): string {
   const suffix = "-golive-summary";
@@ -56,9 +65,16 @@ export class SummaryPublisher {
    * Sign and store the summary of the phase the release is in, unless it is stored already.
    * Failures are logged and retried at the next reconcile; they never hold the release.
    */
-  async ensure(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): Promise<PublishedSummary | undefined> {
-    const phase = SUMMARY_PHASES.find((p) => p === status.phase);
-    if (!phase) return undefined;
+  async ensure(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): Promise<PublishedSummary[]> {
+    const published: PublishedSummary[] = [];
+    for (const phase of summaryPhasesOf(status)) {
+      const p = await this.ensurePhase(phase, release, status, policy, evidence, now);
+      if (p) published.push(p);
+    }
+    return published;
+  }
+
+  private async ensurePhase(phase: SummaryPhase, release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): Promise<PublishedSummary | undefined> {
     const id = `${release.metadata.uid ?? release.metadata.name}/${phase}`;
     if (this.done.has(id)) return undefined;
     const ns = release.metadata.namespace ?? "default";
