@@ -120,6 +120,11 @@ describe("the sign-off at the end of the go-live (4.3 l)", () => {
     expect(shown.out).toContain("Phase:    Released");
     expect(shown.out).toMatch(/Not signed off \(4\.3 l\): AwaitingClosingSignOff: waiting for the closing sign-off \(4\.3 l\) by role business-owner/);
 
+    // No verification users declared: no verification token, said plainly (8.5).
+    const token = await golive("status", NAME, "-n", ns.name, "--kubeconfig", inject("kubeconfig"), "--verification-token");
+    expect(token.code).not.toBe(0);
+    expect(token.err).toMatch(new RegExp(`Release ${ns.name}/claims has no spec.strategy.verification.users: there is no verification token`));
+
     // After go-live the missing sign-off never blocks the running workload: a change is admitted.
     const scaled = await kubectlAsync(["apply", "--server-side", "--force-conflicts", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify(deployment(2)));
     expect(scaled.status, scaled.stderr).toBe(0);

@@ -29,6 +29,7 @@ import { loadPrivateKey, createEvidence } from "../gates/sign.js";
 import { newKey } from "../gates/testkit.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { observeRules, type HTTPRoute } from "../operator/routers/gateway-api.js";
+import { verificationTokenOf } from "../operator/routers/verification-token.js";
 import { summaryConfigMapName, summaryKey } from "../operator/summary/publish.js";
 import { verifySummaryEnvelope } from "../operator/summary/verify.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
@@ -362,12 +363,21 @@ describe("progressive delivery on a real control plane", () => {
     await phase("web-2", "Verifying");
     const verifying = await until("the verification route", route, (r) => observeRules(r.spec?.rules ?? [], names).verification);
     const rule = verifying.spec!.rules!.find((x) => x.name === "golive-verification-0")!;
-    expect(rule.matches?.[0]?.headers).toEqual([{ type: "Exact", name: "X-Golive-Verify", value: "t0ps3cret" }]);
+    // 8.5: the route matches the release's derived token, never the Secret's value.
+    const token = verificationTokenOf("t0ps3cret", await release("web-2"));
+    expect(rule.matches?.[0]?.headers).toEqual([{ type: "Exact", name: "X-Golive-Verify", value: token }]);
+    expect(JSON.stringify(verifying)).not.toContain("t0ps3cret");
+    const shown = await golive("status", "web-2", "--verification-token");
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toBe(`${token}\n`);
+    expect(shown.err).toBe(`verification users of web-2 send: X-Golive-Verify: ${token}\n`);
     expect(rule.backendRefs?.map((b) => b.name)).toEqual(["web-canary"]);
     expect(observeRules(verifying.spec?.rules ?? [], names).weight).toBe(0);
     // The Job runs (kwok completes it), its result is signed evidence, and the sign-off is awaited (4.7).
     const waiting = await until("the verification sign-off to be awaited", () => release("web-2"), (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? ""));
     expect(waiting.status?.verification?.jobs[0]).toMatchObject({ name: "smoke", job: "web-2-verify-smoke", phase: "Succeeded" });
+    const job = await getJson<Doc>("job", "web-2-verify-smoke");
+    expect(job.spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: "GOLIVE_VERIFY_VALUE", value: token }]));
     expect(waiting.status?.verification?.gates.find((g) => g.name === "verification-report")).toMatchObject({ status: "Passed", evidence: ["web-2-verification-jobs"] });
     const canarySvc = await getJson<Doc>("service", "web-canary");
     expect(canarySvc.spec.selector).toEqual({ app: "web", "pod-template-hash": waiting.status?.canary?.candidatePodTemplateHash });

@@ -5,6 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { Command } from "commander";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { matchesSelector, type Permission, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
+import { verificationRequestHeader, verificationTokenOf } from "../../operator/routers/verification-token.js";
 import { KubeClient, KubeError } from "../../operator/runtime/kube-client.js";
 import { CliError } from "../errors.js";
 import { table } from "../output.js";
@@ -141,10 +142,37 @@ export function registerStatus(program: Command): void {
     .option("-n, --namespace <namespace>", "the Release's namespace (default: the kubeconfig context's)")
     .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
     .option("-o, --output <format>", "text or json", "text")
-    .action(async (name: string, opts: { namespace?: string; kubeconfig?: string; output: string }) => {
+    .option("--verification-token", "print the token verification users send to reach the new version (8.5: derived per release from the verification Secret, which you must be allowed to read)")
+    .action(async (name: string, opts: { namespace?: string; kubeconfig?: string; output: string; verificationToken?: boolean }) => {
       const { client, namespace } = cluster(opts);
       const release = await getRelease(client, namespace, name);
+      if (opts.verificationToken) return printVerificationToken(client, namespace, release);
       if (opts.output === "json") process.stdout.write(JSON.stringify(release.status ?? {}, null, 2) + "\n");
       else process.stdout.write(formatStatus(release, new Date()));
     });
+}
+
+/**
+ * 8.5: the token, on stdout alone (for `curl -H "X-Golive-Verify: $(golive status R --verification-token)"`),
+ * and what to send on stderr. Derived here from the Secret as the operator derives it, so only
+ * those who may read the Secret get it; the route shows the token, never the Secret's value.
+ */
+async function printVerificationToken(client: KubeClient, namespace: string, release: Release): Promise<void> {
+  const users = release.spec.strategy?.verification?.users;
+  if (!users) throw new CliError(`Release ${namespace}/${release.metadata.name} has no spec.strategy.verification.users: there is no verification token`);
+  const secretName = `${namespace}/${users.valueFrom.name}`;
+  let secret: { data?: Record<string, string> };
+  try {
+    secret = await client.get(`/api/v1/namespaces/${namespace}/secrets/${users.valueFrom.name}`);
+  } catch (e) {
+    if (e instanceof KubeError && e.code === 403) throw new CliError(`you may not read Secret ${secretName}, from which the verification token is derived: ask someone who may (get secrets in ${namespace}) to run golive status ${release.metadata.name} --verification-token`);
+    if (e instanceof KubeError && e.code === 404) throw new CliError(`the verification Secret ${secretName} (spec.strategy.verification.users.valueFrom) does not exist`);
+    throw new CliError(`reading Secret ${secretName}: ${(e as Error).message}`);
+  }
+  const raw = secret.data?.[users.valueFrom.key];
+  if (!raw) throw new CliError(`the verification Secret ${secretName} has no key ${users.valueFrom.key}`);
+  const token = verificationTokenOf(Buffer.from(raw, "base64").toString("utf8").trim(), release);
+  process.stdout.write(`${token}\n`);
+  const send = verificationRequestHeader({ header: users.header, cookie: users.cookie, value: token }, Boolean(release.spec.strategy?.trafficRouting.nginx));
+  process.stderr.write(`verification users of ${release.metadata.name} send: ${send}\n`);
 }

@@ -14,6 +14,7 @@ import { dueMetrics, expandQuery, type Measurement } from "../analysis/run.js";
 import type { Store } from "../release/gather.js";
 import { routerFor } from "../routers/index.js";
 import type { DeploymentLike } from "../routers/replica-ratio.js";
+import { verificationTokenOf } from "../routers/verification-token.js";
 import { applyPath, FIELD_MANAGER, MANAGED_BY, ownerReference, paths, TRACK_LABEL, type KubeObjectLike, type RouterContext, type TrafficRouter, type VerificationMatch } from "../routers/types.js";
 import type { MonitoringCheck } from "../monitoring/readiness.js";
 import { Informer, type KubeObject } from "../runtime/informer.js";
@@ -409,7 +410,8 @@ export class RolloutController {
     }
     const raw = secret.data?.[users.valueFrom.key];
     if (!raw) throw new Error(`the verification Secret ${ns}/${users.valueFrom.name} has no key ${users.valueFrom.key}`);
-    return { header: users.header, cookie: users.cookie, value: Buffer.from(raw, "base64").toString("utf8").trim() };
+    // 8.5: routes and Jobs carry a token derived per release, never the Secret's value itself.
+    return { header: users.header, cookie: users.cookie, value: verificationTokenOf(Buffer.from(raw, "base64").toString("utf8").trim(), release) };
   }
 
   /** Watch the route kind the release uses, so a route changed by someone else is put right at once. */
@@ -462,7 +464,9 @@ export class RolloutController {
       case "ensureServices":
         return this.ensureServices(x.ns, x.ctx, x.router, x.candidate?.podTemplateHash);
       case "createJob": {
-        const manifest = jobManifest(x.release, a.purpose, a.name, a.job);
+        // The Job sends the release's verification token; a Secret that cannot be read leaves it out (never block a rollback hook).
+        const token = x.release.spec.strategy?.verification?.users ? await x.verificationMatch().then((m) => m.value, () => undefined) : undefined;
+        const manifest = jobManifest(x.release, a.purpose, a.name, a.job, token);
         try {
           await client.create(`/apis/batch/v1/namespaces/${x.ns}/jobs`, manifest);
           this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, job: a.job, purpose: a.purpose }, "job created");

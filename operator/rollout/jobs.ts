@@ -15,7 +15,8 @@ export interface JobLike extends KubeObjectLike {
   status?: { startTime?: string; completionTime?: string; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] };
 }
 
-export function jobManifest(release: Release, purpose: JobPurpose, name: string, jobName: string): JobLike {
+/** verifyToken: the release's verification token (operator/routers/verification-token.ts), sent as GOLIVE_VERIFY_VALUE. */
+export function jobManifest(release: Release, purpose: JobPurpose, name: string, jobName: string, verifyToken?: string): JobLike {
   const spec = release.spec;
   const named = purpose === "verify" ? spec.strategy?.verification?.jobs.find((j) => j.name === name) : purpose === "cleanup" ? spec.strategy?.cleanup : spec.rollback.hooks.find((h) => h.name === name);
   if (!named) throw new Error(`${purpose} Job ${name} is not in the Release's spec`);
@@ -27,7 +28,7 @@ export function jobManifest(release: Release, purpose: JobPurpose, name: string,
     { name: "GOLIVE_VERSION", value: spec.version },
     { name: "GOLIVE_JOB_PURPOSE", value: purpose },
     ...(routing ? [{ name: "GOLIVE_CANARY_SERVICE", value: canaryServiceName(routing.service) }, { name: "GOLIVE_STABLE_SERVICE", value: stableServiceName(routing.service) }] : []),
-    ...(users ? [users.header ? { name: "GOLIVE_VERIFY_HEADER", value: users.header } : { name: "GOLIVE_VERIFY_COOKIE", value: users.cookie }, { name: "GOLIVE_VERIFY_VALUE", valueFrom: { secretKeyRef: { name: users.valueFrom.name, key: users.valueFrom.key } } }] : []),
+    ...(users ? [users.header ? { name: "GOLIVE_VERIFY_HEADER", value: users.header } : { name: "GOLIVE_VERIFY_COOKIE", value: users.cookie }, ...(verifyToken ? [{ name: "GOLIVE_VERIFY_VALUE", value: verifyToken }] : [])] : []),
     ...(job.env ?? []).map((e) => (e.secretKeyRef ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } } : { name: e.name, value: e.value ?? "" })),
   ];
   const labels = { ...MANAGED_BY, [RELEASE_LABEL]: release.metadata.name, [JOB_PURPOSE_LABEL]: purpose };

@@ -46,7 +46,7 @@ describe("rollout Jobs", () => {
   const r = exampleRelease();
   r.metadata.uid = "rel-uid";
   it("run one container with the release's wiring, as verification clients, owned by the Release", () => {
-    const job = jobManifest(r, "verify", "quote-smoke", jobName(r.metadata.name, "verify", "quote-smoke"));
+    const job = jobManifest(r, "verify", "quote-smoke", jobName(r.metadata.name, "verify", "quote-smoke"), "derived-token");
     expect(job.metadata).toMatchObject({ name: "underwriting-api-2-4-1-verify-quote-smoke", labels: { "golive.dev/release": "underwriting-api-2-4-1", "golive.dev/job-purpose": "verify" } });
     const spec = job.spec as any;
     expect(spec.activeDeadlineSeconds).toBe(300);
@@ -57,10 +57,15 @@ describe("rollout Jobs", () => {
       expect.arrayContaining([
         { name: "GOLIVE_CANARY_SERVICE", value: "underwriting-api-canary" },
         { name: "GOLIVE_VERIFY_HEADER", value: "X-Golive-Verify" },
-        { name: "GOLIVE_VERIFY_VALUE", valueFrom: { secretKeyRef: { name: "underwriting-api-verification", key: "token" } } },
+        // 8.5: the release's derived token, never a reference to the verification Secret itself.
+        { name: "GOLIVE_VERIFY_VALUE", value: "derived-token" },
         { name: "VERIFY_TOKEN", valueFrom: { secretKeyRef: { name: "underwriting-api-verification", key: "token" } } },
       ]),
     );
+    expect(env.filter((e) => e.name === "GOLIVE_VERIFY_VALUE")).toHaveLength(1);
+    // Without a token (the Secret unreadable when a rollback hook starts): no value rather than no Job.
+    const bare = (jobManifest(r, "verify", "quote-smoke", "j").spec as any).template.spec.containers[0].env as { name: string }[];
+    expect(bare.map((e) => e.name)).not.toContain("GOLIVE_VERIFY_VALUE");
     expect((job.metadata as { ownerReferences: { kind: string; controller: boolean }[] }).ownerReferences[0]).toMatchObject({ kind: "Release", uid: "rel-uid", controller: true });
   });
   it("keep names within 63 characters", () => {
