@@ -170,7 +170,7 @@ describe("golive report attest and verify IMAGE, with the real registry and cosi
     const policy = ReleasePolicy.parse(doc);
     const publisher = new SummaryPublisher({ client: new KubeClient(kubeConfig()), key: createPrivateKey(readFileSync(keys.key, "utf8")), log: createLogger("silent") });
     const published = await publisher.ensure(release, status!, policy, evidence, AT);
-    expect(published).toMatchObject({ phase: "Released", verdict: "PASSED" });
+    expect(published).toMatchObject([{ phase: "Released", verdict: "PASSED" }]);
 
     const r = await golive(["report", "attest", RELEASED_NAME, "-n", ns.name, "--kubeconfig", inject("kubeconfig")]);
     expect(r.code, r.err).toBe(0);
