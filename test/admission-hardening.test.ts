@@ -7,10 +7,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../settings/config.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { decide } from "../webhook/decide.js";
+import { informerView } from "../webhook/kube.js";
 import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
@@ -26,6 +29,7 @@ const IMAGE = "registry.example.com/team/api";
 const DIGEST = `sha256:${createHash("sha256").update("api").digest("hex")}`;
 const CONFIGURATION = `golive-hardening-${id}`;
 const BINDING = `golive-hardening-admin-${id}`;
+const READER = `golive-hardening-reader-${id}`;
 const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
 let operator: OperatorHandle | undefined;
 let webhook: WebhookHandle | undefined;
@@ -76,7 +80,8 @@ afterAll(async () => {
   await webhook?.stop();
   await operator?.stop();
   await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
-  await kubectlAsync(["delete", "clusterrolebinding", BINDING, "--ignore-not-found"]);
+  await kubectlAsync(["delete", "clusterrolebinding", BINDING, READER, "--ignore-not-found"]);
+  await kubectlAsync(["delete", "clusterrole", READER, `${READER}-rbac`, "--ignore-not-found"]);
   await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
   rmSync(work, { recursive: true, force: true });
 });
@@ -135,4 +140,49 @@ describe("pod hardening at admission (4.4 c, level-3 switches)", () => {
     expect(r.stderr).toBe("");
     await apply(policy());
   }, 60_000);
+});
+
+describe("the RBAC caches fail closed (4.4 c)", () => {
+  it("an identity that cannot list RBAC syncs every other cache, and governed workloads are denied until the grant arrives", async () => {
+    // The webhook's rights without the RBAC rule (an old chart, a trimmed ClusterRole).
+    const rule = (apiGroups: string[], resources: string[]) => ({ apiGroups, resources, verbs: ["list", "watch"] });
+    await apply({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "reader" } });
+    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: READER }, rules: [rule(["golive.dev"], ["releases", "releasepolicies", "releaseevidences"]), rule([""], ["namespaces", "configmaps", "secrets"]), rule(["policy"], ["poddisruptionbudgets"])] };
+    const binding = (name: string) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects: [{ kind: "ServiceAccount", name: "reader", namespace: ns.name }] });
+    for (const doc of [role, binding(READER)]) expect((await kubectlAsync(["apply", "-f", "-"], JSON.stringify(doc))).status).toBe(0);
+    const token = (await kubectlAsync(["create", "token", "reader", "-n", ns.name, "--duration", "1h"])).stdout.trim();
+    const cluster = kubeConfig().getCurrentCluster()!;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ ...cluster, name: "c" }], users: [{ name: "reader", token }], contexts: [{ name: "reader", cluster: "c", user: "reader" }], currentContext: "reader" });
+    const view = informerView(kc, { seals: { peek: () => undefined }, operatorIdentity: "system:serviceaccount:golive-system:golive-operator", ownNamespace: own.name, log });
+    try {
+      await view.start();
+      expect(view.synced()).toBe(true); // start() resolves even when a list was refused
+      expect(view.rbac.synced()).toBe(false);
+      const labels = { app: "api", "golive.dev/release": "api" };
+      const pod = deployment().spec.template.spec as Doc;
+      const request = {
+        uid: "u1",
+        kind: { group: "", version: "v1", kind: "Pod" },
+        resource: { group: "", version: "v1", resource: "pods" },
+        name: "api",
+        namespace: ns.name,
+        operation: "CREATE" as const,
+        userInfo: { username: "alice", groups: ["system:authenticated"] },
+        object: { apiVersion: "v1", kind: "Pod", metadata: { name: "api", namespace: ns.name, labels }, spec: pod },
+      };
+      const refused = decide(request, view);
+      expect(refused.allowed).toBe(false);
+      expect(refused.status?.message).toContain(`golive's caches of Roles, RoleBindings, ClusterRoles and ClusterRoleBindings have not synced, so it cannot tell whether ServiceAccount ${ns.name}/default is an admin`);
+
+      // Granted: the informers' restarts list, and the rule judges from memory again.
+      const rbacRole = { ...role, metadata: { name: `${READER}-rbac` }, rules: [rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings", "clusterroles", "clusterrolebindings"])] };
+      for (const doc of [rbacRole, binding(`${READER}-rbac`)]) expect((await kubectlAsync(["apply", "-f", "-"], JSON.stringify(doc))).status).toBe(0);
+      await until("the RBAC informers to list with the grant", () => Promise.resolve(view.rbac.synced()), (ok) => ok, 60_000);
+      expect(decide(request, view).status?.message ?? "").not.toContain("have not synced");
+    } finally {
+      await view.stop();
+      await kubectlAsync(["delete", "clusterrolebinding", `${READER}-rbac`, "--ignore-not-found"]);
+    }
+  }, 120_000);
 });
