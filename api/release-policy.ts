@@ -219,7 +219,13 @@ export const ArchitectureMinimums = z
     forbidHostNamespaces: z.boolean().default(true).describe("No hostNetwork, hostPID or hostIPC (4.4 c)."),
     restrictCapabilities: z.boolean().default(true).describe("Containers (init and ephemeral too) add no Linux capability outside allowedCapabilities (securityContext.capabilities.add, 4.4 c)."),
     allowedCapabilities: z
-      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be a capability name in capitals without the CAP_ prefix, such as NET_BIND_SERVICE" }).max(64))
+      .array(
+        z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be a capability name in capitals without the CAP_ prefix, such as NET_BIND_SERVICE" })
+          .max(64)
+          .describe("A Linux capability, such as NET_BIND_SERVICE."),
+      )
       .max(64)
       .default(["NET_BIND_SERVICE"])
       .describe("The capabilities a container may add when restrictCapabilities is on; default NET_BIND_SERVICE only (as the Pod Security Standards' restricted profile). Names without the CAP_ prefix; a CAP_ prefix in a workload is ignored when comparing."),

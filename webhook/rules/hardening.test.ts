@@ -46,6 +46,12 @@ describe("pod hardening (4.4 c)", () => {
     expect(capabilityName("cap_net_admin")).toBe("NET_ADMIN");
   });
 
+  it("refuses a policy whose allow-list names a capability the wrong way, saying how to write it", () => {
+    const parsed = ReleasePolicy.safeParse({ apiVersion: "golive.dev/v1alpha1", kind: "ReleasePolicy", metadata: { name: "p" }, spec: { ...policySpec(), architecture: { allowedCapabilities: ["net_admin"] } } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["spec.architecture.allowedCapabilities.0: must be a capability name in capitals without the CAP_ prefix, such as NET_BIND_SERVICE"]);
+  });
+
   it("denies hostPath volumes, naming the volume and the path", () => {
     const hostPath = (s: Record<string, any>) => (s.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }, { name: "tmp", emptyDir: {} }]);
     expect(problems(hostPath)).toEqual([
