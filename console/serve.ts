@@ -1,11 +1,11 @@
-// Starts the console: a watch (informer) of Releases in every namespace, the viewer checks, and
+// Starts the console: watches (informers) of Releases and ReleaseEvidence in every namespace, the viewer checks, and
 // the HTTPS server. TLS comes from the given PEM files (a cert-manager or chart-made Secret) or,
 // without them, a certificate made at start and valid for a day (its SHA-256 fingerprint is
 // logged so a browser's warning can be checked against it).
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import type { Release } from "../api/index.js";
+import type { Release, ReleaseEvidence } from "../api/index.js";
 import { loadKubeConfig } from "../operator/manager.js";
 import { Informer } from "../operator/runtime/informer.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
@@ -43,11 +43,14 @@ export async function startConsole(o: ConsoleOptions): Promise<{ port: number; c
   informer.on((event) => {
     if (event !== "resync") for (const l of listeners) l();
   });
-  await informer.start();
+  // Evidence only for the delivery page's lead time (first evidence → Released).
+  const evidence = new Informer<ReleaseEvidence>(client, "/apis/golive.dev/v1alpha1/releaseevidences", { onError: (e, what) => o.log.warn({ err: e }, `console: ${what}`) });
+  await Promise.all([informer.start(), evidence.start()]);
   const server = await startConsoleServer({
     port: o.port,
     ...(o.host ? { host: o.host } : {}),
     tls,
+    evidence: { list: () => evidence.list() },
     access: new ViewerAccess(kubeReviewer(client)),
     log: o.log,
     releases: { list: () => informer.list(), get: (ns, name) => informer.get(ns, name), onChange: (fn) => listeners.push(fn) },
@@ -56,7 +59,7 @@ export async function startConsole(o: ConsoleOptions): Promise<{ port: number; c
     port: server.port,
     close: async () => {
       await server.close();
-      await informer.stop();
+      await Promise.all([informer.stop(), evidence.stop()]);
       client.close();
     },
   };
