@@ -54,3 +54,55 @@ describe("the Grafana dashboard in the chart", () => {
     expect(r.stderr).toContain("at '/grafanaDashboard/namespace': 'Not_A_Namespace' does not match pattern");
   });
 });
+
+describe("the console in the chart", () => {
+  const consoleDocs = (docs: Doc[]) => docs.filter((d) => d.metadata?.labels?.["app.kubernetes.io/component"] === "console");
+
+  it("renders nothing by default", async () => {
+    expect(consoleDocs(await render()).map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([]);
+  });
+
+  it("on: a Deployment serving HTTPS with its own ServiceAccount, a Service, and exactly the least RBAC", async () => {
+    const docs = consoleDocs(await render("console.enabled=true"));
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(["ClusterRole/golive-console", "ClusterRoleBinding/golive-console", "Deployment/golive-console", "NetworkPolicy/golive-console", "Service/golive-console", "ServiceAccount/golive-console"]);
+    const role = docs.find((d) => d.kind === "ClusterRole")!;
+    expect(role.rules).toEqual([
+      { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences"], verbs: ["list", "watch"] },
+      { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+      { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+    ]);
+    const binding = docs.find((d) => d.kind === "ClusterRoleBinding")!;
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "golive-console" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "golive-console", namespace: "golive-system" }]);
+    // No other Role or binding names the console's ServiceAccount.
+    const all = await render("console.enabled=true");
+    const bound = all.filter((d) => /RoleBinding$/.test(d.kind as string) && (d.subjects as Doc[] | undefined)?.some((x) => x.name === "golive-console"));
+    expect(bound.map((d) => d.metadata.name)).toEqual(["golive-console"]);
+
+    const deployment = docs.find((d) => d.kind === "Deployment")!;
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe("golive-console");
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    const c = pod.containers[0] as Doc;
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } });
+    expect(c.args).toEqual(["console", "--port=8443", "--log-level=info", "--dns-name", "golive-console", "golive-console.golive-system.svc"]);
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "https", scheme: "HTTPS" });
+    const service = docs.find((d) => d.kind === "Service")!;
+    expect(service.spec.ports).toEqual([{ name: "https", port: 443, targetPort: "https", protocol: "TCP" }]);
+    const policy = docs.find((d) => d.kind === "NetworkPolicy")!;
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: "https", protocol: "TCP" }] }]);
+  });
+
+  it("serves a TLS Secret's pair when one is named, and refuses a port or name outside the schema", async () => {
+    const deployment = consoleDocs(await render("console.enabled=true", "console.tls.secretName=golive-console-tls")).find((d) => d.kind === "Deployment")!;
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].args).toEqual(["console", "--port=8443", "--log-level=info", "--tls-cert=/etc/golive/console-tls/tls.crt", "--tls-key=/etc/golive/console-tls/tls.key"]);
+    expect(pod.volumes).toContainEqual({ name: "console-tls", secret: { secretName: "golive-console-tls" } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "console-tls", mountPath: "/etc/golive/console-tls", readOnly: true });
+    for (const [set, where] of [["console.port=80", "/console/port"], ["console.tls.secretName=Bad_Name", "/console/tls/secretName"], ["console.enable=true", "/console"]] as const) {
+      const r = await helmResult(["template", "golive", chart, "--set", set]);
+      expect(r.status, set).not.toBe(0);
+      expect(r.stderr, set).toContain(`at '${where}'`);
+    }
+  });
+});
