@@ -77,7 +77,7 @@ describe("the console in the chart", () => {
     // No other Role or binding names the console's ServiceAccount.
     const all = await render("console.enabled=true");
     const bound = all.filter((d) => /RoleBinding$/.test(d.kind as string) && (d.subjects as Doc[] | undefined)?.some((x) => x.name === "golive-console"));
-    expect(bound.map((d) => d.metadata.name)).toEqual(["golive-console"]);
+    expect(bound.map((d) => String(d.metadata.name))).toEqual(["golive-console"]);
 
     const deployment = docs.find((d) => d.kind === "Deployment")!;
     const pod = deployment.spec.template.spec;
