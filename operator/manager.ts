@@ -25,7 +25,7 @@ import { RolloutController, type EvidenceSigner } from "./rollout/controller.js"
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
 import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
-import { evidenceReleaseKey, governingPolicy, leanEvidence } from "./release/gather.js";
+import { evidenceReleaseKey, governingPolicy, leanEvidence, rolloutInFlight } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
@@ -78,12 +78,6 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 
 const API = "/apis/golive.dev/v1alpha1";
 
-/** Phases in which a release's next reconcile moves traffic: a canary step, a cleanup, a rollback. */
-const IN_FLIGHT = new Set<string | undefined>(["Verifying", "CleaningUp", "Progressing", "RollingBack"]);
-function rollingOut(releases: Informer<Release>, key: string): boolean {
-  const slash = key.indexOf("/");
-  return IN_FLIGHT.has(releases.get(key.slice(0, slash), key.slice(slash + 1))?.status?.phase);
-}
 
 export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
   const { config, log } = o;
@@ -178,7 +172,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
           end();
         }
       },
-      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rollingOut(stores.releases, key) },
+      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rolloutInFlight(stores.releases, key) },
     );
     enqueueAll();
   };
