@@ -23,7 +23,7 @@ import { freePort } from "./cluster/processes.js";
 import { startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { releaseManagerPolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
@@ -65,16 +65,7 @@ beforeAll(async () => {
   client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
-      monitoring: { requireReady: false },
-    }),
+    releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }),
   );
   metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
   await new Promise((r) => metrics!.once("listening", r));
