@@ -30,6 +30,7 @@ import type { DeploymentLike } from "./routers/replica-ratio.js";
 import type { StatefulSetLike } from "./rollout/statefulset.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
+import { DeliveryMetrics } from "./delivery/metrics.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
@@ -134,6 +135,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     onError: (key, err) => monitoringLog.warn({ release: key, err }, "monitoring"),
   });
   const pods = new PodIndex();
+  // Release and delivery series (9.3), computed at scrape time from the stores.
+  new DeliveryMetrics(metrics.registry, { releases: () => stores.releases.list(), evidence: () => stores.evidence.list() });
   const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
   const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
 

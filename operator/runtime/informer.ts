@@ -35,7 +35,7 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
  * object's spec) are never read by golive, and a PUT without them keeps the server's copy.
  */
 export function withoutManagedFields<T extends KubeObject>(o: T): T {
-  const md = o.metadata as (KubeObject["metadata"] & { managedFields?: unknown }) | undefined;
+  const md: (KubeObject["metadata"] & { managedFields?: unknown }) | undefined = o.metadata;
   if (!md?.managedFields) return o;
   const { managedFields: _dropped, ...metadata } = md;
   return { ...o, metadata };
@@ -262,7 +262,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function addTo<T>(m: Map<string, Map<string, T>>, bucket: string, key: string, object: T): void {
   let b = m.get(bucket);
-  if (!b) m.set(bucket, (b = new Map()));
+  if (!b) m.set(bucket, (b = new Map<string, T>()));
   b.set(key, object);
 }
 

@@ -101,8 +101,8 @@ export class KubeClient {
       const req = send(opts.url, opts, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        const retryAfter = res.headers["retry-after"];
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }));
+        const retryAfter: string | undefined = res.headers["retry-after"];
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), retryAfter }));
         res.on("error", reject);
       });
       req.setTimeout(timeoutMs, () => req.destroy(new KubeError(0, "Timeout", `${opts.method} ${opts.url.pathname} timed out after ${timeoutMs} ms`)));
