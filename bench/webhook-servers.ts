@@ -5,7 +5,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { createCa, issueServingCertificate } from "../webhook/certificates.js";
-import { DIGEST, fixtureView, IMAGE } from "../webhook/fixtures.js";
+import { DIGEST, fixtureView, IMAGE } from "../webhook/testdata/fixtures.js";
 import { MemoryView, type MemoryViewInit } from "../webhook/memory-view.js";
 import { startWebhookServer, type WebhookServer } from "../webhook/server.js";
 

@@ -28,7 +28,7 @@ import {
   RELEASE,
   request,
   workload,
-} from "../webhook/fixtures.js";
+} from "../webhook/testdata/fixtures.js";
 import type { ReleaseEvidence } from "../api/index.js";
 import { startControlPlane, type ControlPlane } from "../test/cluster/control-plane.js";
 import { installCrds } from "../test/cluster/crds.js";

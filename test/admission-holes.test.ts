@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReleaseStatus } from "../api/index.js";
 import { webhookConfiguration } from "../webhook/configuration.js";
-import { approvedStatus, CONFIG_DATA, DIGEST, fixturePolicy, fixtureRelease, GOVERNED_LABEL, IMAGE, pdb, policySpec, RELEASE, workload } from "../webhook/fixtures.js";
+import { approvedStatus, CONFIG_DATA, DIGEST, fixturePolicy, fixtureRelease, GOVERNED_LABEL, IMAGE, pdb, policySpec, RELEASE, workload } from "../webhook/testdata/fixtures.js";
 import { applyConfiguration, caBundlePublisher, secretTlsStore } from "../webhook/kube.js";
 import { MemoryView } from "../webhook/memory-view.js";
 import { startWebhookServer, type WebhookServer } from "../webhook/server.js";

@@ -14,7 +14,7 @@ import type { AuditRecord } from "../audit/chain.js";
 import { chainFiles, readTrail } from "../audit/trail.js";
 import { writerFile } from "../audit/writer.js";
 import { webhookConfiguration } from "../webhook/configuration.js";
-import { approvedStatus, fixturePolicy, fixtureRelease, GOVERNED_LABEL, pdb, CONFIG_DATA, podSpec, policySpec, RELEASE, releaseSpec, workload } from "../webhook/fixtures.js";
+import { approvedStatus, fixturePolicy, fixtureRelease, GOVERNED_LABEL, pdb, CONFIG_DATA, podSpec, policySpec, RELEASE, releaseSpec, workload } from "../webhook/testdata/fixtures.js";
 import { freePort } from "./cluster/processes.js";
 import { kubectlAsync, useNamespace } from "./support/cluster.js";
 import { spawnOperator, type OperatorProcess } from "./support/operator-process.js";

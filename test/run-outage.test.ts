@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { fixturePolicy, GOVERNED_LABEL, policySpec, workload } from "../webhook/fixtures.js";
+import { fixturePolicy, GOVERNED_LABEL, policySpec, workload } from "../webhook/testdata/fixtures.js";
 import { freePort } from "./cluster/processes.js";
 import { kubectlAsync, useNamespace } from "./support/cluster.js";
 

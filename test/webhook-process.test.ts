@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { configDigest } from "../images/config-digest.js";
 import { webhookConfiguration } from "../webhook/configuration.js";
-import { approvedStatus, CONFIG_DATA, fixturePolicy, fixtureRelease, gateResults, GOVERNED_LABEL, pdb, podSpec, policySpec, RELEASE, releaseSpec, workload } from "../webhook/fixtures.js";
+import { approvedStatus, CONFIG_DATA, fixturePolicy, fixtureRelease, gateResults, GOVERNED_LABEL, pdb, podSpec, policySpec, RELEASE, releaseSpec, workload } from "../webhook/testdata/fixtures.js";
 import { freePort } from "./cluster/processes.js";
 import { kubectlAsync, useNamespace } from "./support/cluster.js";
 

@@ -8,7 +8,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateInfo, splitPem } from "../webhook/certificates.js";
 import { webhookConfiguration } from "../webhook/configuration.js";
-import { CONFIG_DATA, DIGEST, fixturePolicy, fixtureRelease, GOVERNED_LABEL, IMAGE, policySpec, approvedStatus, RELEASE, workload, request as admissionRequest } from "../webhook/fixtures.js";
+import { CONFIG_DATA, DIGEST, fixturePolicy, fixtureRelease, GOVERNED_LABEL, IMAGE, policySpec, approvedStatus, RELEASE, workload, request as admissionRequest } from "../webhook/testdata/fixtures.js";
 import { applyConfiguration, caBundlePublisher, secretTlsStore } from "../webhook/kube.js";
 import { MemoryView } from "../webhook/memory-view.js";
 import { startWebhookServer, type WebhookServer } from "../webhook/server.js";

@@ -24,7 +24,7 @@ import {
   RELEASE,
   releaseSpec,
   workload,
-} from "../webhook/fixtures.js";
+} from "../webhook/testdata/fixtures.js";
 import { applyConfiguration, breakGlassEvents, caBundlePublisher, secretTlsStore } from "../webhook/kube.js";
 import { MemoryView } from "../webhook/memory-view.js";
 import { startWebhookServer, type WebhookServer } from "../webhook/server.js";

@@ -5,7 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCa, issueServingCertificate, type PemPair } from "./certificates.js";
-import { fixtureView, request as admissionRequest, workload } from "./fixtures.js";
+import { fixtureView, request as admissionRequest, workload } from "./testdata/fixtures.js";
 import { startWebhookServer, type WebhookServer } from "./server.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

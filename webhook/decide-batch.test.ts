@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ReleaseStatus } from "../api/index.js";
 import type { AdmissionRequest, Decision } from "./admission.js";
 import { decide } from "./decide.js";
-import { approvedStatus, fixtureRelease, fixtureView, NS, OPERATOR, RELEASE, releaseSpec, request, workload } from "./fixtures.js";
+import { approvedStatus, fixtureRelease, fixtureView, NS, OPERATOR, RELEASE, releaseSpec, request, workload } from "./testdata/fixtures.js";
 import type { MemoryView } from "./memory-view.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

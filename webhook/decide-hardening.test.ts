@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkloadKind } from "../api/index.js";
 import { decide } from "./decide.js";
-import { fixturePolicy, fixtureView, NS, policySpec, podSpec, request, workload } from "./fixtures.js";
+import { fixturePolicy, fixtureView, NS, policySpec, podSpec, request, workload } from "./testdata/fixtures.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const KINDS: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod"];

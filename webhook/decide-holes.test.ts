@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { AdmissionRequest, Decision } from "./admission.js";
 import { decide } from "./decide.js";
-import { CONFIG_DATA, configMap, fixtureRelease, fixtureView, NS, OPERATOR, pdb, RELEASE, releaseSpec, request, workload } from "./fixtures.js";
+import { CONFIG_DATA, configMap, fixtureRelease, fixtureView, NS, OPERATOR, pdb, RELEASE, releaseSpec, request, workload } from "./testdata/fixtures.js";
 import type { MemoryView } from "./memory-view.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

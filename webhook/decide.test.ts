@@ -22,7 +22,7 @@ import {
   releaseSpec,
   request,
   workload,
-} from "./fixtures.js";
+} from "./testdata/fixtures.js";
 import type { MemoryView } from "./memory-view.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

@@ -6,7 +6,7 @@ import { request as httpsRequest, Agent } from "node:https";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificateInfo, createCa, issueServingCertificate, type PemPair } from "./certificates.js";
-import { fixtureView, request as admissionRequest, workload, NS, podSpec } from "./fixtures.js";
+import { fixtureView, request as admissionRequest, workload, NS, podSpec } from "./testdata/fixtures.js";
 import { reviewResponse, type BreakGlassAudit } from "./admission.js";
 import { startWebhookServer, type WebhookServer } from "./server.js";
 import type { MemoryView } from "./memory-view.js";

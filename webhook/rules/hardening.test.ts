@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ReleasePolicy } from "../../api/index.js";
 import { compilePolicy } from "../compiled.js";
 import { Findings } from "../findings.js";
-import { fixturePolicy, podSpec, policySpec } from "../fixtures.js";
+import { fixturePolicy, podSpec, policySpec } from "../testdata/fixtures.js";
 import { capabilityName, checkHardening } from "./hardening.js";
 
 const level3 = compilePolicy(ReleasePolicy.parse(parse(readFileSync(join(import.meta.dirname, "..", "..", "policies", "jrt0179-level3.yaml"), "utf8"))));

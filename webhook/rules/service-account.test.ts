@@ -5,7 +5,7 @@ import type { RbacV1Subject as V1Subject, V1ClusterRoleBinding, V1RoleBinding } 
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../compiled.js";
 import { Findings } from "../findings.js";
-import { fixturePolicy, NS, policySpec } from "../fixtures.js";
+import { fixturePolicy, NS, policySpec } from "../testdata/fixtures.js";
 import { MemoryRbac } from "../memory-view.js";
 import { adminBindings, checkServiceAccountPrivilege, podServiceAccount } from "./service-account.js";
 

@@ -1,14 +1,15 @@
 // Fixtures shared by the webhook's unit tests, integration tests and bench: a governed
 // namespace, its policy, an approved Release with sealed image and configuration, and
-// compliant workloads of every pod-producing kind.
+// compliant workloads of every pod-producing kind. Test data, so it lives in testdata/, which
+// tsconfig.build.json and .dockerignore leave out of dist/ and the image.
 // Manifests here are loose JSON that tests reshape freely (as the API server would send them):
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access */
 import { generateKeyPairSync } from "node:crypto";
 import type { V1ConfigMap, V1Namespace, V1PodDisruptionBudget } from "@kubernetes/client-node";
-import { Release, ReleasePolicy, type GateResult, type ReleaseStatus, type WorkloadKind } from "../api/index.js";
-import type { AdmissionRequest } from "./admission.js";
-import { configDigest } from "../images/config-digest.js";
-import { MemoryView } from "./memory-view.js";
+import { Release, ReleasePolicy, type GateResult, type ReleaseStatus, type WorkloadKind } from "../../api/index.js";
+import type { AdmissionRequest } from "../admission.js";
+import { configDigest } from "../../images/config-digest.js";
+import { MemoryView } from "../memory-view.js";
 
 export const NS = "shop";
 export const IMAGE = "registry.example.com/shop/web";
