@@ -5,11 +5,16 @@ import { escapeControl } from "../api/escape.js";
 import {
   AdmissionregistrationV1Api,
   ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
   PatchStrategy,
   PolicyV1Api,
+  type V1Deployment,
+  type V1StatefulSet,
+  type V2HorizontalPodAutoscaler,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
@@ -21,11 +26,11 @@ import {
   type V1ValidatingWebhookConfiguration,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
-import type { AdmissionView, ObjectStore, SealLookup } from "./view.js";
+import type { AdmissionView, KubeAutoscaler, KubeWorkload, ObjectStore, SealLookup } from "./view.js";
 
 export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -216,8 +221,14 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
   const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps] as RunningInformer<KubernetesObject>[];
-  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps"][n]!, log));
+  // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
+  const apps = kc.makeApiClient(AppsV1Api);
+  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const deployments = makeInformer<V1Deployment>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
+  const statefulSets = makeInformer<V1StatefulSet>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
+  const autoscalers = makeInformer<V2HorizontalPodAutoscaler>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers] as RunningInformer<KubernetesObject>[];
+  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers"][n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
   const secrets: ObjectStore<V1Secret> = {
@@ -234,6 +245,9 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     evidence: store(evidence),
     pdbs: store(pdbs),
     configMaps: store(configMaps),
+    deployments: store(deployments) as ObjectStore<KubeWorkload>,
+    statefulSets: store(statefulSets) as ObjectStore<KubeWorkload>,
+    autoscalers: store(autoscalers) as ObjectStore<KubeAutoscaler>,
     secrets,
     seals: opts.seals,
     now: () => new Date(),
