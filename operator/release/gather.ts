@@ -2,6 +2,7 @@
 import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
 import type { KubeObject } from "../runtime/informer.js";
 import type { CapacityInput } from "../capacity/fit.js";
+import type { PdbLike } from "../design/conformance.js";
 import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject } from "../capacity/observe.js";
 
 export interface Store<T> {
@@ -18,6 +19,8 @@ export interface ReleaseStores {
   deployments?: Store<DeploymentObject>;
   resourceQuotas?: Store<QuotaObject>;
   autoscalers?: Store<HpaObject>;
+  /** The design conformance (operator/design): PodDisruptionBudgets of governed namespaces. */
+  pdbs?: Store<PdbLike>;
 }
 
 /** The one policy governing a namespace, or why there is none (none match, or several do). */
