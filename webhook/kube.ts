@@ -30,7 +30,7 @@ import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy }
 import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
-import type { AdmissionView, KubeAutoscaler, KubeWorkload, ObjectStore, SealLookup } from "./view.js";
+import type { AdmissionView, ObjectStore, SealLookup } from "./view.js";
 
 export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -245,9 +245,9 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     evidence: store(evidence),
     pdbs: store(pdbs),
     configMaps: store(configMaps),
-    deployments: store(deployments) as ObjectStore<KubeWorkload>,
-    statefulSets: store(statefulSets) as ObjectStore<KubeWorkload>,
-    autoscalers: store(autoscalers) as ObjectStore<KubeAutoscaler>,
+    deployments: store(deployments),
+    statefulSets: store(statefulSets),
+    autoscalers: store(autoscalers),
     secrets,
     seals: opts.seals,
     now: () => new Date(),

@@ -45,7 +45,10 @@ export function containerFacts(podSpec: unknown): ContainerFacts[] {
     const resources = obj(container.resources);
     const pick = (v: unknown) => {
       const o = obj(v);
-      return { ...(o?.cpu !== undefined ? { cpu: String(o.cpu) } : {}), ...(o?.memory !== undefined ? { memory: String(o.memory) } : {}) };
+      const text = (q: unknown) => (typeof q === "string" || typeof q === "number" ? String(q) : undefined);
+      const cpu = text(o?.cpu);
+      const memory = text(o?.memory);
+      return { ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
     };
     return [{ name: container.name, requests: pick(resources?.requests), limits: pick(resources?.limits) }];
   });

@@ -38,7 +38,7 @@ export function designConformance(release: Release, deployment: (name: string) =
     const differences = compareDesign(design, {
       ...(resting ? {} : { replicas: { count: ready, field: "status.readyReplicas" } }),
       spread: isSpread(template?.spec),
-      ...(pdbs ? { podDisruptionBudget: pdbs.some((p) => p.spec?.selector !== undefined && p.spec.selector !== null && matchesSelector(p.spec.selector as LabelSelector, labels)) } : {}),
+      ...(pdbs ? { podDisruptionBudget: pdbs.some((p) => p.spec?.selector !== undefined && p.spec.selector !== null && matchesSelector(p.spec.selector, labels)) } : {}),
       containers: containerFacts(template?.spec),
     });
     lines.push(...differences.map((x) => describeDifference(`Deployment ${design.name}`, rel, x)));
