@@ -25,10 +25,12 @@ import { RolloutController, type EvidenceSigner } from "./rollout/controller.js"
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
 import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
-import { governingPolicy } from "./release/gather.js";
+import { evidenceReleaseKey, governingPolicy, leanEvidence, rolloutInFlight } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
+import type { StatefulSetLike } from "./rollout/statefulset.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
+import { DeliveryMetrics } from "./delivery/metrics.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
@@ -42,7 +44,7 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -78,6 +80,7 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 
 const API = "/apis/golive.dev/v1alpha1";
 
+
 export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
   const { config, log } = o;
   const client = new KubeClient(o.kubeConfig ?? loadKubeConfig(config.kubeconfig));
@@ -88,10 +91,11 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const stores = {
     releases: new Informer<Release>(client, `${API}/releases`, informerOpts),
     policies: new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts),
-    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, informerOpts),
+    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, { ...informerOpts, transform: leanEvidence, indexBy: evidenceReleaseKey }),
     namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
+    statefulsets: new Informer<StatefulSetLike>(client, "/apis/apps/v1/statefulsets", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
     jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
     // Drift after admission: the pods of releases (label golive.dev/release), their reported image digests.
     pods: new Informer<PodLike>(client, "/api/v1/pods", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
@@ -128,6 +132,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     onError: (key, err) => monitoringLog.warn({ release: key, err }, "monitoring"),
   });
   const pods = new PodIndex();
+  // Release and delivery series (9.3), computed at scrape time from the stores.
+  new DeliveryMetrics(metrics.registry, { releases: () => stores.releases.list(), evidence: () => stores.evidence.list() });
   const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
   const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
 
@@ -135,6 +141,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
   stores.policies.on((event) => event !== "resync" && enqueueAll());
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   // 5.2: a governed Deployment scaled or changed in any phase: its release's DesignConformant may have changed.
   stores.deployments.on((event, d) => {
     const release = d.metadata?.labels?.[RELEASE_LABEL];
@@ -177,7 +184,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
           end();
         }
       },
-      { concurrency: config.concurrency, metrics: metrics.queue("release") },
+      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rolloutInFlight(stores.releases, key) },
     );
     enqueueAll();
   };

@@ -17,6 +17,7 @@ import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
 import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
+import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkPeakCapacity } from "./rules/peak-capacity.js";
@@ -142,6 +143,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkPodSecurity(w, policy, release, f);
   if (release && !w.controlled) checkDesign({ kind, w, namespace: ns, replicated: resource.replicated, policy, release, view }, f);
   if (release && !w.controlled) checkPeakCapacity({ kind, w, object: request.object, namespace: ns, release, view }, f);
+  if (w.podSpec) checkServiceAccountPrivilege(w.podSpec, ns, policy, view.rbac, f);
   if (release) checkEvidenceAge(release, policy, view, now, f);
 
   if (glass !== undefined) {

@@ -12,18 +12,23 @@ import {
   makeInformer,
   PatchStrategy,
   PolicyV1Api,
-  type V1Deployment,
-  type V1StatefulSet,
-  type V2HorizontalPodAutoscaler,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1ClusterRole,
+  type V1ClusterRoleBinding,
   type V1ConfigMap,
+  type V1Deployment,
   type V1Namespace,
   type V1PodDisruptionBudget,
+  type V1Role,
+  type V1RoleBinding,
   type V1Secret,
+  type V1StatefulSet,
   type V1ValidatingWebhookConfiguration,
+  type V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
@@ -227,8 +232,20 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const deployments = makeInformer<V1Deployment>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
   const statefulSets = makeInformer<V1StatefulSet>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
   const autoscalers = makeInformer<V2HorizontalPodAutoscaler>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers] as RunningInformer<KubernetesObject>[];
-  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers"][n]!, log));
+  // RBAC (4.4 c: no governed pod runs as a cluster admin). An informer's start() resolves even
+  // when its list fails, so each records its first successful list: until all four have listed,
+  // the rule denies in governed namespaces instead of reading empty stores as "no bindings".
+  const rbacApi = kc.makeApiClient(RbacAuthorizationV1Api);
+  const listed = new Set<string>();
+  const rbacInformer = <T extends KubernetesObject>(plural: string, list: () => Promise<KubernetesListObject<T>>) =>
+    makeInformer<T>(kc, `/apis/rbac.authorization.k8s.io/v1/${plural}`, () => list().then((l) => (listed.add(plural), l)));
+  const roles = rbacInformer<V1Role>("roles", () => rbacApi.listRoleForAllNamespaces());
+  const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
+  const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
+  const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
+  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings"];
+  const states = all.map((i, n) => keepRunning(i, names[n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
   const secrets: ObjectStore<V1Secret> = {
@@ -249,6 +266,7 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     statefulSets: store(statefulSets),
     autoscalers: store(autoscalers),
     secrets,
+    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => listed.size === 4 },
     seals: opts.seals,
     now: () => new Date(),
     operatorIdentity: opts.operatorIdentity,
