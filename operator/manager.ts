@@ -142,11 +142,13 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.policies.on((event) => event !== "resync" && enqueueAll());
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
-  // 5.2: a governed Deployment scaled or changed in any phase: its release's DesignConformant may have changed.
-  stores.deployments.on((event, d) => {
+  // 5.2: a governed Deployment or StatefulSet scaled or changed in any phase: its release's DesignConformant may have changed.
+  const enqueueLabelled = (event: string, d: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
     const release = d.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${d.metadata?.namespace ?? ""}/${release}`);
-  });
+  };
+  stores.deployments.on(enqueueLabelled);
+  stores.statefulsets.on(enqueueLabelled);
   stores.jobs.on((event, j) => {
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);

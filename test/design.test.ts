@@ -129,7 +129,7 @@ describe("a design per workload (5.2) and the declared peak (6.2.1)", () => {
 
   it("reports DesignConformant True while the Deployment runs as designed and False, naming it, once scaled below its design", async () => {
     const ok = await until("store DesignConformant True", () => release("store"), (r) => condition(r, "DesignConformant")?.status === "True", 120_000);
-    expect(condition(ok, "DesignConformant")).toMatchObject({ reason: "Conformant", message: "1 Deployment(s) run as designed" });
+    expect(condition(ok, "DesignConformant")).toMatchObject({ reason: "Conformant", message: "2 workload(s) run as designed" });
     // The operator's identity (admin here) may scale below the minimum: the running state now differs.
     const scaled = await kubectlAsync(["scale", "-n", ns.name, "deployment/web", "--replicas=1"]);
     expect(scaled.status, scaled.stderr).toBe(0);

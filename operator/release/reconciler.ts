@@ -119,8 +119,9 @@ export class ReleaseReconciler {
       plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
     }
 
-    // 5.2 a–c: the running Deployments against their designs.
-    const design = designConformance(release, (n) => this.d.stores.deployments?.get(namespace, n), this.d.stores.pdbs?.list(namespace));
+    // 5.2 a–c: the running Deployments and StatefulSets against their designs.
+    const running = (kind: string, name: string) => (kind === "Deployment" ? this.d.stores.deployments : this.d.stores.statefulsets)?.get(namespace, name);
+    const design = designConformance(release, running, this.d.stores.pdbs?.list(namespace));
     if (design) plan = { ...plan, status: withCondition(plan.status, design, release, now) };
 
     // 4.3 l: a Released release under a policy with Closing gates waits for its closing sign-off.

@@ -35,7 +35,9 @@ export function checkDesign(c: DesignCheck, f: Findings): void {
   const rel = release.metadata.name;
   const design = designOf(release.spec.designs, kind, w.name);
   if (!design) {
-    if (c.policy.policy.spec.design?.requireWorkloadDesigns && !c.replicasOnly)
+    if (c.policy.policy.spec.design?.requireWorkloadDesigns && !c.replicasOnly && w.name.endsWith("<generated>"))
+      f.deny(`a ${kind} named by generateName (${w.name.replace("<generated>", "")}...) cannot have a design in Release ${rel}: ReleasePolicy ${c.policy.name} requires one per workload (spec.design.requireWorkloadDesigns, 5.2): give it a fixed metadata.name and add {kind: ${kind}, name: ..., minReplicas: ...} to the Release's spec.designs`);
+    else if (c.policy.policy.spec.design?.requireWorkloadDesigns && !c.replicasOnly)
       f.deny(`${kind} ${w.name} has no design in Release ${rel}: ReleasePolicy ${c.policy.name} requires one per workload (spec.design.requireWorkloadDesigns, 5.2): add {kind: ${kind}, name: ${w.name}, minReplicas: ...} to the Release's spec.designs`);
     return;
   }
