@@ -2,7 +2,7 @@
 // and StatefulSets run as designed (ready replicas, spreading, a PodDisruptionBudget, container
 // resources), with the comparison admission uses (compare.ts). Pure: the reconciler passes the
 // informers' objects. Other kinds (DaemonSets, Jobs, Pods) are compared at admission only.
-import { matchesSelector, type LabelSelector, type Release } from "../../api/index.js";
+import { matchesSelector, type Release } from "../../api/index.js";
 import type { ConditionInput } from "../release/conditions.js";
 import { isRatio, rolloutUnits } from "../rollout/waves.js";
 import { compareDesign, containerFacts, describeDifference, isSpread } from "./compare.js";

@@ -8,6 +8,8 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const NANO = 1_000_000_000n;
+/** A name for a message: the string given, else "?". */
+const nameOf = (v: unknown): string => (typeof v === "string" ? v.slice(0, 63) : "?");
 
 export type PeakMetric = keyof PeakCapacity;
 
@@ -59,7 +61,7 @@ export function perPod(podSpec: unknown, volumeClaimTemplates: unknown): PodRequ
     return q ?? 0n;
   };
   const spec = obj(podSpec);
-  const request = (c: unknown, res: "cpu" | "memory") => quantity(obj(obj(obj(c)?.resources)?.requests)?.[res], `container ${String(obj(c)?.name ?? "?").slice(0, 63)} resources.requests.${res}`);
+  const request = (c: unknown, res: "cpu" | "memory") => quantity(obj(obj(obj(c)?.resources)?.requests)?.[res], `container ${nameOf(obj(c)?.name)} resources.requests.${res}`);
   const inits = arr(spec?.initContainers);
   const running = [...arr(spec?.containers), ...inits.filter((c) => obj(c)?.restartPolicy === "Always")];
   const ordinary = inits.filter((c) => obj(c)?.restartPolicy !== "Always");
@@ -71,10 +73,10 @@ export function perPod(podSpec: unknown, volumeClaimTemplates: unknown): PodRequ
   const memory = pod("memory");
   const claim = (t: unknown, what: string) => quantity(obj(obj(obj(obj(t)?.spec)?.resources)?.requests)?.storage, `${what} resources.requests.storage`);
   let storage = 0n;
-  for (const t of arr(volumeClaimTemplates)) storage += claim(t, `volumeClaimTemplate ${String(obj(obj(t)?.metadata)?.name ?? "?").slice(0, 63)}`);
+  for (const t of arr(volumeClaimTemplates)) storage += claim(t, `volumeClaimTemplate ${nameOf(obj(obj(t)?.metadata)?.name)}`);
   for (const v of arr(spec?.volumes)) {
     const template = obj(obj(obj(v)?.ephemeral)?.volumeClaimTemplate);
-    if (template) storage += claim(template, `ephemeral volume ${String(obj(v)?.name ?? "?").slice(0, 63)}`);
+    if (template) storage += claim(template, `ephemeral volume ${nameOf(obj(v)?.name)}`);
   }
   return { cpu, memory, storage, problems: [...new Set(problems)] };
 }
