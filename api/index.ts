@@ -5,3 +5,4 @@ export * from "./release-policy.js";
 export * from "./release.js";
 export * from "./release-evidence.js";
 export * from "./selector.js";
+export * from "./workload-design.js";

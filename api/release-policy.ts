@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { API_VERSION, cel, DnsLabel, Duration, LabelSelector, ObjectName, Timestamp, TimeZone, withUniqueNames } from "./common.js";
 import { EvidenceType } from "./evidence-types.js";
+import { DesignRules } from "./workload-design.js";
 
 export const DefectSeverity = z.enum(["Critical", "Major", "Minor", "Trivial"]).describe("Defect severity, from the worst: Critical, Major, Minor, Trivial.");
 export type DefectSeverity = z.infer<typeof DefectSeverity>;
@@ -314,6 +315,7 @@ export const ReleasePolicySpec = z
     approvals: z.array(ApprovalRequirement).max(8).default([]).describe("Approvals required per stage."),
     changeWindows: ChangeWindows.optional(),
     architecture: ArchitectureMinimums.default(ArchitectureMinimums.parse({})),
+    design: DesignRules.default(DesignRules.parse({})),
     images: ImageRules.default(ImageRules.parse({})),
     batch: BatchRules.default(BatchRules.parse({})),
     monitoring: MonitoringRules.default(MonitoringRules.parse({})),

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { API_VERSION, cel, Condition, DnsLabel, Duration, ObjectName, SecretKeyRef, Sha256Digest, Timestamp, WorkloadKind, withUniqueNames } from "./common.js";
 import { ObjectMeta } from "./release-policy.js";
+import { PeakCapacity, WorkloadDesign } from "./workload-design.js";
 
 export const RELEASE_LABEL = "golive.dev/release";
 export const BATCH_CLASS_LABEL = "golive.dev/batch-class";
@@ -255,6 +256,21 @@ export const ReleaseSpec = cel(
       images: z.array(SealedImage).min(1).max(64).describe("Sealed images."),
       configuration: z.array(SealedConfiguration).max(64).default([]).describe("Sealed ConfigMaps and Secrets (8.4)."),
       architecture: DeclaredArchitecture.optional(),
+      designs: z
+        .array(WorkloadDesign)
+        .max(32)
+        .superRefine((ds, ctx) => {
+          const seen = new Set<string>();
+          for (const d of ds) {
+            const key = `${d.kind}/${d.name}`;
+            if (seen.has(key)) ctx.addIssue({ code: "custom", message: `designs must be unique per workload: ${key} appears more than once` });
+            seen.add(key);
+          }
+        })
+        .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["kind", "name"] })
+        .optional()
+        .describe("One design per workload (5.2): replicas, high availability and resources per component; admission compares each workload with its own."),
+      peak: PeakCapacity.optional(),
       capacity: z
         .object({ metrics: withUniqueNames(z.array(CapacityMetric).max(32), "capacity metric").describe("Key capacity metrics.") })
         .optional()

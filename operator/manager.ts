@@ -34,6 +34,7 @@ import { DeliveryMetrics } from "./delivery/metrics.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
+import type { PdbLike } from "./design/conformance.js";
 import { SummaryPublisher } from "./summary/publish.js";
 
 /** Phases the gate reconcile (and so the capacity check) owns. */
@@ -43,7 +44,7 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -101,6 +102,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     // The capacity check before a rollout (operator/capacity): quotas and HPAs of governed namespaces.
     resourceQuotas: new Informer<QuotaObject & KubeObject>(client, "/api/v1/resourcequotas", { ...informerOpts, resyncMs: 0 }),
     autoscalers: new Informer<HpaObject & KubeObject>(client, "/apis/autoscaling/v2/horizontalpodautoscalers", { ...informerOpts, resyncMs: 0 }),
+    // The design conformance (operator/design, 5.2 b): is a PodDisruptionBudget selecting the pods?
+    pdbs: new Informer<PdbLike & KubeObject>(client, "/apis/policy/v1/poddisruptionbudgets", { ...informerOpts, resyncMs: 0 }),
   };
 
   let queue: WorkQueue | undefined;
@@ -139,6 +142,13 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.policies.on((event) => event !== "resync" && enqueueAll());
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  // 5.2: a governed Deployment or StatefulSet scaled or changed in any phase: its release's DesignConformant may have changed.
+  const enqueueLabelled = (event: string, d: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
+    const release = d.metadata?.labels?.[RELEASE_LABEL];
+    if (event !== "resync" && release) enqueue(`${d.metadata?.namespace ?? ""}/${release}`);
+  };
+  stores.deployments.on(enqueueLabelled);
+  stores.statefulsets.on(enqueueLabelled);
   stores.jobs.on((event, j) => {
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);
@@ -149,6 +159,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const enqueueGated = (namespace: string | undefined) => stores.releases.list(namespace).filter((r) => GATE_PHASES.has(r.status?.phase)).forEach((r) => enqueue(objectKey(r)));
   stores.resourceQuotas.on((event, q) => event !== "resync" && enqueueGated(q.metadata?.namespace));
   stores.autoscalers.on((event, h) => event !== "resync" && enqueueGated(h.metadata?.namespace));
+  stores.pdbs.on((event, p) => event !== "resync" && enqueueAll(p.metadata?.namespace));
   stores.namespaces.on((event, ns, old) => {
     if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
     if (event !== "resync") enqueueAll(ns.metadata?.name);

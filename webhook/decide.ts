@@ -19,6 +19,8 @@ import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
+import { checkDesign } from "./rules/design.js";
+import { checkPeakCapacity } from "./rules/peak-capacity.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
 
 const ALLOW = allow();
@@ -112,7 +114,11 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkRatioReplicas(kind, w, old, release, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && sameTemplate(old, w)) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
-    if (resource.replicated && !w.controlled && w.replicas !== old.replicas) checkReplication(kind, w, ns, policy, release, view, f);
+    if (resource.replicated && !w.controlled && w.replicas !== old.replicas) {
+      checkReplication(kind, w, ns, policy, release, view, f);
+      if (release) checkDesign({ kind, w, namespace: ns, replicated: true, policy, release, view, replicasOnly: true }, f);
+      if (release) checkPeakCapacity({ kind, w, object: request.object, namespace: ns, release, view }, f);
+    }
     return f.problemCount ? deny(f.message(`golive denied ${kind} ${ns}/${w.name}`)) : ALLOW;
   }
 
@@ -135,6 +141,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   if (kind === "Job" || kind === "CronJob") checkBatch(kind, w, policy, release, f);
   if (resource.replicated && !w.controlled) checkReplication(kind, w, ns, policy, release, view, f);
   checkPodSecurity(w, policy, release, f);
+  if (release && !w.controlled) checkDesign({ kind, w, namespace: ns, replicated: resource.replicated, policy, release, view }, f);
+  if (release && !w.controlled) checkPeakCapacity({ kind, w, object: request.object, namespace: ns, release, view }, f);
   if (w.podSpec) checkServiceAccountPrivilege(w.podSpec, ns, policy, view.rbac, f);
   if (release) checkEvidenceAge(release, policy, view, now, f);
 

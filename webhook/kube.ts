@@ -5,6 +5,8 @@ import { escapeControl } from "../api/escape.js";
 import {
   AdmissionregistrationV1Api,
   ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
@@ -18,15 +20,18 @@ import {
   type V1ClusterRole,
   type V1ClusterRoleBinding,
   type V1ConfigMap,
+  type V1Deployment,
   type V1Namespace,
   type V1PodDisruptionBudget,
   type V1Role,
   type V1RoleBinding,
   type V1Secret,
+  type V1StatefulSet,
   type V1ValidatingWebhookConfiguration,
+  type V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
@@ -221,6 +226,12 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
   const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
+  // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
+  const apps = kc.makeApiClient(AppsV1Api);
+  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const deployments = makeInformer<V1Deployment>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
+  const statefulSets = makeInformer<V1StatefulSet>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
+  const autoscalers = makeInformer<V2HorizontalPodAutoscaler>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
   // RBAC (4.4 c: no governed pod runs as a cluster admin). An informer's start() resolves even
   // when its list fails, so each records its first successful list: until all four have listed,
   // the rule denies in governed namespaces instead of reading empty stores as "no bindings".
@@ -232,8 +243,9 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
   const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
   const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
-  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "roles", "rolebindings", "clusterroles", "clusterrolebindings"][n]!, log));
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
+  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings"];
+  const states = all.map((i, n) => keepRunning(i, names[n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
   const secrets: ObjectStore<V1Secret> = {
@@ -250,6 +262,9 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     evidence: store(evidence),
     pdbs: store(pdbs),
     configMaps: store(configMaps),
+    deployments: store(deployments),
+    statefulSets: store(statefulSets),
+    autoscalers: store(autoscalers),
     secrets,
     rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => listed.size === 4 },
     seals: opts.seals,

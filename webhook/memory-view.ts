@@ -3,7 +3,7 @@
 import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
-import type { AdmissionView, ObjectStore, RbacStores, SealVerdict } from "./view.js";
+import type { AdmissionView, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, SealVerdict } from "./view.js";
 
 interface Named {
   metadata?: { name?: string; namespace?: string } | undefined;
@@ -94,6 +94,9 @@ export interface MemoryViewInit {
   pdbs?: V1PodDisruptionBudget[];
   configMaps?: V1ConfigMap[];
   secrets?: V1Secret[];
+  deployments?: KubeWorkload[];
+  statefulSets?: KubeWorkload[];
+  autoscalers?: KubeAutoscaler[];
   rbac?: MemoryRbac;
   now?: () => Date;
   operatorIdentity?: string;
@@ -108,6 +111,9 @@ export class MemoryView implements AdmissionView {
   readonly pdbs: MemoryStore<V1PodDisruptionBudget>;
   readonly configMaps: MemoryStore<V1ConfigMap>;
   readonly secrets: MemoryStore<V1Secret>;
+  readonly deployments: MemoryStore<KubeWorkload>;
+  readonly statefulSets: MemoryStore<KubeWorkload>;
+  readonly autoscalers: MemoryStore<KubeAutoscaler>;
   readonly rbac: MemoryRbac;
   readonly seals = new MemorySeals();
   operatorIdentity: string;
@@ -122,6 +128,9 @@ export class MemoryView implements AdmissionView {
     this.pdbs = new MemoryStore(init.pdbs);
     this.configMaps = new MemoryStore(init.configMaps);
     this.secrets = new MemoryStore(init.secrets);
+    this.deployments = new MemoryStore(init.deployments);
+    this.statefulSets = new MemoryStore(init.statefulSets);
+    this.autoscalers = new MemoryStore(init.autoscalers);
     this.rbac = init.rbac ?? new MemoryRbac();
     this.clock = init.now ?? (() => new Date());
     this.operatorIdentity = init.operatorIdentity ?? "system:serviceaccount:golive-system:golive-operator";

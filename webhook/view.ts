@@ -20,6 +20,17 @@ export interface SealLookup {
   peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdict | undefined;
 }
 
+/** A Deployment or StatefulSet as the peak capacity check reads it. */
+export interface KubeWorkload {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[] };
+}
+
+export interface KubeAutoscaler {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { scaleTargetRef?: { kind?: string; name?: string }; maxReplicas?: number };
+}
+
 /** RBAC objects, for the rule that no governed pod runs as a cluster admin (4.4 c). */
 export interface RbacStores {
   roles: ObjectStore<V1Role>;
@@ -42,6 +53,10 @@ export interface AdmissionView {
   configMaps: ObjectStore<V1ConfigMap>;
   /** Only digests of Secret data are ever computed from these: never log values. */
   secrets: ObjectStore<V1Secret>;
+  /** The releases' Deployments and StatefulSets (label golive.dev/release) and the HPAs: the peak capacity check (6.2.1). */
+  deployments?: ObjectStore<KubeWorkload>;
+  statefulSets?: ObjectStore<KubeWorkload>;
+  autoscalers?: ObjectStore<KubeAutoscaler>;
   rbac: RbacStores;
   seals: SealLookup;
   now(): Date;

@@ -1,11 +1,11 @@
-// Starts the operator's /audit endpoint (operator/audit/endpoint.ts): TLS from the given PEM files
-// (a cert-manager or chart-made Secret), or, without them, a certificate made at start and valid
-// for a day (its fingerprint logged: clients must then pin it or skip verification knowingly).
-import { createHash, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+// Starts the operator's /audit endpoint (operator/audit/endpoint.ts). TLS from
+// webhook/serving-tls.ts: the given PEM files (a cert-manager or chart-made Secret) or a
+// certificate made at start (its fingerprint logged: clients must then pin it or skip
+// verification knowingly), kept fresh while the operator runs: a renewed Secret is served, a
+// made-at-start certificate is replaced before its day runs out.
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { createCa, issueServingCertificate } from "../../webhook/certificates.js";
+import { keepServingTls, servingTls, type ServingTlsOptions } from "../../webhook/serving-tls.js";
 import { KubeClient } from "../runtime/kube-client.js";
 import { loadKubeConfig } from "../manager.js";
 import { kubeAuthorizer, startAuditServer } from "./endpoint.js";
@@ -19,22 +19,21 @@ export interface AuditEndpointOptions {
   log: Logger;
 }
 
+export function auditTlsOptions(o: Pick<AuditEndpointOptions, "certFile" | "keyFile" | "log">): ServingTlsOptions {
+  return { name: "audit endpoint", flags: { cert: "--audit-tls-cert", key: "--audit-tls-key" }, certFile: o.certFile, keyFile: o.keyFile, dnsNames: [process.env.POD_NAME ?? "golive-operator"], log: o.log };
+}
+
 export async function startAuditEndpoint(o: AuditEndpointOptions): Promise<{ port: number; close(): Promise<void> }> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`--audit-port ${o.port}: use a TCP port (0-65535)`);
-  if (Boolean(o.certFile) !== Boolean(o.keyFile)) throw new Error("--audit-tls-cert and --audit-tls-key go together: give both, or neither for a certificate made at start");
-  let tls: { cert: string; key: string };
-  if (o.certFile && o.keyFile) tls = { cert: readFileSync(o.certFile, "utf8"), key: readFileSync(o.keyFile, "utf8") };
-  else {
-    const ca = await createCa("golive-audit", 24 * 3600_000);
-    tls = await issueServingCertificate(ca, { dnsNames: ["localhost", process.env.POD_NAME ?? "golive-operator"], ips: ["127.0.0.1"], validityMs: 24 * 3600_000 });
-    const fingerprint = createHash("sha256").update(new X509Certificate(tls.cert).raw).digest("hex");
-    o.log.warn({ sha256: fingerprint }, "audit endpoint: no --audit-tls-cert given; serving a certificate made at start");
-  }
+  const tlsOptions = auditTlsOptions(o);
+  const tls = await servingTls(tlsOptions);
   const client = new KubeClient(loadKubeConfig(o.kubeconfig));
   const s = await startAuditServer({ dir: dirname(o.auditFile), port: o.port, tls, authorize: kubeAuthorizer(client), log: o.log });
+  const stopTls = keepServingTls(s.server, tls, tlsOptions);
   return {
     port: s.port,
     close: async () => {
+      stopTls();
       await s.close();
       client.close();
     },

@@ -3,6 +3,7 @@ import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy
 import type { KubeObject } from "../runtime/informer.js";
 import { ACTIVE_PHASES } from "../rollout/types.js";
 import type { CapacityInput } from "../capacity/fit.js";
+import type { PdbLike, RunningWorkload } from "../design/conformance.js";
 import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject } from "../capacity/observe.js";
 
 export interface Store<T> {
@@ -49,6 +50,10 @@ export interface ReleaseStores {
   deployments?: Store<DeploymentObject>;
   resourceQuotas?: Store<QuotaObject>;
   autoscalers?: Store<HpaObject>;
+  /** The design conformance (operator/design): the releases' StatefulSets and PodDisruptionBudgets of governed namespaces. */
+  statefulsets?: Store<RunningWorkload>;
+  /** The design conformance (operator/design): PodDisruptionBudgets of governed namespaces. */
+  pdbs?: Store<PdbLike>;
 }
 
 /** The one policy governing a namespace, or why there is none (none match, or several do). */

@@ -16,13 +16,14 @@ import type { Notifier } from "../notify/notifier.js";
 import type { RolloutController } from "../rollout/controller.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 import { mergePatchFor } from "../runtime/merge-patch.js";
-import { setConditions } from "./conditions.js";
+import { setConditions, type ConditionInput } from "./conditions.js";
 import { escapeStatusText } from "./escape-status.js";
 import { capacityFor, evidenceFor, governingPolicy, type ReleaseStores } from "./gather.js";
 import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
 import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
+import { designConformance } from "../design/conformance.js";
 
 /** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
 interface StaleSealLike {
@@ -117,6 +118,11 @@ export class ReleaseReconciler {
       drift = pass.audit;
       plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
     }
+
+    // 5.2 a–c: the running Deployments and StatefulSets against their designs.
+    const running = (kind: string, name: string) => (kind === "Deployment" ? this.d.stores.deployments : this.d.stores.statefulsets)?.get(namespace, name);
+    const design = designConformance(release, running, this.d.stores.pdbs?.list(namespace));
+    if (design) plan = { ...plan, status: withCondition(plan.status, design, release, now) };
 
     // 4.3 l: a Released release under a policy with Closing gates waits for its closing sign-off.
     const closing = closingSignOff({ release, status: plan.status, policy: policy?.spec, evidence: evidenceFor(this.d.stores, release), now });
@@ -328,6 +334,11 @@ function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Re
 function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now: Date): ReleaseStatus {
   const kept = (status.conditions ?? []).filter((c) => c.type !== DRIFTED);
   return { ...status, conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
+}
+
+function withCondition(status: ReleaseStatus, condition: ConditionInput, release: Release, now: Date): ReleaseStatus {
+  const kept = (status.conditions ?? []).filter((c) => c.type !== condition.type);
+  return { ...status, conditions: [...kept, ...setConditions(release.status?.conditions, [condition], release.metadata.generation ?? 0, now)] };
 }
 
 /** The planned status with the SignedOff condition and the message saying whom a Released release waits for. */

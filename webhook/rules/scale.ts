@@ -11,7 +11,10 @@ import type { Findings } from "../findings.js";
 import { asObj, clip } from "../object.js";
 import type { AdmissionView } from "../view.js";
 import { replicaBounds } from "./architecture.js";
-import { checkRatioScale } from "./replica-ratio.js";
+import { checkRatioScale, ratioOwned } from "./replica-ratio.js";
+import { compareDesign, describeDifference, designOf } from "../../operator/design/compare.js";
+import { readWorkload } from "../workload.js";
+import { checkPeakCapacity } from "./peak-capacity.js";
 
 /** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
 export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
@@ -39,4 +42,25 @@ export function checkScale(request: AdmissionRequest, kind: string, policy: Comp
   }
   if (!operator && replicas < bounds.min)
     f.deny(`${what} must run at least ${bounds.min} replica(s) (${bounds.why.join(" and ")}): scaling to ${replicas} is below it; scale to ${bounds.min} or more${bounds.max !== undefined ? ` (at most ${bounds.max})` : ""}`);
+  if (release) checkScaleAgainstDesign({ kind, name, namespace, replicas, operator, release, view }, f);
+}
+
+/**
+ * 5.2 a and 6.2.1 for a scale: the workload's own design bounds its replicas, and without an HPA
+ * counted at its maxReplicas the replicas are what reaches the peak. The operator drives the
+ * approved canary (a candidate below the minimum); it is held to the design's maximum only.
+ */
+function checkScaleAgainstDesign(c: { kind: string; name: string; namespace: string; replicas: number; operator: boolean; release: Release; view: AdmissionView }, f: Findings): void {
+  const { kind, name, replicas, release } = c;
+  const design = designOf(release.spec.designs, kind, name);
+  const resting = replicas === 0 && ratioOwned(kind, name, release);
+  if (design && !resting) {
+    const differences = compareDesign(design, { replicas: { count: replicas, field: "the scale's spec.replicas" } }).filter((d) => !c.operator || d.declared.startsWith("at most"));
+    for (const d of differences) f.deny(describeDifference(`${kind} ${clip(name, 120)}`, release.metadata.name, d));
+  }
+  if (c.operator) return;
+  const stored = (kind === "Deployment" ? c.view.deployments : kind === "StatefulSet" ? c.view.statefulSets : undefined)?.get(c.namespace, name);
+  if (!stored) return;
+  const object = { ...stored, spec: { ...stored.spec, replicas } };
+  checkPeakCapacity({ kind, w: readWorkload(kind === "Deployment" ? "Deployment" : "StatefulSet", object), object, namespace: c.namespace, release, view: c.view }, f);
 }

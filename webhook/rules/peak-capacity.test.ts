@@ -1,0 +1,68 @@
+// checkPeakCapacity (6.2.1) over a MemoryView: how each workload of the release is counted.
+import { describe, expect, it } from "vitest";
+import type { Release } from "../../api/index.js";
+import { exampleRelease } from "../../gates/testkit.js";
+import { Findings } from "../findings.js";
+import { MemoryView } from "../memory-view.js";
+import { readWorkload } from "../workload.js";
+import { checkPeakCapacity } from "./peak-capacity.js";
+
+const NS = "insurance";
+const deployment = (name: string, replicas: number | undefined, cpu = "500m") => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: NS },
+  spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec: { containers: [{ name: "app", resources: { requests: { cpu } } }] } } },
+});
+
+function release(peak: Record<string, unknown>, designs: unknown[] = []): Release {
+  const r = exampleRelease();
+  r.metadata.namespace = NS;
+  r.spec.workloads.push({ kind: "Deployment", name: "worker" });
+  r.spec.designs = designs as Release["spec"]["designs"];
+  r.spec.peak = peak;
+  return r;
+}
+function check(r: Release, object: Record<string, unknown>, view = new MemoryView(), kind: "Deployment" | "StatefulSet" = "Deployment"): string[] {
+  const f = new Findings();
+  checkPeakCapacity({ kind, w: readWorkload(kind, object), object, namespace: NS, release: r, view }, f);
+  return f.problems;
+}
+
+describe("checkPeakCapacity: what the release's workloads can reach (6.2.1)", () => {
+  it("counts a workload not created yet as its design says, so the first of several is not denied", () => {
+    const designs = [{ kind: "Deployment", name: "worker", minReplicas: 2, maxReplicas: 5, containers: [{ name: "app", requests: { cpu: "1" } }] }];
+    expect(check(release({ pods: 8, cpu: "6500m" }, designs), deployment("underwriting-api", 3))).toEqual([]);
+    expect(check(release({ pods: 9 }, designs), deployment("underwriting-api", 3))[0]).toContain("reach 8 (replicas: Deployment underwriting-api 3 (spec.replicas), Deployment worker 5 (design, not created yet)): 1 short");
+  });
+
+  it("counts an unset spec.replicas as 1, as Kubernetes defaults it", () => {
+    expect(check(release({ pods: 2 }), deployment("underwriting-api", undefined))[0]).toContain("reach 1 (replicas: Deployment underwriting-api 1 (spec.replicas), Deployment worker 0 (design, not created yet)): 1 short");
+  });
+
+  it("counts a replica-ratio Deployment resting at 0 between rollouts at its stable copy's replicas", () => {
+    const view = new MemoryView({ deployments: [deployment("worker", 0), deployment("worker-stable", 4)] });
+    expect(check(release({ pods: 7 }), deployment("underwriting-api", 3), view)).toEqual([]);
+    expect(check(release({ pods: 8 }), deployment("underwriting-api", 3), view)[0]).toContain("Deployment worker 4 (spec.replicas)");
+  });
+
+  it("counts a StatefulSet's volumeClaimTemplates per replica", () => {
+    const r = release({ storage: "30Gi" });
+    r.spec.workloads = [{ kind: "StatefulSet", name: "db" }];
+    const db = (replicas: number) => ({ ...deployment("db", replicas), kind: "StatefulSet", spec: { ...deployment("db", replicas).spec, volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { resources: { requests: { storage: "10Gi" } } } }] } });
+    expect(check(r, db(3), new MemoryView(), "StatefulSet")).toEqual([]);
+    expect(check(r, db(2), new MemoryView(), "StatefulSet")).toEqual([
+      "Release underwriting-api-2-4-1 needs 30Gi storage at peak (spec.peak.storage, 6.2.1) but its workloads reach 20Gi (replicas: StatefulSet db 2 (spec.replicas)): 10Gi short; run StatefulSet db at 3 replicas or more (spec.replicas, or an HPA's maxReplicas); or raise another workload's replicas or requests, or correct spec.peak.storage",
+    ]);
+  });
+
+  it("names a request that is not a quantity instead of counting it as nothing", () => {
+    expect(check(release({ pods: 1 }), deployment("underwriting-api", 3, "lots"))).toEqual([
+      'Deployment underwriting-api: container app resources.requests.cpu is "lots", which is not a Kubernetes quantity: fix it so golive can check the peak Release underwriting-api-2-4-1 declares (spec.peak, 6.2.1)',
+    ]);
+  });
+
+  it("says how to get connections when no design declares connectionsPerPod", () => {
+    expect(check(release({ connections: 100 }), deployment("underwriting-api", 3))[0]).toContain("100 short; Deployment underwriting-api's pods provide no connections: declare connectionsPerPod (as the performance test measured) in its spec.designs entry");
+  });
+});

@@ -1,0 +1,70 @@
+// 6.2.1: the Release's declared peak (spec.peak: pods, CPU, memory, connections, storage) against
+// what its Deployments and StatefulSets can reach: the object being admitted as it would be, the
+// others from the informers' memory, each at its HPA's maxReplicas when one targets it. A workload
+// not created yet counts as its design (spec.designs) says, so the first of several is not denied.
+import type { Release } from "../../api/index.js";
+import { designOf } from "../../operator/design/compare.js";
+import { peakShortfalls, perPod, reachSummary, replicasToReach, type WorkloadReach } from "../../operator/design/peak.js";
+import { parseQuantity } from "../../operator/capacity/quantity.js";
+import { stableName } from "../../operator/rollout/names.js";
+import type { Findings } from "../findings.js";
+import { asObj } from "../object.js";
+import type { AdmissionView, KubeWorkload } from "../view.js";
+import type { Workload } from "../workload.js";
+import { ratioOwned } from "./replica-ratio.js";
+
+const COUNTED = new Set(["Deployment", "StatefulSet"]);
+
+export interface PeakCheck {
+  kind: string;
+  w: Workload;
+  /** The object being admitted, as sent (its volumeClaimTemplates). */
+  object: unknown;
+  namespace: string;
+  release: Release;
+  view: AdmissionView;
+}
+
+export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
+  const peak = c.release.spec.peak;
+  if (!peak || !COUNTED.has(c.kind)) return;
+  if (c.w.replicas !== undefined && !Number.isInteger(c.w.replicas)) return; // checkReplication reports a malformed replicas
+  const rel = c.release.metadata.name;
+  const self = perPod(c.w.podSpec, volumeClaimTemplates(c.object));
+  for (const p of self.problems) f.deny(`${c.kind} ${c.w.name}: ${p}: fix it so golive can check the peak Release ${rel} declares (spec.peak, 6.2.1)`);
+  const reaches = c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => reachOf(x.kind, x.name, c));
+  const admitted = reaches.find((r) => r.workload === `${c.kind} ${c.w.name}`);
+  for (const s of peakShortfalls(peak, reaches)) {
+    const fix = admitted ? `${replicasToReach(s, admitted)}; or raise another workload's replicas or requests, or correct spec.peak.${s.metric}` : `raise the requests or replicas (or an HPA's maxReplicas), or correct spec.peak.${s.metric}`;
+    f.deny(`Release ${rel} needs ${s.declared} ${s.metric} at peak (spec.peak.${s.metric}, 6.2.1) but its workloads reach ${s.reachable} (replicas: ${reachSummary(reaches)}): ${s.short} short; ${fix}`);
+  }
+}
+
+const volumeClaimTemplates = (object: unknown): unknown[] => (asObj(asObj(object)?.spec)?.volumeClaimTemplates as unknown[] | undefined) ?? [];
+
+function reachOf(kind: string, name: string, c: PeakCheck): WorkloadReach {
+  const design = designOf(c.release.spec.designs, kind, name);
+  const workload = `${kind} ${name}`;
+  const connections = design?.connectionsPerPod ?? 0;
+  const hpa = c.view.autoscalers?.list(c.namespace).find((h) => h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
+  const hpaMax = Number.isInteger(hpa?.spec?.maxReplicas) ? hpa!.spec!.maxReplicas! : undefined;
+  const hpaName = hpa?.metadata?.name ?? name;
+  let object: KubeWorkload | undefined;
+  let replicas: number | undefined;
+  if (kind === c.kind && name === c.w.name) {
+    object = { spec: { ...(c.w.replicas !== undefined ? { replicas: c.w.replicas } : {}), template: { spec: c.w.podSpec }, volumeClaimTemplates: volumeClaimTemplates(c.object) } };
+  } else object = (kind === "Deployment" ? c.view.deployments : c.view.statefulSets)?.get(c.namespace, name);
+  if (object) {
+    replicas = object.spec?.replicas ?? 1;
+    // With replica ratio the user's Deployment rests at 0 between rollouts; its stable copy serves.
+    if (replicas === 0 && ratioOwned(kind, name, c.release)) replicas = c.view.deployments?.get(c.namespace, stableName(name))?.spec?.replicas ?? 0;
+    const { cpu, memory, storage } = perPod(object.spec?.template?.spec, object.spec?.volumeClaimTemplates);
+    if (!Number.isInteger(replicas)) replicas = 0;
+    if (hpaMax !== undefined) return { workload, replicas: hpaMax, replicasFrom: `HPA ${hpaName} maxReplicas`, hpa: hpaName, cpu, memory, storage, connections };
+    return { workload, replicas, replicasFrom: "spec.replicas", cpu, memory, storage, connections };
+  }
+  // Not created yet: as designed.
+  const sum = (res: "cpu" | "memory") => (design?.containers ?? []).reduce((t, k) => t + (parseQuantity(k.requests?.[res]) ?? 0n), 0n);
+  const designed = design ? (design.maxReplicas ?? design.minReplicas) : 0;
+  return { workload, replicas: hpaMax ?? designed, replicasFrom: hpaMax !== undefined ? `HPA ${hpaName} maxReplicas, not created yet` : "design, not created yet", cpu: sum("cpu"), memory: sum("memory"), storage: 0n, connections };
+}
