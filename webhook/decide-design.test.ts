@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "./admission.js";
 import type { WorkloadKind } from "../api/index.js";
 import { decide } from "./decide.js";
-import { fixturePolicy, fixtureRelease, fixtureView, NS, OPERATOR, policySpec, releaseSpec, request, workload } from "./fixtures.js";
+import { fixturePolicy, fixtureRelease, fixtureView, NS, OPERATOR, policySpec, releaseSpec, request, workload } from "./testdata/fixtures.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const KINDS: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "Pod"];
