@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
+  NetworkingV1Api,
   PatchStrategy,
   PolicyV1Api,
   RbacAuthorizationV1Api,
@@ -19,6 +20,7 @@ import {
   type V1ClusterRoleBinding,
   type V1ConfigMap,
   type V1Namespace,
+  type V1NetworkPolicy,
   type V1PodDisruptionBudget,
   type V1Role,
   type V1RoleBinding,
@@ -219,21 +221,25 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const policies = golive<ReleasePolicy & KubernetesObject>("releasepolicies", true);
   const releases = golive<Release & KubernetesObject>("releases", false);
   const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
+  /** Kinds whose first list succeeded (RBAC and NetworkPolicies fail closed until then). */
+  const listed = new Set<string>();
   const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
+  // NetworkPolicies (8.7 e): like RBAC, the rule fails closed until the first list succeeded.
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const networkPolicies = makeInformer<V1NetworkPolicy>(kc, "/apis/networking.k8s.io/v1/networkpolicies", () => networking.listNetworkPolicyForAllNamespaces().then((l) => (listed.add("networkpolicies"), l)));
   // RBAC (4.4 c: no governed pod runs as a cluster admin). An informer's start() resolves even
   // when its list fails, so each records its first successful list: until all four have listed,
   // the rule denies in governed namespaces instead of reading empty stores as "no bindings".
   const rbacApi = kc.makeApiClient(RbacAuthorizationV1Api);
-  const listed = new Set<string>();
   const rbacInformer = <T extends KubernetesObject>(plural: string, list: () => Promise<KubernetesListObject<T>>) =>
     makeInformer<T>(kc, `/apis/rbac.authorization.k8s.io/v1/${plural}`, () => list().then((l) => (listed.add(plural), l)));
   const roles = rbacInformer<V1Role>("roles", () => rbacApi.listRoleForAllNamespaces());
   const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
   const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
   const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
-  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "roles", "rolebindings", "clusterroles", "clusterrolebindings"][n]!, log));
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, roles, roleBindings, clusterRoles, clusterRoleBindings, networkPolicies] as RunningInformer<KubernetesObject>[];
+  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "roles", "rolebindings", "clusterroles", "clusterrolebindings", "networkpolicies"][n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
   const secrets: ObjectStore<V1Secret> = {
@@ -251,7 +257,8 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     pdbs: store(pdbs),
     configMaps: store(configMaps),
     secrets,
-    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => listed.size === 4 },
+    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => ["roles", "rolebindings", "clusterroles", "clusterrolebindings"].every((k) => listed.has(k)) },
+    networkPolicies: { ...store(networkPolicies), synced: () => listed.has("networkpolicies") },
     seals: opts.seals,
     now: () => new Date(),
     operatorIdentity: opts.operatorIdentity,
