@@ -4,6 +4,7 @@ import { z } from "zod";
 import { API_VERSION, cel, DnsLabel, Duration, LabelSelector, ObjectName, Timestamp, TimeZone, withUniqueNames } from "./common.js";
 import { EvidenceType } from "./evidence-types.js";
 import { DesignRules } from "./workload-design.js";
+import { isPlainHttp, POLICY_HTTPS_RULE, Safeguards } from "./safeguards.js";
 
 export const DefectSeverity = z.enum(["Critical", "Major", "Minor", "Trivial"]).describe("Defect severity, from the worst: Critical, Major, Minor, Trivial.");
 export type DefectSeverity = z.infer<typeof DefectSeverity>;
@@ -305,7 +306,8 @@ function policyReferenceProblems(spec: {
   return problems;
 }
 
-export const ReleasePolicySpec = z
+export const ReleasePolicySpec = cel(
+  z
   .object({
     namespaceSelector: LabelSelector.describe("Namespaces governed by this policy. kube-system and golive's own namespace are never governed."),
     protectionLevel: z.int().min(1).max(5).describe("The classified protection level (等保, 8.8) the policy implements; level 3 requires more gates than level 2."),
@@ -319,6 +321,7 @@ export const ReleasePolicySpec = z
     images: ImageRules.default(ImageRules.parse({})),
     batch: BatchRules.default(BatchRules.parse({})),
     monitoring: MonitoringRules.default(MonitoringRules.parse({})),
+    safeguards: Safeguards.default(Safeguards.parse({})),
     evidenceMaxAge: Duration.optional().describe("Evidence older than this no longer counts (re-test needed); unset: no limit."),
     audit: z
       .object({
@@ -335,8 +338,11 @@ export const ReleasePolicySpec = z
   })
   .superRefine((spec, ctx) => {
     for (const problem of policyReferenceProblems(spec)) ctx.addIssue({ code: "custom", message: problem });
+    if (spec.safeguards.requireHttps && spec.monitoring.prometheus && isPlainHttp(spec.monitoring.prometheus)) ctx.addIssue({ code: "custom", path: ["monitoring", "prometheus"], message: POLICY_HTTPS_RULE.message });
   })
-  .describe("ReleasePolicySpec: the go-live requirements for the governed namespaces.");
+  .describe("ReleasePolicySpec: the go-live requirements for the governed namespaces."),
+  POLICY_HTTPS_RULE,
+);
 export type ReleasePolicySpec = z.infer<typeof ReleasePolicySpec>;
 
 export const ObjectMeta = z

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { API_VERSION, cel, Condition, DnsLabel, Duration, ObjectName, SecretKeyRef, Sha256Digest, Timestamp, WorkloadKind, withUniqueNames } from "./common.js";
 import { ObjectMeta } from "./release-policy.js";
 import { PeakCapacity, WorkloadDesign } from "./workload-design.js";
+import { LogShipping } from "./safeguards.js";
 
 export const RELEASE_LABEL = "golive.dev/release";
 export const BATCH_CLASS_LABEL = "golive.dev/batch-class";
@@ -292,6 +293,7 @@ export const ReleaseSpec = cel(
         .default({ enabled: true, port: "metrics", path: "/metrics" })
         .describe("Monitoring enrollment."),
       firstFullRelease: z.boolean().default(false).describe("The first full release of the system: performance and capacity tests are mandatory (7.1.2 c)."),
+      logShipping: LogShipping.optional(),
       internetFacing: z.boolean().default(false).describe("Reachable from the internet: a penetration test is required (8.6)."),
       notifications: z
         .array(

@@ -38,6 +38,11 @@ describe("policy bundles", () => {
     expect(a.allowedCapabilities).toEqual([]);
   });
 
+  it("level 3 turns the 8.5 and 8.7 d,e safeguards on; level 2 leaves them off", () => {
+    expect(load("jrt0179-level3.yaml").spec.safeguards).toEqual({ requireHttps: true, requireNetworkPolicy: true, requireLogShipping: true });
+    expect(load("jrt0179-level2.yaml").spec.safeguards).toEqual({ requireHttps: false, requireNetworkPolicy: false, requireLogShipping: false });
+  });
+
   it("reads clause references", () => {
     expect(expandClauses("4.2 a,b, 4.3 l")).toEqual(["4.2 a", "4.2 b", "4.3 l"]);
     expect(expandClauses("7.2, 7.3, 7.4")).toEqual(["7.2", "7.3", "7.4"]);

@@ -391,6 +391,7 @@ describe("on the real control plane", () => {
       [op, ["update", "releases.golive.dev", "--subresource=finalizers", "-n", apps.name]],
       [wh, ["watch", "releases.golive.dev", "-A"]],
       [wh, ["list", "poddisruptionbudgets.policy", "-A"]],
+      [wh, ["watch", "networkpolicies.networking.k8s.io", "-A"]], // 8.7 e
       [wh, ["watch", "configmaps", "-A"]],
       [wh, ["watch", "secrets", "-n", apps.name]],
       [wh, ["get", `secrets/${TLS_SECRET}`, "-n", own.name]],

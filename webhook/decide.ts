@@ -6,7 +6,7 @@ import { allow, deny, type AdmissionRequest, type Decision } from "./admission.j
 import { compileRelease, type CompiledPolicy } from "./compiled.js";
 import { Findings } from "./findings.js";
 import { governance } from "./governance.js";
-import { asObj, clip, jsonEqual, label } from "./object.js";
+import { asObj, asStr, clip, jsonEqual, label } from "./object.js";
 import { checkPodSecurity, checkReplication } from "./rules/architecture.js";
 import { breakGlass } from "./rules/break-glass.js";
 import { checkEvidenceImmutable, checkReleaseSpec, checkReleaseStatusWriter } from "./rules/integrity.js";
@@ -21,6 +21,8 @@ import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkPeakCapacity } from "./rules/peak-capacity.js";
+import { checkNetworkIsolation } from "./rules/network-isolation.js";
+import { checkReleaseSafeguards } from "./rules/release-safeguards.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
 
 const ALLOW = allow();
@@ -51,7 +53,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
     return ALLOW;
   }
-  if (group === "golive.dev") return decideGolive(request, resource, view);
+  if (group === "golive.dev") return decideGolive(request, resource, policy, view);
   const workload = WORKLOAD_RESOURCES.get(key);
   if (!workload) return ALLOW;
   if (request.subResource === "scale") return workload.replicated ? verdict((f) => checkScale(request, workload.kind, policy, view, f)) : ALLOW;
@@ -66,11 +68,17 @@ function verdict(rule: ((f: Findings) => void) | undefined): Decision {
   return f.problemCount ? deny(f.problems.length === 1 ? `golive denied: ${f.problems[0]!}` : f.message("golive denied")) : ALLOW;
 }
 
-function decideGolive(request: AdmissionRequest, resource: string, view: AdmissionView): Decision {
+function decideGolive(request: AdmissionRequest, resource: string, policy: CompiledPolicy, view: AdmissionView): Decision {
   const f = new Findings();
   if (resource === "releases") {
     if (request.subResource === "status") checkReleaseStatusWriter(request, view, f);
-    else if (!request.subResource) checkReleaseSpec(request, view, f);
+    else if (!request.subResource) {
+      checkReleaseSpec(request, view, f);
+      // Judged when the spec is written, not on metadata updates (finalizers, labels), so a
+      // Release admitted before a switch turned on can still be deleted.
+      const spec = asObj(request.object)?.spec;
+      if (request.operation === "CREATE" || !jsonEqual(spec, asObj(request.oldObject)?.spec)) checkReleaseSafeguards(asStr(asObj(asObj(request.object)?.metadata)?.name) ?? request.name ?? "", spec, policy.policy, f);
+    }
   } else if (resource === "releaseevidences" && !request.subResource) {
     checkEvidenceImmutable(request, f);
   }
@@ -144,6 +152,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   if (release && !w.controlled) checkDesign({ kind, w, namespace: ns, replicated: resource.replicated, policy, release, view }, f);
   if (release && !w.controlled) checkPeakCapacity({ kind, w, object: request.object, namespace: ns, release, view }, f);
   if (w.podSpec) checkServiceAccountPrivilege(w.podSpec, ns, policy, view.rbac, f);
+  checkNetworkIsolation(kind, w.name, ns, w.podLabels, policy.policy, view.networkPolicies, f);
+  if (release) checkReleaseSafeguards(release.metadata.name, release.spec, policy.policy, f);
   if (release) checkEvidenceAge(release, policy, view, now, f);
 
   if (glass !== undefined) {

@@ -10,6 +10,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
+  NetworkingV1Api,
   PatchStrategy,
   PolicyV1Api,
   RbacAuthorizationV1Api,
@@ -22,6 +23,7 @@ import {
   type V1ConfigMap,
   type V1Deployment,
   type V1Namespace,
+  type V1NetworkPolicy,
   type V1PodDisruptionBudget,
   type V1Role,
   type V1RoleBinding,
@@ -224,6 +226,8 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const policies = golive<ReleasePolicy & KubernetesObject>("releasepolicies", true);
   const releases = golive<Release & KubernetesObject>("releases", false);
   const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
+  /** Kinds whose first list succeeded (RBAC and NetworkPolicies fail closed until then). */
+  const listed = new Set<string>();
   const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
   // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
@@ -232,19 +236,21 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const deployments = makeInformer<V1Deployment>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
   const statefulSets = makeInformer<V1StatefulSet>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
   const autoscalers = makeInformer<V2HorizontalPodAutoscaler>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
+  // NetworkPolicies (8.7 e): like RBAC, the rule fails closed until the first list succeeded.
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const networkPolicies = makeInformer<V1NetworkPolicy>(kc, "/apis/networking.k8s.io/v1/networkpolicies", () => networking.listNetworkPolicyForAllNamespaces().then((l) => (listed.add("networkpolicies"), l)));
   // RBAC (4.4 c: no governed pod runs as a cluster admin). An informer's start() resolves even
   // when its list fails, so each records its first successful list: until all four have listed,
   // the rule denies in governed namespaces instead of reading empty stores as "no bindings".
   const rbacApi = kc.makeApiClient(RbacAuthorizationV1Api);
-  const listed = new Set<string>();
   const rbacInformer = <T extends KubernetesObject>(plural: string, list: () => Promise<KubernetesListObject<T>>) =>
     makeInformer<T>(kc, `/apis/rbac.authorization.k8s.io/v1/${plural}`, () => list().then((l) => (listed.add(plural), l)));
   const roles = rbacInformer<V1Role>("roles", () => rbacApi.listRoleForAllNamespaces());
   const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
   const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
   const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
-  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings"];
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings, networkPolicies] as RunningInformer<KubernetesObject>[];
+  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings", "networkpolicies"];
   const states = all.map((i, n) => keepRunning(i, names[n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
@@ -266,7 +272,8 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     statefulSets: store(statefulSets),
     autoscalers: store(autoscalers),
     secrets,
-    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => listed.size === 4 },
+    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => ["roles", "rolebindings", "clusterroles", "clusterrolebindings"].every((k) => listed.has(k)) },
+    networkPolicies: { ...store(networkPolicies), synced: () => listed.has("networkpolicies") },
     seals: opts.seals,
     now: () => new Date(),
     operatorIdentity: opts.operatorIdentity,

@@ -1,6 +1,6 @@
 // An AdmissionView over plain arrays, for tests and the bench: the same interface the
 // informer-backed view implements, with setters to change what admission sees.
-import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1NetworkPolicy, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
 import type { AdmissionView, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, SealVerdict } from "./view.js";
@@ -86,6 +86,15 @@ export class MemoryRbac implements RbacStores {
   }
 }
 
+/** NetworkPolicies in memory; synced unless a test says otherwise. */
+export class MemoryNetworkPolicies extends MemoryStore<V1NetworkPolicy> {
+  isSynced = true;
+
+  synced(): boolean {
+    return this.isSynced;
+  }
+}
+
 export interface MemoryViewInit {
   namespaces?: V1Namespace[];
   policies?: ReleasePolicy[];
@@ -98,6 +107,7 @@ export interface MemoryViewInit {
   statefulSets?: KubeWorkload[];
   autoscalers?: KubeAutoscaler[];
   rbac?: MemoryRbac;
+  networkPolicies?: V1NetworkPolicy[];
   now?: () => Date;
   operatorIdentity?: string;
   ownNamespace?: string;
@@ -115,6 +125,7 @@ export class MemoryView implements AdmissionView {
   readonly statefulSets: MemoryStore<KubeWorkload>;
   readonly autoscalers: MemoryStore<KubeAutoscaler>;
   readonly rbac: MemoryRbac;
+  readonly networkPolicies: MemoryNetworkPolicies;
   readonly seals = new MemorySeals();
   operatorIdentity: string;
   ownNamespace: string;
@@ -132,6 +143,7 @@ export class MemoryView implements AdmissionView {
     this.statefulSets = new MemoryStore(init.statefulSets);
     this.autoscalers = new MemoryStore(init.autoscalers);
     this.rbac = init.rbac ?? new MemoryRbac();
+    this.networkPolicies = new MemoryNetworkPolicies(init.networkPolicies);
     this.clock = init.now ?? (() => new Date());
     this.operatorIdentity = init.operatorIdentity ?? "system:serviceaccount:golive-system:golive-operator";
     this.ownNamespace = init.ownNamespace ?? "golive-system";

@@ -2,7 +2,7 @@
 // informer-backed ones; memory-view.ts has plain arrays for tests and the bench), the seal
 // cache's memory, the clock and who the operator is. Nothing here may do I/O: decide() runs on
 // the API server's hot path.
-import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1NetworkPolicy, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
 import type { SealVerdict } from "../images/seal-cache.js";
@@ -44,6 +44,11 @@ export interface RbacStores {
   synced(): boolean;
 }
 
+/** NetworkPolicies (8.7 e); synced() once listed, so an empty cache is never read as "none". */
+export interface NetworkPolicyStore extends ObjectStore<V1NetworkPolicy> {
+  synced(): boolean;
+}
+
 export interface AdmissionView {
   namespaces: ObjectStore<V1Namespace>;
   policies: ObjectStore<ReleasePolicy>;
@@ -58,6 +63,7 @@ export interface AdmissionView {
   statefulSets?: ObjectStore<KubeWorkload>;
   autoscalers?: ObjectStore<KubeAutoscaler>;
   rbac: RbacStores;
+  networkPolicies: NetworkPolicyStore;
   seals: SealLookup;
   now(): Date;
   /** The operator's ServiceAccount username (system:serviceaccount:<ns>:<name>). */
