@@ -23,6 +23,8 @@ import { planRelease, type PlannedEvent, type SealView } from "./plan.js";
 import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
 import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
+import type { DisasterRecovery } from "../dr/check.js";
+import { DR_CONSISTENT, type DrReport } from "../dr/report.js";
 
 /** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
 interface StaleSealLike {
@@ -61,6 +63,8 @@ export interface ReleaseReconcilerDeps {
   monitoring?: ReleaseMonitoring;
   /** Drift after admission (operator/drift): pods' image digests and sealed configuration; without it none is checked. */
   drift?: ReleaseDrift;
+  /** DR consistency (operator/dr): each policy DR target runs the sealed version; without it none is checked. */
+  disasterRecovery?: DisasterRecovery;
   /** Signs the release's SLSA verification summary at Approved, Released and RolledBack (operator/summary). */
   summaries?: SummaryPublisher;
 }
@@ -87,6 +91,7 @@ export class ReleaseReconciler {
       this.decided.delete(key);
       this.d.monitoring?.forget(key);
       this.d.drift?.forget(key);
+      this.d.disasterRecovery?.forget(key);
       return {};
     }
     const now = (this.d.now ?? (() => new Date()))();
@@ -116,6 +121,12 @@ export class ReleaseReconciler {
       const pass = await this.d.drift.pass(release, plan.status.phase);
       drift = pass.audit;
       plan = { ...plan, status: withDrift(plan.status, pass, release, now), events: [...plan.events, ...pass.events] };
+    }
+
+    // 4.3 g: the DR clusters run the same sealed version (read in the background, never awaited here).
+    if (this.d.disasterRecovery) {
+      const dr = this.d.disasterRecovery.pass(key, release, plan.status.phase, policy?.spec, now.toISOString());
+      plan = { ...plan, status: withDisasterRecovery(plan.status, dr, release, now), events: [...plan.events, ...(dr?.events ?? [])], requeueAfterMs: dr ? Math.min(plan.requeueAfterMs, this.d.disasterRecovery.resyncMs) : plan.requeueAfterMs };
     }
 
     // 4.3 l: a Released release under a policy with Closing gates waits for its closing sign-off.
@@ -328,6 +339,14 @@ function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Re
 function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now: Date): ReleaseStatus {
   const kept = (status.conditions ?? []).filter((c) => c.type !== DRIFTED);
   return { ...status, conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
+}
+
+/** The planned status with the DR targets and their condition (neither when no DR check applies). */
+function withDisasterRecovery(status: ReleaseStatus, dr: DrReport | undefined, release: Release, now: Date): ReleaseStatus {
+  const { disasterRecovery: _d, ...rest } = status;
+  const kept = (status.conditions ?? []).filter((c) => c.type !== DR_CONSISTENT);
+  if (!dr) return { ...rest, conditions: kept };
+  return { ...rest, ...(dr.targets.length ? { disasterRecovery: dr.targets } : {}), conditions: [...kept, ...setConditions(release.status?.conditions, [dr.condition], release.metadata.generation ?? 0, now)] };
 }
 
 /** The planned status with the SignedOff condition and the message saying whom a Released release waits for. */
