@@ -217,6 +217,33 @@ export const ArchitectureMinimums = z
     requireRunAsNonRoot: z.boolean().default(true).describe("Pods run as non-root (4.4 c)."),
     forbidPrivileged: z.boolean().default(true).describe("No privileged containers or privilege escalation (4.4 c)."),
     forbidHostNamespaces: z.boolean().default(true).describe("No hostNetwork, hostPID or hostIPC (4.4 c)."),
+    restrictCapabilities: z.boolean().default(true).describe("Containers (init and ephemeral too) add no Linux capability outside allowedCapabilities (securityContext.capabilities.add, 4.4 c)."),
+    allowedCapabilities: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be a capability name in capitals without the CAP_ prefix, such as NET_BIND_SERVICE" })
+          .max(64)
+          .describe("A Linux capability, such as NET_BIND_SERVICE."),
+      )
+      .max(64)
+      .default(["NET_BIND_SERVICE"])
+      .describe("The capabilities a container may add when restrictCapabilities is on; default NET_BIND_SERVICE only (as the Pod Security Standards' restricted profile). Names without the CAP_ prefix; a CAP_ prefix in a workload is ignored when comparing."),
+    forbidHostPath: z.boolean().default(true).describe("No hostPath volumes (4.4 c)."),
+    forbidHostPorts: z.boolean().default(true).describe("No container port with a hostPort (4.4 c)."),
+    requireNoPrivilegeEscalation: z
+      .boolean()
+      .default(false)
+      .describe("Every container sets securityContext.allowPrivilegeEscalation: false; unset counts as allowed, as the kernel defaults to it (4.4 c). Off by default because most manifests leave it unset; on in the level-3 bundle. An explicit true is denied by forbidPrivileged either way."),
+    forbidUnconfinedSeccomp: z.boolean().default(true).describe("No seccomp profile other than RuntimeDefault or Localhost (such as Unconfined) on the pod or a container (4.4 c)."),
+    requireSeccompProfile: z
+      .boolean()
+      .default(false)
+      .describe("Every container runs under a RuntimeDefault or Localhost seccomp profile, set on the pod or on the container: unset counts as not compliant, since the runtime then runs it Unconfined (4.4 c). Off by default; on in the level-3 bundle."),
+    forbidClusterAdminServiceAccount: z
+      .boolean()
+      .default(true)
+      .describe("The pods' ServiceAccount is bound (by a RoleBinding in the namespace or a ClusterRoleBinding, directly or through its groups) to no cluster-admin and no Role or ClusterRole granting verbs * on resources * (4.4 c). Read from the webhook's RBAC caches; while they have not synced, governed workloads are denied."),
     requireTopologySpread: z.boolean().default(false).describe("Pods spread across nodes or zones (topologySpreadConstraints or pod anti-affinity)."),
   })
   .describe("Architecture and security minimums checked at admission (4.4 b, 4.4 c, 5.1 b, 5.2).");

@@ -571,7 +571,7 @@ export const ReleaseStatus = z
             target: z.string().max(63).describe("The policy's DR target."),
             state: z.enum(["InSync", "Drifted", "Unreachable"]).describe("InSync: the DR cluster runs the sealed images and configuration; Drifted: something differs; Unreachable: the DR API server could not be read."),
             since: Timestamp.describe("When the target entered this state."),
-            differences: z.array(z.string().max(1024)).max(20).optional().describe("What differs, object by object (Drifted)."),
+            differences: z.array(z.string().max(1024).describe("One difference, naming the object.")).max(20).optional().describe("What differs, object by object (Drifted)."),
             reason: z.string().max(1024).optional().describe("Why it could not be read (Unreachable; credentials never appear)."),
             checkedAt: Timestamp.describe("When the target was last compared."),
           })

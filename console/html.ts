@@ -4,7 +4,7 @@
 // JavaScript except for the live updates.
 import type { Release } from "../api/index.js";
 import { PHASES } from "../api/index.js";
-import { duration, type DeliveryFigures } from "./delivery.js";
+import { duration, type DeliveryFigures } from "../operator/delivery/figures.js";
 import { age, signedActions, type ListFilter, type ReleaseRow } from "./model.js";
 
 export function esc(v: string | number | boolean | undefined | null): string {

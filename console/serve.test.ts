@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { consoleTls } from "./serve.js";
+import { consoleTls, RENEW_BEFORE_MS, tlsUpdate } from "./serve.js";
 
 describe("console TLS", () => {
   const log = pino({ level: "silent" });
@@ -18,5 +18,16 @@ describe("console TLS", () => {
     const days = (Date.parse(x.validTo) - Date.parse(x.validFrom)) / 86_400_000;
     expect(days).toBeGreaterThan(0.99);
     expect(days).toBeLessThan(1.01);
+  });
+
+  it("serves a changed pair of files, keeps an unchanged or unreadable one, and renews its own certificate before it expires", async () => {
+    const made = await consoleTls({ log });
+    const other = { cert: "-----BEGIN CERTIFICATE-----\nother", key: "k" };
+    expect(tlsUpdate(made, { fromFiles: true, read: { ...made }, now: new Date() })).toBe("keep");
+    expect(tlsUpdate(made, { fromFiles: true, read: undefined, now: new Date() })).toBe("keep");
+    expect(tlsUpdate(made, { fromFiles: true, read: other, now: new Date() })).toEqual(other);
+    const expires = Date.parse(new X509Certificate(made.cert).validTo);
+    expect(tlsUpdate(made, { fromFiles: false, now: new Date(expires - RENEW_BEFORE_MS - 60_000) })).toBe("keep");
+    expect(tlsUpdate(made, { fromFiles: false, now: new Date(expires - RENEW_BEFORE_MS + 60_000) })).toBe("renew");
   });
 });

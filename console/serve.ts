@@ -1,11 +1,15 @@
-// Starts the console: a watch (informer) of Releases in every namespace, the viewer checks, and
+// Starts the console: watches (informers) of Releases and ReleaseEvidence in every namespace, the viewer checks, and
 // the HTTPS server. TLS comes from the given PEM files (a cert-manager or chart-made Secret) or,
 // without them, a certificate made at start and valid for a day (its SHA-256 fingerprint is
-// logged so a browser's warning can be checked against it).
+// logged so a browser's warning can be checked against it). A long-running console (the chart's
+// Deployment) keeps serving: the PEM files are read again every minute and a changed pair (a
+// renewed cert-manager Secret, as the kubelet updates the mount) is served from then on; a
+// certificate made at start is replaced by a new one before it expires. Connections in flight
+// keep theirs (server.setSecureContext).
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import type { Release } from "../api/index.js";
+import type { Release, ReleaseEvidence } from "../api/index.js";
 import { loadKubeConfig } from "../operator/manager.js";
 import { Informer } from "../operator/runtime/informer.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
@@ -34,6 +38,24 @@ export async function consoleTls(o: Pick<ConsoleOptions, "certFile" | "keyFile" 
   return tls;
 }
 
+/** How often the console looks at its certificate. */
+export const TLS_CHECK_INTERVAL_MS = 60_000;
+/** A certificate made at start is replaced when less than this is left of it. */
+export const RENEW_BEFORE_MS = 6 * 3600_000;
+
+/**
+ * What to do with the serving certificate now (pure): keep it, or serve `next`. Files: the pair
+ * read now, when it differs and holds together. Made at start: a new one when it runs out soon.
+ */
+export function tlsUpdate(current: { cert: string; key: string }, o: { fromFiles: boolean; read?: { cert: string; key: string } | undefined; now: Date }): "keep" | "renew" | { cert: string; key: string } {
+  if (o.fromFiles) {
+    const read = o.read;
+    if (!read || (read.cert === current.cert && read.key === current.key)) return "keep";
+    return read;
+  }
+  return Date.parse(new X509Certificate(current.cert).validTo) - o.now.getTime() < RENEW_BEFORE_MS ? "renew" : "keep";
+}
+
 export async function startConsole(o: ConsoleOptions): Promise<{ port: number; close(): Promise<void> }> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`--port ${o.port}: use a TCP port (0-65535)`);
   const tls = await consoleTls(o);
@@ -43,20 +65,49 @@ export async function startConsole(o: ConsoleOptions): Promise<{ port: number; c
   informer.on((event) => {
     if (event !== "resync") for (const l of listeners) l();
   });
-  await informer.start();
+  // Evidence only for the delivery page's lead time (first evidence → Released).
+  const evidence = new Informer<ReleaseEvidence>(client, "/apis/golive.dev/v1alpha1/releaseevidences", { onError: (e, what) => o.log.warn({ err: e }, `console: ${what}`) });
+  await Promise.all([informer.start(), evidence.start()]);
   const server = await startConsoleServer({
     port: o.port,
     ...(o.host ? { host: o.host } : {}),
     tls,
+    evidence: { list: () => evidence.list() },
     access: new ViewerAccess(kubeReviewer(client)),
     log: o.log,
     releases: { list: () => informer.list(), get: (ns, name) => informer.get(ns, name), onChange: (fn) => listeners.push(fn) },
   });
+  let current = tls;
+  const fromFiles = Boolean(o.certFile && o.keyFile);
+  const refresh = async () => {
+    let read: { cert: string; key: string } | undefined;
+    if (fromFiles) {
+      try {
+        read = { cert: readFileSync(o.certFile!, "utf8"), key: readFileSync(o.keyFile!, "utf8") };
+      } catch (e) {
+        // Mid-update of a mounted Secret: the old pair stays until the next look.
+        o.log.warn({ err: e }, "console: could not read the TLS files; serving the certificate it has");
+      }
+    }
+    const next = tlsUpdate(current, { fromFiles, read, now: new Date() });
+    if (next === "keep") return;
+    const pair = next === "renew" ? await consoleTls({ dnsNames: o.dnsNames ?? [], log: o.log }) : next;
+    try {
+      server.server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" });
+      current = pair;
+      o.log.info({ sha256: createHash("sha256").update(new X509Certificate(pair.cert).raw).digest("hex") }, "console: serving a new TLS certificate");
+    } catch (e) {
+      o.log.error({ err: e }, "console: the new TLS certificate and key do not go together; serving the one it has");
+    }
+  };
+  const timer = setInterval(() => void refresh().catch((e: unknown) => o.log.error({ err: e }, "console: TLS refresh failed")), TLS_CHECK_INTERVAL_MS);
+  timer.unref();
   return {
     port: server.port,
     close: async () => {
+      clearInterval(timer);
       await server.close();
-      await informer.stop();
+      await Promise.all([informer.stop(), evidence.stop()]);
       client.close();
     },
   };

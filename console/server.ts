@@ -4,10 +4,10 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import type { Release } from "../api/index.js";
+import type { Release, ReleaseEvidence } from "../api/index.js";
 import { mayRead, type Viewer, type ViewerAccess } from "./access.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
-import { deliveryFigures } from "./delivery.js";
+import { deliveryFigures } from "../operator/delivery/figures.js";
 import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows } from "./html.js";
 import { listRows, parseFilter, type ListFilter } from "./model.js";
 
@@ -24,6 +24,8 @@ export interface ConsoleServerOptions {
   host?: string;
   tls: { cert: string; key: string };
   releases: ReleaseSource;
+  /** ReleaseEvidence, for the delivery page's lead time (first evidence → Released). */
+  evidence?: { list(): ReleaseEvidence[] };
   access: ViewerAccess;
   log: Logger;
   now?: () => Date;
@@ -214,7 +216,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
       const days = Number(raw);
       if (!Number.isInteger(days) || days < 1 || days > 365) return send(res, 400, errorPage("Bad request", `days=${raw}: use a whole number of days from 1 to 365`, viewer.user));
       const readable = o.releases.list().filter((r) => mayRead(viewer, r.metadata.namespace ?? ""));
-      return send(res, 200, deliveryPage(deliveryFigures(readable, now(), days), days, viewer.user));
+      const evidence = (o.evidence?.list() ?? []).filter((e) => mayRead(viewer, e.metadata.namespace ?? ""));
+      return send(res, 200, deliveryPage(deliveryFigures(readable, now(), days, evidence), days, viewer.user));
     }
     if (path === "/events/list") {
       const f = parseFilter(url.searchParams);

@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { compilePolicy } from "../webhook/compiled.js";
+import { Findings } from "../webhook/findings.js";
+import { checkPodSecurity } from "../webhook/rules/architecture.js";
+import { readWorkload } from "../webhook/workload.js";
 
 const here = import.meta.dirname;
 const schemas = { Release, ReleasePolicy, ReleaseEvidence } as const;
@@ -38,5 +42,15 @@ describe("examples", () => {
     const sealed = new Set(release.spec.images.map((i) => `${i.name}@${i.digest}`));
     const deployment = docs.find((d) => d.value.kind === "Deployment")!.value as { spec: { template: { spec: { containers: { image: string }[] } } } };
     for (const c of deployment.spec.template.spec.containers) expect(sealed).toContain(c.image);
+  });
+
+  it("run a Deployment that meets the pod security of the sample policy and the level-3 bundle (4.4 c)", () => {
+    const deployment = docs.find((d) => d.value.kind === "Deployment")!.value;
+    const level3 = parseAllDocuments(readFileSync(join(here, "..", "policies", "jrt0179-level3.yaml"), "utf8"))[0]!.toJS() as unknown;
+    for (const policy of [docs.find((d) => d.value.kind === "ReleasePolicy")!.value, level3]) {
+      const f = new Findings();
+      checkPodSecurity(readWorkload("Deployment", deployment), compilePolicy(ReleasePolicy.parse(policy)), undefined, f);
+      expect(f.problems).toEqual([]);
+    }
   });
 });

@@ -25,10 +25,11 @@ import { RolloutController, type EvidenceSigner } from "./rollout/controller.js"
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
 import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
-import { governingPolicy } from "./release/gather.js";
+import { evidenceReleaseKey, governingPolicy, leanEvidence } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
+import { DeliveryMetrics } from "./delivery/metrics.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
@@ -79,6 +80,13 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 
 const API = "/apis/golive.dev/v1alpha1";
 
+/** Phases in which a release's next reconcile moves traffic: a canary step, a cleanup, a rollback. */
+const IN_FLIGHT = new Set<string | undefined>(["Verifying", "CleaningUp", "Progressing", "RollingBack"]);
+function rollingOut(releases: Informer<Release>, key: string): boolean {
+  const slash = key.indexOf("/");
+  return IN_FLIGHT.has(releases.get(key.slice(0, slash), key.slice(slash + 1))?.status?.phase);
+}
+
 export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
   const { config, log } = o;
   const client = new KubeClient(o.kubeConfig ?? loadKubeConfig(config.kubeconfig));
@@ -89,7 +97,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const stores = {
     releases: new Informer<Release>(client, `${API}/releases`, informerOpts),
     policies: new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts),
-    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, informerOpts),
+    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, { ...informerOpts, transform: leanEvidence, indexBy: evidenceReleaseKey }),
     namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
@@ -127,6 +135,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     onError: (key, err) => monitoringLog.warn({ release: key, err }, "monitoring"),
   });
   const pods = new PodIndex();
+  // Release and delivery series (9.3), computed at scrape time from the stores.
+  new DeliveryMetrics(metrics.registry, { releases: () => stores.releases.list(), evidence: () => stores.evidence.list() });
   const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
   const disasterRecovery = new DisasterRecovery({ client, ownNamespace: config.namespace, log: log.child({ component: "dr" }), enqueue: (key) => enqueue(key), metrics: new DrMetrics(metrics.registry), resyncMs: config.drResyncPeriod, timeoutMs: config.drTimeout });
   const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, disasterRecovery, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
@@ -171,7 +181,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
           end();
         }
       },
-      { concurrency: config.concurrency, metrics: metrics.queue("release") },
+      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rollingOut(stores.releases, key) },
     );
     enqueueAll();
   };

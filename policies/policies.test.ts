@@ -31,6 +31,13 @@ describe("policy bundles", () => {
     expect([l2.spec.monitoring.requireBackup, l3.spec.monitoring.requireBackup]).toEqual([false, true]);
   });
 
+  it("level 3 turns every 4.4 c pod security switch on, with no capability allowed", () => {
+    const a = load("jrt0179-level3.yaml").spec.architecture;
+    const switches = ["forbidPrivileged", "forbidHostNamespaces", "requireRunAsNonRoot", "restrictCapabilities", "forbidHostPath", "forbidHostPorts", "requireNoPrivilegeEscalation", "forbidUnconfinedSeccomp", "requireSeccompProfile", "forbidClusterAdminServiceAccount"] as const;
+    expect(Object.fromEntries(switches.map((k) => [k, a[k]]))).toEqual(Object.fromEntries(switches.map((k) => [k, true])));
+    expect(a.allowedCapabilities).toEqual([]);
+  });
+
   it("reads clause references", () => {
     expect(expandClauses("4.2 a,b, 4.3 l")).toEqual(["4.2 a", "4.2 b", "4.3 l"]);
     expect(expandClauses("7.2, 7.3, 7.4")).toEqual(["7.2", "7.3", "7.4"]);

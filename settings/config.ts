@@ -30,7 +30,9 @@ export const ConfigSchema = z.object({
   evidenceSigner: z.string().min(1).default("golive-operator").describe("the signer name of --evidence-key in the policy's spec.signers"),
   drResyncPeriod: durationMs.default(30_000).describe("how often each DR target of a live release is read again (4.3 g)"),
   drTimeout: durationMs.default(5_000).describe("budget of one request to a DR cluster; an unreachable one costs this per resync and blocks nothing"),
-  concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once"),
+  concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once (releases rolling out get one more slot of their own)"),
+  queueQps: z.coerce.number().positive().max(10_000).default(200).describe("sustained reconciles per second of routine work (resyncs, gates); releases rolling out are not throttled"),
+  queueBurst: z.coerce.number().int().min(1).max(100_000).default(400).describe("reconciles allowed at once above queueQps"),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 type Key = keyof Config;

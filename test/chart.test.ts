@@ -398,6 +398,11 @@ describe("on the real control plane", () => {
       [wh, ["create", "secrets", "-n", own.name]],
       [wh, ["patch", `validatingwebhookconfigurations/${CONFIGURATION}`]],
       [wh, ["create", "events", "-n", apps.name]],
+      // 4.4 c: the RBAC informers behind the admin ServiceAccount rule.
+      [wh, ["list", "roles.rbac.authorization.k8s.io", "-A"]],
+      [wh, ["watch", "rolebindings.rbac.authorization.k8s.io", "-A"]],
+      [wh, ["list", "clusterroles.rbac.authorization.k8s.io"]],
+      [wh, ["watch", "clusterrolebindings.rbac.authorization.k8s.io"]],
     ];
     const refused: [string, string[]][] = [
       [op, ["get", "secrets", "-A"]],
@@ -432,6 +437,12 @@ describe("on the real control plane", () => {
       [wh, ["patch", "releases.golive.dev", "--subresource=status", "-n", apps.name]], // only the operator writes status
       [wh, ["update", "deployments.apps", "-n", other.name]],
       [wh, ["create", "pods", "-n", apps.name]],
+      // Reading RBAC is all it may do with it.
+      [wh, ["create", "clusterrolebindings.rbac.authorization.k8s.io"]],
+      [wh, ["create", "rolebindings.rbac.authorization.k8s.io", "-n", apps.name]],
+      [wh, ["bind", "clusterroles.rbac.authorization.k8s.io"]],
+      [wh, ["escalate", "roles.rbac.authorization.k8s.io", "-n", apps.name]],
+      [wh, ["get", "clusterroles.rbac.authorization.k8s.io/cluster-admin"]],
     ];
     const wrong = [...allowed.filter(([sa, a]) => !canI(sa, a)).map(([sa, a]) => `${sa} cannot ${a.join(" ")}`), ...refused.filter(([sa, a]) => canI(sa, a)).map(([sa, a]) => `${sa} can ${a.join(" ")}`)];
     expect(wrong).toEqual([]);

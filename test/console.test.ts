@@ -27,11 +27,11 @@ const tokens = { a: "", b: "", lead: "", none: "" };
 const consoleRole = `golive-console-${randomBytes(3).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "golive-console-"));
 
-/** The console's own rights, as the chart would grant them: review tokens and access, read Releases. Nothing writable. */
+/** The console's own rights, as the chart grants them (test/chart.test.ts): review tokens and access, read Releases and ReleaseEvidence. Nothing writable. */
 const CONSOLE_RULES = [
   { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
   { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
-  { apiGroups: ["golive.dev"], resources: ["releases"], verbs: ["list", "watch"] },
+  { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences"], verbs: ["list", "watch"] },
 ];
 
 /** A kubeconfig for the same API server that authenticates as the given token. */

@@ -17,6 +17,7 @@ import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
 import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
+import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
 
@@ -134,6 +135,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   if (kind === "Job" || kind === "CronJob") checkBatch(kind, w, policy, release, f);
   if (resource.replicated && !w.controlled) checkReplication(kind, w, ns, policy, release, view, f);
   checkPodSecurity(w, policy, release, f);
+  if (w.podSpec) checkServiceAccountPrivilege(w.podSpec, ns, policy, view.rbac, f);
   if (release) checkEvidenceAge(release, policy, view, now, f);
 
   if (glass !== undefined) {

@@ -120,10 +120,10 @@ export function configMap(data: Record<string, string> = CONFIG_DATA, ns = NS): 
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web-config", namespace: ns }, data };
 }
 
-/** A compliant pod spec: sealed image, requests and limits as declared, non-root, the sealed ConfigMap. */
+/** A compliant pod spec (level 3 included): sealed image, requests and limits as declared, non-root, no escalation, seccomp RuntimeDefault, the sealed ConfigMap. */
 export function podSpec(image = IMAGE_REF): Record<string, any> {
   return {
-    securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "web" } } }],
     containers: [
       {

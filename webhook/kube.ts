@@ -10,13 +10,18 @@ import {
   makeInformer,
   PatchStrategy,
   PolicyV1Api,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type V1ClusterRole,
+  type V1ClusterRoleBinding,
   type V1ConfigMap,
   type V1Namespace,
   type V1PodDisruptionBudget,
+  type V1Role,
+  type V1RoleBinding,
   type V1Secret,
   type V1ValidatingWebhookConfiguration,
 } from "@kubernetes/client-node";
@@ -216,8 +221,19 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
   const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps] as RunningInformer<KubernetesObject>[];
-  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps"][n]!, log));
+  // RBAC (4.4 c: no governed pod runs as a cluster admin). An informer's start() resolves even
+  // when its list fails, so each records its first successful list: until all four have listed,
+  // the rule denies in governed namespaces instead of reading empty stores as "no bindings".
+  const rbacApi = kc.makeApiClient(RbacAuthorizationV1Api);
+  const listed = new Set<string>();
+  const rbacInformer = <T extends KubernetesObject>(plural: string, list: () => Promise<KubernetesListObject<T>>) =>
+    makeInformer<T>(kc, `/apis/rbac.authorization.k8s.io/v1/${plural}`, () => list().then((l) => (listed.add(plural), l)));
+  const roles = rbacInformer<V1Role>("roles", () => rbacApi.listRoleForAllNamespaces());
+  const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
+  const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
+  const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, roles, roleBindings, clusterRoles, clusterRoleBindings] as RunningInformer<KubernetesObject>[];
+  const states = all.map((i, n) => keepRunning(i, ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "roles", "rolebindings", "clusterroles", "clusterrolebindings"][n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
   const secrets: ObjectStore<V1Secret> = {
@@ -235,6 +251,7 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     pdbs: store(pdbs),
     configMaps: store(configMaps),
     secrets,
+    rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => listed.size === 4 },
     seals: opts.seals,
     now: () => new Date(),
     operatorIdentity: opts.operatorIdentity,

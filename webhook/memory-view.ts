@@ -1,9 +1,9 @@
 // An AdmissionView over plain arrays, for tests and the bench: the same interface the
 // informer-backed view implements, with setters to change what admission sees.
-import type { V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Secret } from "@kubernetes/client-node";
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
-import type { AdmissionView, ObjectStore, SealVerdict } from "./view.js";
+import type { AdmissionView, ObjectStore, RbacStores, SealVerdict } from "./view.js";
 
 interface Named {
   metadata?: { name?: string; namespace?: string } | undefined;
@@ -66,6 +66,26 @@ export class MemorySeals {
   }
 }
 
+/** RBAC objects in memory; synced unless a test says otherwise. */
+export class MemoryRbac implements RbacStores {
+  readonly roles: MemoryStore<V1Role>;
+  readonly roleBindings: MemoryStore<V1RoleBinding>;
+  readonly clusterRoles: MemoryStore<V1ClusterRole>;
+  readonly clusterRoleBindings: MemoryStore<V1ClusterRoleBinding>;
+  isSynced = true;
+
+  constructor(init: { roles?: V1Role[]; roleBindings?: V1RoleBinding[]; clusterRoles?: V1ClusterRole[]; clusterRoleBindings?: V1ClusterRoleBinding[] } = {}) {
+    this.roles = new MemoryStore(init.roles);
+    this.roleBindings = new MemoryStore(init.roleBindings);
+    this.clusterRoles = new MemoryStore(init.clusterRoles);
+    this.clusterRoleBindings = new MemoryStore(init.clusterRoleBindings);
+  }
+
+  synced(): boolean {
+    return this.isSynced;
+  }
+}
+
 export interface MemoryViewInit {
   namespaces?: V1Namespace[];
   policies?: ReleasePolicy[];
@@ -74,6 +94,7 @@ export interface MemoryViewInit {
   pdbs?: V1PodDisruptionBudget[];
   configMaps?: V1ConfigMap[];
   secrets?: V1Secret[];
+  rbac?: MemoryRbac;
   now?: () => Date;
   operatorIdentity?: string;
   ownNamespace?: string;
@@ -87,6 +108,7 @@ export class MemoryView implements AdmissionView {
   readonly pdbs: MemoryStore<V1PodDisruptionBudget>;
   readonly configMaps: MemoryStore<V1ConfigMap>;
   readonly secrets: MemoryStore<V1Secret>;
+  readonly rbac: MemoryRbac;
   readonly seals = new MemorySeals();
   operatorIdentity: string;
   ownNamespace: string;
@@ -100,6 +122,7 @@ export class MemoryView implements AdmissionView {
     this.pdbs = new MemoryStore(init.pdbs);
     this.configMaps = new MemoryStore(init.configMaps);
     this.secrets = new MemoryStore(init.secrets);
+    this.rbac = init.rbac ?? new MemoryRbac();
     this.clock = init.now ?? (() => new Date());
     this.operatorIdentity = init.operatorIdentity ?? "system:serviceaccount:golive-system:golive-operator";
     this.ownNamespace = init.ownNamespace ?? "golive-system";

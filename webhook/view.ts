@@ -2,7 +2,7 @@
 // informer-backed ones; memory-view.ts has plain arrays for tests and the bench), the seal
 // cache's memory, the clock and who the operator is. Nothing here may do I/O: decide() runs on
 // the API server's hot path.
-import type { V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Secret } from "@kubernetes/client-node";
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
 import type { SealVerdict } from "../images/seal-cache.js";
@@ -20,6 +20,19 @@ export interface SealLookup {
   peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdict | undefined;
 }
 
+/** RBAC objects, for the rule that no governed pod runs as a cluster admin (4.4 c). */
+export interface RbacStores {
+  roles: ObjectStore<V1Role>;
+  roleBindings: ObjectStore<V1RoleBinding>;
+  clusterRoles: ObjectStore<V1ClusterRole>;
+  clusterRoleBindings: ObjectStore<V1ClusterRoleBinding>;
+  /**
+   * True once each of the four has listed successfully: an empty store that never listed (a
+   * missing grant, an API error) would otherwise look like "no bindings" and admit.
+   */
+  synced(): boolean;
+}
+
 export interface AdmissionView {
   namespaces: ObjectStore<V1Namespace>;
   policies: ObjectStore<ReleasePolicy>;
@@ -29,6 +42,7 @@ export interface AdmissionView {
   configMaps: ObjectStore<V1ConfigMap>;
   /** Only digests of Secret data are ever computed from these: never log values. */
   secrets: ObjectStore<V1Secret>;
+  rbac: RbacStores;
   seals: SealLookup;
   now(): Date;
   /** The operator's ServiceAccount username (system:serviceaccount:<ns>:<name>). */

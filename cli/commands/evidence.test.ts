@@ -3,7 +3,9 @@
 // are not usable. The reports are the real tools' output in gates/parsers/testdata/.
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { basename, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
@@ -122,11 +124,25 @@ describe("golive evidence create explains unusable files", () => {
     expect(describeError("r.xml", error, "read").message).toBe("cannot read r.xml: permission denied; run as a user who may read it, or make it readable (chmod a+r)");
   });
 
-  it.skipIf(process.getuid?.() === 0)("a file it may not read, for real (not as root, who reads everything)", async () => {
-    const locked = join(work, "locked.xml");
-    copyFileSync(join(testdata, "pytest", "junit.xml"), locked);
-    chmodSync(locked, 0);
-    expect((await create("UnitTestReport", "--file", locked)).err).toMatch(/permission denied; run as a user who may read it/);
+  it("a file it may not read, for real (as root, the CLI runs as nobody: root reads everything)", async () => {
+    // A world-readable directory with the key and the release, and one report nobody may read.
+    const dir = mkdtempSync(join(tmpdir(), "golive-eacces-"));
+    try {
+      chmodSync(dir, 0o755);
+      for (const f of [`${key}.key`, release]) copyFileSync(f, join(dir, basename(f)));
+      chmodSync(join(dir, basename(`${key}.key`)), 0o644);
+      const locked = join(dir, "locked.xml");
+      copyFileSync(join(testdata, "pytest", "junit.xml"), locked);
+      chmodSync(locked, 0);
+      const args = ["evidence", "create", "--release", "underwriting-api-2-4-1", "--type", "UnitTestReport", "--key", join(dir, basename(`${key}.key`)), "-f", join(dir, "release.yaml"), "--file", locked];
+      const asRoot = process.getuid?.() === 0;
+      const cmd = asRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath] : [process.execPath];
+      const r = spawnSync(cmd[0]!, [...cmd.slice(1), "--import", pathToFileURL(join(repo, "node_modules", "tsx", "dist", "esm", "index.mjs")).href, join(repo, "cli", "main.ts"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, HOME: dir } });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/cannot read .*locked\.xml: permission denied; run as a user who may read it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a 0-byte report or document: input is empty", async () => {

@@ -1,8 +1,9 @@
-// `golive metrics`: the console's delivery figures (9.3) in the terminal, from the Releases the
-// caller's kubeconfig may list (console/delivery.ts has the definitions).
+// `golive metrics`: the delivery figures (9.3) in the terminal, from the Releases and
+// ReleaseEvidence the caller's kubeconfig may list (operator/delivery/figures.ts has the
+// definitions; the operator exports the same figures on /metrics).
 import type { Command } from "commander";
-import type { Release } from "../../api/index.js";
-import { deliveryFigures, duration } from "../../console/delivery.js";
+import type { Release, ReleaseEvidence } from "../../api/index.js";
+import { deliveryFigures, duration } from "../../operator/delivery/figures.js";
 import { KubeError } from "../../operator/runtime/kube-client.js";
 import { CliError } from "../errors.js";
 import { table } from "../output.js";
@@ -21,17 +22,27 @@ export function registerMetrics(program: Command): void {
       if (!Number.isInteger(days) || days < 1 || days > 365) throw new CliError(`--days ${opts.days}: use a whole number of days from 1 to 365`);
       if (opts.output !== "table" && opts.output !== "json") throw new CliError(`--output ${opts.output}: use table or json`);
       const { client } = cluster(opts);
-      const path = opts.namespace ? `/apis/golive.dev/v1alpha1/namespaces/${encodeURIComponent(opts.namespace)}/releases` : "/apis/golive.dev/v1alpha1/releases";
+      const path = (resource: string) => (opts.namespace ? `/apis/golive.dev/v1alpha1/namespaces/${encodeURIComponent(opts.namespace)}/${resource}` : `/apis/golive.dev/v1alpha1/${resource}`);
       let items: Release[];
+      let evidence: ReleaseEvidence[];
       try {
-        items = (await client.get<{ items: Release[] }>(path)).items;
+        items = (await client.get<{ items: Release[] }>(path("releases"))).items;
+        evidence = await client.get<{ items: ReleaseEvidence[] }>(path("releaseevidences")).then(
+          (list) => list.items,
+          (e: unknown) => {
+            // Lead time then counts from each Release's creation; the other figures need only Releases.
+            if (!(e instanceof KubeError && e.code === 403)) throw e;
+            process.stderr.write("golive metrics: you may not list ReleaseEvidence, so lead time counts from each Release's creation instead of its first evidence\n");
+            return [];
+          },
+        );
       } catch (e) {
         if (e instanceof KubeError && e.code === 403) throw new CliError(`you may not list Releases ${opts.namespace ? `in namespace ${opts.namespace}` : "in every namespace"}: ${e.message} (try -n NAMESPACE)`);
         throw e;
       } finally {
         client.close();
       }
-      const figures = deliveryFigures(items, new Date(), days);
+      const figures = deliveryFigures(items, new Date(), days, evidence);
       if (opts.output === "json") {
         process.stdout.write(`${JSON.stringify({ days, applications: figures }, null, 2)}\n`);
         return;

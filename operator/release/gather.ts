@@ -7,7 +7,27 @@ import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject 
 export interface Store<T> {
   get(namespace: string | undefined, name: string): T | undefined;
   list(namespace?: string): T[];
+  /** Objects by the store's own index (the evidence store: by `namespace/release`). */
+  byIndex?(value: string): T[];
 }
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The evidence store keeps an object without kubectl's last-applied annotation: `kubectl apply`
+ * puts a second copy of the whole object (envelope included) there, doubling what each evidence
+ * object costs in memory. The operator never writes an evidence object back (it only creates
+ * new ones), so the dropped annotation can never be removed from the server by golive.
+ */
+export function leanEvidence(e: ReleaseEvidence): ReleaseEvidence {
+  const annotations = e.metadata.annotations;
+  if (!annotations || !(LAST_APPLIED in annotations)) return e;
+  const { [LAST_APPLIED]: _copy, ...rest } = annotations;
+  return { ...e, metadata: { ...e.metadata, annotations: rest } };
+}
+
+/** The evidence store's index: the release an evidence object is for. */
+export const evidenceReleaseKey = (e: Pick<ReleaseEvidence, "metadata" | "spec">): string => `${e.metadata.namespace ?? ""}/${e.spec.release}`;
 
 export interface ReleaseStores {
   releases: Store<Release>;
@@ -32,7 +52,9 @@ export function governingPolicy(stores: Pick<ReleaseStores, "policies" | "namesp
 }
 
 export function evidenceFor(stores: Pick<ReleaseStores, "evidence">, release: Release): ReleaseEvidence[] {
-  return stores.evidence.list(release.metadata.namespace).filter((e) => e.spec.release === release.metadata.name);
+  const { evidence } = stores;
+  if (evidence.byIndex) return evidence.byIndex(`${release.metadata.namespace ?? ""}/${release.metadata.name}`);
+  return evidence.list(release.metadata.namespace).filter((e) => e.spec.release === release.metadata.name);
 }
 
 /** The capacity check's input (operator/capacity), or undefined when this operator does not watch quotas and HPAs. */

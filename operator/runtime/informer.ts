@@ -12,7 +12,7 @@ export interface KubeObject {
 export type InformerEvent = "add" | "update" | "delete" | "resync";
 export type InformerHandler<T> = (event: InformerEvent, object: T, old?: T) => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** Server-side watch timeout; the server ends the watch and we resume from the last resourceVersion. */
   watchTimeoutSeconds?: number;
   /** A watch with no event (bookmarks included) for this long is presumed dead and restarted. */
@@ -21,12 +21,34 @@ export interface InformerOptions {
   labelSelector?: string;
   onError?: (error: unknown, what: string) => void;
   onRelist?: () => void;
+  /**
+   * Reduce each object on arrival to what golive reads (client-go's SetTransform): the store
+   * then holds the reduced form only. It must keep metadata.name, namespace and resourceVersion.
+   */
+  transform?: (object: T) => T;
+  /** Extra lookup keys for an object (e.g. the release an evidence object belongs to), for byIndex. */
+  indexBy?: (object: T) => string | undefined;
+}
+
+/**
+ * What every store drops on arrival: managedFields (who wrote which field, often larger than the
+ * object's spec) are never read by golive, and a PUT without them keeps the server's copy.
+ */
+export function withoutManagedFields<T extends KubeObject>(o: T): T {
+  const md: (KubeObject["metadata"] & { managedFields?: unknown }) | undefined = o.metadata;
+  if (!md?.managedFields) return o;
+  const { managedFields: _dropped, ...metadata } = md;
+  return { ...o, metadata };
 }
 
 export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 
 export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
+  /** namespace -> key -> object, so that a namespace's objects are found without a scan of all. */
+  private readonly byNamespace = new Map<string, Map<string, T>>();
+  /** indexBy value -> key -> object. */
+  private readonly index = new Map<string, Map<string, T>>();
   private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion = "";
   private stopped = false;
@@ -34,13 +56,13 @@ export class Informer<T extends KubeObject> {
   private resyncTimer: NodeJS.Timeout | undefined;
   private synced = false;
   private loop: Promise<void> | undefined;
-  readonly opts: Required<Omit<InformerOptions, "labelSelector" | "onError" | "onRelist">> & InformerOptions;
+  readonly opts: Required<Pick<InformerOptions<T>, "watchTimeoutSeconds" | "stallMs" | "resyncMs">> & InformerOptions<T>;
 
   constructor(
     private readonly client: KubeClient,
     /** Collection path, e.g. /apis/golive.dev/v1alpha1/releases (all namespaces). */
     readonly path: string,
-    opts: InformerOptions = {},
+    opts: InformerOptions<T> = {},
   ) {
     this.opts = { watchTimeoutSeconds: 300, stallMs: 0, resyncMs: 300_000, ...opts };
     if (!this.opts.stallMs) this.opts.stallMs = (this.opts.watchTimeoutSeconds + 60) * 1000;
@@ -59,8 +81,37 @@ export class Informer<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    if (namespace === undefined) return [...this.store.values()];
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  /** The objects whose indexBy value is the given one (empty without indexBy). */
+  byIndex(value: string): T[] {
+    return [...(this.index.get(value)?.values() ?? [])];
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  private put(key: string, object: T, old: T | undefined): void {
+    if (old) this.remove(key, old);
+    this.store.set(key, object);
+    addTo(this.byNamespace, object.metadata?.namespace ?? "", key, object);
+    const i = this.opts.indexBy?.(object);
+    if (i !== undefined) addTo(this.index, i, key, object);
+  }
+
+  private remove(key: string, old: T): void {
+    this.store.delete(key);
+    removeFrom(this.byNamespace, old.metadata?.namespace ?? "", key);
+    const i = this.opts.indexBy?.(old);
+    if (i !== undefined) removeFrom(this.index, i, key);
+  }
+
+  private reduce(o: T): T {
+    const lean = withoutManagedFields(o);
+    return this.opts.transform ? this.opts.transform(lean) : lean;
   }
 
   /** Resolves after the first list; watching continues in the background until stop(). */
@@ -114,17 +165,18 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const list = await this.client.get<{ items: T[]; metadata: { resourceVersion: string } }>(this.query({}));
     const seen = new Set<string>();
-    for (const item of list.items) {
+    for (const listed of list.items) {
+      const item = this.reduce(listed);
       const key = objectKey(item);
       seen.add(key);
       const old = this.store.get(key);
-      this.store.set(key, item);
+      this.put(key, item, old);
       if (!old) this.emit("add", item);
       else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit("update", item, old);
     }
     for (const [key, old] of this.store) {
       if (!seen.has(key)) {
-        this.store.delete(key);
+        this.remove(key, old);
         this.emit("delete", old);
       }
     }
@@ -140,14 +192,15 @@ export class Informer<T extends KubeObject> {
     const rv = event.object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === "BOOKMARK") return "ok";
-    const key = objectKey(event.object);
+    const object = this.reduce(event.object);
+    const key = objectKey(object);
     const old = this.store.get(key);
     if (event.type === "DELETED") {
-      this.store.delete(key);
-      this.emit("delete", event.object);
+      if (old) this.remove(key, old);
+      this.emit("delete", object);
     } else {
-      this.store.set(key, event.object);
-      this.emit(old ? "update" : "add", event.object, old);
+      this.put(key, object, old);
+      this.emit(old ? "update" : "add", object, old);
     }
     return "ok";
   }
@@ -205,4 +258,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
+}
+
+function addTo<T>(m: Map<string, Map<string, T>>, bucket: string, key: string, object: T): void {
+  let b = m.get(bucket);
+  if (!b) m.set(bucket, (b = new Map<string, T>()));
+  b.set(key, object);
+}
+
+function removeFrom<T>(m: Map<string, Map<string, T>>, bucket: string, key: string): void {
+  const b = m.get(bucket);
+  if (!b) return;
+  b.delete(key);
+  if (b.size === 0) m.delete(bucket);
 }

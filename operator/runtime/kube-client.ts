@@ -34,12 +34,27 @@ const AGENT_FIELDS = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthori
 
 const materialText = (v: unknown): string => (v === undefined ? "" : Buffer.isBuffer(v) ? v.toString("base64") : typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
 
+/**
+ * How long to wait before sending a refused request again, or undefined when it must not be.
+ * The API server answers 429 when priority and fairness sheds load and while a resource's watch
+ * cache is still (re)initializing (right after a CRD is created), and 503 with Retry-After
+ * when it is starting or shutting down: in each case it did not act on the request, so sending it
+ * again is safe for every verb (client-go does the same). Other failures are the caller's.
+ */
+export function retryDelayMs(status: number, retryAfter: string | undefined, maxDelayMs: number): number | undefined {
+  const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  if (status === 429) return Math.min((seconds ?? 1) * 1000, maxDelayMs);
+  if (status === 503 && seconds !== undefined) return Math.min(seconds * 1000, maxDelayMs);
+  return undefined;
+}
+
 export class KubeClient {
   private readonly server: URL;
   private shared: { key: string; agent: HttpsAgent | HttpAgent } | undefined;
   constructor(
     private readonly kc: KubeConfig,
     private readonly timeoutMs = 30_000,
+    private readonly retry: { attempts: number; maxDelayMs: number } = { attempts: 5, maxDelayMs: 10_000 },
   ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
@@ -80,13 +95,14 @@ export class KubeClient {
     this.shared = undefined;
   }
 
-  private send(opts: RequestOptions & { url: URL }, body: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
+  private send(opts: RequestOptions & { url: URL }, body: string | undefined, timeoutMs: number): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     const send = opts.url.protocol === "http:" ? httpRequest : request;
     return new Promise((resolve, reject) => {
       const req = send(opts.url, opts, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        const retryAfter: string | undefined = res.headers["retry-after"];
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), retryAfter }));
         res.on("error", reject);
       });
       req.setTimeout(timeoutMs, () => req.destroy(new KubeError(0, "Timeout", `${opts.method} ${opts.url.pathname} timed out after ${timeoutMs} ms`)));
@@ -97,8 +113,13 @@ export class KubeClient {
 
   async call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
     const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    const opts = await this.options(method, path, payload === undefined ? {} : { "content-type": contentType });
-    const res = await this.send(opts, payload, this.timeoutMs);
+    let res = await this.send(await this.options(method, path, payload === undefined ? {} : { "content-type": contentType }), payload, this.timeoutMs);
+    for (let retry = 1; retry <= this.retry.attempts; retry++) {
+      const wait = retryDelayMs(res.status, res.retryAfter, this.retry.maxDelayMs);
+      if (wait === undefined) break;
+      await new Promise((r) => setTimeout(r, wait));
+      res = await this.send(await this.options(method, path, payload === undefined ? {} : { "content-type": contentType }), payload, this.timeoutMs);
+    }
     if (res.status >= 200 && res.status < 300) return (res.text ? JSON.parse(res.text) : {}) as T;
     let status: { reason?: string; message?: string } = {};
     try {

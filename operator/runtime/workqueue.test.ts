@@ -100,4 +100,54 @@ describe("WorkQueue", () => {
     expect(runs).toBeLessThan(15);
     await q.shutdown();
   });
+
+  it("takes urgent keys before thousands of routine ones, unthrottled, with a slot of their own", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue(
+      async (k) => {
+        order.push(k);
+        if (k.startsWith("slow")) await held; // routine work occupying every routine worker
+      },
+      { concurrency: 2, qps: 1, burst: 2, isUrgent: (k) => k.startsWith("canary") },
+    );
+    q.add("slow-1");
+    q.add("slow-2");
+    for (let i = 0; i < 10_000; i++) q.add(`resync-${i}`);
+    q.add("canary-a");
+    await tick(5);
+    // Both routine workers are busy and the bucket is empty, yet the canary ran at once.
+    expect(order).toEqual(["slow-1", "slow-2", "canary-a"]);
+    expect(q.depth).toBe(10_000);
+    release();
+    await q.shutdown();
+  });
+
+  it("moves a routine key ahead when it becomes urgent (its rollout started)", async () => {
+    const order: string[] = [];
+    const urgent = new Set<string>();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue(
+      async (k) => {
+        order.push(k);
+        if (k === "busy") await held;
+      },
+      { concurrency: 1, isUrgent: (k) => urgent.has(k) },
+    );
+    q.add("busy");
+    q.add("r1");
+    q.add("r2");
+    q.add("r3");
+    urgent.add("r3");
+    q.add("r3");
+    await tick(5);
+    // The one routine worker is busy; the reserved slot takes r3 now.
+    expect(order).toEqual(["busy", "r3"]);
+    release();
+    await tick(5);
+    await q.idle();
+    expect(order).toEqual(["busy", "r3", "r1", "r2"]);
+  });
 });

@@ -1,7 +1,9 @@
 // A work queue in client-go's spirit: a key is queued at most once (de-duplicated), never
 // processed by two workers at once (a key re-added while in flight runs again after), failures
 // retry with per-key exponential backoff, an overall token bucket limits the rate, and
-// concurrency is bounded.
+// concurrency is bounded. Urgent keys (releases whose rollout is in flight: a canary's next step,
+// a rollback) go ahead of routine ones, skip the token bucket and have a worker slot of their
+// own, so that they never wait behind thousands of resyncs.
 export interface WorkQueueMetrics {
   depth(n: number): void;
   added(): void;
@@ -19,12 +21,15 @@ export interface WorkQueueOptions {
   burst?: number;
   metrics?: WorkQueueMetrics;
   now?: () => number;
+  /** Decided when a key is queued: urgent keys are taken first, unthrottled, with a reserved slot. */
+  isUrgent?: (key: string) => boolean;
 }
 
 export type Worker = (key: string) => Promise<{ requeueAfterMs?: number } | void>;
 
 export class WorkQueue {
   private readonly queue: string[] = [];
+  private readonly urgent: string[] = [];
   private readonly queued = new Map<string, number>(); // key -> time it was queued
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -36,7 +41,7 @@ export class WorkQueue {
   private shuttingDown = false;
   private idleWaiters: (() => void)[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<WorkQueueOptions, "metrics">> & Pick<WorkQueueOptions, "metrics">;
+  private readonly o: Required<Omit<WorkQueueOptions, "metrics" | "isUrgent">> & Pick<WorkQueueOptions, "metrics" | "isUrgent">;
 
   constructor(
     private readonly worker: Worker,
@@ -48,7 +53,7 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.urgent.length;
   }
 
   add(key: string): void {
@@ -57,11 +62,21 @@ export class WorkQueue {
       this.dirty.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    const urgent = this.o.isUrgent?.(key) ?? false;
+    if (this.queued.has(key)) {
+      // Queued as routine and urgent now (its rollout started): move it ahead.
+      const at = urgent ? this.queue.indexOf(key) : -1;
+      if (at >= 0) {
+        this.queue.splice(at, 1);
+        this.urgent.push(key);
+        this.pump();
+      }
+      return;
+    }
     this.queued.set(key, this.o.now());
-    this.queue.push(key);
+    (urgent ? this.urgent : this.queue).push(key);
     this.o.metrics?.added();
-    this.o.metrics?.depth(this.queue.length);
+    this.o.metrics?.depth(this.depth);
     this.pump();
   }
 
@@ -95,13 +110,14 @@ export class WorkQueue {
     this.timers.clear();
     clearTimeout(this.pumpTimer);
     this.queue.length = 0;
+    this.urgent.length = 0;
     this.queued.clear();
     await this.idle();
   }
 
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.running === 0 && this.depth === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -117,6 +133,8 @@ export class WorkQueue {
   }
 
   private pump(): void {
+    // Urgent keys first, one slot beyond the routine concurrency reserved for them.
+    while (this.urgent.length > 0 && this.running < this.o.concurrency + 1 && !this.shuttingDown) this.start(this.urgent.shift()!);
     while (this.running < this.o.concurrency && this.queue.length > 0 && !this.shuttingDown) {
       const wait = this.takeToken();
       if (wait > 0) {
@@ -125,18 +143,21 @@ export class WorkQueue {
         this.pumpTimer.unref();
         return;
       }
-      const key = this.queue.shift()!;
-      const queuedAt = this.queued.get(key) ?? this.o.now();
-      this.queued.delete(key);
-      this.o.metrics?.depth(this.queue.length);
-      this.o.metrics?.queueLatency((this.o.now() - queuedAt) / 1000);
-      this.processing.add(key);
-      this.running++;
-      void this.process(key);
+      this.start(this.queue.shift()!);
     }
-    if (this.running === 0 && this.queue.length === 0) {
+    if (this.running === 0 && this.depth === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  private start(key: string): void {
+    const queuedAt = this.queued.get(key) ?? this.o.now();
+    this.queued.delete(key);
+    this.o.metrics?.depth(this.depth);
+    this.o.metrics?.queueLatency((this.o.now() - queuedAt) / 1000);
+    this.processing.add(key);
+    this.running++;
+    void this.process(key);
   }
 
   private async process(key: string): Promise<void> {

@@ -8,6 +8,7 @@ import { asArr, asObj, clip } from "../object.js";
 import { formatBytes, formatCpu, parseQuantity } from "../quantity.js";
 import type { AdmissionView } from "../view.js";
 import { forEachContainer, type Workload } from "../workload.js";
+import { checkHardening } from "./hardening.js";
 import { ratioOwned } from "./replica-ratio.js";
 
 const CLAUSE = "4.4 c";
@@ -89,7 +90,7 @@ function labelText(labels: Record<string, string>): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(",") : "none";
 }
 
-/** Requests, limits and the declared per-pod resources; privilege, host namespaces, non-root. */
+/** Requests, limits and the declared per-pod resources; privilege, host namespaces, non-root, and the hardening of hardening.ts. */
 export function checkPodSecurity(w: Workload, policy: CompiledPolicy, release: Release | undefined, f: Findings): void {
   const m = minimums(policy);
   const spec = w.podSpec;
@@ -102,6 +103,7 @@ export function checkPodSecurity(w: Workload, policy: CompiledPolicy, release: R
     const used = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((k) => spec[k] === true);
     if (used.length) f.deny(`the pods use ${used.join(", ")}: ReleasePolicy ${p} forbids host namespaces (spec.architecture.forbidHostNamespaces, ${CLAUSE}): remove ${used.join(" and ")}`);
   }
+  checkHardening(spec, policy, f);
   const podSecurity = asObj(spec.securityContext);
   let cpu = 0;
   let memory = 0;

@@ -2,12 +2,14 @@
 // application (pure). Definitions, from Release status alone:
 // - deployments: Releases that reached Released (status.releasedAt) within the window; the
 //   frequency is that count over the window's days;
-// - lead time: median of Release creation → releasedAt (not first evidence → Released: the console
-//   cannot read ReleaseEvidence);
+// - lead time: median of the first ReleaseEvidence created for the release → releasedAt (the
+//   change entered the pipeline when the first test report, scan or approval about it was filed);
+//   a release with no evidence at all counts from its own creation;
 // - change failure rate: RolledBack and Failed over every release that finished (Released,
 //   RolledBack, Failed) and was created within the window;
 // - time to restore: median of rollback.decidedAt (the failing fact) → rollback.trafficOnStableAt.
-import type { Release } from "../api/index.js";
+// Used by the operator's /metrics (operator/delivery/metrics.ts), the console and `golive metrics`.
+import type { Release, ReleaseEvidence } from "../../api/index.js";
 
 export interface DeliveryFigures {
   namespace: string;
@@ -36,7 +38,21 @@ export function median(values: readonly number[]): number | undefined {
   return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function deliveryFigures(releases: readonly Release[], now: Date, windowDays: number): DeliveryFigures[] {
+/** Per "namespace/release", when its first ReleaseEvidence was created (ms since the epoch). */
+export function firstEvidenceAt(evidence: readonly ReleaseEvidence[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const e of evidence) {
+    const at = ms(e.metadata.creationTimestamp);
+    if (at === undefined) continue;
+    const key = `${e.metadata.namespace ?? ""}/${e.spec.release}`;
+    const seen = first.get(key);
+    if (seen === undefined || at < seen) first.set(key, at);
+  }
+  return first;
+}
+
+export function deliveryFigures(releases: readonly Release[], now: Date, windowDays: number, evidence: readonly ReleaseEvidence[] = []): DeliveryFigures[] {
+  const firstEvidence = firstEvidenceAt(evidence);
   const end = now.getTime();
   const start = end - windowDays * 86_400_000;
   const weeks = Math.max(1, Math.ceil(windowDays / 7));
@@ -61,7 +77,8 @@ export function deliveryFigures(releases: readonly Release[], now: Date, windowD
       if (released !== undefined && released > start && released <= end) {
         deployments++;
         weekly[Math.min(weeks - 1, Math.floor((released - start) / (7 * 86_400_000)))]!++;
-        if (created !== undefined) leads.push((released - created) / 1000);
+        const from = firstEvidence.get(`${r.metadata.namespace ?? ""}/${r.metadata.name ?? ""}`) ?? created;
+        if (from !== undefined) leads.push((released - from) / 1000);
       }
       if (created !== undefined && created > start && created <= end && (s?.phase === "Released" || s?.phase === "RolledBack" || s?.phase === "Failed")) {
         finished++;
