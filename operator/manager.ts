@@ -25,8 +25,9 @@ import { RolloutController, type EvidenceSigner } from "./rollout/controller.js"
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
 import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
-import { evidenceReleaseKey, governingPolicy, leanEvidence } from "./release/gather.js";
+import { evidenceReleaseKey, governingPolicy, leanEvidence, rolloutInFlight } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
+import type { StatefulSetLike } from "./rollout/statefulset.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
 import { DeliveryMetrics } from "./delivery/metrics.js";
@@ -44,7 +45,7 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -80,12 +81,6 @@ export function loadKubeConfig(path: string | undefined): KubeConfig {
 
 const API = "/apis/golive.dev/v1alpha1";
 
-/** Phases in which a release's next reconcile moves traffic: a canary step, a cleanup, a rollback. */
-const IN_FLIGHT = new Set<string | undefined>(["Verifying", "CleaningUp", "Progressing", "RollingBack"]);
-function rollingOut(releases: Informer<Release>, key: string): boolean {
-  const slash = key.indexOf("/");
-  return IN_FLIGHT.has(releases.get(key.slice(0, slash), key.slice(slash + 1))?.status?.phase);
-}
 
 export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
   const { config, log } = o;
@@ -101,6 +96,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
+    statefulsets: new Informer<StatefulSetLike>(client, "/apis/apps/v1/statefulsets", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
     jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
     // Drift after admission: the pods of releases (label golive.dev/release), their reported image digests.
     pods: new Informer<PodLike>(client, "/api/v1/pods", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
@@ -145,6 +141,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
   stores.policies.on((event) => event !== "resync" && enqueueAll());
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.jobs.on((event, j) => {
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);
@@ -181,7 +178,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
           end();
         }
       },
-      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rollingOut(stores.releases, key) },
+      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rolloutInFlight(stores.releases, key) },
     );
     enqueueAll();
   };

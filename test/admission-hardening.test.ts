@@ -18,7 +18,7 @@ import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { releaseManagerPolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
@@ -38,16 +38,7 @@ const { apply, until, release, approve } = releaseKit(() => ns.name);
 // The level-3 bundle's 4.4 c switches (policies/jrt0179-level3.yaml).
 const hardening = { restrictCapabilities: true, allowedCapabilities: [], forbidHostPath: true, forbidHostPorts: true, requireNoPrivilegeEscalation: true, forbidUnconfinedSeccomp: true, requireSeccompProfile: true, forbidClusterAdminServiceAccount: true };
 const policy = (switches: Doc = {}) =>
-  namespacePolicy(ns.name, {
-    protectionLevel: 3,
-    gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-    signers: exampleSigners((name) => name === "release-manager"),
-    roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-    approvals: [{ stage: "Release", roles: ["release-manager"] }],
-    images: { requireDigest: true, requireSignature: false },
-    architecture: { minReplicas: 1, requirePodDisruptionBudget: false, ...hardening, ...switches },
-    monitoring: { requireReady: false },
-  });
+  releaseManagerPolicy(ns.name, { protectionLevel: 3, architecture: { minReplicas: 1, requirePodDisruptionBudget: false, ...hardening, ...switches }, monitoring: { requireReady: false } });
 
 /** A compliant Deployment of Release api; `mutate` breaks it. */
 function deployment(mutate: (pod: Doc) => void = () => undefined): Doc {

@@ -17,7 +17,7 @@ import { startWebhook, type WebhookHandle } from "../webhook/run.js";
 import { freePort } from "./cluster/processes.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { releaseManagerPolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
@@ -61,16 +61,7 @@ beforeAll(async () => {
   client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: true, requireResourceLimits: false, requireRunAsNonRoot: false },
-      monitoring: { requireReady: false },
-    }),
+    releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: true, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }),
   );
   await apply(quota("1"));
   await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "api" }, spec: { selector: { app: "api" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });

@@ -15,7 +15,7 @@ import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { loadConfig } from "../settings/config.js";
 import { freePort } from "./cluster/processes.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
-import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
+import { TEST_POLICY_LABEL, releaseManagerPolicy } from "./support/policy.js";
 import { releaseKit } from "./support/release-kit.js";
 
 type Doc = Record<string, any>;
@@ -57,15 +57,7 @@ const shop = (window: string) => ({ release_namespace: ns.name, application: "sh
 beforeAll(async () => {
   await kubectlAsync(["label", "namespace", ns.name, `${TEST_POLICY_LABEL}=${ns.name}`]);
   await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      monitoring: { requireReady: false },
-    }),
+    releaseManagerPolicy(ns.name, { monitoring: { requireReady: false } }, ["Approve", "Promote", "Abort"]),
   );
   await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "shop" }, spec: { selector: { app: "shop" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
   await apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "shop-verification" }, stringData: { token: "delivery-metrics-test" } });

@@ -17,7 +17,7 @@ import { configDigest } from "../images/config-digest.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
-import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
+import { TEST_POLICY_LABEL, releaseManagerPolicy } from "./support/policy.js";
 import { until } from "./support/wait.js";
 
 type Doc = Record<string, any>;
@@ -114,14 +114,7 @@ beforeAll(async () => {
   client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `${TEST_POLICY_LABEL}=${ns.name}`]);
   await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-    }),
+    releaseManagerPolicy(ns.name, {}),
   );
   await apply(configMap);
   await apply(secret);

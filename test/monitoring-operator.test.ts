@@ -25,7 +25,7 @@ import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { checkRules, startPrometheus, type Prometheus } from "./services/prometheus.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
-import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
+import { TEST_POLICY_LABEL, releaseManagerPolicy } from "./support/policy.js";
 import { installFixtureCrds, OPERATOR_CRDS, removeFixtureCrds, VELERO_CRD } from "./support/monitoring-crds.js";
 import { until } from "./support/wait.js";
 
@@ -70,15 +70,7 @@ const eventsWithReason = async (reason: string): Promise<string[]> => {
 };
 
 function policy(alertFor = "1m"): Doc {
-  return namespacePolicy(ns.name, {
-    protectionLevel: 3,
-    gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-    signers: exampleSigners((name) => name === "release-manager"),
-    roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-    approvals: [{ stage: "Release", roles: ["release-manager"] }],
-    images: { requireDigest: true, requireSignature: false },
-    monitoring: { requireReady: true, requireBackup: true, prometheus: prometheus.url, alertFor, capacityHorizon: "30d" },
-  });
+  return releaseManagerPolicy(ns.name, { protectionLevel: 3, monitoring: { requireReady: true, requireBackup: true, prometheus: prometheus.url, alertFor, capacityHorizon: "30d" } });
 }
 
 const releaseDoc: Doc = {

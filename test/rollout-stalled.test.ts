@@ -19,7 +19,7 @@ import { KubeClient } from "../operator/runtime/kube-client.js";
 import { argoHealth } from "./support/argocd-health.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { fluxHealth, fluxHealthBinary } from "./support/flux-health.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { exampleSigners, releaseManagerPolicy } from "./support/policy.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -77,15 +77,7 @@ beforeAll(async () => {
   void fluxHealthBinary();
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name !== "image-signer"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve", "Promote", "Abort"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      monitoring: { requireReady: false },
-    }),
+    releaseManagerPolicy(ns.name, { signers: exampleSigners((name) => name !== "image-signer"), monitoring: { requireReady: false } }, ["Approve", "Promote", "Abort"]),
   );
   await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "shop" }, spec: { selector: { app: "shop" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
   const sink = new Writable({

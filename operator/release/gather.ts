@@ -1,6 +1,7 @@
 // Gathering what the Release reconcile observes, from the informers' in-memory stores.
 import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
 import type { KubeObject } from "../runtime/informer.js";
+import { ACTIVE_PHASES } from "../rollout/types.js";
 import type { CapacityInput } from "../capacity/fit.js";
 import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject } from "../capacity/observe.js";
 
@@ -24,6 +25,16 @@ export function leanEvidence(e: ReleaseEvidence): ReleaseEvidence {
   if (!annotations || !(LAST_APPLIED in annotations)) return e;
   const { [LAST_APPLIED]: _copy, ...rest } = annotations;
   return { ...e, metadata: { ...e.metadata, annotations: rest } };
+}
+
+/**
+ * Whether the release queued under `namespace/name` is in a phase whose next reconcile moves
+ * traffic (a canary step, a cleanup, a rollback): the work queue takes those first.
+ */
+export function rolloutInFlight(releases: Store<Release>, key: string): boolean {
+  const slash = key.indexOf("/");
+  const phase = releases.get(key.slice(0, slash), key.slice(slash + 1))?.status?.phase;
+  return phase !== undefined && ACTIVE_PHASES.includes(phase);
 }
 
 /** The evidence store's index: the release an evidence object is for. */

@@ -95,8 +95,13 @@ describe("planRelease", () => {
       expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
     });
 
+    it("a strategy with a StatefulSet is supported: golive canaries it by its partition", () => {
+      const p = planWith((r) => r.spec.workloads.push({ kind: "StatefulSet", name: "ledger" }));
+      expect(p.status.phase).toBe("Approved");
+      expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
+    });
+
     it.each([
-      ["a StatefulSet", { kind: "StatefulSet", name: "ledger" }, "StatefulSet/ledger"],
       ["a DaemonSet", { kind: "DaemonSet", name: "agent" }, "DaemonSet/agent"],
       ["a ReplicaSet", { kind: "ReplicaSet", name: "rs" }, "ReplicaSet/rs"],
       ["a ReplicationController", { kind: "ReplicationController", name: "rc" }, "ReplicationController/rc"],
@@ -104,7 +109,7 @@ describe("planRelease", () => {
     ] as const)("a strategy with %s is Blocked with reason UnsupportedWorkloads, naming it", (_what, extra, named) => {
       const p = planWith((r) => r.spec.workloads.push({ ...extra }));
       expect(p.status.phase).toBe("Blocked");
-      const message = `golive canaries Deployments only (no StatefulSet partition or DaemonSet node-subset rollout yet); ${named} would reach all users unverified: list it in its own Release without spec.strategy`;
+      const message = `golive canaries Deployments and StatefulSets only (no DaemonSet node-subset rollout yet); ${named} would reach all users unverified: list it in its own Release without spec.strategy`;
       expect(supported(p)).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message });
       expect(p.status.message).toBe(`UnsupportedWorkloads: ${message}`);
       expect(p.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
@@ -121,15 +126,15 @@ describe("planRelease", () => {
       });
       expect(p.status.phase).toBe("Blocked");
       const message = supported(p)?.message ?? "";
-      expect(message).toContain("wave backends lists migrate, which is a Job, not a Deployment");
+      expect(message).toContain("wave backends lists migrate, which is a Job, not a Deployment or StatefulSet");
       expect(message).toContain("Deployment worker is in no wave: add it to spec.strategy.waves");
       expect(message).toMatch(/Deployments underwriting-api and rating are both routed through Service|Deployments rating and underwriting-api are both routed through Service/);
     });
 
-    it("a strategy with no Deployment is Blocked, saying what to do", () => {
-      const p = planWith((r) => (r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }]));
+    it("a strategy with no Deployment or StatefulSet is Blocked, saying what to do", () => {
+      const p = planWith((r) => (r.spec.workloads = [{ kind: "DaemonSet", name: "agent" }]));
       expect(p.status.phase).toBe("Blocked");
-      expect(supported(p)?.message).toBe("a Release with spec.strategy rolls out Deployments and this Release lists none (StatefulSet/ledger would reach all users unverified): list a Deployment, or remove spec.strategy");
+      expect(supported(p)?.message).toBe("a Release with spec.strategy rolls out Deployments and StatefulSets and this Release lists none (DaemonSet/agent would reach all users unverified): list a Deployment or StatefulSet, or remove spec.strategy");
     });
 
     it("without a strategy any workloads are supported", () => {

@@ -26,11 +26,13 @@ import { desiredTraffic, directWorkload, planRollout, runsSealedImages, unitRepl
 import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
 import { rolloutUnits, type RolloutUnit } from "./waves.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
+import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
 
 export interface RolloutStores {
   releases: Store<Release>;
   evidence: Store<ReleaseEvidence>;
   deployments: Store<DeploymentLike>;
+  statefulsets: Store<StatefulSetLike>;
   jobs: Store<JobLike>;
 }
 
@@ -72,6 +74,9 @@ interface UnitEdge {
   candidateRaw: DeploymentLike | undefined;
   stableRaw: DeploymentLike | undefined;
   candidate: WorkloadView | undefined;
+  kind?: "StatefulSet" | undefined;
+  /** A StatefulSet unit's StatefulSet (canaried by partition). */
+  statefulSet?: StatefulSetLike | undefined;
   router: TrafficRouter;
   ctx: RouterContext;
 }
@@ -132,6 +137,7 @@ export class RolloutController {
     const workload = rolloutWorkload(release.spec);
     const phase = base.phase;
     if (!workload) return undefined;
+    if (phase === undefined || phase === "Pending" || phase === "Blocked" || phase === "Approved") await this.holdPartitions(release);
     if (phase === "Released") return this.ensureInventory(i, workload, stableName(workload));
     if (!ROLLOUT_AWARE.has(phase ?? "")) return undefined;
     const ns = release.metadata.namespace ?? "default";
@@ -139,7 +145,7 @@ export class RolloutController {
     // The common case of an Approved release whose workloads do not run it yet costs no API call.
     if (phase === "Approved") {
       const runs = specUnits.some((u) => {
-        const raw = this.d.stores.deployments.get(ns, u.name);
+        const raw = u.kind === "StatefulSet" ? this.d.stores.statefulsets.get(ns, u.name) : this.d.stores.deployments.get(ns, u.name);
         return raw?.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name && runsSealedImages(workloadView(raw, undefined, false).images, release.spec.images);
       });
       if (!runs) return undefined;
@@ -204,6 +210,7 @@ export class RolloutController {
   /** One Deployment of the rollout: its two versions, its router, what the router has in effect. */
   private async observeUnit(release: Release, base: ReleaseStatus, ns: string, u: RolloutUnit, verificationMatch: () => Promise<VerificationMatch>): Promise<{ observed: UnitObserved; edge: UnitEdge }> {
     const phase = base.phase;
+    if (u.kind === "StatefulSet") return this.observeStatefulSet(base, ns, u);
     const candidateRaw = this.d.stores.deployments.get(ns, u.name);
     const stableRaw = this.d.stores.deployments.get(ns, stableName(u.name));
     const [candidateHash, stableHash] = await Promise.all([this.podTemplateHash(candidateRaw), this.podTemplateHash(stableRaw)]);
@@ -236,6 +243,93 @@ export class RolloutController {
     }
     if (phase === "RollingBack") observed.candidatePods = await this.countCandidatePods(ns, u.name, candidateRaw);
     return { observed, edge: { workload: u.name, candidateRaw, stableRaw, candidate, router, ctx } };
+  }
+
+  /** A StatefulSet of the rollout: its two revisions and what its partition has in effect. */
+  private async observeStatefulSet(base: ReleaseStatus, ns: string, u: RolloutUnit): Promise<{ observed: UnitObserved; edge: UnitEdge }> {
+    const raw = this.d.stores.statefulsets.get(ns, u.name);
+    const views = raw ? statefulSetViews(raw) : undefined;
+    const observed: UnitObserved = { name: u.name, kind: "StatefulSet", wave: u.wave, waveName: u.waveName, routing: u.routing, primary: false, candidate: views?.candidate, stable: views?.stable };
+    if (raw && base.phase !== "Approved") observed.traffic = partitionTraffic(raw, base, desiredTraffic(base, u).weight);
+    else if (base.phase !== "Approved") observed.trafficError = `StatefulSet ${ns}/${u.name} not found`;
+    if (base.phase === "RollingBack") observed.candidatePods = raw ? await this.countOffRevision(ns, raw) : 0;
+    const ctx = { client: this.d.client, namespace: ns, release: "", service: "", stableService: "", canaryService: "", candidate: u.name, stable: u.name, replicas: raw ? replicasOf(raw) : 1 };
+    return { observed, edge: { workload: u.name, kind: "StatefulSet", candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, statefulSet: raw, router: routerFor({ service: "" }), ctx } };
+  }
+
+  /** Pods of the StatefulSet that do not run its current (stable) revision, terminating ones included. */
+  private async countOffRevision(ns: string, s: StatefulSetLike): Promise<number> {
+    const labels = (s.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
+    const stable = s.status?.currentRevision;
+    if (!labels || !stable) return 0;
+    const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+    const list = await this.d.client.get<{ items: KubeObjectLike[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+    const owned = list.items.filter((p) => ((p.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences ?? []).some((o) => o.uid === s.metadata?.uid));
+    return owned.filter((p) => p.metadata?.labels?.[REVISION_LABEL] !== stable).length;
+  }
+
+  /**
+   * Before a release's new template reaches a StatefulSet, hold its partition at spec.replicas so
+   * the template, once applied, changes no pod until the rollout lowers it. Only while the
+   * release is Pending, Blocked or Approved, the StatefulSet does not run it yet, and no other
+   * release is rolling it out.
+   */
+  private async holdPartitions(release: Release): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    for (const u of rolloutUnits(release.spec).filter((x) => x.kind === "StatefulSet")) {
+      const raw = this.d.stores.statefulsets.get(ns, u.name);
+      if (!raw || raw.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name || partitionOf(raw) === replicasOf(raw)) continue;
+      const busy = this.d.stores.releases.list(ns).some((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && (r.status?.waves ?? []).some((w) => w.workloads.some((x) => x.name === u.name)));
+      if (busy) continue;
+      await this.setPartition(ns, u.name, replicasOf(raw));
+      this.d.log.info({ release: `${ns}/${release.metadata.name}`, statefulSet: u.name, partition: replicasOf(raw) }, "partition held at replicas before the new template");
+    }
+  }
+
+  private async setPartition(ns: string, name: string, partition: number): Promise<void> {
+    await this.d.client.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${name}?fieldManager=${FIELD_MANAGER}`, { spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition } } } }, "merge");
+  }
+
+  /**
+   * Partition actions of a StatefulSet unit. A route sets the partition for the weight; while
+   * rolling back it first puts the stable template back (from the ControllerRevision of the
+   * current revision, with the release label it ran under), then sets partition 0, so the
+   * controller replaces every candidate pod by a stable one. ensureStable (the promotion) is partition 0.
+   */
+  private async executePartition(a: RolloutAction, x: UnitEdge & { release: Release; ns: string }): Promise<void> {
+    const s = x.statefulSet;
+    if (!s) throw new Error(`StatefulSet ${x.ns}/${x.workload} not found`);
+    const status = x.release.status;
+    let partition: number;
+    if (a.type === "ensureStable") partition = 0;
+    else if (a.type === "route") {
+      if (status?.phase === "RollingBack" && !(await this.restoreStableTemplate(x.ns, s))) return;
+      partition = desiredPartition(status, replicasOf(s), a.weight);
+    } else return;
+    if (partitionOf(s) === partition) return;
+    await this.setPartition(x.ns, x.workload, partition);
+    this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, statefulSet: x.workload, partition }, "partition set");
+  }
+
+  /** Whether the StatefulSet runs its stable template again; puts it back when it does not. */
+  private async restoreStableTemplate(ns: string, s: StatefulSetLike): Promise<boolean> {
+    const st = s.status ?? {};
+    const observedNow = (st.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
+    if (observedNow && st.currentRevision && st.currentRevision === st.updateRevision) return true;
+    if (!observedNow || !st.currentRevision) return false;
+    const revision = await this.d.client.get<{ data?: { spec?: { template?: Record<string, unknown> } } }>(`/apis/apps/v1/namespaces/${ns}/controllerrevisions/${st.currentRevision}`);
+    const template = revisionTemplate(revision);
+    if (!template) throw new Error(`ControllerRevision ${ns}/${st.currentRevision} holds no pod template: the stable template of StatefulSet ${s.metadata?.name} cannot be restored`);
+    const label = (template.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[RELEASE_LABEL];
+    // Hold the partition while the template changes back, so no pod moves until it is back.
+    const ops: unknown[] = [
+      { op: "replace", path: "/spec/template", value: template },
+      { op: "add", path: "/spec/updateStrategy", value: { type: "RollingUpdate", rollingUpdate: { partition: replicasOf(s) } } },
+      ...(label ? [{ op: "add", path: `/metadata/labels/${RELEASE_LABEL.replace("~", "~0").replace("/", "~1")}`, value: label }] : []),
+    ];
+    await this.d.client.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${s.metadata?.name}?fieldManager=${FIELD_MANAGER}`, ops, "json");
+    this.d.log.info({ statefulSet: `${ns}/${s.metadata?.name}`, revision: st.currentRevision }, "stable template restored");
+    return false;
   }
 
   /**
@@ -440,6 +534,8 @@ export class RolloutController {
     x: UnitEdge & { release: Release; ns: string; verificationMatch: () => Promise<VerificationMatch> },
   ): Promise<void> {
     const { client } = this.d;
+    // A StatefulSet has no router and no stable copy: routes and the promotion move its partition.
+    if (x.kind === "StatefulSet" && (a.type === "route" || a.type === "ensureStable" || a.type === "scaleCandidate" || a.type === "ensureServices")) return this.executePartition(a, x);
     switch (a.type) {
       case "route": {
         const changed = await x.router.apply(x.ctx, { weight: a.weight, verification: a.verification ? await x.verificationMatch() : undefined });

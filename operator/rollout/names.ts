@@ -5,17 +5,20 @@ import { sha256Hex } from "../../gates/canonical-json.js";
 import type { JobPurpose } from "./types.js";
 import { wavesProblem } from "./waves.js";
 
-/** The first Deployment the Release governs: spec.strategy.trafficRouting routes it. */
+/**
+ * The workload status.canary names first: the first Deployment the Release governs
+ * (spec.strategy.trafficRouting routes it), else its first StatefulSet (canaried by partition).
+ */
 export function rolloutWorkload(spec: ReleaseSpec): string | undefined {
-  return spec.workloads.find((w) => w.kind === "Deployment")?.name;
+  return (spec.workloads.find((w) => w.kind === "Deployment") ?? spec.workloads.find((w) => w.kind === "StatefulSet"))?.name;
 }
 
 /** Kinds whose pods serve users for as long as they run: each needs its own verified rollout. */
-const SERVING_KINDS = new Set(["StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"]);
+const SERVING_KINDS = new Set(["DaemonSet", "ReplicaSet", "ReplicationController", "Pod"]);
 
 /**
  * Why golive cannot roll out a Release with a strategy, if it cannot. It rolls out every
- * Deployment the Release lists, in waves; it has no canary for StatefulSets, DaemonSets,
+ * Deployment and StatefulSet the Release lists, in waves; it has no canary for DaemonSets,
  * ReplicaSets, ReplicationControllers or bare Pods yet, whose pods would reach all users unverified. Jobs,
  * CronJobs are admitted by the webhook's own rules. Undefined when the Release has no
  * strategy or its workloads can be rolled out.
@@ -23,8 +26,8 @@ const SERVING_KINDS = new Set(["StatefulSet", "DaemonSet", "ReplicaSet", "Replic
 export function unsupportedWorkloads(spec: ReleaseSpec): string | undefined {
   if (!spec.strategy) return undefined;
   const others = spec.workloads.filter((w) => SERVING_KINDS.has(w.kind)).map((w) => `${w.kind}/${w.name}`);
-  if (!rolloutWorkload(spec)) return `a Release with spec.strategy rolls out Deployments and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment, or remove spec.strategy`;
-  if (others.length) return `golive canaries Deployments only (no StatefulSet partition or DaemonSet node-subset rollout yet); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release without spec.strategy`;
+  if (!rolloutWorkload(spec)) return `a Release with spec.strategy rolls out Deployments and StatefulSets and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment or StatefulSet, or remove spec.strategy`;
+  if (others.length) return `golive canaries Deployments and StatefulSets only (no DaemonSet node-subset rollout yet); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release without spec.strategy`;
   return wavesProblem(spec);
 }
 

@@ -18,7 +18,7 @@ import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
 import { findAbort, findPromotion } from "./signed-decisions.js";
 import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
-import { DEFAULT_WAVE, isRatio, routingOf } from "./waves.js";
+import { DEFAULT_WAVE, isRatio, noVerificationRoute, routingOf } from "./waves.js";
 
 const RESYNC_MS = 5 * 60_000;
 const POLL_MS = 1_000;
@@ -182,7 +182,9 @@ export function unitReplicas(release: Release, u: Pick<UnitObserved, "name" | "w
   return Math.max(1, u.stable?.replicas || u.candidate?.replicas || 1);
 }
 
-const names = (units: readonly UnitObserved[]): string => units.map((u) => `Deployment ${u.name}`).join(", ");
+const names = (units: readonly UnitObserved[]): string => units.map((u) => `${u.kind ?? "Deployment"} ${u.name}`).join(", ");
+/** golive scales the user's Deployment itself: behind a router, not by replica ratio nor a StatefulSet's partition. */
+const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && u.routing !== "partition";
 
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
@@ -319,6 +321,13 @@ function start(d: Draft): boolean {
     d.wake(10_000);
     return true;
   }
+  // A StatefulSet's revisions say whether it changed only once its controller saw the template.
+  const unobserved = d.units.find((u) => u.routing === "partition" && u.candidate && u.candidate.observedGeneration < u.candidate.generation);
+  if (unobserved) {
+    d.message = `waiting for the StatefulSet controller to observe StatefulSet ${unobserved.name} (its partition holds every pod on the stable revision)`;
+    d.wake(POLL_MS);
+    return true;
+  }
   const lead = d.units[0]!;
   const c = lead.candidate!;
   // A release held in Approved (nothing to roll out, monitoring not in place) keeps its start time.
@@ -331,7 +340,7 @@ function start(d: Draft): boolean {
   const waves: WaveStatus[] = [];
   for (const u of d.units) {
     const w = (waves[u.wave] ??= { name: u.waveName, phase: "Pending", weight: 0, workloads: [] });
-    w.workloads.push({ kind: "Deployment", name: u.name, routing: u.routing, changed: !u.stable || u.stable.templateHash !== u.candidate!.templateHash, replicas: unitReplicas(o.release, u), candidateTemplateHash: u.candidate!.templateHash, ...(u.stable ? { stableTemplateHash: u.stable.templateHash } : {}) });
+    w.workloads.push({ kind: u.kind ?? "Deployment", name: u.name, routing: u.routing, changed: !u.stable || u.stable.templateHash !== u.candidate!.templateHash, replicas: unitReplicas(o.release, u), candidateTemplateHash: u.candidate!.templateHash, ...(u.stable ? { stableTemplateHash: u.stable.templateHash } : {}) });
   }
   d.status.waves = waves.filter(Boolean);
   const missing = d.units.filter((u) => !u.stable);
@@ -402,7 +411,7 @@ function active(d: Draft): void {
 
 /** The unit's candidate is up for verification: its verification copy (replica ratio) or its own pods. */
 function readyForVerification(u: UnitObserved): boolean {
-  if (u.routing === "worker") return true;
+  if (noVerificationRoute(u.routing)) return true;
   if (isRatio(u.routing)) return u.traffic?.verification === true;
   const c = u.candidate;
   return c !== undefined && rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
@@ -421,7 +430,7 @@ function verifying(d: Draft): void {
     return;
   }
   v.candidateReadyAt ??= d.iso;
-  const open = d.current.every((u) => u.traffic?.settled && u.traffic.verification === (u.routing !== "worker"));
+  const open = d.current.every((u) => u.traffic?.settled && u.traffic.verification === !noVerificationRoute(u.routing));
   if (!open) {
     d.message = d.trafficError ? `cannot open verification-only access: ${d.trafficError}` : `${waveLabel(d)}opening verification-only access to the candidate`;
     d.wake(d.trafficError ? 5_000 : 250);
@@ -552,7 +561,7 @@ function progressing(d: Draft): void {
       d.wake(0);
       return;
     }
-    if (d.current.every((u) => u.traffic?.settled && (isRatio(u.routing) || u.traffic.weight === step.setWeight))) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
+    if (d.current.every((u) => u.traffic?.settled && (isRatio(u.routing) || u.routing === "partition" || u.traffic.weight === step.setWeight))) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
     if (elapsed > d.deadlineMs) return overdue();
     const waiting = d.current.find((u) => !u.traffic?.settled) ?? d.current[0];
     d.message = d.trafficError ? `step ${step.name}: cannot set the weight: ${d.trafficError}` : `${waveLabel(d)}step ${step.name}: waiting for the router to send ${step.setWeight}% to the candidate${waiting?.traffic?.message ? ` (${waiting.name}: ${waiting.traffic.message})` : ""}`;
@@ -666,7 +675,7 @@ function promote(d: Draft): void {
     return;
   }
   const units = toPromote(d);
-  const label = units.length > 1 ? `the stable copies of ${names(units)}` : `${units[0]?.name ?? d.workload}-stable`;
+  const label = units.length > 1 ? `the stable copies of ${names(units)}` : units[0]?.routing === "partition" ? `StatefulSet ${units[0].name}` : `${units[0]?.name ?? d.workload}-stable`;
   if (!promotion.startedAt) {
     const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Promotion"));
     promotion.gates = stableResults(promotion.gates, gates.results);
@@ -780,7 +789,8 @@ function backOnStable(u: UnitObserved): { traffic: boolean; gone: boolean } {
   const c = u.candidate;
   return {
     traffic: u.traffic?.settled === true && u.traffic.weight === 0 && !u.traffic.verification,
-    gone: (!c || (c.replicas === 0 && c.statusReplicas === 0)) && u.candidatePods === 0,
+    // A StatefulSet keeps its pods: every one runs the stable revision again (candidatePods counts the others).
+    gone: u.routing === "partition" ? u.candidatePods === 0 && rolledOut(u.stable) : (!c || (c.replicas === 0 && c.statusReplicas === 0)) && u.candidatePods === 0,
   };
 }
 
@@ -825,7 +835,9 @@ function rollingBack(d: Draft): void {
   rb.verifiedAt = d.iso;
   const took = Date.parse(rb.trafficOnStableAt) - Date.parse(rb.decidedAt);
   const each = moved.length > 1 ? ` for each of ${names(moved)}` : "";
-  d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified${each}: the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
+  const sets = moved.filter((u) => u.routing === "partition");
+  const back = sets.length === moved.length ? "the stable template is back with partition 0 and every pod runs the stable revision (0 candidate pods)" : `the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods${sets.length ? `; ${names(sets)}: the stable template is back with partition 0 and every pod runs the stable revision` : ""}`;
+  d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified${each}: ${back}, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
     trigger: rb.trigger,
     decidedAt: rb.decidedAt,
     trafficOnStableAt: rb.trafficOnStableAt,
@@ -904,7 +916,7 @@ export function desiredTraffic(status: ReleaseStatus, u: Pick<UnitObserved, "nam
   const wave = status.canary?.wave ?? 0;
   const record = status.waves?.[u.wave]?.workloads.find((w) => w.name === u.name);
   if (record && !record.changed) return off;
-  if (u.wave === wave) return { weight: status.canary?.weight ?? 0, verification: phase === "Verifying" && u.routing !== "worker" };
+  if (u.wave === wave) return { weight: status.canary?.weight ?? 0, verification: phase === "Verifying" && !noVerificationRoute(u.routing) };
   if (u.wave < wave) return { weight: status.waves?.[u.wave]?.weight ?? 0, verification: false };
   return off;
 }
@@ -912,11 +924,11 @@ export function desiredTraffic(status: ReleaseStatus, u: Pick<UnitObserved, "nam
 function steadyActions(d: Draft): RolloutAction[] {
   const phase = d.status.phase;
   const actions: RolloutAction[] = [];
-  const routed = (u: UnitObserved) => u.routing !== "worker";
+  const routed = (u: UnitObserved) => !noVerificationRoute(u.routing);
   const services = (u: UnitObserved): RolloutAction[] => (routed(u) ? [{ type: "ensureServices", workload: u.name }] : []);
   const route = (u: UnitObserved): RolloutAction => ({ type: "route", workload: u.name, ...desiredTraffic(d.status, u) });
   /** A candidate behind a router serves only through it: it runs its full replicas while it is rolled out. */
-  const scaleUp = (u: UnitObserved): RolloutAction[] => (!isRatio(u.routing) && u.candidate && u.candidate.replicas === 0 && d.changed(u) && u.wave === d.wave ? [{ type: "scaleCandidate", workload: u.name, replicas: d.replicas(u) }] : []);
+  const scaleUp = (u: UnitObserved): RolloutAction[] => (scalesCandidate(u) && u.candidate && u.candidate.replicas === 0 && d.changed(u) && u.wave === d.wave ? [{ type: "scaleCandidate", workload: u.name, replicas: d.replicas(u) }] : []);
   switch (phase) {
     case "Verifying":
     case "CleaningUp":
@@ -936,7 +948,7 @@ function steadyActions(d: Draft): RolloutAction[] {
         const units = moved.filter((u) => u.wave === w);
         for (const u of units) {
           actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
-          if (!isRatio(u.routing)) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+          if (scalesCandidate(u)) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
         }
         if (!units.every((u) => backOnStable(u).traffic)) break;
       }
@@ -947,13 +959,13 @@ function steadyActions(d: Draft): RolloutAction[] {
       for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
       // Behind a router the promoted stable copy serves everything: the user's Deployment, which
       // runs the same template, would only double the pods. Replica ratio already scaled it to 0.
-      if (d.transition) for (const u of d.units) if (!isRatio(u.routing) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+      if (d.transition) for (const u of d.units) if (scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
     case "Failed":
       // Keep traffic on stable after a stop, unless another release now drives the workloads.
       if (d.o.otherActive) break;
       if ((d.status.canary?.weight ?? 0) === 0 && d.status.canary?.startedAt) for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
-      if (d.status.rollback) for (const u of d.moved) if (!isRatio(u.routing) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+      if (d.status.rollback) for (const u of d.moved) if (scalesCandidate(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
     default:
       break;

@@ -4,7 +4,7 @@ import type { Phase, Release, ReleaseEvidence, ReleasePolicySpec, ReleaseStatus,
 import type { Measurement } from "../analysis/run.js";
 import type { PlannedEvent } from "../release/plan.js";
 import type { TrafficObservation } from "../routers/types.js";
-import type { Routing } from "./waves.js";
+import type { RolloutKind, Routing } from "./waves.js";
 
 /** A Deployment as the planner needs it. */
 export interface WorkloadView {
@@ -42,6 +42,8 @@ export interface JobView {
 /** One Deployment of a rollout as observed this pass (operator/rollout/waves.ts RolloutUnit). */
 export interface UnitObserved {
   name: string;
+  /** Deployment when unset. */
+  kind?: RolloutKind | undefined;
   wave: number;
   waveName: string;
   routing: Routing;
@@ -51,7 +53,7 @@ export interface UnitObserved {
   /** What its router has in effect, against the desired state of the current status. */
   traffic?: TrafficObservation | undefined;
   trafficError?: string | undefined;
-  /** Its candidate's pods still present (counted while rolling back). */
+  /** Its candidate's pods still present (counted while rolling back; a StatefulSet's: pods off the stable revision). */
   candidatePods?: number | undefined;
 }
 

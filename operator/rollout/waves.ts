@@ -5,11 +5,13 @@ import type { ReleaseSpec } from "../../api/index.js";
 
 type Strategy = NonNullable<ReleaseSpec["strategy"]>;
 export type TrafficRouting = Strategy["trafficRouting"];
-export type Routing = "gatewayAPI" | "nginx" | "replicaRatio" | "worker";
+/** partition: a StatefulSet canaried by spec.updateStrategy.rollingUpdate.partition (no router). */
+export type Routing = "gatewayAPI" | "nginx" | "replicaRatio" | "worker" | "partition";
 
 export interface RolloutUnit {
-  /** The Deployment (the candidate); its stable copy is <name>-stable. */
+  /** The Deployment (the candidate; its stable copy is <name>-stable) or the StatefulSet. */
   name: string;
+  kind: RolloutKind;
   /** Index of its wave. */
   wave: number;
   waveName: string;
@@ -30,6 +32,13 @@ export function routingOf(t: TrafficRouting | undefined): Routing {
   return "replicaRatio";
 }
 
+/** Kinds golive rolls out with a strategy. */
+export type RolloutKind = "Deployment" | "StatefulSet";
+const ROLLOUT_KINDS: readonly string[] = ["Deployment", "StatefulSet"];
+
+/** No verification route: a worker has no Service, a StatefulSet's candidate ordinals are not routed to (not done). */
+export const noVerificationRoute = (r: Routing): boolean => r === "worker" || r === "partition";
+
 /** Replica ratio (with or without a Service): golive owns both sides' replicas. */
 export const isRatio = (r: Routing): boolean => r === "replicaRatio" || r === "worker";
 
@@ -41,14 +50,21 @@ export function rolloutUnits(spec: ReleaseSpec): RolloutUnit[] {
   const strategy = spec.strategy;
   if (!strategy) return [];
   const deployments = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
+  const kinds = new Map(spec.workloads.filter((w) => ROLLOUT_KINDS.includes(w.kind)).map((w) => [w.name, w.kind as RolloutKind]));
   const primary = deployments[0];
-  const waves: NonNullable<Strategy["waves"]> = strategy.waves ?? [{ name: DEFAULT_WAVE, workloads: deployments.map((name) => ({ name })) }];
+  const waves: NonNullable<Strategy["waves"]> = strategy.waves ?? [{ name: DEFAULT_WAVE, workloads: [...kinds.keys()].map((name) => ({ name })) }];
   const units: RolloutUnit[] = [];
   waves.forEach((wave, i) => {
     for (const w of wave.workloads) {
-      if (!deployments.includes(w.name)) continue;
+      const kind = kinds.get(w.name);
+      if (!kind) continue;
+      if (kind === "StatefulSet") {
+        // Its own pods by ordinal, no router: spec.strategy.trafficRouting is never its.
+        units.push({ name: w.name, kind, wave: i, waveName: wave.name, trafficRouting: undefined, routing: "partition", primary: false });
+        continue;
+      }
       const trafficRouting = w.trafficRouting ?? (w.name === primary ? strategy.trafficRouting : undefined);
-      units.push({ name: w.name, wave: i, waveName: wave.name, trafficRouting, routing: routingOf(trafficRouting), primary: w.name === primary });
+      units.push({ name: w.name, kind, wave: i, waveName: wave.name, trafficRouting, routing: routingOf(trafficRouting), primary: w.name === primary });
     }
   });
   return units;
@@ -59,19 +75,21 @@ export function wavesProblem(spec: ReleaseSpec): string | undefined {
   const strategy = spec.strategy;
   if (!strategy) return undefined;
   const deployments = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
+  const rolled = spec.workloads.filter((w) => ROLLOUT_KINDS.includes(w.kind)).map((w) => w.name);
   const problems: string[] = [];
   if (strategy.waves) {
     const seen = new Map<string, string>();
     for (const wave of strategy.waves) {
       for (const w of wave.workloads) {
         const other = spec.workloads.find((x) => x.name === w.name);
-        if (!deployments.includes(w.name)) problems.push(`wave ${wave.name} lists ${w.name}, which is ${other ? `a ${other.kind}, not a Deployment` : "not in spec.workloads"}`);
-        else if (seen.has(w.name)) problems.push(`Deployment ${w.name} is in waves ${seen.get(w.name)} and ${wave.name}: list it once`);
+        if (!rolled.includes(w.name)) problems.push(`wave ${wave.name} lists ${w.name}, which is ${other ? `a ${other.kind}, not a Deployment or StatefulSet` : "not in spec.workloads"}`);
+        else if (seen.has(w.name)) problems.push(`${other!.kind} ${w.name} is in waves ${seen.get(w.name)} and ${wave.name}: list it once`);
+        else if (other!.kind === "StatefulSet" && w.trafficRouting) problems.push(`StatefulSet ${w.name} in wave ${wave.name} has a trafficRouting: golive canaries a StatefulSet by its partition, with no router; remove it`);
         seen.set(w.name, wave.name);
       }
     }
-    const missing = deployments.filter((d) => !seen.has(d));
-    if (missing.length) problems.push(`${missing.map((d) => `Deployment ${d}`).join(", ")} ${missing.length > 1 ? "are" : "is"} in no wave: add ${missing.length > 1 ? "them" : "it"} to spec.strategy.waves`);
+    const missing = rolled.filter((d) => !seen.has(d));
+    if (missing.length) problems.push(`${missing.map((d) => `${spec.workloads.find((w) => w.name === d)!.kind} ${d}`).join(", ")} ${missing.length > 1 ? "are" : "is"} in no wave: add ${missing.length > 1 ? "them" : "it"} to spec.strategy.waves`);
   }
   const primary = deployments[0];
   const own = strategy.waves?.flatMap((w) => w.workloads).find((w) => w.name === primary && w.trafficRouting);

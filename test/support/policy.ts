@@ -24,3 +24,20 @@ export function namespacePolicy(namespace: string, spec: Doc): Doc {
     spec: { namespaceSelector: { matchLabels: { [TEST_POLICY_LABEL]: namespace } }, ...spec },
   };
 }
+
+/**
+ * The policy most operator tests start from (level 2): the release manager alone approves the
+ * Release stage (with `permissions`), images pinned by digest, signatures not required; `spec`
+ * is merged over it.
+ */
+export function releaseManagerPolicy(namespace: string, spec: Doc = {}, permissions: string[] = ["Approve"]): Doc {
+  return namespacePolicy(namespace, {
+    protectionLevel: 2,
+    gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
+    signers: exampleSigners((name) => name === "release-manager"),
+    roles: [{ name: "release-manager", signers: ["release-manager"], permissions }],
+    approvals: [{ stage: "Release", roles: ["release-manager"] }],
+    images: { requireDigest: true, requireSignature: false },
+    ...spec,
+  });
+}

@@ -1,0 +1,201 @@
+// Issue 15, the StatefulSet canary on the real control plane (kube-controller-manager's
+// StatefulSet controller, kwok nodes running the pods), with golive's operator and webhook and a
+// real Prometheus for the analysis: golive holds spec.updateStrategy.rollingUpdate.partition at
+// spec.replicas before the new template is applied (no pod changes), lowers it step by step (the
+// pods on the update revision are always replicas − partition), promotes with partition 0 and is
+// Released once every pod runs the new revision; a failing analysis rolls back: the stable
+// template is restored from its ControllerRevision, the partition is 0, and RolledBack is
+// recorded only when every pod runs the stable revision again.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../settings/config.js";
+import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { startWebhook, type WebhookHandle } from "../webhook/run.js";
+import { freePort } from "./cluster/processes.js";
+import { startPrometheus, type Prometheus } from "./services/prometheus.js";
+import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { releaseKit } from "./support/release-kit.js";
+import { exampleSigners, namespacePolicy } from "./support/policy.js";
+
+type Doc = Record<string, any>;
+const id = randomBytes(3).toString("hex");
+const ns = useNamespace("rollout-statefulset");
+const own = useNamespace("golive-statefulset");
+const work = mkdtempSync(join(tmpdir(), "golive-rollout-statefulset-"));
+const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+const IMAGE = "registry.example.com/team/ledger";
+const CONFIGURATION = `golive-statefulset-${id}`;
+const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
+let operator: OperatorHandle | undefined;
+let webhook: WebhookHandle | undefined;
+let client: KubeClient;
+let prometheus: Prometheus | undefined;
+let metrics: Server | undefined;
+/** What the stand-in for the new version reports as its error rate; the analysis reads it. */
+let errorRate = 0;
+
+const { kubectlApply, apply, until, release, approve } = releaseKit(() => ns.name);
+function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
+  return {
+    apiVersion: "golive.dev/v1alpha1",
+    kind: "Release",
+    metadata: { name },
+    spec: { application: name, version, workloads, images: [{ name: IMAGE, digest: digest(name) }], architecture: { replicas: 3, highAvailability: false }, ...(strategy ? { strategy } : {}) },
+  };
+}
+beforeAll(async () => {
+  client = new KubeClient(kubeConfig());
+  await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
+  await apply(
+    namespacePolicy(ns.name, {
+      protectionLevel: 2,
+      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
+      signers: exampleSigners((name) => name === "release-manager"),
+      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
+      approvals: [{ stage: "Release", roles: ["release-manager"] }],
+      images: { requireDigest: true, requireSignature: false },
+      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
+      monitoring: { requireReady: false },
+    }),
+  );
+  metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
+  await new Promise((r) => metrics!.once("listening", r));
+  prometheus = await startPrometheus({ targets: [{ job: "candidate", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
+  const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
+  const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
+  const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
+  operator = await startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
+  webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
+  // The webhook judges this namespace: an unlabelled Deployment is denied.
+  await until("the webhook to judge the namespace", () => kubectlAsync(["apply", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify({ ...statefulSet("probe", "none"), metadata: { name: "probe" } })), (r) => /denied the request/.test(r.stderr), 60_000);
+}, 300_000);
+
+afterAll(async () => {
+  await webhook?.stop();
+  await operator?.stop();
+  await prometheus?.stop();
+  metrics?.close();
+  await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
+  await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+
+const REPLICAS = 3;
+function statefulSet(name: string, releaseName: string): Doc {
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name, labels: { app: name, "golive.dev/release": releaseName } },
+    spec: { replicas: REPLICAS, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, "golive.dev/release": releaseName } }, spec: { containers: [{ name, image: `${IMAGE}@${digest(releaseName)}` }] } } },
+  };
+}
+
+describe("a StatefulSet canaried by its partition (issue 15)", () => {
+  const strategy = () => ({
+    trafficRouting: { service: "ledger" },
+    steps: [
+      { name: "one", setWeight: 33 },
+      { name: "two", setWeight: 66 },
+      { name: "check", analysis: { metrics: ["error-rate"] } },
+    ],
+    analysis: { prometheus: { address: prometheus!.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
+    progressDeadline: "3m",
+  });
+  const ledgerRelease = (name: string, version: string) => releaseDoc(name, version, [{ kind: "StatefulSet", name: "ledger" }], strategy());
+  const sts = () => client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/statefulsets/ledger`);
+  const pods = async () => (await client.get<{ items: Doc[] }>(`/api/v1/namespaces/${ns.name}/pods?labelSelector=app%3Dledger`)).items;
+  const partition = (s: Doc) => (s.spec.updateStrategy?.rollingUpdate?.partition as number | undefined) ?? 0;
+  const imageOf = (s: Doc) => (s.spec.template.spec.containers[0].image as string).split("@")[1];
+  const allOn = (list: Doc[], revision: string) => list.length === REPLICAS && list.every((p) => p.metadata.labels["controller-revision-hash"] === revision && !p.metadata.deletionTimestamp);
+
+  async function approved(name: string, version: string): Promise<void> {
+    await apply(ledgerRelease(name, version));
+    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
+    await approve(name);
+    await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
+  }
+
+  /** Samples the StatefulSet and its pods while a rollout runs. */
+  function sampler(name: string) {
+    const samples: { phase: string; partition: number; observed: boolean; update: string; current: string; onUpdate: number }[] = [];
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const [s, list, r] = await Promise.all([sts(), pods(), release(name).catch(() => undefined)]);
+        const update = s.status?.updateRevision as string;
+        samples.push({ phase: r?.status?.phase ?? "", partition: partition(s), observed: (s.status?.observedGeneration ?? 0) >= s.metadata.generation, update, current: s.status?.currentRevision as string, onUpdate: list.filter((p) => p.metadata.labels["controller-revision-hash"] === update).length });
+        await new Promise((res) => setTimeout(res, 150));
+      }
+    })();
+    return { samples, stop: async () => { running = false; await loop; } };
+  }
+
+  let stableRevision = "";
+
+  it("the partition is held at replicas before the new template, lowered step by step, then 0: Released with every pod on the new revision", async () => {
+    await approved("ledger-1", "1.0.0");
+    expect((await kubectlApply(statefulSet("ledger", "ledger-1"))).status).toBe(0);
+    const first = await until("ledger-1 Released", () => release("ledger-1"), (r) => r.status?.phase === "Released", 120_000);
+    expect(first.status.message).toMatch(/nothing to roll out/);
+    const v1 = await until("every ledger pod on the first revision", () => sts(), (s) => s.status?.readyReplicas === REPLICAS && s.status?.currentRevision === s.status?.updateRevision, 120_000);
+    const firstRevision = v1.status.currentRevision as string;
+
+    // The next release holds the partition before its template is applied: no pod changes.
+    await approved("ledger-2", "2.0.0");
+    const held = await until("the partition held at replicas", () => sts(), (s) => partition(s) === REPLICAS, 30_000);
+    expect(held.status.currentRevision).toBe(firstRevision);
+    const watch = sampler("ledger-2");
+    expect((await kubectlApply(statefulSet("ledger", "ledger-2"))).status).toBe(0);
+    const done = await until("ledger-2 Released", () => release("ledger-2"), (r) => r.status?.phase === "Released", 240_000);
+    await watch.stop();
+    console.log(`StatefulSet canary: ${watch.samples.length} samples, partitions ${[...new Set(watch.samples.map((x) => x.partition))].join(" → ")}`);
+    expect(done.status.message).toMatch(/^promoted: StatefulSet ledger runs ledger-2 2\.0\.0 and serves all traffic/);
+    expect(done.status.waves[0].workloads[0]).toMatchObject({ kind: "StatefulSet", name: "ledger", routing: "partition", changed: true });
+    // Step by step: partition 3 (verification, no candidate pod), 2 (33 %: 1 pod), 1 (66 %: 2 pods), 0.
+    const partitions = watch.samples.map((x) => x.partition).filter((p, i, all) => i === 0 || all[i - 1] !== p);
+    expect(partitions).toEqual([3, 2, 1, 0]);
+    // Never more candidate pods than the partition allows; each step reached replicas − partition.
+    const rolling = watch.samples.filter((x) => x.observed && x.update !== x.current);
+    for (const x of rolling) expect(x.onUpdate, `partition ${x.partition}`).toBeLessThanOrEqual(REPLICAS - x.partition);
+    for (const p of [3, 2, 1]) expect(rolling.some((x) => x.partition === p && x.onUpdate === REPLICAS - p), `partition ${p} with ${REPLICAS - p} candidate pod(s)`).toBe(true);
+    expect(watch.samples.filter((x) => x.phase === "Verifying").every((x) => x.partition === REPLICAS && x.onUpdate === 0)).toBe(true);
+    const after = await sts();
+    expect(partition(after)).toBe(0);
+    expect(after.status.currentRevision).toBe(after.status.updateRevision);
+    expect(after.status.currentRevision).not.toBe(firstRevision);
+    expect(allOn(await pods(), after.status.currentRevision as string)).toBe(true);
+    stableRevision = after.status.currentRevision as string;
+  }, 420_000);
+
+  it("a failing analysis rolls back: the stable template restored, partition 0, every pod verified back on the stable revision", async () => {
+    await approved("ledger-3", "3.0.0");
+    await until("the partition held at replicas", () => sts(), (s) => partition(s) === REPLICAS, 30_000);
+    expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
+    await until("ledger-3 analysing", () => release("ledger-3"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
+    const moved = await sts();
+    expect(partition(moved)).toBe(1);
+    expect((await pods()).filter((p) => p.metadata.labels["controller-revision-hash"] === moved.status.updateRevision).length).toBe(2);
+    errorRate = 0.5;
+    const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 180_000);
+    errorRate = 0;
+    expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
+    expect(rolled.status.message).toMatch(/the stable template is back with partition 0 and every pod runs the stable revision \(0 candidate pods\)/);
+    expect(rolled.status.waves[0].workloads[0].rolledBackAt).toBeDefined();
+    const back = await sts();
+    expect(imageOf(back)).toBe(digest("ledger-2"));
+    expect(back.spec.template.metadata.labels["golive.dev/release"]).toBe("ledger-2");
+    expect(partition(back)).toBe(0);
+    expect(back.status.currentRevision).toBe(stableRevision);
+    expect(back.status.updateRevision).toBe(stableRevision);
+    // Recorded only once every pod ran the stable revision: true when RolledBack was read.
+    expect(allOn(await pods(), stableRevision)).toBe(true);
+  }, 420_000);
+});
