@@ -280,6 +280,29 @@ export const MonitoringRules = z
   .describe("Monitoring enrollment, the checks before Released, and capacity management (4.7 b, 6.3, 9.1).");
 export type MonitoringRules = z.infer<typeof MonitoringRules>;
 
+export const DisasterRecoveryTarget = z
+  .object({
+    name: DnsLabel.describe("The target's name, as status, Events and golive dr status show it."),
+    kubeconfigSecret: z
+      .object({
+        name: DnsLabel.describe("A Secret in golive's own namespace (as Argo CD keeps cluster credentials)."),
+        key: z.string().min(1).max(253).default("kubeconfig").describe("The Secret's key holding the kubeconfig."),
+      })
+      .describe("Where the credentials of the DR cluster are; golive reads only this Secret and never writes its contents anywhere."),
+    namespaceMapping: z.record(z.string().max(63), z.string().max(63).describe("The namespace on the DR cluster.")).optional().describe("A release in namespace <key> runs in namespace <value> on the DR cluster; unmapped namespaces keep their name."),
+  })
+  .describe("A disaster-recovery cluster that must run the same sealed version (4.3 g).");
+export type DisasterRecoveryTarget = z.infer<typeof DisasterRecoveryTarget>;
+
+export const DisasterRecoveryRules = z
+  .object({
+    targets: withUniqueNames(z.array(DisasterRecoveryTarget).min(1).max(8), "target").describe("The DR clusters compared with each live release."),
+    releasedWaitsForConsistency: z.boolean().default(false).describe("Released waits until every target is InSync (level 3); false: inconsistency only warns (condition, Event, metric, alert)."),
+    deadlineSeconds: z.int().min(1).max(604800).default(1800).describe("How long Released may wait for DR consistency before the release is Stalled with the reason."),
+  })
+  .describe("Disaster-recovery consistency: each target runs the release's sealed images and configuration (JR/T 0179 4.3 g, 9.2 c, d).");
+export type DisasterRecoveryRules = z.infer<typeof DisasterRecoveryRules>;
+
 /** Names that point at nothing: a role's unknown signer, an approval's unknown role, a gate's missing stage. */
 function policyReferenceProblems(spec: {
   gates: Gate[];
@@ -322,6 +345,7 @@ export const ReleasePolicySpec = cel(
     batch: BatchRules.default(BatchRules.parse({})),
     monitoring: MonitoringRules.default(MonitoringRules.parse({})),
     safeguards: Safeguards.default(Safeguards.parse({})),
+    disasterRecovery: DisasterRecoveryRules.optional(),
     evidenceMaxAge: Duration.optional().describe("Evidence older than this no longer counts (re-test needed); unset: no limit."),
     audit: z
       .object({

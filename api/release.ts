@@ -582,6 +582,22 @@ export const ReleaseStatus = z
       .optional()
       .describe("A rollout that cannot proceed: what stops it and since when (the phase stays; golive keeps retrying and continues once the cause is fixed)."),
     releasedAt: Timestamp.optional().describe("When the release reached Released."),
+    disasterRecovery: z
+      .array(
+        z
+          .object({
+            target: z.string().max(63).describe("The policy's DR target."),
+            state: z.enum(["InSync", "Drifted", "Unreachable"]).describe("InSync: the DR cluster runs the sealed images and configuration; Drifted: something differs; Unreachable: the DR API server could not be read."),
+            since: Timestamp.describe("When the target entered this state."),
+            differences: z.array(z.string().max(1024).describe("One difference, naming the object.")).max(20).optional().describe("What differs, object by object (Drifted)."),
+            reason: z.string().max(1024).optional().describe("Why it could not be read (Unreachable; credentials never appear)."),
+            checkedAt: Timestamp.describe("When the target was last compared."),
+          })
+          .describe("One DR target's consistency with the release."),
+      )
+      .max(8)
+      .optional()
+      .describe("Per DR target: does the standby cluster run this release's sealed bits (4.3 g)."),
     monitoring: MonitoringStatus.optional(),
     capacity: CapacityReportStatus.optional(),
     inventory: z

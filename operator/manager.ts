@@ -36,6 +36,8 @@ import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
 import type { PdbLike } from "./design/conformance.js";
+import { DisasterRecovery } from "./dr/check.js";
+import { DrMetrics } from "./dr/metrics.js";
 import { SummaryPublisher } from "./summary/publish.js";
 
 /** Phases the gate reconcile (and so the capacity check) owns. */
@@ -137,7 +139,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   // Release and delivery series (9.3), computed at scrape time from the stores.
   new DeliveryMetrics(metrics.registry, { releases: () => stores.releases.list(), evidence: () => stores.evidence.list() });
   const drift = new ReleaseDrift({ client, pods, metrics: new DriftMetrics(metrics.registry) });
-  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
+  const disasterRecovery = new DisasterRecovery({ client, ownNamespace: config.namespace, log: log.child({ component: "dr" }), enqueue: (key) => enqueue(key), metrics: new DrMetrics(metrics.registry), resyncMs: config.drResyncPeriod, timeoutMs: config.drTimeout });
+  const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, disasterRecovery, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
 
   stores.releases.on((_event, r) => enqueue(objectKey(r)));
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
@@ -238,6 +241,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       await elector?.stop();
       await Promise.all(Object.values(stores).map((s) => s.stop()));
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+      disasterRecovery.close();
       client.close();
     },
   };

@@ -28,6 +28,8 @@ export const ConfigSchema = z.object({
   capacityHistory: durationMs.default(14 * 86_400_000).describe("history of each key capacity metric the forecast reads"),
   evidenceKey: z.string().min(1).optional().describe("PEM private key the operator signs verification Job results with (VerificationReport evidence; the policy must trust it); GOLIVE_KEY_PASSWORD unlocks an encrypted one; unset: results stay in status only"),
   evidenceSigner: z.string().min(1).default("golive-operator").describe("the signer name of --evidence-key in the policy's spec.signers"),
+  drResyncPeriod: durationMs.default(30_000).describe("how often each DR target of a live release is read again (4.3 g)"),
+  drTimeout: durationMs.default(5_000).describe("budget of one request to a DR cluster; an unreachable one costs this per resync and blocks nothing"),
   concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once (releases rolling out get one more slot of their own)"),
   queueQps: z.coerce.number().positive().max(10_000).default(200).describe("sustained reconciles per second of routine work (resyncs, gates); releases rolling out are not throttled"),
   queueBurst: z.coerce.number().int().min(1).max(100_000).default(400).describe("reconciles allowed at once above queueQps"),

@@ -129,6 +129,9 @@ describe("ruleGroups", () => {
     const drift = groups[1]!.rules.find((r) => r.alert === ALERTS.drift)!;
     expect(drift.for).toBeUndefined();
     expect(drift.labels).toMatchObject({ severity: "critical", jrt0179: "4.7 a, 8.4", golive_release: "underwriting-api-2-4-1" });
+    // 4.3 g: a DR target Drifted or Unreachable (operator/dr/metrics.ts gauge at 0), for the policy's alertFor.
+    expect(signals[ALERTS.dr]).toBe('min by (target, state) (golive_release_dr_consistent{release_namespace="underwriting",release="underwriting-api-2-4-1"}) == 0');
+    expect(groups[1]!.rules.find((r) => r.alert === ALERTS.dr)).toMatchObject({ for: "5m", labels: { severity: "critical", jrt0179: "4.3 g, 9.2" } });
     expect(groups[2]!.rules[0]!.expr).toBe('golive_capacity_limit_crossing_timestamp_seconds{release_namespace="underwriting",release="underwriting-api-2-4-1"} > 0');
     expect(ruleGroups(release(), { forecastAlert: false }).map((g) => g.name)).toHaveLength(2);
   });

@@ -10,6 +10,7 @@
 import { stringify } from "yaml";
 import { API_VERSION, RELEASE_LABEL, type CapacityMetric, type Phase, type Release, type ReleasePolicySpec, type WorkloadKind } from "../../api/index.js";
 import { DRIFT_GAUGE } from "../drift/metrics.js";
+import { DR_GAUGE } from "../dr/metrics.js";
 import { dashboardJson } from "./dashboard.js";
 import {
   childName,
@@ -120,6 +121,7 @@ export const ALERTS = {
   memory: "GoliveMemorySaturation",
   forecast: "GoliveCapacityLimitForecast",
   drift: "GoliveReleaseDrifted",
+  dr: "GoliveDisasterRecoveryInconsistent",
 } as const;
 
 /**
@@ -297,6 +299,18 @@ export function ruleGroups(release: Release, opts: Omit<EnrollmentOptions, "prom
         annotations: {
           summary: `What runs differs from what was sealed for ${who}`,
           description: "{{ $value }} difference(s) of kind {{ $labels.kind }} between the running pods or sealed configuration and the Release's seal: see the Release's Drifted condition (4.7 a, 8.4).",
+        },
+      },
+      // A DR target (the policy's spec.disasterRecovery) not running the sealed version, from the
+      // operator's gauge (operator/dr/metrics.ts): Drifted or Unreachable, for the alert's `for`.
+      {
+        alert: ALERTS.dr,
+        expr: `min by (target, state) (${DR_GAUGE}{release_namespace=${promString(ns)},release=${promString(name)}}) == 0`,
+        for: forDuration,
+        labels: { ...base, severity: "critical", jrt0179: "4.3 g, 9.2" },
+        annotations: {
+          summary: `A disaster-recovery site does not run the sealed version of ${who}`,
+          description: "DR target {{ $labels.target }} is {{ $labels.state }}: see the Release's DisasterRecoveryConsistent condition and golive dr status (4.3 g).",
         },
       },
     ],

@@ -24,6 +24,8 @@ import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
 import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
 import { designConformance } from "../design/conformance.js";
+import type { DisasterRecovery } from "../dr/check.js";
+import { DR_CONSISTENT, type DrReport } from "../dr/report.js";
 
 /** A success past the cache's lifetime, in force while re-verification fails transiently (images/seal-cache.ts StaleSeal). */
 interface StaleSealLike {
@@ -62,6 +64,8 @@ export interface ReleaseReconcilerDeps {
   monitoring?: ReleaseMonitoring;
   /** Drift after admission (operator/drift): pods' image digests and sealed configuration; without it none is checked. */
   drift?: ReleaseDrift;
+  /** DR consistency (operator/dr): each policy DR target runs the sealed version; without it none is checked. */
+  disasterRecovery?: DisasterRecovery;
   /** Signs the release's SLSA verification summary at Approved, Released and RolledBack (operator/summary). */
   summaries?: SummaryPublisher;
 }
@@ -88,6 +92,7 @@ export class ReleaseReconciler {
       this.decided.delete(key);
       this.d.monitoring?.forget(key);
       this.d.drift?.forget(key);
+      this.d.disasterRecovery?.forget(key);
       return {};
     }
     const now = (this.d.now ?? (() => new Date()))();
@@ -123,6 +128,11 @@ export class ReleaseReconciler {
     const running = (kind: string, name: string) => (kind === "Deployment" ? this.d.stores.deployments : this.d.stores.statefulsets)?.get(namespace, name);
     const design = designConformance(release, running, this.d.stores.pdbs?.list(namespace));
     if (design) plan = { ...plan, status: withCondition(plan.status, design, release, now) };
+    // 4.3 g: the DR clusters run the same sealed version (read in the background, never awaited here).
+    if (this.d.disasterRecovery) {
+      const dr = this.d.disasterRecovery.pass(key, release, plan.status.phase, policy?.spec, now.toISOString());
+      plan = { ...plan, status: withDisasterRecovery(plan.status, dr, release, now), events: [...plan.events, ...(dr?.events ?? [])], requeueAfterMs: dr ? Math.min(plan.requeueAfterMs, this.d.disasterRecovery.resyncMs) : plan.requeueAfterMs };
+    }
 
     // 4.3 l: a Released release under a policy with Closing gates waits for its closing sign-off.
     const closing = closingSignOff({ release, status: plan.status, policy: policy?.spec, evidence: evidenceFor(this.d.stores, release), now });
@@ -339,6 +349,14 @@ function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now
 function withCondition(status: ReleaseStatus, condition: ConditionInput, release: Release, now: Date): ReleaseStatus {
   const kept = (status.conditions ?? []).filter((c) => c.type !== condition.type);
   return { ...status, conditions: [...kept, ...setConditions(release.status?.conditions, [condition], release.metadata.generation ?? 0, now)] };
+}
+
+/** The planned status with the DR targets and their condition (neither when no DR check applies). */
+function withDisasterRecovery(status: ReleaseStatus, dr: DrReport | undefined, release: Release, now: Date): ReleaseStatus {
+  const { disasterRecovery: _d, ...rest } = status;
+  const kept = (status.conditions ?? []).filter((c) => c.type !== DR_CONSISTENT);
+  if (!dr) return { ...rest, conditions: kept };
+  return { ...rest, ...(dr.targets.length ? { disasterRecovery: dr.targets } : {}), conditions: [...kept, ...setConditions(release.status?.conditions, [dr.condition], release.metadata.generation ?? 0, now)] };
 }
 
 /** The planned status with the SignedOff condition and the message saying whom a Released release waits for. */

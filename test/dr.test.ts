@@ -1,0 +1,194 @@
+// Disaster-recovery consistency (JR/T 0179 4.3 g) with two real control planes: the shared one is
+// the primary, a second one started here is the DR site. golive reads the DR site through a
+// kubeconfig Secret in its own namespace holding a token of the reader ServiceAccount that
+// docs/dr/reader-rbac.yaml grants (get/list only), and reports per target InSync, Drifted
+// (naming what differs) or Unreachable (since when), without ever writing the token anywhere.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Release } from "../api/index.js";
+import { createLogger } from "../cli/log.js";
+import { createEvidence, loadPrivateKey } from "../gates/sign.js";
+import { configDigest } from "../images/config-digest.js";
+import { loadConfig } from "../settings/config.js";
+import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { startControlPlane, type ControlPlane } from "./cluster/control-plane.js";
+import { installCrds } from "./cluster/crds.js";
+import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
+import { until } from "./support/wait.js";
+
+type Doc = Record<string, any>;
+const root = join(import.meta.dirname, "..");
+const ns = useNamespace("dr");
+const OWN = "golive-dr-test";
+const NAME = "ledger-1";
+const IMAGE = "team/ledger";
+const DIGEST = `sha256:${createHash("sha256").update("ledger dr 1").digest("hex")}`;
+const OTHER = `sha256:${createHash("sha256").update("ledger dr tampered").digest("hex")}`;
+const RESYNC_MS = 2_000;
+/** One resync, the read, the reconcile and a status write. */
+const WITHIN_ONE_RESYNC_MS = RESYNC_MS + 5_000;
+const auditDir = mkdtempSync(join(tmpdir(), "golive-dr-"));
+
+const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ledger-config" }, data: { ROUNDING: "half-even" } };
+const releaseDoc: Doc = {
+  apiVersion: "golive.dev/v1alpha1",
+  kind: "Release",
+  metadata: { name: NAME },
+  spec: {
+    application: "ledger",
+    version: "1.0.0",
+    workloads: [{ kind: "Deployment", name: "ledger" }],
+    images: [{ name: IMAGE, digest: DIGEST }],
+    configuration: [{ kind: "ConfigMap", name: "ledger-config", digest: configDigest("ConfigMap", configMap) }],
+    architecture: { replicas: 1, highAvailability: false },
+  },
+};
+const drDeployment = (digest: string) => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "ledger", labels: { app: "ledger", "golive.dev/release": NAME } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: "ledger" } },
+    template: { metadata: { labels: { app: "ledger", "golive.dev/release": NAME } }, spec: { nodeSelector: { type: "kwok" }, tolerations: [{ key: "kwok.x-k8s.io/node", operator: "Exists", effect: "NoSchedule" }], containers: [{ name: "ledger", image: `${IMAGE}@${digest}` }] } },
+  },
+});
+
+let dr: ControlPlane;
+let client: KubeClient;
+let operator: OperatorHandle;
+let token = "";
+const logs: string[] = [];
+
+async function apply(doc: object, namespace = ns.name): Promise<void> {
+  const r = await kubectlAsync(["apply", "--server-side", "--force-conflicts", "--field-manager=golive-test", "-n", namespace, "-f", "-"], JSON.stringify(doc));
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+const drApply = (doc: object) => dr.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=golive-test", "-n", ns.name, "-f", "-"], JSON.stringify(doc));
+const release = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${NAME}`);
+const target = (r: Release) => r.status?.disasterRecovery?.find((t) => t.target === "dr-east");
+const consistent = (r: Release) => r.status?.conditions?.find((c) => c.type === "DisasterRecoveryConsistent");
+const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) =>
+  until(
+    what,
+    async () => {
+      const r = await release();
+      if (ok(r)) return r;
+      throw new Error(`last status: ${JSON.stringify(r.status).slice(0, 3000)}`);
+    },
+    timeoutMs,
+    100,
+  );
+const events = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", `involvedObject.name=${NAME}`, "-o", "json"])).stdout;
+const gauge = async (state: string): Promise<number | undefined> => {
+  const m = new RegExp(`^golive_release_dr_consistent\\{release_namespace="${ns.name}",release="${NAME}",target="dr-east",state="${state}"\\} (\\d+)$`, "m").exec(await operator.metrics.registry.metrics());
+  return m ? Number(m[1]) : undefined;
+};
+
+beforeAll(async () => {
+  client = new KubeClient(kubeConfig());
+  dr = await startControlPlane({ nodes: 1 });
+  await installCrds(dr.kubectl);
+  dr.kubectl(["apply", "-f", join(root, "docs", "dr", "reader-rbac.yaml")]);
+  token = dr.kubectl(["create", "token", "golive-dr-reader", "-n", "golive-dr-reader", "--duration=1h"]).trim();
+  const drKc = new KubeConfig();
+  drKc.loadFromFile(dr.kubeconfig);
+  const kubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: dr
+  cluster: { server: "${drKc.getCurrentCluster()!.server}", certificate-authority-data: ${drKc.getCurrentCluster()!.caData} }
+users:
+- name: reader
+  user: { token: "${token}" }
+contexts:
+- name: dr
+  context: { cluster: dr, user: reader }
+current-context: dr
+`;
+  await kubectlAsync(["create", "namespace", OWN]);
+  await apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "dr-east-kubeconfig" }, type: "Opaque", data: { kubeconfig: Buffer.from(kubeconfig).toString("base64") } }, OWN);
+  await kubectlAsync(["label", "namespace", ns.name, `${TEST_POLICY_LABEL}=${ns.name}`]);
+  await apply(
+    namespacePolicy(ns.name, {
+      protectionLevel: 2,
+      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
+      signers: exampleSigners((name) => name === "release-manager"),
+      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
+      approvals: [{ stage: "Release", roles: ["release-manager"] }],
+      images: { requireDigest: true, requireSignature: false },
+      disasterRecovery: { targets: [{ name: "dr-east", kubeconfigSecret: { name: "dr-east-kubeconfig", key: "kubeconfig" } }], releasedWaitsForConsistency: false, deadlineSeconds: 600 },
+    }),
+  );
+  await apply(configMap);
+  // The DR site: the same namespace name (no namespaceMapping), the same ConfigMap, the Deployment on the sealed digest.
+  dr.kubectl(["create", "namespace", ns.name]);
+  drApply(configMap);
+  drApply(drDeployment(DIGEST));
+  const sink = new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) });
+  const config = loadConfig({ leaderElect: "false", auditFile: join(auditDir, "audit.jsonl"), namespace: OWN, resyncPeriod: `${RESYNC_MS / 1000}s`, drResyncPeriod: `${RESYNC_MS / 1000}s`, drTimeout: "1s" }, {});
+  operator = await startOperator({ config, log: createLogger("debug", sink), kubeConfig: kubeConfig(), healthServer: false });
+}, 300_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  await dr?.stop();
+  await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
+  await kubectlAsync(["delete", "namespace", OWN, "--wait=false"]);
+  rmSync(auditDir, { recursive: true, force: true });
+});
+
+describe("disaster-recovery consistency across two control planes", () => {
+  it("the DR site running the same digests and configuration is InSync once the release is Approved", async () => {
+    await apply(releaseDoc);
+    const parsed = Release.parse({ ...releaseDoc, metadata: { ...releaseDoc.metadata, namespace: ns.name } });
+    const key = loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8"));
+    await apply(createEvidence({ release: parsed, type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }));
+    const r = await releaseWhere("DR InSync", (r) => target(r)?.state === "InSync", 90_000);
+    expect(consistent(r)).toMatchObject({ status: "True", reason: "InSync" });
+    expect(await gauge("InSync")).toBe(1);
+  });
+
+  it("the DR Deployment on another digest is Drifted naming it within one resync, and InSync again once put back", async () => {
+    const start = Date.now();
+    drApply(drDeployment(OTHER));
+    const r = await releaseWhere("DR Drifted", (r) => target(r)?.state === "Drifted", 30_000);
+    expect(Date.now() - start).toBeLessThan(WITHIN_ONE_RESYNC_MS);
+    expect(target(r)?.differences).toContain(`Deployment ledger container ledger template has ${OTHER} for docker.io/${IMAGE}, not the sealed ${DIGEST}`);
+    expect(consistent(r)).toMatchObject({ status: "False", reason: "Drifted" });
+    expect(await gauge("Drifted")).toBe(0);
+    await until("the DisasterRecoveryDrifted Event", async () => ((await events()).includes("DisasterRecoveryDrifted") ? true : undefined));
+    drApply(drDeployment(DIGEST));
+    // The old pods go away on the DR site (kwok), then nothing differs.
+    await releaseWhere("DR InSync again", (r) => target(r)?.state === "InSync", 60_000);
+  });
+
+  it("the DR API server stopped: Unreachable with the time, and the primary operator goes on", async () => {
+    const before = new Date();
+    await dr.stop();
+    const r = await releaseWhere("DR Unreachable", (r) => target(r)?.state === "Unreachable", 30_000);
+    const t = target(r)!;
+    expect(new Date(t.since).getTime()).toBeGreaterThanOrEqual(before.getTime() - 1_000);
+    expect(t.reason).toMatch(/^connection failed \(E[A-Z]+\)$|^timed out$/);
+    expect(consistent(r)?.message).toContain(`dr-east Unreachable since ${t.since}`);
+    // The primary is unaffected: the operator still reconciles (a drifted primary ConfigMap is seen at once).
+    await apply({ ...configMap, data: { ROUNDING: "up" } });
+    await releaseWhere("primary drift still detected", (r) => r.status?.conditions?.some((c) => c.type === "Drifted" && c.status === "True") === true, 30_000);
+    await apply(configMap);
+  });
+
+  it("the kubeconfig Secret's token never appears in the operator's logs, the Release status or Events", async () => {
+    expect(token.length).toBeGreaterThan(20);
+    expect(logs.join("")).toContain("DR target unreachable");
+    const everything = [logs.join(""), JSON.stringify((await release()).status), await events()].join("\n");
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(token.split(".")[2]!);
+  });
+});
