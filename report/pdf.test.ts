@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { CLAUSES } from "./model.js";
-import { AT, EXAMPLES, evidenceFiles, RELEASED_NAME, RELEASED_SET, tmp } from "./testkit.js";
+import { AT, atAfter, EXAMPLES, evidenceFiles, RELEASED_NAME, RELEASED_SET, tmp } from "./testkit.js";
 
 const squash = (s: string) => s.replace(/\s+/g, "");
 
@@ -49,7 +49,7 @@ describe("golive report --pdf (headless Chromium)", () => {
   it("a Blocked release's PDF names the missing evidence", async () => {
     const dir = tmp();
     const html = join(dir, "blocked.html");
-    const code = await cli(["report", "underwriting-api-2-4-1", "-f", join(EXAMPLES, "release.yaml"), join(EXAMPLES, "policy.yaml"), ...evidenceFiles(["functional-tests.yaml", "rollback-plan.yaml"]), "--at", "2026-12-02T22:00:00Z", "--pdf", "-o", html]);
+    const code = await cli(["report", "underwriting-api-2-4-1", "-f", join(EXAMPLES, "release.yaml"), join(EXAMPLES, "policy.yaml"), ...evidenceFiles(["functional-tests.yaml", "rollback-plan.yaml"]), "--at", atAfter(evidenceFiles()).toISOString(), "--pdf", "-o", html]);
     expect(code).toBe(0);
     const flat = squash(execFileSync("pdftotext", ["-raw", "-enc", "UTF-8", join(dir, "blocked.pdf"), "-"], { encoding: "utf8", maxBuffer: 64 << 20 }));
     expect(flat).toContain("Whatismissing");

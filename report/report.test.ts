@@ -12,11 +12,11 @@ import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
 import { renderHtml } from "./html.js";
 import { buildReport, CLAUSES, clauseMatches, gatePhasesDue } from "./model.js";
-import { AT, EXAMPLES, evidenceFiles, FIXTURE, RELEASED, RELEASED_AT, RELEASED_NAME, tmp } from "./testkit.js";
+import { AT, atAfter, EXAMPLES, evidenceFiles, FIXTURE, RELEASED, RELEASED_AT, RELEASED_NAME, tmp } from "./testkit.js";
 
 function report(releaseFile: string, evidence: string[], policy = join(EXAMPLES, "policy.yaml")) {
   const set = loadLocal([releaseFile, policy, ...evidence]);
-  return buildReport(set.releases[0]!, set.policies[0]!, set.evidence, AT);
+  return buildReport(set.releases[0]!, set.policies[0]!, set.evidence, atAfter(evidence));
 }
 
 describe("conformance report", () => {

@@ -21,6 +21,23 @@ export const RELEASED_AT = String((parse(readFileSync(RELEASED, "utf8")) as { st
 /** Ten minutes after it: the time the report tests evaluate at. */
 export const AT = new Date(Date.parse(RELEASED_AT) + 600_000);
 
+/**
+ * AT, or a minute after the newest of the given evidence files was issued when that is later
+ * (examples/sign-evidence.sh signs "now", so the sample's evidence is newer than the fixture).
+ */
+export function atAfter(files: string[]): Date {
+  let latest = AT.getTime();
+  for (const f of files) {
+    for (const doc of readFileSync(f, "utf8").split(/^---$/m)) {
+      const payload = (parse(doc) as { spec?: { envelope?: { payload?: string } } } | null)?.spec?.envelope?.payload;
+      if (!payload) continue;
+      const issuedAt = (JSON.parse((decodeBase64(payload) ?? Buffer.alloc(0)).toString("utf8") || "{}") as { predicate?: { issuedAt?: string } }).predicate?.issuedAt;
+      if (issuedAt) latest = Math.max(latest, Date.parse(issuedAt) + 60_000);
+    }
+  }
+  return new Date(latest);
+}
+
 /** The sample's evidence files, but those named. */
 export function evidenceFiles(except: string[] = []): string[] {
   return readdirSync(join(EXAMPLES, "evidence"))
