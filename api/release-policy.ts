@@ -297,8 +297,8 @@ export type DisasterRecoveryTarget = z.infer<typeof DisasterRecoveryTarget>;
 export const DisasterRecoveryRules = z
   .object({
     targets: withUniqueNames(z.array(DisasterRecoveryTarget).min(1).max(8), "target").describe("The DR clusters compared with each live release."),
-    releasedWaitsForConsistency: z.boolean().default(false).describe("Released waits until every target is InSync (level 3); false: inconsistency only warns (condition, Event, metric, alert)."),
-    deadlineSeconds: z.int().min(1).max(604800).default(1800).describe("How long Released may wait for DR consistency before the release is Stalled with the reason."),
+    releasedWaitsForConsistency: z.boolean().default(false).describe("Reserved: Released is meant to wait until every target is InSync. Not enforced yet: inconsistency only warns (condition, Event, metric, alert) whatever this says."),
+    deadlineSeconds: z.int().min(1).max(604800).default(1800).describe("Reserved for the wait above (not enforced yet): how long Released would wait for DR consistency before the release is Stalled."),
   })
   .describe("Disaster-recovery consistency: each target runs the release's sealed images and configuration (JR/T 0179 4.3 g, 9.2 c, d).");
 export type DisasterRecoveryRules = z.infer<typeof DisasterRecoveryRules>;
