@@ -21,7 +21,7 @@ import { startControlPlane, type ControlPlane } from "./cluster/control-plane.js
 import { installCrds } from "./cluster/crds.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
-import { until } from "./support/wait.js";
+import { statusWhere, until } from "./support/wait.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -75,17 +75,7 @@ const drApply = (doc: object) => dr.kubectl(["apply", "--server-side", "--force-
 const release = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${NAME}`);
 const target = (r: Release) => r.status?.disasterRecovery?.find((t) => t.target === "dr-east");
 const consistent = (r: Release) => r.status?.conditions?.find((c) => c.type === "DisasterRecoveryConsistent");
-const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) =>
-  until(
-    what,
-    async () => {
-      const r = await release();
-      if (ok(r)) return r;
-      throw new Error(`last status: ${JSON.stringify(r.status).slice(0, 3000)}`);
-    },
-    timeoutMs,
-    100,
-  );
+const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(release, what, ok, timeoutMs, 100);
 const events = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", `involvedObject.name=${NAME}`, "-o", "json"])).stdout;
 const gauge = async (state: string): Promise<number | undefined> => {
   const m = new RegExp(`^golive_release_dr_consistent\\{release_namespace="${ns.name}",release="${NAME}",target="dr-east",state="${state}"\\} (\\d+)$`, "m").exec(await operator.metrics.registry.metrics());

@@ -27,7 +27,7 @@ import { checkRules, startPrometheus, type Prometheus } from "./services/prometh
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { TEST_POLICY_LABEL, releaseManagerPolicy } from "./support/policy.js";
 import { installFixtureCrds, OPERATOR_CRDS, removeFixtureCrds, VELERO_CRD } from "./support/monitoring-crds.js";
-import { until } from "./support/wait.js";
+import { statusWhere, until } from "./support/wait.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -51,16 +51,7 @@ async function apply(doc: object): Promise<void> {
   if (r.status !== 0) throw new Error(r.stderr);
 }
 const release = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${NAME}`);
-const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) =>
-  until(
-    what,
-    async () => {
-      const r = await release();
-      if (ok(r)) return r;
-      throw new Error(`last status: ${JSON.stringify(r.status).slice(0, 3000)}`);
-    },
-    timeoutMs,
-  );
+const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(release, what, ok, timeoutMs);
 const condition = (r: Release, type: string) => r.status?.conditions?.find((c) => c.type === type);
 const exists = async (kind: string, name: string) => (await kubectlAsync(["get", kind, name, "-n", ns.name])).status === 0;
 const objectJson = async (kind: string, name: string): Promise<Doc> => JSON.parse((await kubectlAsync(["get", kind, name, "-n", ns.name, "-o", "json"])).stdout) as Doc;

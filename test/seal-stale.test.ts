@@ -26,7 +26,7 @@ import { pushTestImage, startRegistry, type Registry, type TestImage } from "./s
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { startFaultyProxy, type FaultyProxy } from "./support/faulty-proxy.js";
 import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
-import { until } from "./support/wait.js";
+import { statusWhere, until } from "./support/wait.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -60,17 +60,7 @@ async function apply(doc: object): Promise<void> {
 }
 const release = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases/${NAME}`);
 const sealed = (r: Release) => r.status?.conditions?.find((c) => c.type === "Sealed");
-const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) =>
-  until(
-    what,
-    async () => {
-      const r = await release();
-      if (ok(r)) return r;
-      throw new Error(`last status: ${JSON.stringify(r.status).slice(0, 3000)}`);
-    },
-    timeoutMs,
-    100,
-  );
+const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(release, what, ok, timeoutMs, 100);
 const eventsWithReason = async (reason: string): Promise<string[]> => {
   const r = await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", `reason=${reason},involvedObject.name=${NAME}`, "-o", "jsonpath={range .items[*]}{.type} {.message}{\"\\n\"}{end}"]);
   if (r.status !== 0) throw new Error(r.stderr);

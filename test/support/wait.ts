@@ -16,3 +16,17 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined> | 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
+
+/** Poll `get` until `ok` holds of what it returns; the timeout's message quotes the last status seen. */
+export function statusWhere<T extends { status?: unknown }>(get: () => Promise<T>, what: string, ok: (o: T) => boolean, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  return until(
+    what,
+    async () => {
+      const o = await get();
+      if (ok(o)) return o;
+      throw new Error(`last status: ${JSON.stringify(o.status).slice(0, 3000)}`);
+    },
+    timeoutMs,
+    everyMs,
+  );
+}
