@@ -12,7 +12,10 @@ import { main } from "../cli/main.js";
 import { DSSE_LAYER_MEDIA_TYPE } from "../images/attestation.js";
 import { ImageManifest, MediaType } from "../images/oci.js";
 import { VSA_PREDICATE_TYPE } from "../report/summary.js";
-import { AT, EXAMPLES, RELEASED, RELEASED_NAME, resignedEvidence, tmp } from "../report/testkit.js";
+import { atAfter, EXAMPLES, evidenceFiles, RELEASED, RELEASED_NAME, resignedEvidence, tmp } from "../report/testkit.js";
+
+/** The sample's evidence is re-signed for the test image with its own issuedAt: judge it after that. */
+const AT = atAfter(evidenceFiles());
 import { createLogger } from "../cli/log.js";
 import { SummaryPublisher } from "../operator/summary/publish.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
