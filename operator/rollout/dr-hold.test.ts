@@ -98,7 +98,7 @@ describe("Released waits for DR consistency (4.3 g)", () => {
     const direct = (r: Release) => delete r.spec.strategy;
     const signOff = sign(release({}, direct), "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, t0.toISOString());
     const lax = { ...level3, gates: level3.gates.filter((g) => g.phase === "Verification" || !g.phase) };
-    const pass = (status: ReleaseStatus, now: Date) => planRollout({ release: release(status, direct), base: status, policy: lax, evidence: [signOff], deployments: [view()], jobs: new Map(), measurements: new Map(), canSign: false, now, monitoring: { ready: true, reasons: [] } })!;
+    const pass = (status: ReleaseStatus, now: Date) => planRollout({ release: release(status, direct), base: status, policy: lax, evidence: [signOff], candidate: undefined, stable: undefined, deployments: [view()], jobs: new Map(), measurements: new Map(), canSign: false, now, monitoring: { ready: true, reasons: [] } })!;
     const verifying = pass({ phase: "Approved", conditions: [] }, t0);
     expect(verifying.status.phase).toBe("Verifying");
     const held = pass({ ...verifying.status, disasterRecovery: [drifted] }, t0);
