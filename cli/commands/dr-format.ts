@@ -37,11 +37,12 @@ export function lastDrill(evidence: readonly ReleaseEvidence[], release: Release
     const record = DRDrillRecord.safeParse(newest.predicate.summary);
     return { evidence: newest.name, signer: newest.signer, issuedAt: newest.issuedAt.toISOString(), ...(record.success ? { record: record.data } : { problem: "carries no DR drill record (drill date, declared and achieved RTO/RPO)" }) };
   }
-  const read = drills.map((e) => ({ e, statement: unverifiedStatement(e) })).sort((a, b) => String(b.statement?.predicate.issuedAt ?? "").localeCompare(String(a.statement?.predicate.issuedAt ?? "")));
+  const issued = (st: InTotoStatement | undefined): string => (typeof st?.predicate.issuedAt === "string" ? st.predicate.issuedAt : "");
+  const read = drills.map((e) => ({ e, statement: unverifiedStatement(e) })).sort((a, b) => issued(b.statement).localeCompare(issued(a.statement)));
   const newest = read[0]!;
   const record = DRDrillRecord.safeParse(newest.statement?.predicate.summary);
-  const issuedAt = newest.statement?.predicate.issuedAt;
-  return { evidence: newest.e.metadata.name, ...(typeof issuedAt === "string" ? { issuedAt } : {}), ...(record.success ? { record: record.data } : { problem: "carries no readable DR drill record" }) };
+  const issuedAt = issued(newest.statement);
+  return { evidence: newest.e.metadata.name, ...(issuedAt ? { issuedAt } : {}), ...(record.success ? { record: record.data } : { problem: "carries no readable DR drill record" }) };
 }
 
 function unverifiedStatement(e: ReleaseEvidence): InTotoStatement | undefined {
