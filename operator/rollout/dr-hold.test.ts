@@ -94,7 +94,7 @@ describe("Released waits for DR consistency (4.3 g)", () => {
     expect(initialised(withDr(1, { releasedWaitsForConsistency: true }), { ...start(), disasterRecovery: [drifted] }, t0).transition).toBeUndefined();
   });
 
-  it("a release without spec.strategy is held in Verifying the same way, then Released", () => {
+  it("a release without spec.strategy is held in Verifying the same way, then Released; leaving the path to Released drops the hold", () => {
     const direct = (r: Release) => delete r.spec.strategy;
     const signOff = sign(release({}, direct), "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, t0.toISOString());
     const lax = { ...level3, gates: level3.gates.filter((g) => g.phase === "Verification" || !g.phase) };
@@ -107,5 +107,11 @@ describe("Released waits for DR consistency (4.3 g)", () => {
     const done = pass({ ...held.status, disasterRecovery: [inSync] }, at(5));
     expect(done.transition).toMatchObject({ from: "Verifying", to: "Released" });
     expect(done.transition!.reason).toContain("Released held for it since");
+    // A release that leaves the path to Released while held (here Failed: its Deployment moved on) drops the hold.
+    const gone = pass(held.status, at(5));
+    expect(gone.status.disasterRecoveryHold).toBeDefined();
+    const moved = planRollout({ release: release(held.status, direct), base: held.status, policy: lax, evidence: [signOff], candidate: undefined, stable: undefined, deployments: [view({ releaseLabel: "newer" })], jobs: new Map(), measurements: new Map(), canSign: false, now: at(6), monitoring: { ready: true, reasons: [] } })!;
+    expect(moved.status.phase).toBe("Failed");
+    expect(moved.status.disasterRecoveryHold).toBeUndefined();
   });
 });
