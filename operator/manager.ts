@@ -12,6 +12,7 @@ import { configMapCheckpointStore } from "../audit/configmap-store.js";
 import { RETENTION_INTERVAL_MS, RetentionSchedule, retentionDays } from "../audit/retention.js";
 import type { Config } from "../settings/config.js";
 import { startHealthServer } from "./runtime/health.js";
+import { metricsTlsOptions } from "../webhook/probe-server.js";
 import { Informer, objectKey, type KubeObject } from "./runtime/informer.js";
 import { logRetry } from "./runtime/transient.js";
 import { KubeClient } from "./runtime/kube-client.js";
@@ -222,7 +223,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     startWorking();
   }
 
-  const health = o.healthServer === false ? undefined : await startHealthServer(config.healthPort, "0.0.0.0", { live: () => true, ready: () => Object.values(stores).every((s) => s.hasSynced()) }, metrics.registry);
+  const health = o.healthServer === false ? undefined : await startHealthServer(config.healthPort, "0.0.0.0", { live: () => true, ready: () => Object.values(stores).every((s) => s.hasSynced()) }, metrics.registry, metricsTlsOptions(config, log, [process.env.POD_NAME ?? "golive-operator"]));
 
   return {
     stores,
