@@ -21,7 +21,7 @@ const container = (d: Doc): Doc => d.spec.template.spec.containers[0] as Doc;
 /** The container's literal env as the process would see it. */
 const envOf = (c: Doc): Record<string, string> => Object.fromEntries((c.env as Doc[]).filter((e) => typeof e.value === "string").map((e) => [e.name as string, e.value as string]));
 const portNames = (d: Doc) => (container(d).ports as Doc[]).map((p) => p.name as string);
-const probes = (d: Doc) => ["livenessProbe", "readinessProbe", "startupProbe"].map((p) => container(d)[p].httpGet as Doc);
+const probes = (d: Doc): Doc[] => ["livenessProbe", "readinessProbe", "startupProbe"].map((p) => (container(d)[p] as Doc).httpGet as Doc);
 const policyPorts = (docs: Doc[], name: string) => (get(docs, "NetworkPolicy", name).spec.ingress as Doc[]).flatMap((r) => (r.ports as Doc[]).map((p) => p.port as string));
 
 describe("/metrics over TLS in the chart", () => {
@@ -33,7 +33,7 @@ describe("/metrics over TLS in the chart", () => {
       expect(envOf(container(d)).GOLIVE_METRICS_TLS).toBeUndefined();
       expect(loadConfig({}, envOf(container(d))).metricsTls).toBe(false);
     }
-    expect(probes(get(docs, "Deployment", "golive-operator")).map((p) => p.scheme)).toEqual([undefined, undefined, undefined]);
+    expect(probes(get(docs, "Deployment", "golive-operator")).map((p) => p.scheme as unknown)).toEqual([undefined, undefined, undefined]);
     const monitor = get(docs, "ServiceMonitor", "golive-operator");
     expect(monitor.spec.endpoints[0]).toMatchObject({ port: "http-metrics", path: "/metrics" });
     expect(monitor.spec.endpoints[0].scheme).toBeUndefined();
@@ -56,7 +56,7 @@ describe("/metrics over TLS in the chart", () => {
     expect(probes(get(docs, "Deployment", "golive-operator"))).toEqual(Array(3).fill(expect.objectContaining({ port: "https-metrics", scheme: "HTTPS" })));
     // The webhook's probes have a port of their own, which stays plain HTTP.
     expect(probes(get(docs, "Deployment", "golive-webhook"))).toEqual(Array(3).fill(expect.objectContaining({ port: "http-health" })));
-    expect(probes(get(docs, "Deployment", "golive-webhook")).map((p) => p.scheme)).toEqual([undefined, undefined, undefined]);
+    expect(probes(get(docs, "Deployment", "golive-webhook")).map((p) => p.scheme as unknown)).toEqual([undefined, undefined, undefined]);
     expect((get(docs, "Service", "golive-webhook").spec.ports as Doc[]).find((p) => p.port === 8080)).toMatchObject({ name: "https-metrics", targetPort: "https-metrics" });
     expect((get(docs, "Service", "golive-operator-metrics").spec.ports as Doc[])[0]).toMatchObject({ name: "https-metrics", targetPort: "https-metrics" });
   });

@@ -116,14 +116,14 @@ describe("decide: the declared peak (6.2.1)", () => {
 
     it("counts the HPA as sent in place of its stored self, and denies an update that lowers maxReplicas below the peak", () => {
       const v = withWorkloads({ pods: 7 });
-      v.autoscalers.put(hpa(6) as never);
+      v.autoscalers.put(hpa(6));
       expect(decide(hpaRequest(hpa(5), hpa(6)), v)).toMatchObject({ allowed: true });
       expect(message(hpaRequest(hpa(3), hpa(6)), v)).toContain("HPA web caps Deployment web at maxReplicas 3");
     });
 
     it("never denies a change that does not lower the reach (a higher maxReplicas), even when the release is short elsewhere", () => {
       const v = withWorkloads({ pods: 20 });
-      v.autoscalers.put(hpa(3) as never);
+      v.autoscalers.put(hpa(3));
       expect(decide(hpaRequest(hpa(4), hpa(3)), v)).toMatchObject({ allowed: true });
       expect(message(hpaRequest(hpa(4)), v)).toContain("13 short; raise HPA web's maxReplicas to 17 or more");
     });
@@ -141,7 +141,7 @@ describe("decide: the declared peak (6.2.1)", () => {
     it("counts a retargeted HPA for its new workload only", () => {
       const v = withWorkloads({ pods: 7 });
       // Stored: HPA web on the Deployment; sent: the same HPA moved to the StatefulSet at 1.
-      v.autoscalers.put(hpa(6) as never);
+      v.autoscalers.put(hpa(6));
       const m = message(hpaRequest(hpa(1, { kind: "StatefulSet", target: "web-db" }), hpa(6)), v);
       expect(m).toContain("(replicas: Deployment web 4 (spec.replicas), StatefulSet web-db 1 (HPA web maxReplicas))");
       expect(m).toContain("2 short; raise HPA web's maxReplicas to 3 or more");

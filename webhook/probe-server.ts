@@ -25,7 +25,7 @@ export async function listenProbeServer(handler: RequestListener, port: number, 
     const https = createHttpsServer({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" }, handler);
     const stop = keepServingTls(https, pair, tls);
     https.on("close", stop);
-    server = https as unknown as Server;
+    server = https;
   } else {
     server = createHttpServer(handler);
   }
