@@ -68,7 +68,7 @@ describe("/metrics over TLS in the chart", () => {
       const config = loadConfig({}, envOf(container(d)));
       expect(config).toMatchObject({ metricsTls: true, metricsTlsCert: "/etc/golive/metrics-tls/tls.crt", metricsTlsKey: "/etc/golive/metrics-tls/tls.key" });
       expect(container(d).volumeMounts).toContainEqual({ name: "metrics-tls", mountPath: "/etc/golive/metrics-tls", readOnly: true });
-      expect(d.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: "metrics-tls", secret: expect.objectContaining({ secretName: "golive-metrics-tls", defaultMode: 0o440 }) }));
+      expect(d.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: "metrics-tls", secret: expect.objectContaining({ secretName: "golive-metrics-tls", items: [{ key: "tls.crt", path: "tls.crt" }, { key: "tls.key", path: "tls.key" }] }) }));
       const endpoint = get(docs, "ServiceMonitor", name).spec.endpoints[0];
       expect(endpoint.tlsConfig).toEqual({ ca: { secret: { name: "golive-metrics-tls", key: "ca.crt" } }, serverName: "golive-operator-metrics.golive-system.svc" });
     }

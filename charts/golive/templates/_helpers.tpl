@@ -169,7 +169,7 @@ capabilities:
 
 {{/* The settings of /metrics over HTTPS (settings/config.ts metricsTls*), for both Deployments. */}}
 {{- define "golive.metricsTlsEnv" -}}
-{{- if .Values.metricsTls.enabled }}
+{{- if .Values.metricsTls.enabled -}}
 - name: GOLIVE_METRICS_TLS
   value: "true"
 {{- if .Values.metricsTls.secretName }}
@@ -182,7 +182,7 @@ capabilities:
 {{- end -}}
 
 {{- define "golive.metricsTlsMount" -}}
-{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName }}
+{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName -}}
 - name: metrics-tls
   mountPath: /etc/golive/metrics-tls
   readOnly: true
@@ -190,7 +190,7 @@ capabilities:
 {{- end -}}
 
 {{- define "golive.metricsTlsVolume" -}}
-{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName }}
+{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName -}}
 - name: metrics-tls
   secret:
     secretName: {{ .Values.metricsTls.secretName }}
