@@ -207,7 +207,7 @@ function makeInformer<T extends KubernetesObject, S extends KubernetesObject = T
     watch: (p: string, query: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void) =>
       watch.watch(p, query, (phase, obj) => callback(phase, phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? reduce(obj as T) : obj), done),
   } as unknown as Watch;
-  return new ListWatch<S>(path, reducing, () => list().then((l) => ({ ...l, items: l.items.map(reduce) }) as KubernetesListObject<S>), false, labelSelector);
+  return new ListWatch<S>(path, reducing, () => list().then((l) => ({ ...l, items: l.items.map(reduce) })), false, labelSelector);
 }
 
 /** Restart an informer after an error (a 403 in a namespace not yet onboarded, a dropped watch), backing off to 5 minutes. */
@@ -269,10 +269,10 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const workload = (o: V1Deployment | V1StatefulSet) => cachedWorkload(o as KubeWorkload) as KubeWorkload & KubernetesObject;
+  const workload = (o: V1Deployment | V1StatefulSet) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
   const deployments = makeInformer<V1Deployment, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
   const statefulSets = makeInformer<V1StatefulSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
-  const autoscalers = makeInformer<V2HorizontalPodAutoscaler, KubeAutoscaler & KubernetesObject>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(), undefined, (h) => cachedAutoscaler(h as KubeAutoscaler) as KubeAutoscaler & KubernetesObject);
+  const autoscalers = makeInformer<V2HorizontalPodAutoscaler, KubeAutoscaler & KubernetesObject>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(), undefined, (h) => cachedAutoscaler(h));
   // NetworkPolicies (8.7 e): like RBAC, the rule fails closed until the first list succeeded.
   const networking = kc.makeApiClient(NetworkingV1Api);
   const networkPolicies = makeInformer<V1NetworkPolicy>(kc, "/apis/networking.k8s.io/v1/networkpolicies", () => networking.listNetworkPolicyForAllNamespaces().then((l) => (listed.add("networkpolicies"), l)));

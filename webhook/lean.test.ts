@@ -32,7 +32,7 @@ describe("what the webhook's caches keep (lean.ts)", () => {
     const r = fixtureRelease(NOW, { status: approvedStatus(NOW) });
     const full: Release = {
       ...r,
-      metadata: { ...r.metadata, uid: "u", resourceVersion: "7", generation: 1, labels: { team: "a" }, annotations: { [LAST_APPLIED]: "{}", note: "kept" }, managedFields } as Release["metadata"],
+      metadata: { ...r.metadata, uid: "u", resourceVersion: "7", generation: 1, labels: { team: "a" }, annotations: { [LAST_APPLIED]: "{}", note: "kept" }, managedFields },
       status: {
         ...r.status!,
         releasedAt: "2026-12-01T11:00:00Z",

@@ -20,9 +20,9 @@ export class ReleaseIndex {
     const application = release.spec?.application;
     if (typeof application !== "string") return;
     let namespaces = this.byApp.get(application);
-    if (!namespaces) this.byApp.set(application, (namespaces = new Map()));
+    if (!namespaces) this.byApp.set(application, (namespaces = new Map<string, Map<string, Release>>()));
     let names = namespaces.get(namespace);
-    if (!names) namespaces.set(namespace, (names = new Map()));
+    if (!names) namespaces.set(namespace, (names = new Map<string, Release>()));
     names.set(name, release);
     this.filed.set(keyOf(namespace, name), application);
   }
