@@ -8,35 +8,36 @@ import type { Release } from "../api/index.js";
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
 
 export class ReleaseIndex {
-  /** application -> namespace -> name -> release */
-  private readonly byApp = new Map<string, Map<string, Map<string, Release>>>();
+  /**
+   * application -> "namespace/name" -> release. Two levels, not three: most applications have a
+   * handful of releases, so filtering them by namespace costs less than a Map per namespace.
+   */
+  private readonly byApp = new Map<string, Map<string, Release>>();
   /** "namespace/name" -> the application it is filed under */
   private readonly filed = new Map<string, string>();
 
   put(release: Release): void {
-    const namespace = release.metadata?.namespace ?? "";
-    const name = release.metadata?.name ?? "";
-    this.delete(namespace, name);
+    const key = keyOf(release.metadata?.namespace, release.metadata?.name);
+    this.remove(key);
     const application = release.spec?.application;
     if (typeof application !== "string") return;
-    let namespaces = this.byApp.get(application);
-    if (!namespaces) this.byApp.set(application, (namespaces = new Map<string, Map<string, Release>>()));
-    let names = namespaces.get(namespace);
-    if (!names) namespaces.set(namespace, (names = new Map<string, Release>()));
-    names.set(name, release);
-    this.filed.set(keyOf(namespace, name), application);
+    let releases = this.byApp.get(application);
+    if (!releases) this.byApp.set(application, (releases = new Map<string, Release>()));
+    releases.set(key, release);
+    this.filed.set(key, application);
   }
 
   delete(namespace: string | undefined, name: string): void {
-    const key = keyOf(namespace, name);
+    this.remove(keyOf(namespace, name));
+  }
+
+  private remove(key: string): void {
     const application = this.filed.get(key);
     if (application === undefined) return;
     this.filed.delete(key);
-    const namespaces = this.byApp.get(application);
-    const names = namespaces?.get(namespace ?? "");
-    names?.delete(name);
-    if (names?.size === 0) namespaces!.delete(namespace ?? "");
-    if (namespaces?.size === 0) this.byApp.delete(application);
+    const releases = this.byApp.get(application);
+    releases?.delete(key);
+    if (releases?.size === 0) this.byApp.delete(application);
   }
 
   clear(): void {
@@ -46,11 +47,10 @@ export class ReleaseIndex {
 
   /** The releases of the application, in the namespace when given, else in every namespace. */
   byApplication(application: string, namespace?: string): Release[] {
-    const namespaces = this.byApp.get(application);
-    if (!namespaces) return [];
-    if (namespace !== undefined) return [...(namespaces.get(namespace)?.values() ?? [])];
+    const releases = this.byApp.get(application);
+    if (!releases) return [];
     const all: Release[] = [];
-    for (const names of namespaces.values()) for (const r of names.values()) all.push(r);
+    for (const r of releases.values()) if (namespace === undefined || (r.metadata?.namespace ?? "") === namespace) all.push(r);
     return all;
   }
 
