@@ -52,14 +52,14 @@ describe("what the webhook's caches keep (lean.ts)", () => {
     expect(cachedRelease(fixtureRelease(NOW, { status: null })).status).toBeUndefined();
   });
 
-  it("a Deployment or StatefulSet keeps metadata, replicas, the pod template and volumeClaimTemplates", () => {
+  it("a Deployment or StatefulSet keeps metadata, replicas, the pod template, updateStrategy and volumeClaimTemplates", () => {
     const template = { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "x" }] } };
     const w = {
       metadata: { name: "web", namespace: "shop", resourceVersion: "9", labels: { app: "web" }, managedFields, annotations: { [LAST_APPLIED]: "{}" } },
-      spec: { replicas: 3, selector: { matchLabels: { app: "web" } }, strategy: { type: "RollingUpdate" }, template, volumeClaimTemplates: [{ metadata: { name: "data" } }] },
+      spec: { replicas: 3, selector: { matchLabels: { app: "web" } }, strategy: { type: "RollingUpdate" }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } }, template, volumeClaimTemplates: [{ metadata: { name: "data" } }] },
       status: { readyReplicas: 3 },
     };
-    expect(cachedWorkload(w as never)).toEqual({ metadata: { name: "web", namespace: "shop", resourceVersion: "9", labels: { app: "web" } }, spec: { replicas: 3, template, volumeClaimTemplates: [{ metadata: { name: "data" } }] } });
+    expect(cachedWorkload(w as never)).toEqual({ metadata: { name: "web", namespace: "shop", resourceVersion: "9", labels: { app: "web" } }, spec: { replicas: 3, template, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } }, volumeClaimTemplates: [{ metadata: { name: "data" } }] } });
   });
 
   it("an HPA keeps its target and maxReplicas; a PodDisruptionBudget drops its status", () => {

@@ -85,9 +85,10 @@ export function cachedRelease(r: Release): Release {
 }
 
 /**
- * A Deployment or StatefulSet as the peak capacity check (rules/peak-capacity.ts, via
- * rules/scale.ts) reads it: metadata (lean), replicas, the pod template and volumeClaimTemplates.
- * Status, selector and update strategy are not read.
+ * A Deployment or StatefulSet as rules read it: metadata (lean), replicas, the pod template and
+ * volumeClaimTemplates (the peak capacity check, rules/peak-capacity.ts via rules/scale.ts), and
+ * updateStrategy (a StatefulSet's partition, rules/partition-hold.ts via rules/scale.ts). Status,
+ * selector and the rest of the spec are not read.
  */
 export function cachedWorkload(w: KubeWorkload & { metadata?: Meta }): KubeWorkload {
   const spec = w.spec;
@@ -98,6 +99,7 @@ export function cachedWorkload(w: KubeWorkload & { metadata?: Meta }): KubeWorkl
           spec: {
             ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
             ...(spec.template !== undefined ? { template: spec.template } : {}),
+            ...(spec.updateStrategy !== undefined ? { updateStrategy: spec.updateStrategy } : {}),
             ...(spec.volumeClaimTemplates !== undefined ? { volumeClaimTemplates: spec.volumeClaimTemplates } : {}),
           },
         }

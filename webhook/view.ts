@@ -44,7 +44,7 @@ export interface CachedEvidence {
 /** A Deployment or StatefulSet as the peak capacity check reads it. */
 export interface KubeWorkload {
   metadata?: { name?: string; namespace?: string };
-  spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[] };
+  spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[]; updateStrategy?: unknown };
 }
 
 export interface KubeAutoscaler {
