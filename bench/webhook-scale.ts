@@ -6,7 +6,11 @@
 // Each size runs in its own child process (`node --expose-gc`), so the RSS is that of a process
 // holding one view: the child builds the objects, passes each through JSON (as an informer
 // receives them from the wire, so nothing is shared between objects), forces a full GC and then
-// reads its RSS; VmHWM (peak) includes the garbage of building them.
+// reads its RSS; VmHWM (peak) includes the garbage of building them. The view reduces each object
+// on arrival exactly as the informers do (webhook/lean.ts: evidence to its name, type and
+// issuedAt; releases to the status fields rules read). Memory per evidence object is the heap
+// freed by dropping every evidence object (full GC before and after); per release, the heap
+// without evidence against the baseline's, over the difference in releases.
 // Run: npx tsx bench/webhook-scale.ts (GOLIVE_BENCH_RELEASES=N for another size).
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -44,6 +48,8 @@ interface ChildResult {
   namespaces: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** Heap after dropping every evidence object (full GC). */
+  heapWithoutEvidenceMiB: number;
   peakMiB: number;
   buildMs: number;
   p99Us: Record<string, number>;
@@ -107,7 +113,8 @@ function decisions(n: number, namespaces: number): Record<string, AdmissionReque
   return wire({
     "Deployment create (allowed)": request(deployment, { namespace: ns }),
     "Deployment create (denied)": request(unsealed, { namespace: ns }),
-    "Release create (version scan)": request(newRelease, { namespace: ns }),
+    "Release create (version check)": request(newRelease, { namespace: ns }),
+    "Release create (dup. version)": request({ ...newRelease, spec: { ...newRelease.spec, version: "1.2.0" } }, { namespace: ns }),
     "ConfigMap update (sealed)": request(changedConfig, { namespace: ns, operation: "UPDATE", oldObject: configMap(undefined, ns) }),
     "Deployment scale": { ...request(scale, { namespace: ns, operation: "UPDATE", oldObject: { ...scale, spec: { replicas: 3 } } }), kind: { group: "autoscaling", version: "v1", kind: "Scale" }, resource: { group: "apps", version: "v1", resource: "deployments" }, subResource: "scale", name: "web" },
     "Evidence delete (live)": { ...request(ev, { namespace: ns, operation: "DELETE", oldObject: ev }), object: null, name: "x" },
@@ -120,7 +127,7 @@ function child(n: number): ChildResult {
   const buildMs = Date.now() - t;
   const reqs = decisions(n, namespaces);
   // Each decision must come out as a real webhook would decide it, or the bench measures a shortcut.
-  const expect: Record<string, boolean> = { "Deployment create (allowed)": true, "Deployment create (denied)": false, "Release create (version scan)": true, "ConfigMap update (sealed)": false, "Deployment scale": false, "Evidence delete (live)": false };
+  const expect: Record<string, boolean> = { "Deployment create (allowed)": true, "Deployment create (denied)": false, "Release create (version check)": true, "Release create (dup. version)": false, "ConfigMap update (sealed)": false, "Deployment scale": false, "Evidence delete (live)": false };
   for (const [what, req] of Object.entries(reqs)) {
     const d = decide(req, view);
     if (d.allowed !== expect[what]) throw new Error(`${what}: expected ${expect[what] ? "allowed" : "denied"}, got ${JSON.stringify(d).slice(0, 400)}`);
@@ -147,7 +154,12 @@ function child(n: number): ChildResult {
   const peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN) / 1024;
   // Keep the view reachable until here, so the GC cannot have dropped it before the RSS reading.
   if (view.releases.list().length !== n) throw new Error("view lost releases");
-  return { releases: n, evidence, namespaces, rssMiB: mem.rss / 2 ** 20, heapUsedMiB: mem.heapUsed / 2 ** 20, peakMiB: peak, buildMs, p99Us, p50Us };
+  view.evidence.replace([]);
+  gc();
+  gc();
+  const heapWithoutEvidence = process.memoryUsage().heapUsed;
+  if (view.releases.list().length !== n) throw new Error("view lost releases");
+  return { releases: n, evidence, namespaces, rssMiB: mem.rss / 2 ** 20, heapUsedMiB: mem.heapUsed / 2 ** 20, heapWithoutEvidenceMiB: heapWithoutEvidence / 2 ** 20, peakMiB: peak, buildMs, p99Us, p50Us };
 }
 
 function run(n: number): ChildResult {
@@ -170,6 +182,10 @@ if (process.argv[2] === "child") {
   console.log(`  built in                 ${f1(big.buildMs / 1000)} s (signing included)`);
   console.log(`  RSS after full GC        ${f1(big.rssMiB)} MiB vs ${f1(base.rssMiB)} MiB = ${(big.rssMiB / base.rssMiB).toFixed(2)}× (target ≤ 256 MiB) ${verdict(big.rssMiB <= 256)}`);
   console.log(`  heap used                ${f1(big.heapUsedMiB)} MiB vs ${f1(base.heapUsedMiB)} MiB: ${f1(((big.heapUsedMiB - base.heapUsedMiB) * 1024) / (big.releases - base.releases))} KiB per release with its 5 evidence objects`);
+  const perEvidence = ((big.heapUsedMiB - big.heapWithoutEvidenceMiB) * 2 ** 20) / big.evidence;
+  const perRelease = ((big.heapWithoutEvidenceMiB - base.heapWithoutEvidenceMiB) * 1024) / (big.releases - base.releases);
+  console.log(`  per evidence object      ${perEvidence.toFixed(0)} B (heap freed by dropping all ${big.evidence})`);
+  console.log(`  per release              ${f1(perRelease)} KiB (heap without evidence, ${f1(big.heapWithoutEvidenceMiB)} vs ${f1(base.heapWithoutEvidenceMiB)} MiB; its namespace's share of ConfigMaps and PDBs included)`);
   console.log(`  peak RSS (VmHWM)         ${f1(big.peakMiB)} MiB (building included)`);
   let worst = 0;
   for (const what of Object.keys(big.p99Us)) {

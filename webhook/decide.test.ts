@@ -499,6 +499,22 @@ describe("decide: integrity", () => {
     expect(run(request(releaseObject(), { operation: "UPDATE", oldObject: releaseObject() })).allowed).toBe(true);
   });
 
+  it("the version check follows a release that moves to another application, and one that is deleted (the index by application)", () => {
+    const view = fixtureView(NOW);
+    const copy = fixtureRelease(NOW, { name: "web-copy", namespace: "free" });
+    view.releases.put(copy);
+    view.releases.delete("shop", "web-1-2-0");
+    const dup = releaseObject((r) => (r.metadata.name = "web-again"));
+    expect(denied(run(request(dup), view))).toMatch(/already exists as Release free\/web-copy/);
+    // The same object, updated to another application: web 1.2.0 is free, api 1.2.0 is taken.
+    view.releases.put({ ...copy, spec: { ...copy.spec, application: "api" } });
+    expect(run(request(dup), view).allowed).toBe(true);
+    const api = releaseObject((r) => ((r.metadata.name = "api-again"), (r.spec.application = "api")));
+    expect(denied(run(request(api), view))).toMatch(/version 1.2.0 of application api already exists as Release free\/web-copy/);
+    view.releases.delete("free", "web-copy");
+    expect(run(request(api), view).allowed).toBe(true);
+  });
+
   it("only the operator writes Release status", () => {
     const r = releaseObject();
     expect(denied(run(request(r, { operation: "UPDATE", oldObject: r, subResource: "status" })))).toBe(

@@ -9,7 +9,7 @@ import {
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
-  makeInformer,
+  ListWatch,
   NetworkingV1Api,
   PatchStrategy,
   PolicyV1Api,
@@ -31,13 +31,16 @@ import {
   type V1StatefulSet,
   type V1ValidatingWebhookConfiguration,
   type V2HorizontalPodAutoscaler,
+  Watch,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
-import type { AdmissionView, ObjectStore, SealLookup } from "./view.js";
+import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, ReleaseStore, SealLookup } from "./view.js";
+import { cachedAutoscaler, cachedEvidence, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { ReleaseIndex } from "./release-index.js";
 
 export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -183,7 +186,29 @@ function store<T>(cache: CacheLike<T>): ObjectStore<T> {
   return { get: (namespace, name) => cache.get(name, namespace), list: (namespace) => cache.list(namespace) };
 }
 
-type RunningInformer<T extends KubernetesObject> = ReturnType<typeof makeInformer<T>>;
+type RunningInformer<T extends KubernetesObject> = ListWatch<T>;
+
+/**
+ * client-node's informer (list + watch into a cache), with every object reduced on arrival
+ * (lean.ts; client-go's SetTransform): the cache, and everything its events hand out, hold the
+ * reduced form only. The reducer must keep metadata.name, namespace and resourceVersion (the
+ * cache keys on them and resumes its watch from the last resourceVersion). Bookmarks and watch
+ * errors pass through untouched.
+ */
+function makeInformer<T extends KubernetesObject, S extends KubernetesObject = T>(
+  kc: KubeConfig,
+  path: string,
+  list: () => Promise<KubernetesListObject<T>>,
+  labelSelector?: string,
+  reduce: (o: T) => S = leanMetadata as unknown as (o: T) => S,
+): ListWatch<S> {
+  const watch = new Watch(kc);
+  const reducing = {
+    watch: (p: string, query: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void) =>
+      watch.watch(p, query, (phase, obj) => callback(phase, phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? reduce(obj as T) : obj), done),
+  } as unknown as Watch;
+  return new ListWatch<S>(path, reducing, () => list().then((l) => ({ ...l, items: l.items.map(reduce) })), false, labelSelector);
+}
 
 /** Restart an informer after an error (a 403 in a namespace not yet onboarded, a dropped watch), backing off to 5 minutes. */
 function keepRunning<T extends KubernetesObject>(informer: RunningInformer<T>, what: string, log: Logger): { stopped: boolean } {
@@ -218,24 +243,36 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const core = kc.makeApiClient(CoreV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const golive = <T extends KubernetesObject>(plural: string, cluster: boolean) =>
-    makeInformer<T>(kc, `/apis/golive.dev/v1alpha1/${plural}`, () =>
-      (cluster ? custom.listClusterCustomObject({ group: "golive.dev", version: "v1alpha1", plural }) : custom.listCustomObjectForAllNamespaces({ group: "golive.dev", version: "v1alpha1", plural })) as Promise<KubernetesListObject<T>>,
+  const golive = <T extends KubernetesObject, S extends KubernetesObject = T>(plural: string, cluster: boolean, reduce?: (o: T) => S) =>
+    makeInformer<T, S>(
+      kc,
+      `/apis/golive.dev/v1alpha1/${plural}`,
+      () => (cluster ? custom.listClusterCustomObject({ group: "golive.dev", version: "v1alpha1", plural }) : custom.listCustomObjectForAllNamespaces({ group: "golive.dev", version: "v1alpha1", plural })) as Promise<KubernetesListObject<T>>,
+      undefined,
+      reduce,
     );
   const namespaces = makeInformer<V1Namespace>(kc, "/api/v1/namespaces", () => core.listNamespace());
   const policies = golive<ReleasePolicy & KubernetesObject>("releasepolicies", true);
-  const releases = golive<Release & KubernetesObject>("releases", false);
-  const evidence = golive<ReleaseEvidence & KubernetesObject>("releaseevidences", false);
+  const releases = golive<Release & KubernetesObject>("releases", false, (r) => cachedRelease(r) as Release & KubernetesObject);
+  // Evidence is the bulk of what a large cluster holds (five or more per release, each with its
+  // signed envelope): the webhook keeps a few fields of each (lean.ts).
+  const evidence = golive<ReleaseEvidence & KubernetesObject, CachedEvidence & KubernetesObject>("releaseevidences", false, (e) => cachedEvidence(e));
+  // Releases by application, kept in step with the releases' cache by its events.
+  const releaseIndex = new ReleaseIndex();
+  releases.on("add", (r) => releaseIndex.put(r));
+  releases.on("update", (r) => releaseIndex.put(r));
+  releases.on("delete", (r) => releaseIndex.delete(r.metadata?.namespace, r.metadata?.name ?? ""));
   /** Kinds whose first list succeeded (RBAC and NetworkPolicies fail closed until then). */
   const listed = new Set<string>();
-  const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces());
+  const pdbs = makeInformer<V1PodDisruptionBudget>(kc, "/apis/policy/v1/poddisruptionbudgets", () => policy.listPodDisruptionBudgetForAllNamespaces(), undefined, withoutStatus);
   const configMaps = makeInformer<V1ConfigMap>(kc, "/api/v1/configmaps", () => core.listConfigMapForAllNamespaces());
   // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const deployments = makeInformer<V1Deployment>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
-  const statefulSets = makeInformer<V1StatefulSet>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL);
-  const autoscalers = makeInformer<V2HorizontalPodAutoscaler>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces());
+  const workload = (o: V1Deployment | V1StatefulSet) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
+  const deployments = makeInformer<V1Deployment, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  const statefulSets = makeInformer<V1StatefulSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  const autoscalers = makeInformer<V2HorizontalPodAutoscaler, KubeAutoscaler & KubernetesObject>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(), undefined, (h) => cachedAutoscaler(h));
   // NetworkPolicies (8.7 e): like RBAC, the rule fails closed until the first list succeeded.
   const networking = kc.makeApiClient(NetworkingV1Api);
   const networkPolicies = makeInformer<V1NetworkPolicy>(kc, "/apis/networking.k8s.io/v1/networkpolicies", () => networking.listNetworkPolicyForAllNamespaces().then((l) => (listed.add("networkpolicies"), l)));
@@ -264,7 +301,7 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const view: InformerView = {
     namespaces: store(namespaces),
     policies: store(policies),
-    releases: store(releases),
+    releases: { ...store(releases), byApplication: (application, namespace) => releaseIndex.byApplication(application, namespace) } satisfies ReleaseStore,
     evidence: store(evidence),
     pdbs: store(pdbs),
     configMaps: store(configMaps),

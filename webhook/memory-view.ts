@@ -1,32 +1,43 @@
 // An AdmissionView over plain arrays, for tests and the bench: the same interface the
-// informer-backed view implements, with setters to change what admission sees.
+// informer-backed view implements, with setters to change what admission sees. Objects are
+// reduced on put with the informers' own reducers (lean.ts), so every test and the bench see
+// what the webhook's caches hold, not more.
 import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1NetworkPolicy, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
-import type { AdmissionView, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, SealVerdict } from "./view.js";
+import { cachedAutoscaler, cachedEvidence, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { ReleaseIndex } from "./release-index.js";
+import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, ReleaseStore, SealVerdict } from "./view.js";
 
 interface Named {
   metadata?: { name?: string; namespace?: string } | undefined;
 }
 
-export class MemoryStore<T extends Named> implements ObjectStore<T> {
+/** Objects put as In and kept as T, reduced on arrival (as the informers reduce them). */
+export class ReducingStore<In extends Named, T extends Named> implements ObjectStore<T> {
   private readonly byNamespace = new Map<string, Map<string, T>>();
 
-  constructor(items: readonly T[] = []) {
+  constructor(
+    items: readonly In[],
+    private readonly reduce: (item: In) => T,
+  ) {
     this.replace(items);
   }
 
   /** Replace every object (as a relist would). */
-  replace(items: readonly T[]): void {
+  replace(items: readonly In[]): void {
     this.byNamespace.clear();
     for (const item of items) this.put(item);
   }
 
-  put(item: T): void {
-    const ns = item.metadata?.namespace ?? "";
+  /** Store the reduced object and return it. */
+  put(item: In): T {
+    const reduced = this.reduce(item);
+    const ns = reduced.metadata?.namespace ?? "";
     let names = this.byNamespace.get(ns);
     if (!names) this.byNamespace.set(ns, (names = new Map<string, T>()));
-    names.set(item.metadata?.name ?? "", item);
+    names.set(reduced.metadata?.name ?? "", reduced);
+    return reduced;
   }
 
   delete(namespace: string | undefined, name: string): void {
@@ -42,6 +53,47 @@ export class MemoryStore<T extends Named> implements ObjectStore<T> {
     const all: T[] = [];
     for (const names of this.byNamespace.values()) for (const item of names.values()) all.push(item);
     return all;
+  }
+}
+
+/** Objects kept as they are put, less managedFields and kubectl's last-applied copy (lean.ts), or reduced by `reduce`. */
+export class MemoryStore<T extends Named> extends ReducingStore<T, T> {
+  constructor(items: readonly T[] = [], reduce: (item: T) => T = leanMetadata) {
+    super(items, reduce);
+  }
+}
+
+/** Releases, reduced as the webhook keeps them and indexed by application. */
+export class MemoryReleases extends MemoryStore<Release> implements ReleaseStore {
+  private index: ReleaseIndex | undefined;
+
+  constructor(items: readonly Release[] = []) {
+    super([], cachedRelease);
+    this.replace(items);
+  }
+
+  private get idx(): ReleaseIndex {
+    return (this.index ??= new ReleaseIndex());
+  }
+
+  override replace(items: readonly Release[]): void {
+    this.idx.clear();
+    super.replace(items);
+  }
+
+  override put(item: Release): Release {
+    const reduced = super.put(item);
+    this.idx.put(reduced);
+    return reduced;
+  }
+
+  override delete(namespace: string | undefined, name: string): void {
+    super.delete(namespace, name);
+    this.idx.delete(namespace, name);
+  }
+
+  byApplication(application: string, namespace?: string): Release[] {
+    return this.idx.byApplication(application, namespace);
   }
 }
 
@@ -116,8 +168,8 @@ export interface MemoryViewInit {
 export class MemoryView implements AdmissionView {
   readonly namespaces: MemoryStore<V1Namespace>;
   readonly policies: MemoryStore<ReleasePolicy>;
-  readonly releases: MemoryStore<Release>;
-  readonly evidence: MemoryStore<ReleaseEvidence>;
+  readonly releases: MemoryReleases;
+  readonly evidence: ReducingStore<ReleaseEvidence, CachedEvidence>;
   readonly pdbs: MemoryStore<V1PodDisruptionBudget>;
   readonly configMaps: MemoryStore<V1ConfigMap>;
   readonly secrets: MemoryStore<V1Secret>;
@@ -134,14 +186,14 @@ export class MemoryView implements AdmissionView {
   constructor(init: MemoryViewInit = {}) {
     this.namespaces = new MemoryStore(init.namespaces);
     this.policies = new MemoryStore(init.policies);
-    this.releases = new MemoryStore(init.releases);
-    this.evidence = new MemoryStore(init.evidence);
-    this.pdbs = new MemoryStore(init.pdbs);
+    this.releases = new MemoryReleases(init.releases);
+    this.evidence = new ReducingStore(init.evidence ?? [], cachedEvidence);
+    this.pdbs = new MemoryStore(init.pdbs, withoutStatus);
     this.configMaps = new MemoryStore(init.configMaps);
     this.secrets = new MemoryStore(init.secrets);
-    this.deployments = new MemoryStore(init.deployments);
-    this.statefulSets = new MemoryStore(init.statefulSets);
-    this.autoscalers = new MemoryStore(init.autoscalers);
+    this.deployments = new MemoryStore(init.deployments, cachedWorkload);
+    this.statefulSets = new MemoryStore(init.statefulSets, cachedWorkload);
+    this.autoscalers = new MemoryStore(init.autoscalers, cachedAutoscaler);
     this.rbac = init.rbac ?? new MemoryRbac();
     this.networkPolicies = new MemoryNetworkPolicies(init.networkPolicies);
     this.clock = init.now ?? (() => new Date());

@@ -3,7 +3,7 @@
 // cache's memory, the clock and who the operator is. Nothing here may do I/O: decide() runs on
 // the API server's hot path.
 import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1NetworkPolicy, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
-import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import type { Release, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
 import type { SealVerdict } from "../images/seal-cache.js";
 
@@ -20,10 +20,31 @@ export interface SealLookup {
   peek(name: string, digest: string, keys: readonly TrustedKey[], graceMs?: number): SealVerdict | undefined;
 }
 
+/** The releases, with an index by application (kept up to date with the store, webhook/release-index.ts). */
+export interface ReleaseStore extends ObjectStore<Release> {
+  /**
+   * The releases of one application, in one namespace when given (all namespaces otherwise):
+   * the version-uniqueness check and the newest-Released check read these, O(releases of the
+   * application), instead of scanning every release.
+   */
+  byApplication(application: string, namespace?: string): readonly Release[];
+}
+
+/**
+ * A ReleaseEvidence object as the webhook keeps it (webhook/lean.ts): no envelope, only what
+ * the evidence-age warning reads.
+ */
+export interface CachedEvidence {
+  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
+  spec: { release: string; type: string };
+  /** predicate.issuedAt of the signed statement in ms, decoded on arrival; absent when the statement has none or cannot be decoded. */
+  issuedAt?: number;
+}
+
 /** A Deployment or StatefulSet as the peak capacity check reads it. */
 export interface KubeWorkload {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[] };
+  spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[]; updateStrategy?: unknown };
 }
 
 export interface KubeAutoscaler {
@@ -52,8 +73,8 @@ export interface NetworkPolicyStore extends ObjectStore<V1NetworkPolicy> {
 export interface AdmissionView {
   namespaces: ObjectStore<V1Namespace>;
   policies: ObjectStore<ReleasePolicy>;
-  releases: ObjectStore<Release>;
-  evidence: ObjectStore<ReleaseEvidence>;
+  releases: ReleaseStore;
+  evidence: ObjectStore<CachedEvidence>;
   pdbs: ObjectStore<V1PodDisruptionBudget>;
   configMaps: ObjectStore<V1ConfigMap>;
   /** Only digests of Secret data are ever computed from these: never log values. */

@@ -41,7 +41,8 @@ export function checkReleaseSpec(request: AdmissionRequest, view: AdmissionView,
   const application = asStr(spec?.application);
   const version = asStr(spec?.version);
   if (application === undefined || version === undefined) return;
-  for (const other of view.releases.list()) {
+  // Only this application's releases (the index), not every release in the cluster.
+  for (const other of view.releases.byApplication(application)) {
     if (other.spec?.application !== application || other.spec?.version !== version) continue;
     if (other.metadata.name === name && other.metadata.namespace === namespace) continue;
     f.deny(`version ${clip(version, 128)} of application ${application} already exists as Release ${other.metadata.namespace ?? ""}/${other.metadata.name}: versions are unique per application (4.2 c); choose a new version`);

@@ -12,9 +12,10 @@ export function isLive(release: Release, view: AdmissionView): boolean {
   if (!phase || !LIVE_PHASES.has(phase)) return false;
   if (phase !== "Released") return true;
   const mine = release.status?.releasedAt ?? "";
-  return !view.releases
-    .list(release.metadata.namespace)
-    .some((r) => r.metadata.uid !== release.metadata.uid && r.spec?.application === release.spec?.application && r.status?.phase === "Released" && (r.status.releasedAt ?? "") > mine);
+  const application = release.spec?.application;
+  // The same application's releases in the namespace (the index), not every release there.
+  const peers = application === undefined ? view.releases.list(release.metadata.namespace) : view.releases.byApplication(application, release.metadata.namespace);
+  return !peers.some((r) => r.metadata.uid !== release.metadata.uid && r.spec?.application === release.spec?.application && r.status?.phase === "Released" && (r.status.releasedAt ?? "") > mine);
 }
 
 export function liveReleases(namespace: string, view: AdmissionView): Release[] {

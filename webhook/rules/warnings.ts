@@ -1,5 +1,5 @@
 // Allowed but worth knowing: the change window closes soon, evidence is about to expire.
-import type { Release, ReleaseEvidence } from "../../api/index.js";
+import type { Release } from "../../api/index.js";
 import { closingSoon } from "../../gates/change-window.js";
 import type { CompiledPolicy } from "../compiled.js";
 import type { Findings } from "../findings.js";
@@ -23,25 +23,6 @@ export function checkChangeWindow(policy: CompiledPolicy, now: Date, f: Findings
   }
 }
 
-const issued = new WeakMap<ReleaseEvidence, number | null>();
-
-/** When the evidence was issued, from its signed statement (decoded once per object). */
-function issuedAt(evidence: ReleaseEvidence): number | undefined {
-  let t = issued.get(evidence);
-  if (t === undefined) {
-    t = null;
-    try {
-      const statement = JSON.parse(Buffer.from(evidence.spec.envelope.payload, "base64").toString("utf8")) as { predicate?: { issuedAt?: unknown } };
-      const parsed = typeof statement.predicate?.issuedAt === "string" ? Date.parse(statement.predicate.issuedAt) : NaN;
-      if (!Number.isNaN(parsed)) t = parsed;
-    } catch {
-      // Not decodable: the operator rejects it; nothing to warn about here.
-    }
-    issued.set(evidence, t);
-  }
-  return t ?? undefined;
-}
-
 function days(ms: number): string {
   return `${(ms / DAY).toFixed(ms < 10 * DAY ? 1 : 0)}d`;
 }
@@ -59,8 +40,9 @@ export function checkEvidenceAge(release: Release, policy: CompiledPolicy, view:
     for (const name of gate.evidence ?? []) {
       if (seen.has(name)) continue;
       seen.add(name);
+      // issuedAt was decoded from the signed statement when the object reached the cache (lean.ts).
       const evidence = view.evidence.get(namespace, name);
-      const at = evidence ? issuedAt(evidence) : undefined;
+      const at = evidence?.issuedAt;
       if (!evidence || at === undefined) continue;
       const age = now.getTime() - at;
       if (age <= maxAge * EVIDENCE_AGE_WARNING) continue;
