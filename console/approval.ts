@@ -30,7 +30,7 @@ export function checkApprovalFile(text: string, r: Release): ApprovalFile {
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return refuse("the file is not an object");
   const o = raw as { apiVersion?: unknown; kind?: unknown; metadata?: { namespace?: unknown } };
-  if (o.kind !== "ReleaseEvidence" || o.apiVersion !== "golive.dev/v1alpha1") return refuse(`the file is a ${String(o.kind ?? "document without kind")} (${String(o.apiVersion ?? "no apiVersion")}), not a golive.dev/v1alpha1 ReleaseEvidence`);
+  if (o.kind !== "ReleaseEvidence" || o.apiVersion !== "golive.dev/v1alpha1") return refuse(`the file is a ${typeof o.kind === "string" ? o.kind : "document without kind"} (${typeof o.apiVersion === "string" ? o.apiVersion : "no apiVersion"}), not a golive.dev/v1alpha1 ReleaseEvidence`);
   const parsed = ReleaseEvidence.safeParse(raw);
   if (!parsed.success) return refuse(`the ReleaseEvidence is malformed: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const e = parsed.data;
