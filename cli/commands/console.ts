@@ -1,4 +1,4 @@
-// `golive console`: a read-only web console of the Releases the viewer may read (console/).
+// `golive console`: the web console of the Releases the viewer may read (console/); it writes nothing as itself.
 import type { Command } from "commander";
 import { startConsole } from "../../console/serve.js";
 import { createLogger } from "../log.js";
