@@ -344,6 +344,11 @@ export const GateResult = z
     status: GateStatus,
     reason: z.string().max(4096).describe("Why, in words a person understands."),
     evidence: z.array(z.string().max(253).describe("A ReleaseEvidence name.")).max(64).default([]).describe("The evidence the decision used."),
+    signers: z
+      .array(z.object({ evidence: z.string().max(253).describe("A ReleaseEvidence name among evidence."), signer: z.string().max(63).describe("The policy's signer whose key verified it.") }).describe("One evidence and its verified signer."))
+      .max(64)
+      .optional()
+      .describe("Who signed each verified evidence the decision used (the console shows it: a viewer cannot read the policy's keys to check it)."),
     evaluatedAt: Timestamp.describe("When the gate was evaluated."),
   })
   .describe("The result of one gate.");

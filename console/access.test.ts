@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mayRead, ViewerAccess, type Reviewer } from "./access.js";
 
-function reviewer(users: Record<string, { name: string; namespaces: string[] | "all" }>) {
+function reviewer(users: Record<string, { name: string; namespaces: string[] | "all"; evidence?: string[] }>) {
   const calls: string[] = [];
   const r: Reviewer = {
     authenticate: async (token) => {
@@ -13,6 +13,10 @@ function reviewer(users: Record<string, { name: string; namespaces: string[] | "
       calls.push(`sar ${user.username} ${ns || "*"}`);
       const u = Object.values(users).find((x) => x.name === user.username)!;
       return u.namespaces === "all" || (ns !== "" && u.namespaces.includes(ns));
+    },
+    mayReadEvidence: async (user, ns) => {
+      calls.push(`sar-evidence ${user.username} ${ns}`);
+      return Object.values(users).find((x) => x.name === user.username)?.evidence?.includes(ns) ?? false;
     },
   };
   return { r, calls };
@@ -48,5 +52,24 @@ describe("viewer access", () => {
     await access.viewer("t1", ["team-a"]);
     expect(calls.filter((c) => c.startsWith("token"))).toHaveLength(2);
     expect(calls.filter((c) => c === "sar alice team-a")).toHaveLength(2);
+  });
+
+  it("asks separately whether the viewer may list ReleaseEvidence in a namespace, and keeps the answer", async () => {
+    const { r, calls } = reviewer({ t1: { name: "alice", namespaces: ["team-a"], evidence: ["team-a"] } });
+    const access = new ViewerAccess(r);
+    expect(await access.mayReadEvidence({ token: "t1" }, "team-a")).toBe(true);
+    expect(await access.mayReadEvidence({ token: "t1" }, "team-a")).toBe(true);
+    expect(await access.mayReadEvidence({ token: "t1" }, "team-b")).toBe(false);
+    expect(await access.mayReadEvidence({ token: "nope" }, "team-a")).toBe(false);
+    expect(calls.filter((c) => c.startsWith("sar-evidence"))).toEqual(["sar-evidence alice team-a", "sar-evidence alice team-b"]);
+  });
+
+  it("takes a proxied identity without a TokenReview, and still asks SubjectAccessReviews for it", async () => {
+    const { r, calls } = reviewer({ unused: { name: "carol", namespaces: ["team-b"] } });
+    const v = (await new ViewerAccess(r).viewer({ proxied: { username: "carol", groups: ["sre"] } }, ["team-a", "team-b"]))!;
+    expect(v.user).toBe("carol");
+    expect(mayRead(v, "team-b")).toBe(true);
+    expect(mayRead(v, "team-a")).toBe(false);
+    expect(calls.some((c) => c.startsWith("token"))).toBe(false);
   });
 });

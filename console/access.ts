@@ -34,6 +34,8 @@ export interface Reviewer {
   authenticate(token: string): Promise<ReviewedUser | undefined>;
   /** Whether the user may get releases.golive.dev in the namespace ("" = in every namespace). */
   mayReadReleases(user: ReviewedUser, namespace: string): Promise<boolean>;
+  /** Whether the user may list releaseevidences.golive.dev in the namespace: the release page shows evidence only then. */
+  mayReadEvidence(user: ReviewedUser, namespace: string): Promise<boolean>;
 }
 
 export function kubeReviewer(client: KubeClient): Reviewer {
@@ -44,16 +46,26 @@ export function kubeReviewer(client: KubeClient): Reviewer {
       if (!review.status?.authenticated || !u?.username) return undefined;
       return { username: u.username, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups ?? [], ...(u.extra ? { extra: u.extra } : {}) };
     },
-    async mayReadReleases(user, namespace) {
-      const access = await retryOnce(() => client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
-        apiVersion: "authorization.k8s.io/v1",
-        kind: "SubjectAccessReview",
-        spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", verb: "get", ...(namespace ? { namespace } : {}) } },
-      }));
-      return access.status?.allowed === true;
-    },
+    mayReadReleases: (user, namespace) => may(client, user, "get", "releases", namespace),
+    mayReadEvidence: (user, namespace) => may(client, user, "list", "releaseevidences", namespace),
   };
 }
+
+async function may(client: KubeClient, user: ReviewedUser, verb: string, resource: string, namespace: string): Promise<boolean> {
+  const access = await retryOnce(() => client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SubjectAccessReview",
+    spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource, verb, ...(namespace ? { namespace } : {}) } },
+  }));
+  return access.status?.allowed === true;
+}
+
+/**
+ * How the viewer proved who they are: a bearer token (checked with a TokenReview), or the user
+ * and groups an authenticating proxy passed in headers over a connection whose client
+ * certificate the front-proxy CA signed (console/proxy-identity.ts decides that).
+ */
+export type Credential = { token: string } | { proxied: ReviewedUser };
 
 export interface Viewer {
   user: string;
@@ -68,6 +80,7 @@ interface Cached {
   at: number;
   all?: boolean;
   namespaces: Map<string, boolean>;
+  evidence: Map<string, boolean>;
 }
 
 export class ViewerAccess {
@@ -78,16 +91,9 @@ export class ViewerAccess {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The viewer behind the token, with the namespaces among `namespaces` they may read; undefined for an invalid token. */
-  async viewer(token: string, namespaces: Iterable<string>): Promise<Viewer | undefined> {
-    const key = createHash("sha256").update(token).digest("hex");
-    const t = this.now();
-    let c = this.cache.get(key);
-    if (!c || t - c.at > this.ttlMs) {
-      c = { user: await this.reviewer.authenticate(token), at: t, namespaces: new Map() };
-      this.prune(t);
-      this.cache.set(key, c);
-    }
+  /** The viewer behind the credential, with the namespaces among `namespaces` they may read; undefined for an invalid token. */
+  async viewer(credential: Credential | string, namespaces: Iterable<string>): Promise<Viewer | undefined> {
+    const c = await this.entry(typeof credential === "string" ? { token: credential } : credential);
     const user = c.user;
     if (!user) return undefined;
     c.all ??= await this.reviewer.mayReadReleases(user, "");
@@ -102,6 +108,33 @@ export class ViewerAccess {
       if (allowed) readable.add(ns);
     }
     return { user: user.username, readable };
+  }
+
+  /** Whether the viewer may list ReleaseEvidence in the namespace (kept as long as the other answers). */
+  async mayReadEvidence(credential: Credential, namespace: string): Promise<boolean> {
+    const c = await this.entry(credential);
+    if (!c.user) return false;
+    let allowed = c.evidence.get(namespace);
+    if (allowed === undefined) {
+      allowed = await this.reviewer.mayReadEvidence(c.user, namespace);
+      c.evidence.set(namespace, allowed);
+    }
+    return allowed;
+  }
+
+  private async entry(credential: Credential): Promise<Cached> {
+    // A proxied identity is keyed by everything that makes it up, so another group list is another viewer.
+    const key = createHash("sha256")
+      .update("token" in credential ? `token\n${credential.token}` : `proxy\n${JSON.stringify(credential.proxied)}`)
+      .digest("hex");
+    const t = this.now();
+    let c = this.cache.get(key);
+    if (!c || t - c.at > this.ttlMs) {
+      c = { user: "token" in credential ? await this.reviewer.authenticate(credential.token) : credential.proxied, at: t, namespaces: new Map(), evidence: new Map() };
+      this.prune(t);
+      this.cache.set(key, c);
+    }
+    return c;
   }
 
   private prune(t: number): void {

@@ -21,7 +21,9 @@ th{background:#eef1f4}
 .step.current{font-weight:600}.step.done{color:#6b7580}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dl.facts dt{color:#55606b}dl.facts dd{margin:0}
 pre{background:#fff;border:1px solid #d8dde3;padding:6px;overflow:auto}
-.error{color:#b00020}.live{color:#6b7580;font-size:12px}
+.error{color:#b00020}.ok{color:#17692f}.unverified{color:#8a5a00}
+textarea{font:12px ui-monospace,monospace;width:100%;max-width:900px}
+table.evidence code,table.approvals code{font-size:12px}.live{color:#6b7580;font-size:12px}
 `;
 
 export const CONSOLE_JS = `

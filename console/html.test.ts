@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { esc, listPage, loginPage, releaseBody, releasePage, renderRows, sparkline } from "./html.js";
 import { toRow } from "./model.js";
 import { release } from "./testdata/releases.js";
+import { releaseEvidence } from "./evidence.js";
+import { examplePolicy, exampleRelease, sign } from "../gates/testkit.js";
 
 const now = new Date("2026-06-01T01:00:00Z");
 
@@ -79,5 +81,38 @@ describe("console pages", () => {
     expect(html).toContain('type="password" name="token"');
     expect(html).toContain("TokenReview");
     expect(html).toContain("The token is not valid");
+  });
+
+  it("shows each gate's evidence with signer, key id, issued time and digest, approvals per stage, and a form that only takes a signed file", () => {
+    const { keys } = examplePolicy();
+    const base = exampleRelease();
+    const junit = sign(base, "FunctionalTestReport", keys.qa, { source: { digest: `sha256:${"d".repeat(64)}` } }, "2026-11-20T10:00:00Z");
+    const ok = sign(base, "Approval", keys.owner, { approval: { stage: "Release", role: "business-owner", comment: "<b>fine</b>" } }, "2026-11-21T08:00:00Z");
+    const pending = sign(base, "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, "2026-11-22T08:00:00Z");
+    const r = {
+      ...base,
+      status: {
+        phase: "Progressing" as const,
+        gates: [
+          { name: "functional-tests", status: "Passed" as const, reason: "ok", evidence: [junit.metadata.name, "gone-evidence"], signers: [{ evidence: junit.metadata.name, signer: "qa-team" }], evaluatedAt: "t" },
+          { name: "go-live-approval", status: "Passed" as const, reason: "ok", evidence: [ok.metadata.name], signers: [{ evidence: ok.metadata.name, signer: "owner-key" }], evaluatedAt: "t" },
+        ],
+      },
+    };
+    const html = releasePage(r, now, "alice", releaseEvidence(r, [junit, ok, pending]));
+    expect(html).toMatch(new RegExp(`<tr data-evidence="${junit.metadata.name}"><td>functional-tests</td>.*<td class="signer-cell"><span class="signer">qa-team</span></td><td><code title="${junit.spec.envelope.signatures[0]!.keyid}">sha256:[0-9a-f]{16}…</code></td><td class="issued">2026-11-20T10:00:00Z</td><td class="digest"><code>sha256:d{64}</code></td>`));
+    expect(html).toContain('<tr data-evidence="gone-evidence"><td>functional-tests</td><td><code>gone-evidence</code></td><td colspan="5">no such ReleaseEvidence in the namespace (deleted since?)</td></tr>');
+    expect(html).toMatch(/<h4>Release<\/h4><table class="approvals" data-stage="Release">.*<td class="role">business-owner<\/td><td class="signer-cell"><span class="signer">owner-key<\/span><\/td><td class="issued">2026-11-21T08:00:00Z<\/td>.*&lt;b&gt;fine&lt;\/b&gt;/);
+    expect(html).toMatch(/<h4>Promotion<\/h4>.*<td class="role">release-manager<\/td><td class="signer-cell"><span class="unverified">not verified by the operator yet<\/span>/);
+    expect(html.indexOf("<h4>Release</h4>")).toBeLessThan(html.indexOf("<h4>Promotion</h4>"));
+    // The form lies outside the live part and its one button submits a pasted, signed file.
+    expect(html.indexOf('id="submit-approval"')).toBeGreaterThan(html.indexOf('id="live"'));
+    expect(html).toContain(`<form method="post" action="/releases/${base.metadata.namespace}/${base.metadata.name}/approvals" class="approval"><textarea name="approval"`);
+    expect(html.match(/<button[^>]*>[^<]*<\/button>/g)).toEqual(["<button>Sign out</button>", '<button type="submit" id="submit-signed">Submit signed approval</button>']);
+    expect(releasePage(r, now, "alice", "forbidden")).toContain(`You may not list ReleaseEvidence in ${base.metadata.namespace}`);
+    const refused = releasePage(r, now, "alice", new Map(), { ok: false, message: "Refused: it is FunctionalTestReport evidence, not an Approval", text: "kind: <x>" });
+    expect(refused).toContain('<p id="submit-result" class="error">Refused: it is FunctionalTestReport evidence, not an Approval</p>');
+    expect(refused).toContain(">kind: &lt;x&gt;</textarea>");
+    expect(releasePage(r, now, "alice", new Map())).toContain("No approval has been applied yet.");
   });
 });

@@ -5,7 +5,11 @@
 import type { Release } from "../api/index.js";
 import { PHASES } from "../api/index.js";
 import { duration, type DeliveryFigures } from "../operator/delivery/figures.js";
+import { approvalsByStage, type EvidenceFacts } from "./evidence.js";
 import { age, signedActions, type ListFilter, type ReleaseRow } from "./model.js";
+
+/** The release's evidence as the viewer may see it: by name, or not at all when they may not list ReleaseEvidence there. */
+export type EvidenceView = ReadonlyMap<string, EvidenceFacts> | "forbidden";
 
 export function esc(v: string | number | boolean | undefined | null): string {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -147,13 +151,43 @@ function monitoringSection(r: Release): string {
 
 function actionsSection(r: Release): string {
   const actions = signedActions(r);
-  const note = `<p>The console cannot act on a release: every action is a signed approval, made with your own key by the <code>golive</code> CLI (or signed elsewhere and applied as ReleaseEvidence).</p>`;
+  const note = `<p>The console cannot act on a release: every action is a signed approval, made with your own key by the <code>golive</code> CLI, or signed elsewhere and applied as ReleaseEvidence (with kubectl, or pasted in the form below).</p>`;
   if (!actions.length) return `<h3>Actions</h3>${note}<p>No action applies in phase ${esc(r.status?.phase ?? "Pending")}.</p>`;
   return `<h3>Actions</h3>${note}${actions.map((a) => `<div class="action" data-action="${a.kind}"><p><b>${a.kind === "promote" ? "Promote" : "Abort"}</b>: ${esc(a.why)}</p><pre><code>${esc(a.command)}</code></pre></div>`).join("")}`;
 }
 
+const keyId = (ids: readonly string[]): string => ids.map((k) => `<code title="${esc(k)}">${esc(k.length > 23 ? `${k.slice(0, 23)}…` : k)}</code>`).join(" ") || "—";
+const signerCell = (f: EvidenceFacts): string => (f.signer ? `<span class="signer">${esc(f.signer)}</span>` : `<span class="unverified">not verified by the operator yet</span>`);
+
+function evidenceSection(r: Release, view: EvidenceView | undefined): string {
+  if (view === undefined) return "";
+  if (view === "forbidden") return `<h3>Evidence</h3><p id="evidence-forbidden">You may not list ReleaseEvidence in ${esc(r.metadata.namespace)}: the signers, times and digests of the evidence are not shown.</p>`;
+  const s = r.status;
+  const gates = [...(s?.gates ?? []), ...(s?.verification?.gates ?? []), ...(s?.promotion?.gates ?? [])].filter((g) => g.evidence?.length);
+  const rows = gates.flatMap((g) =>
+    (g.evidence ?? []).map((name) => {
+      const f = view.get(name);
+      if (!f) return `<tr data-evidence="${esc(name)}"><td>${esc(g.name)}</td><td><code>${esc(name)}</code></td><td colspan="5">no such ReleaseEvidence in the namespace (deleted since?)</td></tr>`;
+      return `<tr data-evidence="${esc(name)}"><td>${esc(g.name)}</td><td><code>${esc(name)}</code></td><td>${esc(f.type)}</td><td class="signer-cell">${signerCell(f)}</td><td>${keyId(f.keyIds)}</td><td class="issued">${esc(f.issuedAt ?? f.problem ?? "")}</td><td class="digest">${f.digest ? `<code>${esc(f.digest)}</code>` : "—"}</td></tr>`;
+    }),
+  );
+  const table = rows.length ? `<table class="evidence"><thead><tr><th>Gate</th><th>Evidence</th><th>Type</th><th>Signer</th><th>Key id</th><th>Issued</th><th>Content digest</th></tr></thead><tbody>${rows.join("")}</tbody></table>` : `<p>No gate has used evidence yet.</p>`;
+  const stages = approvalsByStage(view.values());
+  const approvals = stages.length
+    ? stages
+        .map(
+          (st) =>
+            `<h4>${esc(st.stage)}</h4><table class="approvals" data-stage="${esc(st.stage)}"><thead><tr><th>Role</th><th>Signer</th><th>Signed</th><th>Key id</th><th>Comment</th><th>Evidence</th></tr></thead><tbody>${st.approvals
+              .map((a) => `<tr data-evidence="${esc(a.name)}"><td class="role">${esc(a.approval?.role ?? a.problem ?? "")}</td><td class="signer-cell">${signerCell(a)}</td><td class="issued">${esc(a.issuedAt ?? "")}</td><td>${keyId(a.keyIds)}</td><td>${esc(a.approval?.comment ?? "")}</td><td><code>${esc(a.name)}</code></td></tr>`)
+              .join("")}</tbody></table>`,
+        )
+        .join("")
+    : `<p>No approval has been applied yet.</p>`;
+  return `<h3>Evidence</h3><p>Signer: the policy's signer whose key the operator verified; the key id is the signature's own hint (sha256 of the public key).</p>${table}<h3>Approvals per stage</h3>${approvals}`;
+}
+
 /** The part of the release page that live updates replace. */
-export function releaseBody(r: Release, now: Date): string {
+export function releaseBody(r: Release, now: Date, evidence?: EvidenceView): string {
   const s = r.status;
   const canary = s?.canary;
   return `<h1>${esc(r.metadata.namespace)}/${esc(r.metadata.name)}</h1>
@@ -164,12 +198,32 @@ export function releaseBody(r: Release, now: Date): string {
 ${canary ? `<dt>Step</dt><dd id="step">${canary.stepIndex}${canary.stepName ? ` ${esc(canary.stepName)}` : ""}${canary.pause ? ` (paused: ${esc(canary.pause.reason)})` : ""}</dd>` : ""}
 <dt>Age</dt><dd>${esc(age(r.metadata.creationTimestamp, now))}</dd>${s?.message ? `<dt>Message</dt><dd id="message">${esc(s.message)}</dd>` : ""}</dl>
 ${gateTable("Gates", s?.gates)}${gateTable("Verification gates", s?.verification?.gates)}${gateTable("Promotion gates", s?.promotion?.gates)}
-${stepsSection(r)}${wavesSection(r)}${analysisSection(r)}${rollbackSection(r)}${monitoringSection(r)}${actionsSection(r)}`;
+${evidenceSection(r, evidence)}${stepsSection(r)}${wavesSection(r)}${analysisSection(r)}${rollbackSection(r)}${monitoringSection(r)}${actionsSection(r)}`;
 }
 
-export function releasePage(r: Release, now: Date, viewer: string): string {
+/** What became of an approval file the viewer submitted. */
+export interface SubmitOutcome {
+  ok: boolean;
+  message: string;
+  /** The pasted text, kept in the form after a refusal so it can be corrected. */
+  text?: string;
+}
+
+/**
+ * The form that takes an approval signed elsewhere. Outside the live part, so an update does not
+ * wipe what the viewer pasted. Its only button submits a signed file: nothing here acts unsigned.
+ */
+function approvalForm(r: Release, outcome: SubmitOutcome | undefined): string {
+  const action = `/releases/${encodeURIComponent(r.metadata.namespace ?? "")}/${encodeURIComponent(r.metadata.name)}/approvals`;
+  return `<section id="submit-approval"><h3>Apply a signed approval</h3>
+<p>Paste the ReleaseEvidence that <code>golive approve --release ${esc(r.metadata.name)} --stage STAGE --role ROLE --key KEY</code> printed (without <code>--apply</code>). The console does not sign: it creates the file as you, with your own token, so you need the right to create releaseevidences in ${esc(r.metadata.namespace)}; the operator then verifies the signature against the policy.</p>
+${outcome ? `<p id="submit-result" class="${outcome.ok ? "ok" : "error"}">${esc(outcome.message)}</p>` : ""}
+<form method="post" action="${esc(action)}" class="approval"><textarea name="approval" rows="10" cols="100" spellcheck="false" placeholder="apiVersion: golive.dev/v1alpha1&#10;kind: ReleaseEvidence&#10;...">${esc(outcome && !outcome.ok ? outcome.text : "")}</textarea><br><button type="submit" id="submit-signed">Submit signed approval</button></form></section>`;
+}
+
+export function releasePage(r: Release, now: Date, viewer: string, evidence?: EvidenceView, outcome?: SubmitOutcome): string {
   const path = `/events/release/${encodeURIComponent(r.metadata.namespace ?? "")}/${encodeURIComponent(r.metadata.name)}`;
-  return layout(`${r.metadata.namespace}/${r.metadata.name}`, `<p><a href="/">← all releases</a></p><section id="release" data-live="${esc(path)}">${releaseBody(r, now)}</section><p class="live" id="live">live</p>`, viewer);
+  return layout(`${r.metadata.namespace}/${r.metadata.name}`, `<p><a href="/">← all releases</a></p><section id="release" data-live="${esc(path)}">${releaseBody(r, now, evidence)}</section><p class="live" id="live">live</p>${approvalForm(r, outcome)}`, viewer);
 }
 
 export function errorPage(title: string, message: string, viewer?: string): string {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { age, listRows, matches, parseFilter, signedActions, toRow } from "./model.js";
 import { release } from "./testdata/releases.js";
+import { approvalsByStage, evidenceFacts, releaseEvidence, verifiedSigners } from "./evidence.js";
+import { examplePolicy, exampleRelease, sign } from "../gates/testkit.js";
 
 describe("console rows and filters", () => {
   const a = release("team-a", "web-1-2", { phase: "Progressing", gatesSummary: "7/9", canary: { stepIndex: 1, stepName: "sign-off", weight: 10 } }, { application: "web", version: "1.2.0", createdAt: "2026-06-01T10:00:00Z" });
@@ -48,5 +50,37 @@ describe("console rows and filters", () => {
     for (const phase of ["Pending", "Blocked", "Approved", "RolledBack"] as const) expect(signedActions(release("team-a", "web", { phase }))).toEqual([]);
     expect(signedActions(release("team-a", "web", { phase: "Released" }))).toEqual([]);
     expect(signedActions(release("team-a", "web", { phase: "RollingBack" }))).toEqual([]);
+  });
+});
+
+describe("evidence and approvals of a release page", () => {
+  const r = exampleRelease();
+  const { keys } = examplePolicy();
+  const junit = sign(r, "FunctionalTestReport", keys.qa, { source: { filename: "junit.xml", digest: `sha256:${"c".repeat(64)}` } }, "2026-11-20T10:00:00Z");
+  const late = sign(r, "Approval", keys.manager, { approval: { stage: "Release", role: "release-manager" } }, "2026-11-21T09:00:00Z");
+  const early = sign(r, "Approval", keys.owner, { approval: { stage: "Release", role: "business-owner", comment: "ok for Tuesday" } }, "2026-11-21T08:00:00Z");
+  const promo = sign(r, "Approval", keys.owner, { approval: { stage: "Promotion", role: "business-owner" } }, "2026-11-22T08:00:00Z");
+  const other = { ...sign(r, "Approval", keys.owner, { approval: { stage: "Release", role: "business-owner" } }), spec: { ...early.spec, release: "another-release" } };
+  const withStatus = { ...r, status: { phase: "Approved" as const, gates: [{ name: "tests", status: "Passed" as const, reason: "ok", evidence: [junit.metadata.name], signers: [{ evidence: junit.metadata.name, signer: "qa-team" }], evaluatedAt: "t" }, { name: "go-live-approval", status: "Passed" as const, reason: "ok", evidence: [early.metadata.name], signers: [{ evidence: early.metadata.name, signer: "owner-key" }], evaluatedAt: "t" }] } };
+
+  it("reads signer (from the gate results), key id, issued time and digest of each evidence of this release only", () => {
+    const facts = releaseEvidence(withStatus, [junit, late, early, promo, other]);
+    expect([...facts.keys()].sort()).toEqual([junit, late, early, promo].map((e) => e.metadata.name).sort());
+    const t = facts.get(junit.metadata.name)!;
+    expect(t).toMatchObject({ type: "FunctionalTestReport", signer: "qa-team", issuedAt: "2026-11-20T10:00:00Z", digest: `sha256:${"c".repeat(64)}`, approval: undefined, problem: undefined });
+    expect(t.keyIds).toEqual([junit.spec.envelope.signatures[0]!.keyid]);
+    expect(t.keyIds[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(facts.get(late.metadata.name)!.signer).toBeUndefined();
+    expect(verifiedSigners(withStatus).get(early.metadata.name)).toBe("owner-key");
+  });
+
+  it("groups approvals by stage in lifecycle order, oldest first, and says when a statement cannot be read", () => {
+    const stages = approvalsByStage(releaseEvidence(withStatus, [promo, late, early, junit]).values());
+    expect(stages.map((s) => s.stage)).toEqual(["Release", "Promotion"]);
+    expect(stages[0]!.approvals.map((a) => a.approval?.role)).toEqual(["business-owner", "release-manager"]);
+    expect(stages[0]!.approvals[0]!.approval?.comment).toBe("ok for Tuesday");
+    const broken = { ...late, spec: { ...late.spec, envelope: { ...late.spec.envelope, payload: Buffer.from("not json").toString("base64") } } };
+    expect(evidenceFacts(broken, new Map())).toMatchObject({ problem: "the signed payload is not JSON", issuedAt: undefined, approval: undefined });
+    expect(approvalsByStage([evidenceFacts(broken, new Map())]).map((s) => s.stage)).toEqual(["unreadable"]);
   });
 });

@@ -1,14 +1,19 @@
 // The console's HTTPS server: pages rendered per request from the Releases a watch keeps in
 // memory, filtered to what the viewer may read, and server-sent event streams that push the
-// re-rendered fragment whenever a watched Release changes. Nothing here writes to the cluster.
+// re-rendered fragment whenever a watched Release changes. The console's own identity writes
+// nothing: the one write, a signed approval a viewer pastes, is created with that viewer's token.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { KubeError } from "../operator/runtime/kube-client.js";
 import type { Release, ReleaseEvidence } from "../api/index.js";
-import { mayRead, type Viewer, type ViewerAccess } from "./access.js";
+import { mayRead, type Credential, type Viewer, type ViewerAccess } from "./access.js";
+import { checkApprovalFile } from "./approval.js";
+import { releaseEvidence } from "./evidence.js";
+import { peerOf, proxiedUser, type RequestHeaderOptions } from "./proxy-identity.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
 import { deliveryFigures } from "../operator/delivery/figures.js";
-import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows } from "./html.js";
+import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows, type EvidenceView, type SubmitOutcome } from "./html.js";
 import { listRows, parseFilter, type ListFilter } from "./model.js";
 
 /** Where Releases come from: an informer's store in production. */
@@ -31,11 +36,20 @@ export interface ConsoleServerOptions {
   now?: () => Date;
   /** Comment lines on idle event streams, so proxies keep them open. */
   heartbeatMs?: number;
+  /**
+   * Creates a ReleaseEvidence as the viewer: with their own bearer token, never the console's
+   * identity. Throws the API server's refusal (a KubeError). Without it the page takes no file.
+   */
+  createEvidenceAs?: (token: string, evidence: ReleaseEvidence) => Promise<void>;
+  /** Trust X-Remote-User/X-Remote-Group from a proxy with a client certificate of this CA (off when unset). */
+  requestHeader?: RequestHeaderOptions;
 }
 
 export const COOKIE = "golive_console";
 const COOKIE_MAX_AGE_S = 8 * 3600;
 const MAX_FORM_BYTES = 16 * 1024;
+/** A pasted approval: an RSA-4096 envelope is a few kB, 64 kB leaves room for comments. */
+const MAX_APPROVAL_BYTES = 64 * 1024;
 
 const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -60,14 +74,14 @@ function send(res: ServerResponse, code: number, body: string, type = "text/html
   res.writeHead(code, { ...SECURITY_HEADERS, "content-type": type, "content-length": Buffer.byteLength(body), ...extra }).end(body);
 }
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+function readForm(req: IncomingMessage, max = MAX_FORM_BYTES): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (c: string) => {
       body += c;
-      if (body.length > MAX_FORM_BYTES) {
-        reject(new Error(`the form is larger than ${MAX_FORM_BYTES} bytes`));
+      if (body.length > max) {
+        reject(new Error(`the form is larger than ${max} bytes`));
         req.destroy();
       }
     });
@@ -89,21 +103,29 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
   });
   const namespaces = () => new Set(o.releases.list().map((r) => r.metadata.namespace ?? ""));
 
-  async function viewerOf(req: IncomingMessage, res: ServerResponse): Promise<{ viewer: Viewer; token: string } | undefined> {
+  /** The proxied identity when the connection proves the proxy, else the bearer token, else nothing. */
+  function credentialOf(req: IncomingMessage): Credential | undefined {
+    const proxied = proxiedUser(peerOf(req), req.headersDistinct, o.requestHeader);
+    if (proxied) return { proxied };
     const token = tokenOf(req);
+    return token ? { token } : undefined;
+  }
+
+  async function viewerOf(req: IncomingMessage, res: ServerResponse): Promise<{ viewer: Viewer; credential: Credential } | undefined> {
+    const credential = credentialOf(req);
     const wantsHtml = (req.headers.accept ?? "").includes("text/html");
     const refuse = (why: string) => (wantsHtml ? send(res, 401, loginPage(why), undefined, { "www-authenticate": 'Bearer realm="golive-console"' }) : send(res, 401, `${why}\n`, "text/plain; charset=utf-8", { "www-authenticate": 'Bearer realm="golive-console"' }));
-    if (!token) {
+    if (!credential) {
       refuse("Sign in: send Authorization: Bearer <token>, or paste a token in the form.");
       return undefined;
     }
     try {
-      const viewer = await o.access.viewer(token, namespaces());
+      const viewer = await o.access.viewer(credential, namespaces());
       if (!viewer) {
         refuse("The token is not valid for this cluster (TokenReview): sign in with a current token.");
         return undefined;
       }
-      return { viewer, token };
+      return { viewer, credential };
     } catch (e) {
       o.log.error({ err: e }, "console: could not review the viewer's token");
       send(res, 503, errorPage("Try again", "The console could not ask the API server who you are (TokenReview/SubjectAccessReview failed): try again in a moment."));
@@ -124,7 +146,14 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
     );
   }
 
-  function stream(req: IncomingMessage, res: ServerResponse, token: string, render: (viewer: Viewer) => string | undefined): void {
+  /** The release's evidence as this viewer may see it (a SubjectAccessReview on list releaseevidences). */
+  async function evidenceView(credential: Credential, r: Release): Promise<EvidenceView | undefined> {
+    if (!o.evidence) return undefined;
+    if (!(await o.access.mayReadEvidence(credential, r.metadata.namespace ?? ""))) return "forbidden";
+    return releaseEvidence(r, o.evidence.list());
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, credential: Credential, render: (viewer: Viewer) => Promise<string | undefined> | string | undefined): void {
     res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write("retry: 2000\n\n");
     let last = "";
@@ -136,8 +165,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
         try {
           // Access is re-checked (through the short-lived cache) on every push: a revoked right
           // or an expired token ends the stream.
-          const viewer = await o.access.viewer(token, namespaces());
-          const html = viewer ? render(viewer) : undefined;
+          const viewer = await o.access.viewer(credential, namespaces());
+          const html = viewer ? await render(viewer) : undefined;
           if (html === undefined) {
             res.write(`event: gone\ndata: ${viewer ? "this release is gone or no longer readable" : "signed out: the token is no longer valid"}\n\n`);
             res.end();
@@ -197,7 +226,9 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
       res.writeHead(303, { ...SECURITY_HEADERS, location: "/login", "set-cookie": `${COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` }).end();
       return;
     }
-    if (req.method !== "GET") return send(res, 405, errorPage("Not allowed", "The console is read-only: use GET. Actions are signed approvals made with the golive CLI."));
+    const submit = /^\/releases\/([^/]+)\/([^/]+)\/approvals$/.exec(path);
+    if (submit && req.method === "POST") return submitApproval(req, res, decodeURIComponent(submit[1]!), decodeURIComponent(submit[2]!));
+    if (req.method !== "GET") return send(res, 405, errorPage("Not allowed", "Use GET. Actions are signed approvals made with the golive CLI, applied with kubectl or pasted on a release page."));
 
     const release = /^\/releases\/([^/]+)\/([^/]+)$/.exec(path);
     const releaseEvents = /^\/events\/release\/([^/]+)\/([^/]+)$/.exec(path);
@@ -205,7 +236,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
 
     const who = await viewerOf(req, res);
     if (!who) return;
-    const { viewer, token } = who;
+    const { viewer, credential } = who;
     if (path === "/") {
       const f = parseFilter(url.searchParams);
       const readableNamespaces = [...namespaces()].filter((ns) => mayRead(viewer, ns)).sort();
@@ -221,22 +252,63 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
     }
     if (path === "/events/list") {
       const f = parseFilter(url.searchParams);
-      return stream(req, res, token, (v) => listFragment(v, f));
+      return stream(req, res, credential, (v) => listFragment(v, f));
     }
     const [, ns, name] = (release ?? releaseEvents)!.map((p) => decodeURIComponent(p));
     if (release) {
       const r = visibleRelease(viewer, ns!, name!);
       if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user), undefined);
-      return send(res, 200, releasePage(r, now(), viewer.user));
+      return send(res, 200, releasePage(r, now(), viewer.user, await evidenceView(credential, r)));
     }
     if (!visibleRelease(viewer, ns!, name!)) return send(res, 404, `No release ${ns}/${name} that you may read.\n`, "text/plain; charset=utf-8");
-    return stream(req, res, token, (v) => {
+    return stream(req, res, credential, async (v) => {
       const r = visibleRelease(v, ns!, name!);
-      return r ? releaseBody(r, now()) : undefined;
+      return r ? releaseBody(r, now(), await evidenceView(credential, r)) : undefined;
     });
   }
 
-  const server = createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: "TLSv1.2" }, (req, res) => {
+  /**
+   * A signed approval pasted on a release page: checked to be an Approval for this release, then
+   * created with the viewer's own token, so the API server's RBAC (and golive's webhook) decide.
+   * The console neither signs nor verifies: the operator verifies the signature with the policy.
+   */
+  async function submitApproval(req: IncomingMessage, res: ServerResponse, ns: string, name: string): Promise<void> {
+    // The session cookie is SameSite=Strict already; a cross-site Origin is refused as well.
+    const origin = req.headers.origin;
+    if (origin && origin !== "null" && new URL(origin).host !== req.headers.host) return send(res, 403, errorPage("Refused", "The form was sent from another site."));
+    const who = await viewerOf(req, res);
+    if (!who) return;
+    const { viewer, credential } = who;
+    const r = visibleRelease(viewer, ns, name);
+    if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user));
+    const page = async (code: number, outcome: SubmitOutcome) => send(res, code, releasePage(r, now(), viewer.user, await evidenceView(credential, r), outcome));
+    let text: string;
+    try {
+      text = (await readForm(req, MAX_APPROVAL_BYTES)).get("approval") ?? "";
+    } catch (e) {
+      return page(413, { ok: false, message: `Refused: ${(e as Error).message}` });
+    }
+    const checked = checkApprovalFile(text, r);
+    if (!checked.ok) return page(400, { ok: false, message: checked.reason, text });
+    if (!("token" in credential) || !o.createEvidenceAs)
+      return page(403, { ok: false, message: "Refused: the console holds no token of yours to create it with (you came through the authenticating proxy): apply the file with kubectl apply -f.", text });
+    try {
+      await o.createEvidenceAs(credential.token, checked.evidence);
+    } catch (e) {
+      const code = e instanceof KubeError ? e.code : 0;
+      if (code === 0) o.log.error({ err: e }, "console: could not create an approval");
+      o.log.info({ user: viewer.user, release: `${ns}/${name}`, code }, "console: approval refused");
+      const why = code === 403 ? `the API server refused you (403): ${e instanceof Error ? e.message : String(e)}` : code === 409 ? `ReleaseEvidence ${checked.evidence.metadata.name} exists already (evidence is immutable)` : code ? `the API server refused it (${code}): ${(e as Error).message}` : "the console could not reach the API server: try again";
+      return page(code >= 400 && code < 500 ? code : 503, { ok: false, message: `Refused: ${why}`, text });
+    }
+    o.log.info({ user: viewer.user, release: `${ns}/${name}`, evidence: checked.evidence.metadata.name }, "console: approval created as the viewer");
+    return page(201, { ok: true, message: `Created ReleaseEvidence ${checked.evidence.metadata.name} (${checked.stage} approval as ${checked.role}) as ${viewer.user}. The operator verifies its signature against the policy; the gates above show the result.` });
+  }
+
+  // With a front-proxy CA the server asks for a client certificate but does not insist: a browser
+  // without one still signs in with a token, and its identity headers are ignored (proxiedUser).
+  const clientAuth = o.requestHeader ? { requestCert: true, rejectUnauthorized: false, ca: o.requestHeader.clientCa } : {};
+  const server = createServer({ cert: o.tls.cert, key: o.tls.key, minVersion: "TLSv1.2", ...clientAuth }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       o.log.error({ err: e }, "console: request failed");
       if (!res.headersSent) send(res, 500, errorPage("Error", "The console failed to answer: see its log."));

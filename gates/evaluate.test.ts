@@ -72,6 +72,16 @@ describe("evaluateGates on complete evidence", () => {
     expect(ev.results.find((r) => r.name === "go-live-approval")!.evidence).toHaveLength(3);
   });
 
+  it("names the verified signer of each evidence a gate used, and none for a gate that used none", () => {
+    const ev = evaluateGates(release, policy.spec, fullEvidence(), now);
+    const approval = ev.results.find((r) => r.name === "go-live-approval")!;
+    expect(approval.signers?.map((s) => s.evidence)).toEqual(approval.evidence);
+    const bySigner = new Map(ev.verified.map((v) => [v.name, v.signer]));
+    for (const s of approval.signers!) expect(s.signer).toBe(bySigner.get(s.evidence));
+    expect(new Set(approval.signers!.map((s) => s.signer)).size).toBe(3);
+    expect(resultOf("unit-tests", []).signers).toBeUndefined();
+  });
+
   it("is Pending and names the evidence when nothing is supplied", () => {
     const r = resultOf("unit-tests", []);
     expect(r.status).toBe("Pending");

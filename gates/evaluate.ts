@@ -48,7 +48,10 @@ export function verifyAll(evidence: readonly ReleaseEvidence[], release: Release
 
 export function evaluateGate(gate: Gate, base: Omit<GateContext, "gate">): GateResult {
   const outcome = EVALUATORS[gateKind(gate)]({ ...base, gate });
-  return { name: gate.name, clause: gate.clause, ...outcome, evaluatedAt: base.now.toISOString() };
+  // The verified signer of each evidence used, so readers of the status (the console) need not
+  // verify signatures against keys they may not read.
+  const signers = (outcome.evidence ?? []).flatMap((name) => base.verified.filter((v) => v.name === name).map((v) => ({ evidence: name, signer: v.signer })));
+  return { name: gate.name, clause: gate.clause, ...outcome, ...(signers.length ? { signers } : {}), evaluatedAt: base.now.toISOString() };
 }
 
 /** The gates guarding one lifecycle point; GoLive gates decide admission. */

@@ -2,9 +2,11 @@
 // by playwright-core): viewers sign in with ServiceAccount tokens checked by TokenReview, see only
 // the namespaces a SubjectAccessReview allows, and a release page follows a status change (the
 // status subresource, as the operator writes it) without reload. Screenshots go to
-// $GOLIVE_CONSOLE_SCREENSHOTS (default /tmp/notes).
+// $GOLIVE_CONSOLE_SCREENSHOTS (default /tmp/notes). A pasted approval is created with the
+// viewer's own token (the API server's RBAC decides), and identity headers count only from a
+// proxy with a client certificate of the configured front-proxy CA.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
@@ -13,7 +15,10 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { Browser } from "playwright-core";
+import type { Release } from "../api/index.js";
 import { startConsole } from "../console/serve.js";
+import { createEvidence } from "../gates/sign.js";
+import { issueCertificate } from "./cluster/pki.js";
 import { findChromium } from "../report/pdf.js";
 import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
 
@@ -63,6 +68,14 @@ function releaseManifest(namespace: string, name: string, application: string, v
   return JSON.stringify(doc);
 }
 
+function releaseObject(namespace: string, name: string, application: string, version: string): Release {
+  return JSON.parse(releaseManifest(namespace, name, application, version)) as Release;
+}
+const relA = () => releaseObject(nsA.name, "underwriting-api-2-4-1", "underwriting-api", "2.4.1");
+const approverKey = generateKeyPairSync("ed25519").privateKey;
+/** A Release approval signed beforehand (as golive approve does), which the status says the operator verified. */
+let releaseApproval = "";
+
 function status(weight: number, stepIndex: number, stepName: string) {
   return {
     status: {
@@ -71,6 +84,7 @@ function status(weight: number, stepIndex: number, stepName: string) {
       gates: [
         { name: "functional-tests", clause: "4.4 b", status: "Passed", reason: "412 of 412 tests passed", evidence: ["web-junit-412"], evaluatedAt: now },
         { name: "security-scan", clause: "8.6", status: "Passed", reason: "no critical or high findings", evidence: ["web-sarif"], evaluatedAt: now },
+        { name: "go-live-approval", clause: "4.2 b", status: "Passed", reason: "Release approved by release-manager (li-wei)", evidence: [releaseApproval], signers: [{ evidence: releaseApproval, signer: "li-wei" }], evaluatedAt: now },
       ],
       canary: { stepIndex, stepName, weight, startedAt: now, stepStartedAt: now },
       waves: [{ name: "default", phase: "Progressing", weight, workloads: [{ kind: "Deployment", name: "underwriting-api", routing: "gatewayAPI", changed: true, candidatePods: 1, stablePods: 3 }] }],
@@ -95,13 +109,14 @@ async function patchStatus(namespace: string, name: string, body: unknown): Prom
   if (r.status !== 0) throw new Error(`patch status of ${namespace}/${name}: ${r.stderr}`);
 }
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown>; subject: string }> {
+function get(path: string, headers: Record<string, string> = {}, client: { base?: string; cert?: string; key?: string; method?: string; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown>; subject: string }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(path, base);
+    const url = new URL(path, client.base ?? base);
     // The certificate is one the console made at start; the test checks which it is instead of a CA.
     // A fresh connection each time (agent: false): spawnSync blocks this process, so a kept-alive
     // socket may have been closed by the console meanwhile.
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false, agent: false, headers }, (res) => {
+    const tls = client.cert ? { cert: client.cert, key: client.key } : {};
+    const req = request({ method: client.method ?? "GET", host: url.hostname, port: url.port, path: url.pathname + url.search, rejectUnauthorized: false, agent: false, headers, ...tls }, (res) => {
       const subject = String((res.socket as unknown as { getPeerCertificate(): { subjectaltname?: string } }).getPeerCertificate().subjectaltname ?? "");
       let body = "";
       res.setEncoding("utf8");
@@ -113,18 +128,26 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
       res.on("close", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, subject }));
     });
     req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
-    req.end();
+    req.end(client.body);
   });
 }
 
+/** POST an approval file as the page's form does. */
+function postApproval(token: string, release: string, text: string) {
+  return get(`/releases/${nsA.name}/${release}/approvals`, { authorization: `Bearer ${token}`, "content-type": "application/x-www-form-urlencoded" }, { method: "POST", body: new URLSearchParams({ approval: text }).toString() });
+}
+
 function grant(namespace: string, sa: string, saNamespace: string): void {
-  kubectl(["-n", namespace, "create", "role", `release-reader-${sa}`, "--verb=get,list,watch", "--resource=releases.golive.dev"]);
+  kubectl(["-n", namespace, "create", "role", `release-reader-${sa}`, "--verb=get,list,watch", "--resource=releases.golive.dev,releaseevidences.golive.dev"]);
   kubectl(["-n", namespace, "create", "rolebinding", `release-reader-${sa}`, `--role=release-reader-${sa}`, `--serviceaccount=${saNamespace}:${sa}`]);
 }
 
 beforeAll(async () => {
   kubectl(["apply", "-f", "-"], releaseManifest(nsA.name, "underwriting-api-2-4-1", "underwriting-api", "2.4.1"));
   kubectl(["apply", "-f", "-"], releaseManifest(nsB.name, "claims-api-7-0-0", "claims-api", "7.0.0"));
+  const signed = createEvidence({ release: relA(), type: "Approval", key: approverKey, predicate: { issuedAt: now, approval: { stage: "Release", role: "release-manager", comment: "go for Tuesday" } } });
+  releaseApproval = signed.metadata.name;
+  kubectl(["apply", "-f", "-"], JSON.stringify(signed));
   await patchStatus(nsA.name, "underwriting-api-2-4-1", status(10, 0, "first-slice"));
   await patchStatus(nsB.name, "claims-api-7-0-0", { status: { phase: "Blocked", gatesSummary: "1/2", message: "gate security-scan: 2 critical findings" } });
   for (const sa of ["viewer-a", "lead", "nobody"]) kubectl(["-n", nsA.name, "create", "serviceaccount", sa]);
@@ -264,6 +287,113 @@ describe("golive console", () => {
       await context.close();
     }
   });
+
+  it("in Chromium: a release page shows each gate's evidence with its signer, key id, time and digest, and the approvals per stage", async () => {
+    const { context, page } = await signIn(tokens.a);
+    try {
+      await page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      const row = page.locator(`table.evidence tr[data-evidence="${releaseApproval}"]`);
+      expect(await row.locator(".signer").textContent()).toBe("li-wei");
+      expect(await row.locator(".issued").textContent()).toBe(now);
+      expect(await row.locator("code[title]").getAttribute("title")).toMatch(/^sha256:[0-9a-f]{64}$/);
+      // Evidence a gate names that is not in the namespace says so rather than inventing a signer.
+      expect(await page.textContent('table.evidence tr[data-evidence="web-junit-412"]')).toContain("no such ReleaseEvidence in the namespace");
+      const approval = page.locator('table.approvals[data-stage="Release"] tr[data-evidence]');
+      expect(await approval.count()).toBe(1);
+      expect(await approval.locator(".role").textContent()).toBe("release-manager");
+      expect(await approval.locator(".signer").textContent()).toBe("li-wei");
+      expect(await approval.textContent()).toContain("go for Tuesday");
+      await page.screenshot({ path: join(shots, "console-release-evidence.png"), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("in Chromium: a pasted approval is created with the viewer's own token: refused without the right to create evidence, created with it, never signed by the console", async () => {
+    const promotion = createEvidence({ release: relA(), type: "Approval", key: approverKey, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Promotion", role: "release-manager" } } });
+    const text = stringify(promotion);
+    // Not an Approval for this release: refused before anything is sent.
+    const tests = createEvidence({ release: relA(), type: "FunctionalTestReport", key: approverKey, predicate: { issuedAt: now } });
+    const wrongType = await postApproval(tokens.lead, "underwriting-api-2-4-1", stringify(tests));
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body).toContain("Refused: it is FunctionalTestReport evidence, not an Approval");
+    const wrongRelease = await postApproval(tokens.lead, "underwriting-api-2-3-9", text);
+    expect(wrongRelease.status).toBe(404);
+    // viewer-a may read but not create releaseevidences: the API server says no, and the page says so.
+    const a = await signIn(tokens.a);
+    try {
+      await a.page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      expect(await a.page.locator("button", { hasText: /promote|abort|approve/i }).count()).toBe(0);
+      await a.page.fill('textarea[name="approval"]', text);
+      await Promise.all([a.page.waitForURL(/\/approvals$/), a.page.click("#submit-signed")]);
+      await expect.poll(() => a.page.textContent("#submit-result")).toContain("Refused: the API server refused you (403)");
+      expect(await a.page.textContent("#submit-result")).toContain(`system:serviceaccount:${nsA.name}:viewer-a`);
+      expect(await a.page.textContent("#submit-result")).toContain("cannot create resource");
+      expect(await a.page.inputValue('textarea[name="approval"]')).toBe(text);
+      await a.page.screenshot({ path: join(shots, "console-approval-refused.png"), fullPage: true });
+    } finally {
+      await a.context.close();
+    }
+    expect(kubectlResult(["-n", nsA.name, "get", "releaseevidences.golive.dev", promotion.metadata.name]).status).not.toBe(0);
+    // lead may create releaseevidences in nsA: the same file is created, as lead.
+    kubectl(["-n", nsA.name, "create", "role", "evidence-writer", "--verb=create", "--resource=releaseevidences.golive.dev"]);
+    kubectl(["-n", nsA.name, "create", "rolebinding", "evidence-writer", "--role=evidence-writer", `--serviceaccount=${nsA.name}:lead`]);
+    const lead = await signIn(tokens.lead);
+    try {
+      await lead.page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      await lead.page.fill('textarea[name="approval"]', text);
+      await Promise.all([lead.page.waitForURL(/\/approvals$/), lead.page.click("#submit-signed")]);
+      await expect.poll(() => lead.page.textContent("#submit-result")).toContain(`Created ReleaseEvidence ${promotion.metadata.name} (Promotion approval as release-manager) as system:serviceaccount:${nsA.name}:lead`);
+      const stored = JSON.parse(kubectl(["-n", nsA.name, "get", "releaseevidences.golive.dev", promotion.metadata.name, "-o", "json"])) as typeof promotion;
+      // Byte for byte what was signed elsewhere: the console added no signature of its own.
+      expect(stored.spec).toEqual(promotion.spec);
+      // The informer brings it to the page, unverified until the operator names its signer.
+      await lead.page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      await expect.poll(() => lead.page.locator('table.approvals[data-stage="Promotion"] tr[data-evidence]').count(), { timeout: 15_000 }).toBe(1);
+      expect(await lead.page.textContent('table.approvals[data-stage="Promotion"] .signer-cell')).toBe("not verified by the operator yet");
+      await lead.page.screenshot({ path: join(shots, "console-approval-created.png"), fullPage: true });
+    } finally {
+      await lead.context.close();
+    }
+    const again = await postApproval(tokens.lead, "underwriting-api-2-4-1", text);
+    expect(again.status).toBe(409);
+    expect(again.body).toContain("exists already (evidence is immutable)");
+  }, 90_000);
+
+  it("trusts X-Remote-User/X-Remote-Group only from a proxy whose client certificate the front-proxy CA signed; SubjectAccessReviews still decide", async () => {
+    const ca = issueCertificate({ commonName: "front-proxy-ca", usage: "ca" });
+    const proxy = issueCertificate({ commonName: "front-proxy", issuer: { cert: ca.cert, key: ca.key }, usage: "client" }).pem;
+    const unlisted = issueCertificate({ commonName: "some-client", issuer: { cert: ca.cert, key: ca.key }, usage: "client" }).pem;
+    const forged = issueCertificate({ commonName: "front-proxy", usage: "client" }).pem;
+    const caFile = join(dir, "front-proxy-ca.crt");
+    writeFileSync(caFile, ca.pem.cert);
+    const proxied = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: join(dir, "console.kubeconfig"), requestHeaderClientCaFile: caFile, requestHeaderAllowedNames: ["front-proxy"], log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
+    try {
+      const at = { base: `https://127.0.0.1:${proxied.port}` };
+      const asA = { "x-remote-user": `system:serviceaccount:${nsA.name}:viewer-a`, "x-remote-group": "system:serviceaccounts" };
+      expect((await get("/", asA, at)).status).toBe(401);
+      expect((await get("/", asA, { ...at, ...forged })).status).toBe(401);
+      expect((await get("/", asA, { ...at, ...unlisted })).status).toBe(401);
+      const a = await get("/", asA, { ...at, ...proxy });
+      expect(a.status).toBe(200);
+      expect(a.body).toContain(`<b id="viewer">system:serviceaccount:${nsA.name}:viewer-a</b>`);
+      expect(a.body).toContain("underwriting-api-2-4-1");
+      expect(a.body).not.toContain("claims-api-7-0-0");
+      const stranger = await get("/", { "x-remote-user": "someone-without-rights" }, { ...at, ...proxy });
+      expect(stranger.status).toBe(200);
+      expect(stranger.body).toContain("No release you may read matches.");
+      // A bearer token still works beside the proxy, and the headers do not override it without the certificate.
+      const token = await get("/", { ...asA, "x-remote-user": "someone-without-rights", authorization: `Bearer ${tokens.a}` }, at);
+      expect(token.body).toContain("underwriting-api-2-4-1");
+      // The proxy's viewer holds no token of theirs: the console will not create an approval for them.
+      const signed = stringify(createEvidence({ release: relA(), type: "Approval", key: approverKey, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Verification", role: "release-manager" } } }));
+      const post = await get(`/releases/${nsA.name}/underwriting-api-2-4-1/approvals`, { ...asA, "x-remote-user": `system:serviceaccount:${nsA.name}:lead`, "content-type": "application/x-www-form-urlencoded" }, { ...at, ...proxy, method: "POST", body: new URLSearchParams({ approval: signed }).toString() });
+      expect(post.status).toBe(403);
+      expect(post.body).toContain("the console holds no token of yours");
+    } finally {
+      await proxied.close();
+    }
+  }, 60_000);
 
   it("shows delivery figures of the readable namespaces only, and refuses a bad window", async () => {
     kubectl(["apply", "-f", "-"], releaseManifest(nsA.name, "underwriting-api-2-3-9", "underwriting-api", "2.3.9"));

@@ -21,6 +21,8 @@ export interface ServingTlsOptions {
   keyFile?: string | undefined;
   /** DNS names for a certificate made at start (besides localhost and 127.0.0.1). */
   dnsNames?: string[] | undefined;
+  /** PEM CA(s) whose client certificates the server verifies (the console's front-proxy CA), kept across renewals. */
+  clientCa?: string | undefined;
   log: Logger;
 }
 
@@ -74,7 +76,7 @@ export function keepServingTls(server: Server, served: PemPair, o: ServingTlsOpt
     if (next === "keep") return;
     const pair = next === "renew" ? await servingTls({ ...o, certFile: undefined, keyFile: undefined }) : next;
     try {
-      server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" });
+      server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2", ...(o.clientCa ? { ca: o.clientCa } : {}) });
       current = pair;
       o.log.info({ sha256: fingerprint(pair.cert) }, `${o.name}: serving a new TLS certificate`);
     } catch (e) {
