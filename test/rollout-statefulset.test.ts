@@ -128,7 +128,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
    * a step that needs no pause lasts as long as its pods take to start (well under a second on
    * kwok), and a poll loaded by the rest of the suite can miss it. `onUpdate` is the controller's
    * own count of pods on the update revision (status.updatedReplicas). The Release's phase is
-   * polled beside it and paired with the StatefulSet's latest state.
+   * watched beside it, each version paired with the StatefulSet's latest state.
    */
   function sampler(name: string) {
     type Sample = { partition: number; observed: boolean; update: string; current: string; onUpdate: number };
@@ -141,25 +141,26 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
       latest = { partition: partition(s), observed: (s.status?.observedGeneration ?? 0) >= s.metadata.generation, update: s.status?.updateRevision as string, current: s.status?.currentRevision as string, onUpdate: (s.status?.updatedReplicas as number | undefined) ?? 0 };
       samples.push(latest);
     };
-    const started = sts().then(async (first) => {
-      record(first);
+    /** Every version of one object from `first` on, through a watch resumed until stopped. */
+    const follow = async (list: string, first: Doc, onObject: (o: Doc) => void): Promise<void> => {
+      onObject(first);
       let version = first.metadata.resourceVersion as string;
       while (running) {
         await client
-          .watch<Doc>(`/apis/apps/v1/namespaces/${ns.name}/statefulsets?watch=true&allowWatchBookmarks=true&fieldSelector=metadata.name%3Dledger&resourceVersion=${version}`, (e) => {
+          .watch<Doc>(`${list}?watch=true&allowWatchBookmarks=true&fieldSelector=metadata.name%3D${first.metadata.name as string}&resourceVersion=${version}`, (e) => {
             version = (e.object.metadata?.resourceVersion as string | undefined) ?? version;
-            if (e.type === "MODIFIED" || e.type === "ADDED") record(e.object);
+            if (e.type === "MODIFIED" || e.type === "ADDED") onObject(e.object);
           }, abort.signal)
           .catch(() => undefined);
       }
-    });
-    const polling = (async () => {
-      while (running) {
-        const r = await release(name).catch(() => undefined);
-        if (latest) phases.push({ phase: r?.status?.phase ?? "", at: latest });
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    })();
+    };
+    const started = sts().then((first) => follow(`/apis/apps/v1/namespaces/${ns.name}/statefulsets`, first, record));
+    // The Release's phases by watch too: Verifying lasts only as long as its (empty) verification.
+    const polling = release(name).then((first) =>
+      follow(`/apis/golive.dev/v1alpha1/namespaces/${ns.name}/releases`, first, (r) => {
+        if (latest) phases.push({ phase: (r.status?.phase as string | undefined) ?? "", at: latest });
+      }),
+    );
     return {
       samples,
       phases,
