@@ -1,0 +1,225 @@
+// A DaemonSet canaried node by node. While the next Release is Pending/Approved golive sets
+// updateStrategy OnDelete (recording the stable revision and update strategy in annotations), so
+// the new template, once applied, changes no pod by itself. A step deletes the pods on the nodes
+// labelled golive.dev/canary-node=true (they come back on the new revision), the promotion the
+// rest; rollback restores the stable template and update strategy and deletes every candidate
+// pod. Candidate and stable pods are told apart by their controller-revision-hash against the
+// DaemonSet's ControllerRevisions (the newest is the update revision). Pure: the I/O is in
+// daemonset-io.ts and the controller.
+import { RELEASE_LABEL, type ReleaseStatus } from "../../api/index.js";
+import type { TrafficObservation } from "../routers/types.js";
+import { REVISION_LABEL } from "./statefulset.js";
+import type { WorkloadView } from "./types.js";
+import { imagesOf, templateHash } from "./workloads.js";
+
+/** Nodes with this label run the candidate first. */
+export const CANARY_NODE_LABEL = "golive.dev/canary-node";
+export const CANARY_NODE_VALUE = "true";
+export const STABLE_REVISION_ANNOTATION = "golive.dev/stable-revision";
+export const STABLE_STRATEGY_ANNOTATION = "golive.dev/stable-update-strategy";
+
+type Template = Record<string, unknown>;
+export type JsonPatch = { op: "add" | "replace" | "remove"; path: string; value?: unknown }[];
+
+export interface DaemonSetLike {
+  metadata?: { name?: string; namespace?: string; uid?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { template?: Template & { metadata?: { labels?: Record<string, string> } }; updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } }; selector?: { matchLabels?: Record<string, string> }; [k: string]: unknown };
+  status?: { observedGeneration?: number; desiredNumberScheduled?: number; numberReady?: number; numberAvailable?: number; updatedNumberScheduled?: number; currentNumberScheduled?: number };
+}
+export interface DaemonPodLike {
+  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: string; ownerReferences?: { uid?: string }[] };
+  spec?: { nodeName?: string };
+  status?: { conditions?: { type?: string; status?: string }[] };
+}
+export interface NodeLike {
+  metadata?: { name?: string; labels?: Record<string, string> };
+}
+export interface DaemonRevisionLike {
+  metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: { uid?: string }[] };
+  revision?: number;
+  data?: { spec?: { template?: Template } };
+}
+
+/** Where the candidate runs: nowhere, the canary nodes, every node. */
+export type Stage = "none" | "canary" | "all";
+export interface DaemonPod {
+  name: string;
+  node: string;
+  revision: string;
+  ready: boolean;
+  canaryNode: boolean;
+}
+export interface DaemonSetView {
+  name: string;
+  generation: number;
+  observed: boolean;
+  updateRevision: string;
+  stableRevision: string;
+  desired: number;
+  canaryNodes: string[];
+  /** Pods not being deleted. */
+  pods: DaemonPod[];
+  /** Pods being deleted that do not run the stable revision. */
+  terminatingOffStable: number;
+}
+
+/** The hash of the newest ControllerRevision: what the DaemonSet's template is now. */
+export function updateRevisionOf(revisions: readonly DaemonRevisionLike[]): string {
+  const newest = [...revisions].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
+  return newest?.metadata?.labels?.[REVISION_LABEL] ?? "";
+}
+
+export function daemonSetView(ds: DaemonSetLike, revisions: readonly DaemonRevisionLike[], pods: readonly DaemonPodLike[], nodes: readonly NodeLike[]): DaemonSetView {
+  const canaryNodes = nodes.filter((n) => n.metadata?.labels?.[CANARY_NODE_LABEL] === CANARY_NODE_VALUE).map((n) => n.metadata?.name ?? "");
+  const updateRevision = updateRevisionOf(revisions);
+  const stableRevision = ds.metadata?.annotations?.[STABLE_REVISION_ANNOTATION] ?? updateRevision;
+  const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+  return {
+    name: ds.metadata?.name ?? "",
+    generation: ds.metadata?.generation ?? 0,
+    observed: (ds.status?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0),
+    updateRevision,
+    stableRevision,
+    desired: ds.status?.desiredNumberScheduled ?? 0,
+    canaryNodes,
+    pods: live.map((p) => ({
+      name: p.metadata?.name ?? "",
+      node: p.spec?.nodeName ?? "",
+      revision: p.metadata?.labels?.[REVISION_LABEL] ?? "",
+      ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+      canaryNode: canaryNodes.includes(p.spec?.nodeName ?? ""),
+    })),
+    terminatingOffStable: pods.filter((p) => p.metadata?.deletionTimestamp && p.metadata.labels?.[REVISION_LABEL] !== stableRevision).length,
+  };
+}
+
+/**
+ * The stage golive wants: while rolling back, none (and the stable template back); from the
+ * promotion on (and once Released), every node; otherwise a step's weight above 0 puts the
+ * candidate on the canary nodes and 100 % on every node (a step = canary nodes, then all).
+ */
+export function desiredStage(status: ReleaseStatus | undefined, weight: number): Stage {
+  const phase = status?.phase;
+  if (phase === "RollingBack") return "none";
+  if (phase === "Released" || status?.promotion?.startedAt) return "all";
+  if (weight <= 0) return "none";
+  return weight >= 100 ? "all" : "canary";
+}
+
+const inStage = (p: DaemonPod, stage: Stage): boolean => stage === "all" || (stage === "canary" && p.canaryNode);
+/** Pods on the update revision while it is not the stable one. */
+export const candidatePods = (v: DaemonSetView): DaemonPod[] => (v.updateRevision === v.stableRevision ? [] : v.pods.filter((p) => p.revision === v.updateRevision));
+/** Every node runs one pod of the update revision. */
+const allOnUpdate = (v: DaemonSetView): boolean => v.observed && v.desired > 0 && v.pods.length === v.desired && v.pods.every((p) => p.revision === v.updateRevision);
+
+/** The maxUnavailable of an update strategy, as a pod count (default 1, at least 1). */
+export function maxUnavailableOf(strategy: { rollingUpdate?: { maxUnavailable?: number | string } } | undefined, desired: number): number {
+  const m = strategy?.rollingUpdate?.maxUnavailable;
+  if (typeof m === "number") return Math.max(1, m);
+  if (typeof m === "string" && /^\d+%$/.test(m)) return Math.max(1, Math.floor((desired * Number(m.slice(0, -1))) / 100));
+  return 1;
+}
+
+/**
+ * The pods to delete now so a stage runs the candidate: those in it not on the update revision,
+ * no more at once than the stable update strategy's maxUnavailable allows (counting the pods
+ * already missing or not ready), so the rest of the nodes keep their agent.
+ */
+export function podsToReplace(v: DaemonSetView, stage: Stage, maxUnavailable: number): string[] {
+  if (!v.observed || v.updateRevision === v.stableRevision) return [];
+  const out = v.pods.filter((p) => inStage(p, stage) && p.revision !== v.updateRevision);
+  const down = Math.max(0, v.desired - v.pods.filter((p) => p.ready).length);
+  return out.slice(0, Math.max(0, maxUnavailable - down)).map((p) => p.name);
+}
+
+/**
+ * The planner's two views of a DaemonSet, as for a StatefulSet: the candidate is its template
+ * (update revision); the stable side is the stable revision, which carries the candidate's
+ * template hash only once every node runs the update revision.
+ */
+export function daemonSetViews(ds: DaemonSetLike, v: DaemonSetView): { candidate: WorkloadView; stable: WorkloadView } {
+  const same = allOnUpdate(v);
+  const hash = templateHash(ds.spec?.template);
+  const ready = (rev: string) => v.pods.filter((p) => p.revision === rev && p.ready).length;
+  const on = (rev: string) => v.pods.filter((p) => p.revision === rev).length;
+  const base = { name: v.name, uid: ds.metadata?.uid, generation: v.generation, observedGeneration: ds.status?.observedGeneration ?? 0, replicas: v.desired, statusReplicas: v.pods.length, releaseLabel: ds.metadata?.labels?.[RELEASE_LABEL], images: imagesOf(ds) };
+  const stableRev = same ? v.updateRevision : v.stableRevision;
+  return {
+    candidate: { ...base, readyReplicas: ready(v.updateRevision), availableReplicas: ready(v.updateRevision), updatedReplicas: on(v.updateRevision), templateHash: hash, podTemplateHash: v.observed ? v.updateRevision : undefined },
+    stable: { ...base, readyReplicas: ready(stableRev), availableReplicas: ready(stableRev), updatedReplicas: on(stableRev), templateHash: same ? hash : `revision:${v.stableRevision}`, podTemplateHash: v.stableRevision },
+  };
+}
+
+/**
+ * What is in effect against what golive wants, as a router would say it: settled when the stage
+ * golive wants runs (its nodes one Ready pod each of the update revision, every other node the
+ * stable one); while rolling back, when the template is the stable one again and every node runs
+ * one Ready stable pod. The weight reported is the one wanted once settled.
+ */
+export function nodeTraffic(v: DaemonSetView, status: ReleaseStatus | undefined, weight: number): TrafficObservation {
+  const stage = desiredStage(status, weight);
+  const candidates = candidatePods(v);
+  const share = (n: number) => (v.desired ? Math.round((100 * n) / v.desired) : 0);
+  if (status?.phase === "RollingBack") {
+    const settled = rolledBack(v);
+    return { weight: settled ? 0 : Math.max(1, share(candidates.length)), verification: false, settled, ...(settled ? {} : { message: `restoring the stable template of DaemonSet ${v.name}: ${candidates.length + v.terminatingOffStable} pod(s) off the stable revision` }) };
+  }
+  if (stage === "canary" && v.canaryNodes.length === 0) return { weight: share(candidates.length), verification: false, settled: false, message: `no node is labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE}: label the nodes the DaemonSet ${v.name} is canaried on (kubectl label node NODE ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE})` };
+  const scope = v.pods.filter((p) => inStage(p, stage));
+  const others = v.pods.filter((p) => !inStage(p, stage));
+  const wantNodes = stage === "all" ? v.desired : stage === "canary" ? v.pods.filter((p) => p.canaryNode).length : 0;
+  const settled = v.observed && v.pods.length === v.desired && scope.length === wantNodes && (stage === "none" || wantNodes > 0) && scope.every((p) => p.ready && p.revision === v.updateRevision) && others.every((p) => p.revision === v.stableRevision || v.updateRevision === v.stableRevision);
+  return {
+    weight: settled ? weight : share(candidates.length),
+    verification: false,
+    settled,
+    ...(settled ? {} : { message: `DaemonSet ${v.name}: ${candidates.length} of ${v.desired} node(s) on the update revision, want ${stage === "none" ? "none" : stage === "canary" ? `the ${v.canaryNodes.length} canary node(s)` : "all"}` }),
+  };
+}
+
+/** Rolled back: the template is the stable one again and every node runs one Ready stable pod (0 candidate pods). */
+export function rolledBack(v: DaemonSetView): boolean {
+  return v.observed && v.updateRevision === v.stableRevision && v.pods.length === v.desired && v.terminatingOffStable === 0 && v.pods.every((p) => p.ready && p.revision === v.stableRevision);
+}
+
+const escape = (k: string): string => k.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/**
+ * Hold a DaemonSet before the next template: OnDelete, with the stable revision and the update
+ * strategy it had recorded, so the rollout knows what to compare with and what to put back.
+ */
+export function holdPatch(live: DaemonSetLike, stableRevision: string): JsonPatch {
+  const annotations = { [STABLE_REVISION_ANNOTATION]: stableRevision, [STABLE_STRATEGY_ANNOTATION]: JSON.stringify(live.spec?.updateStrategy ?? { type: "RollingUpdate" }) };
+  return [
+    ...(live.metadata?.annotations ? Object.entries(annotations).map(([k, value]) => ({ op: "add" as const, path: `/metadata/annotations/${escape(k)}`, value })) : [{ op: "add" as const, path: "/metadata/annotations", value: annotations }]),
+    { op: "add", path: "/spec/updateStrategy", value: { type: "OnDelete" } },
+  ];
+}
+
+/** Whether the DaemonSet is held: OnDelete with its stable revision recorded. */
+export const held = (ds: DaemonSetLike): boolean => ds.spec?.updateStrategy?.type === "OnDelete" && ds.metadata?.annotations?.[STABLE_REVISION_ANNOTATION] !== undefined;
+
+/** The stable template: the ControllerRevision of the recorded stable revision. */
+export function daemonStableTemplate(live: DaemonSetLike, revisions: readonly DaemonRevisionLike[]): Template {
+  const stable = live.metadata?.annotations?.[STABLE_REVISION_ANNOTATION];
+  const stored = revisions.find((r) => stable && r.metadata?.labels?.[REVISION_LABEL] === stable)?.data?.spec?.template;
+  if (!stored) throw new Error(`DaemonSet ${live.metadata?.name ?? ""}: the ControllerRevision of its stable revision ${stable ?? "(not recorded)"} is gone, so golive cannot tell which template to restore: restore it by hand (kubectl rollout undo daemonset/${live.metadata?.name ?? ""})`);
+  const { $patch: _p, ...template } = stored as Template & { $patch?: unknown };
+  return template;
+}
+
+/** The stable template back (with the release label it ran under), OnDelete kept until every candidate pod is gone. */
+export function restorePatch(template: Template): JsonPatch {
+  const label = (template.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[RELEASE_LABEL];
+  return [{ op: "replace", path: "/spec/template", value: template }, ...(label ? [{ op: "add" as const, path: `/metadata/labels/${escape(RELEASE_LABEL)}`, value: label }] : [])];
+}
+
+/** The recorded update strategy back and golive's annotations gone: the rollout is over. */
+export function releasePatch(live: DaemonSetLike): JsonPatch {
+  const recorded = live.metadata?.annotations?.[STABLE_STRATEGY_ANNOTATION];
+  const have = live.metadata?.annotations ?? {};
+  return [
+    { op: "add", path: "/spec/updateStrategy", value: recorded ? (JSON.parse(recorded) as unknown) : { type: "RollingUpdate" } },
+    ...[STABLE_REVISION_ANNOTATION, STABLE_STRATEGY_ANNOTATION].filter((k) => k in have).map((k) => ({ op: "remove" as const, path: `/metadata/annotations/${escape(k)}` })),
+  ];
+}
