@@ -148,13 +148,15 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.daemonsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
-  // 5.2: a governed Deployment or StatefulSet scaled or changed in any phase: its release's DesignConformant may have changed.
+  // 5.2: a governed Deployment, StatefulSet or DaemonSet scaled or changed in any phase: its release's DesignConformant may have changed.
   const enqueueLabelled = (event: string, d: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
     const release = d.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${d.metadata?.namespace ?? ""}/${release}`);
   };
   stores.deployments.on(enqueueLabelled);
   stores.statefulsets.on(enqueueLabelled);
+  // A DaemonSet too: a Released or RolledBack release hands its update strategy back once its pods settle.
+  stores.daemonsets.on(enqueueLabelled);
   stores.jobs.on((event, j) => {
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);

@@ -27,7 +27,7 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
-import { daemonSetViews, desiredStage, held, maxUnavailableOf, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
+import { daemonSetViews, EVERYWHERE, held, maxUnavailableOf, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
 export interface RolloutStores {
@@ -82,6 +82,8 @@ interface UnitEdge {
   statefulSet?: StatefulSetLike | undefined;
   /** A DaemonSet unit's DaemonSet, its revisions and pods (canaried node by node). */
   daemonSet?: DaemonSetObserved | undefined;
+  /** The unit's wave (a DaemonSet's stage depends on it). */
+  wave?: number;
   router: TrafficRouter;
   ctx: RouterContext;
 }
@@ -270,11 +272,11 @@ export class RolloutController {
     const o = raw ? await observeDaemonSet(this.d.client, ns, raw) : undefined;
     const views = raw && o ? daemonSetViews(raw, o.view) : undefined;
     const observed: UnitObserved = { name: u.name, kind: "DaemonSet", wave: u.wave, waveName: u.waveName, routing: u.routing, primary: false, candidate: views?.candidate, stable: views?.stable };
-    if (o && base.phase !== "Approved") observed.traffic = nodeTraffic(o.view, base, desiredTraffic(base, u).weight);
+    if (o && base.phase !== "Approved") observed.traffic = nodeTraffic(o.view, nodeStage(base, u), desiredTraffic(base, u), base.phase === "RollingBack");
     else if (base.phase !== "Approved") observed.trafficError = `DaemonSet ${ns}/${u.name} not found`;
     if (base.phase === "RollingBack") observed.candidatePods = o ? o.view.pods.filter((p) => p.revision !== o.view.stableRevision).length + o.view.terminatingOffStable : 0;
     const ctx = { client: this.d.client, namespace: ns, release: "", service: "", stableService: "", canaryService: "", candidate: u.name, stable: u.name, replicas: o?.view.desired ?? 1 };
-    return { observed, edge: { workload: u.name, kind: "DaemonSet", candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, daemonSet: o, router: routerFor({ service: "" }), ctx } };
+    return { observed, edge: { workload: u.name, kind: "DaemonSet", wave: u.wave, candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, daemonSet: o, router: routerFor({ service: "" }), ctx } };
   }
 
   /** Another release of the namespace lists the workload and is not finished (it may hold it, or be rolling it out). */
@@ -382,10 +384,11 @@ export class RolloutController {
   }
 
   /**
-   * Node actions of a DaemonSet unit. A route deletes the pods of the stage its weight asks for
-   * (canary nodes, then all) within maxUnavailable; the promotion is every node; while rolling
-   * back (or stopped, restoreStable) the stable template goes back and every candidate pod is
-   * deleted. The update strategy is handed back once the rollout is over (settleDaemonSets).
+   * Node actions of a DaemonSet unit. A route deletes the pods of the stage the Release's status
+   * asks for (nodeStage: canary nodes while Verifying, then each step's share of the rest) within
+   * maxUnavailable; the promotion is every node; while rolling back (or stopped, restoreStable)
+   * the stable template goes back and every candidate pod is deleted. The update strategy is
+   * handed back once the rollout is over (settleDaemonSets).
    */
   private async executeNodes(a: RolloutAction, x: UnitEdge & { release: Release; ns: string }): Promise<void> {
     const o = x.daemonSet;
@@ -398,8 +401,8 @@ export class RolloutController {
       return;
     }
     if (status?.phase === "Released" || status?.phase === "Failed") return;
-    const stage = a.type === "ensureStable" ? "all" : a.type === "route" ? desiredStage(status, a.weight) : "none";
-    if (stage === "none") return;
+    const stage = a.type === "ensureStable" ? EVERYWHERE : a.type === "route" ? nodeStage(status, { name: x.workload, wave: x.wave ?? 0 }) : undefined;
+    if (!stage) return;
     const recorded = o.ds.metadata?.annotations?.[STABLE_STRATEGY_ANNOTATION];
     const max = maxUnavailableOf(recorded ? (JSON.parse(recorded) as { rollingUpdate?: { maxUnavailable?: number | string } }) : undefined, o.view.desired);
     const deleted = await replaceDaemonPods(this.d.client, x.ns, o, stage, max);

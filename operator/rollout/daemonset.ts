@@ -1,11 +1,12 @@
 // A DaemonSet canaried node by node. While the next Release is Pending/Approved golive sets
 // updateStrategy OnDelete (recording the stable revision and update strategy in annotations), so
-// the new template, once applied, changes no pod by itself. A step deletes the pods on the nodes
-// labelled golive.dev/canary-node=true (they come back on the new revision), the promotion the
-// rest; rollback restores the stable template and update strategy and deletes every candidate
-// pod. Candidate and stable pods are told apart by their controller-revision-hash against the
-// DaemonSet's ControllerRevisions (the newest is the update revision). Pure: the I/O is in
-// daemonset-io.ts and the controller.
+// the new template, once applied, changes no pod by itself. While its wave is Verifying golive
+// deletes the pods on the nodes labelled golive.dev/canary-node=true (they come back on the new
+// revision: verification runs there); each step then adds its weight as a share of the other
+// nodes (by node name), the promotion the rest. Rollback restores the stable template and
+// deletes every pod off the stable revision. Candidate and stable pods are told apart by their
+// controller-revision-hash against the DaemonSet's ControllerRevisions (the newest is the update
+// revision). Pure: the I/O is in daemonset-io.ts and the controller.
 import { RELEASE_LABEL, type ReleaseStatus } from "../../api/index.js";
 import type { TrafficObservation } from "../routers/types.js";
 import { REVISION_LABEL } from "./statefulset.js";
@@ -33,6 +34,7 @@ export interface DaemonPodLike {
 }
 export interface NodeLike {
   metadata?: { name?: string; labels?: Record<string, string> };
+  spec?: { taints?: { key?: string; value?: string; effect?: string }[] };
 }
 export interface DaemonRevisionLike {
   metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: { uid?: string }[] };
@@ -40,14 +42,26 @@ export interface DaemonRevisionLike {
   data?: { spec?: { template?: Template } };
 }
 
-/** Where the candidate runs: nowhere, the canary nodes, every node. */
-export type Stage = "none" | "canary" | "all";
+/**
+ * Where the candidate runs: on the canary nodes (`canary`) and on the first `share` % of the
+ * other nodes the DaemonSet runs on, by node name (100: every node). Nowhere: neither.
+ */
+export interface Stage {
+  canary: boolean;
+  share: number;
+}
+export const NOWHERE: Stage = { canary: false, share: 0 };
+export const EVERYWHERE: Stage = { canary: true, share: 100 };
+const nowhere = (s: Stage): boolean => !s.canary && s.share <= 0;
+
 export interface DaemonPod {
   name: string;
   node: string;
   revision: string;
   ready: boolean;
   canaryNode: boolean;
+  /** Its node's place among the other (not canary) nodes the DaemonSet runs on, by name; -1 on a canary node. */
+  rank: number;
 }
 export interface DaemonSetView {
   name: string;
@@ -57,6 +71,8 @@ export interface DaemonSetView {
   stableRevision: string;
   desired: number;
   canaryNodes: string[];
+  /** The other nodes the DaemonSet's pods may run on (node selector and taints), by name: a step's share is of these. */
+  otherNodes: string[];
   /** Pods not being deleted. */
   pods: DaemonPod[];
   /** Pods being deleted that do not run the stable revision. */
@@ -69,11 +85,38 @@ export function updateRevisionOf(revisions: readonly DaemonRevisionLike[]): stri
   return newest?.metadata?.labels?.[REVISION_LABEL] ?? "";
 }
 
+type Toleration = { key?: string; operator?: string; value?: string; effect?: string };
+type PodSpecLike = { nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
+/** Taints the DaemonSet controller tolerates on every daemon pod (node conditions, unschedulable). */
+const DAEMON_TOLERATED = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable|network-unavailable)$/;
+const tolerates = (tolerations: readonly Toleration[], t: { key?: string; value?: string; effect?: string }): boolean =>
+  DAEMON_TOLERATED.test(t.key ?? "") || tolerations.some((x) => (x.effect === undefined || x.effect === "" || x.effect === t.effect) && (x.operator === "Exists" ? x.key === undefined || x.key === "" || x.key === t.key : x.key === t.key && (x.value ?? "") === (t.value ?? "")));
+
+/**
+ * Whether the DaemonSet's pods may run on a node: its node selector matches and every
+ * NoSchedule/NoExecute taint is tolerated. Node affinity is not evaluated (README): a node it
+ * excludes only makes a step's share of the nodes smaller, never moves a pod it should not.
+ */
+export function mayRunOn(template: Template | undefined, node: NodeLike): boolean {
+  const spec = (template?.spec ?? {}) as PodSpecLike;
+  const labels = node.metadata?.labels ?? {};
+  if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) return false;
+  return (node.spec?.taints ?? []).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute").every((t) => tolerates(spec.tolerations ?? [], t));
+}
+
 export function daemonSetView(ds: DaemonSetLike, revisions: readonly DaemonRevisionLike[], pods: readonly DaemonPodLike[], nodes: readonly NodeLike[]): DaemonSetView {
-  const canaryNodes = nodes.filter((n) => n.metadata?.labels?.[CANARY_NODE_LABEL] === CANARY_NODE_VALUE).map((n) => n.metadata?.name ?? "");
+  const isCanary = (n: NodeLike) => n.metadata?.labels?.[CANARY_NODE_LABEL] === CANARY_NODE_VALUE;
+  const canaryNodes = nodes.filter(isCanary).map((n) => n.metadata?.name ?? "");
+  // Node objects, not the pods seen now: a pod being replaced is briefly missing, and a share
+  // counted over pods would then pick another node.
+  const otherNodes = nodes
+    .filter((n) => !isCanary(n) && mayRunOn(ds.spec?.template, n))
+    .map((n) => n.metadata?.name ?? "")
+    .sort();
   const updateRevision = updateRevisionOf(revisions);
   const stableRevision = ds.metadata?.annotations?.[STABLE_REVISION_ANNOTATION] ?? updateRevision;
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+  const rankOf = (node: string): number => (canaryNodes.includes(node) ? -1 : otherNodes.includes(node) ? otherNodes.indexOf(node) : otherNodes.length);
   return {
     name: ds.metadata?.name ?? "",
     generation: ds.metadata?.generation ?? 0,
@@ -82,31 +125,43 @@ export function daemonSetView(ds: DaemonSetLike, revisions: readonly DaemonRevis
     stableRevision,
     desired: ds.status?.desiredNumberScheduled ?? 0,
     canaryNodes,
+    otherNodes,
     pods: live.map((p) => ({
       name: p.metadata?.name ?? "",
       node: p.spec?.nodeName ?? "",
       revision: p.metadata?.labels?.[REVISION_LABEL] ?? "",
       ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
       canaryNode: canaryNodes.includes(p.spec?.nodeName ?? ""),
+      rank: rankOf(p.spec?.nodeName ?? ""),
     })),
     terminatingOffStable: pods.filter((p) => p.metadata?.deletionTimestamp && p.metadata.labels?.[REVISION_LABEL] !== stableRevision).length,
   };
 }
 
 /**
- * The stage golive wants: while rolling back, none (and the stable template back); from the
- * promotion on (and once Released), every node; otherwise a step's weight above 0 puts the
- * candidate on the canary nodes and 100 % on every node (a step = canary nodes, then all).
+ * The stage golive wants for a DaemonSet of the rollout, from the Release's status and the
+ * DaemonSet's wave. Rolling back (or stopped, or not started): nowhere. Its wave Verifying or
+ * CleaningUp: the canary nodes only (the labelled nodes are where verification runs, 4.6 c; they
+ * keep the candidate while verification data is cleaned up, so no pod flips back and forth).
+ * Progressing: the canary nodes plus the step's weight as a share of the other nodes; a wave
+ * already passed keeps its last weight; the promotion and Released: every node.
  */
-export function desiredStage(status: ReleaseStatus | undefined, weight: number): Stage {
+export function nodeStage(status: ReleaseStatus | undefined, u: { name: string; wave: number }): Stage {
   const phase = status?.phase;
-  if (phase === "RollingBack") return "none";
-  if (phase === "Released" || status?.promotion?.startedAt) return "all";
-  if (weight <= 0) return "none";
-  return weight >= 100 ? "all" : "canary";
+  if (!status || phase === "RollingBack") return NOWHERE;
+  const record = status.waves?.[u.wave]?.workloads.find((w) => w.name === u.name);
+  if (record && !record.changed) return NOWHERE;
+  if (phase === "Released" || (phase === "Progressing" && status.promotion?.startedAt)) return EVERYWHERE;
+  if (!(phase === "Verifying" || phase === "CleaningUp" || phase === "Progressing") || status.canary?.initialising) return NOWHERE;
+  const wave = status.canary?.wave ?? 0;
+  if (u.wave > wave) return NOWHERE;
+  const weight = u.wave < wave ? (status.waves?.[u.wave]?.weight ?? 0) : phase === "Progressing" ? (status.canary?.weight ?? 0) : 0;
+  return { canary: true, share: Math.min(100, Math.max(0, weight)) };
 }
 
-const inStage = (p: DaemonPod, stage: Stage): boolean => stage === "all" || (stage === "canary" && p.canaryNode);
+/** How many of the other nodes a stage puts the candidate on. */
+const othersIn = (v: DaemonSetView, stage: Stage): number => (stage.share >= 100 ? Infinity : Math.ceil((stage.share * v.otherNodes.length) / 100));
+const inStage = (v: DaemonSetView, p: DaemonPod, stage: Stage): boolean => (p.canaryNode ? stage.canary : p.rank < othersIn(v, stage));
 /** Pods on the update revision while it is not the stable one. */
 export const candidatePods = (v: DaemonSetView): DaemonPod[] => (v.updateRevision === v.stableRevision ? [] : v.pods.filter((p) => p.revision === v.updateRevision));
 /** Every node runs one pod of the update revision. */
@@ -122,12 +177,13 @@ export function maxUnavailableOf(strategy: { rollingUpdate?: { maxUnavailable?: 
 
 /**
  * The pods to delete now so a stage runs the candidate: those in it not on the update revision,
- * no more at once than the stable update strategy's maxUnavailable allows (counting the pods
- * already missing or not ready), so the rest of the nodes keep their agent.
+ * canary nodes first then by node name, no more at once than the stable update strategy's
+ * maxUnavailable allows (counting the pods already missing or not ready), so the rest of the
+ * nodes keep their agent.
  */
 export function podsToReplace(v: DaemonSetView, stage: Stage, maxUnavailable: number): string[] {
   if (!v.observed || v.updateRevision === v.stableRevision) return [];
-  const out = v.pods.filter((p) => inStage(p, stage) && p.revision !== v.updateRevision);
+  const out = v.pods.filter((p) => inStage(v, p, stage) && p.revision !== v.updateRevision).sort((a, b) => a.rank - b.rank || a.node.localeCompare(b.node));
   const down = Math.max(0, v.desired - v.pods.filter((p) => p.ready).length);
   return out.slice(0, Math.max(0, maxUnavailable - down)).map((p) => p.name);
 }
@@ -150,30 +206,36 @@ export function daemonSetViews(ds: DaemonSetLike, v: DaemonSetView): { candidate
   };
 }
 
+const stageLabel = (v: DaemonSetView, s: Stage): string =>
+  nowhere(s) ? "none" : s.share >= 100 ? "all" : `the ${v.canaryNodes.length} canary node(s)${s.share > 0 ? ` and ${othersIn(v, s)} of the ${v.otherNodes.length} other node(s)` : ""}`;
+
 /**
  * What is in effect against what golive wants, as a router would say it: settled when the stage
  * golive wants runs (its nodes one Ready pod each of the update revision, every other node the
  * stable one); while rolling back, when the template is the stable one again and every node runs
- * one Ready stable pod. The weight reported is the one wanted once settled.
+ * one Ready stable pod. `verification` (its wave Verifying) is reported once the canary nodes run
+ * the candidate: they are where verification runs. The weight reported is the one wanted once
+ * settled.
  */
-export function nodeTraffic(v: DaemonSetView, status: ReleaseStatus | undefined, weight: number): TrafficObservation {
-  const stage = desiredStage(status, weight);
+export function nodeTraffic(v: DaemonSetView, stage: Stage, want: { weight: number; verification: boolean }, rollingBack = false): TrafficObservation {
   const candidates = candidatePods(v);
   const share = (n: number) => (v.desired ? Math.round((100 * n) / v.desired) : 0);
-  if (status?.phase === "RollingBack") {
+  if (rollingBack) {
     const settled = rolledBack(v);
     return { weight: settled ? 0 : Math.max(1, share(candidates.length)), verification: false, settled, ...(settled ? {} : { message: `restoring the stable template of DaemonSet ${v.name}: ${candidates.length + v.terminatingOffStable} pod(s) off the stable revision` }) };
   }
-  if (stage === "canary" && v.canaryNodes.length === 0) return { weight: share(candidates.length), verification: false, settled: false, message: `no node is labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE}: label the nodes the DaemonSet ${v.name} is canaried on (kubectl label node NODE ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE})` };
-  const scope = v.pods.filter((p) => inStage(p, stage));
-  const others = v.pods.filter((p) => !inStage(p, stage));
-  const wantNodes = stage === "all" ? v.desired : stage === "canary" ? v.pods.filter((p) => p.canaryNode).length : 0;
-  const settled = v.observed && v.pods.length === v.desired && scope.length === wantNodes && (stage === "none" || wantNodes > 0) && scope.every((p) => p.ready && p.revision === v.updateRevision) && others.every((p) => p.revision === v.stableRevision || v.updateRevision === v.stableRevision);
+  const unsettled = (message: string): TrafficObservation => ({ weight: share(candidates.length), verification: false, settled: false, message });
+  if (stage.canary && v.canaryNodes.length === 0) return unsettled(`no node is labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE}: label the nodes the DaemonSet ${v.name} is verified on first (kubectl label node NODE ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE})`);
+  const changing = v.updateRevision !== v.stableRevision;
+  if (stage.canary && changing && !v.pods.some((p) => p.canaryNode)) return unsettled(`none of the nodes labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE} (${v.canaryNodes.join(", ")}) runs a pod of DaemonSet ${v.name}: label nodes it runs on`);
+  const scope = v.pods.filter((p) => inStage(v, p, stage));
+  const others = v.pods.filter((p) => !inStage(v, p, stage));
+  const settled = v.observed && v.pods.length === v.desired && scope.every((p) => p.ready && p.revision === v.updateRevision) && others.every((p) => p.revision === v.stableRevision || !changing);
   return {
-    weight: settled ? weight : share(candidates.length),
-    verification: false,
+    weight: settled ? want.weight : share(candidates.length),
+    verification: settled && want.verification,
     settled,
-    ...(settled ? {} : { message: `DaemonSet ${v.name}: ${candidates.length} of ${v.desired} node(s) on the update revision, want ${stage === "none" ? "none" : stage === "canary" ? `the ${v.canaryNodes.length} canary node(s)` : "all"}` }),
+    ...(settled ? {} : { message: `DaemonSet ${v.name}: ${candidates.length} of ${v.desired} node(s) on the update revision, want ${stageLabel(v, stage)}` }),
   };
 }
 
@@ -186,10 +248,13 @@ const escape = (k: string): string => k.replace(/~/g, "~0").replace(/\//g, "~1")
 
 /**
  * Hold a DaemonSet before the next template: OnDelete, with the stable revision and the update
- * strategy it had recorded, so the rollout knows what to compare with and what to put back.
+ * strategy it had recorded, so the rollout knows what to compare with and what to put back. A
+ * DaemonSet still held (an earlier rollout never handed it back) keeps the strategy recorded
+ * then: its OnDelete is golive's, not the user's.
  */
 export function holdPatch(live: DaemonSetLike, stableRevision: string): JsonPatch {
-  const annotations = { [STABLE_REVISION_ANNOTATION]: stableRevision, [STABLE_STRATEGY_ANNOTATION]: JSON.stringify(live.spec?.updateStrategy ?? { type: "RollingUpdate" }) };
+  const recorded = held(live) ? live.metadata?.annotations?.[STABLE_STRATEGY_ANNOTATION] : undefined;
+  const annotations = { [STABLE_REVISION_ANNOTATION]: stableRevision, [STABLE_STRATEGY_ANNOTATION]: recorded ?? JSON.stringify(live.spec?.updateStrategy ?? { type: "RollingUpdate" }) };
   return [
     ...(live.metadata?.annotations ? Object.entries(annotations).map(([k, value]) => ({ op: "add" as const, path: `/metadata/annotations/${escape(k)}`, value })) : [{ op: "add" as const, path: "/metadata/annotations", value: annotations }]),
     { op: "add", path: "/spec/updateStrategy", value: { type: "OnDelete" } },

@@ -18,7 +18,7 @@ import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
 import { findAbort, findPromotion } from "./signed-decisions.js";
 import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
-import { DEFAULT_WAVE, inPlace, isRatio, noVerificationRoute, routingOf } from "./waves.js";
+import { DEFAULT_WAVE, hasServices, inPlace, isRatio, noVerificationRoute, routingOf } from "./waves.js";
 
 const RESYNC_MS = 5 * 60_000;
 const POLL_MS = 1_000;
@@ -409,10 +409,10 @@ function active(d: Draft): void {
   }
 }
 
-/** The unit's candidate is up for verification: its verification copy (replica ratio) or its own pods. */
+/** The unit's candidate is up for verification: its verification copy (replica ratio), a DaemonSet's canary nodes, or its own pods. */
 function readyForVerification(u: UnitObserved): boolean {
   if (noVerificationRoute(u.routing)) return true;
-  if (isRatio(u.routing)) return u.traffic?.verification === true;
+  if (isRatio(u.routing) || u.routing === "nodes") return u.traffic?.verification === true;
   const c = u.candidate;
   return c !== undefined && rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
 }
@@ -425,7 +425,7 @@ function verifying(d: Draft): void {
     if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `${waveLabel(d)}the candidate of ${names(notReady)} was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
     const u = notReady[0]!;
     const c = u.candidate!;
-    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
+    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : u.routing === "nodes" ? `${waveLabel(d)}waiting for the canary nodes of DaemonSet ${u.name} to run the candidate${u.traffic?.message ? ` (${u.traffic.message})` : ""}; every other node keeps the stable revision` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
     d.wake(POLL_MS);
     return;
   }
@@ -936,8 +936,7 @@ export function desiredTraffic(status: ReleaseStatus, u: Pick<UnitObserved, "nam
 function steadyActions(d: Draft): RolloutAction[] {
   const phase = d.status.phase;
   const actions: RolloutAction[] = [];
-  const routed = (u: UnitObserved) => !noVerificationRoute(u.routing);
-  const services = (u: UnitObserved): RolloutAction[] => (routed(u) ? [{ type: "ensureServices", workload: u.name }] : []);
+  const services = (u: UnitObserved): RolloutAction[] => (hasServices(u.routing) ? [{ type: "ensureServices", workload: u.name }] : []);
   const route = (u: UnitObserved): RolloutAction => ({ type: "route", workload: u.name, ...desiredTraffic(d.status, u) });
   /** A candidate behind a router serves only through it: it runs its full replicas while it is rolled out. */
   const scaleUp = (u: UnitObserved): RolloutAction[] => (scalesCandidate(u) && u.candidate && u.candidate.replicas === 0 && d.changed(u) && u.wave === d.wave ? [{ type: "scaleCandidate", workload: u.name, replicas: d.replicas(u) }] : []);
