@@ -7,7 +7,7 @@ const revisions = [{ metadata: { labels: { "controller-revision-hash": "old" } }
 const pod = (node: string, rev: string, ready = true): DaemonPodLike => ({ metadata: { name: `agent-${node}`, labels: { "controller-revision-hash": rev } }, spec: { nodeName: node }, status: { conditions: [{ type: "Ready", status: ready ? "True" : "False" }] } });
 const ds: DaemonSetLike = { metadata: { name: "agent", generation: 2, annotations: { [STABLE_REVISION_ANNOTATION]: "old" } }, spec: { template: { spec: { containers: [{ name: "a", image: "x@sha256:1" }] } } }, status: { observedGeneration: 2, desiredNumberScheduled: 3 } };
 const view = (...pods: DaemonPodLike[]) => daemonSetView(ds, revisions, pods, nodes);
-const at = (phase: ReleaseStatus["phase"], extra: Partial<ReleaseStatus> = {}): ReleaseStatus => ({ phase, ...extra }) as ReleaseStatus;
+const at = (phase: ReleaseStatus["phase"], extra: Partial<ReleaseStatus> = {}): ReleaseStatus => ({ phase, ...extra });
 
 describe("DaemonSet canary node by node", () => {
   it("the update revision is the newest ControllerRevision", () => expect(updateRevisionOf(revisions)).toBe("new"));
