@@ -27,8 +27,8 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
-import { daemonSetViews, EVERYWHERE, held, maxUnavailableOf, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
-import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
+import { daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
+import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
 export interface RolloutStores {
   releases: Store<Release>;
@@ -371,9 +371,10 @@ export class RolloutController {
     let partition: number;
     if (a.type === "ensureStable") partition = 0;
     else if (a.type === "restoreStable") {
-      // A stopped (Failed) rollout puts the stable template back, then partition 0, as a rollback does.
-      if (!(await this.restoreStableTemplate(x.ns, s))) return;
-      partition = 0;
+      // A stopped (Failed) rollout puts the stable template back with partition 0 in one patch: the
+      // StatefulSet controller then takes every pod back to the stable revision by itself.
+      await this.restoreStableTemplate(x.ns, s, 0);
+      return;
     } else if (a.type === "route") {
       if (status?.phase === "RollingBack" && !(await this.restoreStableTemplate(x.ns, s))) return;
       partition = desiredPartition(status, replicasOf(s), a.weight);
@@ -393,24 +394,27 @@ export class RolloutController {
   private async executeNodes(a: RolloutAction, x: UnitEdge & { release: Release; ns: string }): Promise<void> {
     const o = x.daemonSet;
     if (!o) throw new Error(`DaemonSet ${x.ns}/${x.workload} not found`);
-    const status = x.release.status;
     const release = `${x.ns}/${x.release.metadata.name}`;
-    if (a.type === "restoreStable" || (a.type === "route" && status?.phase === "RollingBack")) {
+    const what = nodeAction(a, x.release.status, { name: x.workload, wave: x.wave ?? 0 });
+    if (!what) return;
+    if (what === "rollBack") {
       const did = await rollBackDaemonSet(this.d.client, x.ns, o);
       if (did !== "none") this.d.log.info({ release, daemonSet: x.workload, did }, did === "template" ? "DaemonSet stable template restored" : "DaemonSet candidate pods deleted");
       return;
     }
-    if (status?.phase === "Released" || status?.phase === "Failed") return;
-    const stage = a.type === "ensureStable" ? EVERYWHERE : a.type === "route" ? nodeStage(status, { name: x.workload, wave: x.wave ?? 0 }) : undefined;
-    if (!stage) return;
+    if (what === "restoreAndHandBack") {
+      await restoreAndHandBack(this.d.client, x.ns, o);
+      this.d.log.info({ release, daemonSet: x.workload }, "rollout stopped: DaemonSet stable template and update strategy restored");
+      return;
+    }
     const recorded = o.ds.metadata?.annotations?.[STABLE_STRATEGY_ANNOTATION];
     const max = maxUnavailableOf(recorded ? (JSON.parse(recorded) as { rollingUpdate?: { maxUnavailable?: number | string } }) : undefined, o.view.desired);
-    const deleted = await replaceDaemonPods(this.d.client, x.ns, o, stage, max);
-    if (deleted.length) this.d.log.info({ release, daemonSet: x.workload, stage, pods: deleted }, "DaemonSet pods replaced by the candidate");
+    const deleted = await replaceDaemonPods(this.d.client, x.ns, o, what.stage, max);
+    if (deleted.length) this.d.log.info({ release, daemonSet: x.workload, stage: what.stage, pods: deleted }, "DaemonSet pods replaced by the candidate");
   }
 
   /** Whether the StatefulSet runs its stable template again; puts it back when it does not. */
-  private async restoreStableTemplate(ns: string, s: StatefulSetLike): Promise<boolean> {
+  private async restoreStableTemplate(ns: string, s: StatefulSetLike, partition = replicasOf(s)): Promise<boolean> {
     const st = s.status ?? {};
     const observedNow = (st.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
     if (observedNow && st.currentRevision && st.currentRevision === st.updateRevision) return true;
@@ -419,10 +423,11 @@ export class RolloutController {
     const template = revisionTemplate(revision);
     if (!template) throw new Error(`ControllerRevision ${ns}/${st.currentRevision} holds no pod template: the stable template of StatefulSet ${s.metadata?.name} cannot be restored`);
     const label = (template.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[RELEASE_LABEL];
-    // Hold the partition while the template changes back, so no pod moves until it is back.
+    // A rollback holds the partition at replicas while the template changes back, so no pod moves
+    // until it is back and golive lowers it; a stopped rollout hands it over with partition 0.
     const ops: unknown[] = [
       { op: "replace", path: "/spec/template", value: template },
-      { op: "add", path: "/spec/updateStrategy", value: { type: "RollingUpdate", rollingUpdate: { partition: replicasOf(s) } } },
+      { op: "add", path: "/spec/updateStrategy", value: { type: "RollingUpdate", rollingUpdate: { partition } } },
       ...(label ? [{ op: "add", path: `/metadata/labels/${RELEASE_LABEL.replace("~", "~0").replace("/", "~1")}`, value: label }] : []),
     ];
     await this.d.client.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${s.metadata?.name}?fieldManager=${FIELD_MANAGER}`, ops, "json");

@@ -3,7 +3,7 @@
 // stable template back, hand the update strategy back.
 import { FIELD_MANAGER } from "../routers/types.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
-import { candidatePods, daemonSetView, daemonStableTemplate, holdPatch, podsToReplace, releasePatch, restorePatch, updateRevisionOf, type DaemonPodLike, type DaemonRevisionLike, type DaemonSetLike, type DaemonSetView, type NodeLike, type Stage } from "./daemonset.js";
+import { daemonSetView, daemonStableTemplate, holdPatch, podsToReplace, releasePatch, restoreAndHandBackPatch, restorePatch, rollBackStep, updateRevisionOf, type DaemonPodLike, type DaemonRevisionLike, type DaemonSetLike, type DaemonSetView, type NodeLike, type Stage } from "./daemonset.js";
 
 const dsPath = (ns: string, name: string): string => `/apis/apps/v1/namespaces/${ns}/daemonsets/${name}`;
 
@@ -54,21 +54,20 @@ export async function replaceDaemonPods(client: KubeClient, ns: string, o: Daemo
   return names;
 }
 
-/**
- * Roll back: the stable template first (OnDelete kept, so nothing moves until it is back), then,
- * once the controller made the stable revision the update revision again, delete every pod off it.
- * Returns what it did.
- */
+/** Roll back, one move a pass (rollBackStep): the stable template, then every pod off it. Returns what it did. */
 export async function rollBackDaemonSet(client: KubeClient, ns: string, o: DaemonSetObserved): Promise<"template" | "pods" | "none"> {
-  const { view } = o;
-  if (view.updateRevision !== view.stableRevision) {
-    await client.patch(`${dsPath(ns, view.name)}?fieldManager=${FIELD_MANAGER}`, restorePatch(daemonStableTemplate(o.ds, o.revisions)), "json");
+  const step = rollBackStep(o.view);
+  if ("template" in step) {
+    await client.patch(`${dsPath(ns, o.view.name)}?fieldManager=${FIELD_MANAGER}`, restorePatch(daemonStableTemplate(o.ds, o.revisions)), "json");
     return "template";
   }
-  if (!view.observed) return "none";
-  const off = [...candidatePods(view), ...view.pods.filter((p) => p.revision !== view.stableRevision)].map((p) => p.name);
-  for (const pod of new Set(off)) await deletePod(client, ns, pod);
-  return off.length ? "pods" : "none";
+  for (const pod of step.pods) await deletePod(client, ns, pod);
+  return step.pods.length ? "pods" : "none";
+}
+
+/** A stopped rollout: the stable template and the recorded update strategy back at once (restoreAndHandBackPatch). */
+export async function restoreAndHandBack(client: KubeClient, ns: string, o: DaemonSetObserved): Promise<void> {
+  await client.patch(`${dsPath(ns, o.view.name)}?fieldManager=${FIELD_MANAGER}`, restoreAndHandBackPatch(o.ds, daemonStableTemplate(o.ds, o.revisions)), "json");
 }
 
 /** The recorded update strategy back, golive's annotations gone. */

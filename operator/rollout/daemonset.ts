@@ -10,7 +10,7 @@
 import { RELEASE_LABEL, type ReleaseStatus } from "../../api/index.js";
 import type { TrafficObservation } from "../routers/types.js";
 import { REVISION_LABEL } from "./statefulset.js";
-import type { WorkloadView } from "./types.js";
+import type { RolloutAction, WorkloadView } from "./types.js";
 import { imagesOf, templateHash } from "./workloads.js";
 
 /** Nodes with this label run the candidate first. */
@@ -159,6 +159,23 @@ export function nodeStage(status: ReleaseStatus | undefined, u: { name: string; 
   return { canary: true, share: Math.min(100, Math.max(0, weight)) };
 }
 
+/**
+ * What a rollout action asks of a DaemonSet unit: a route while rolling back puts the stable
+ * template back, then its pods (rollBackStep); a stopped (Failed) rollout's restoreStable puts the
+ * stable template and the recorded update strategy back at once, so the DaemonSet controller
+ * itself takes every node back to the stable revision (restoreAndHandBackPatch); otherwise a
+ * route replaces the pods of the stage the status asks for and the promotion (ensureStable) those
+ * of every node. Nothing else once Released or Failed.
+ */
+export function nodeAction(a: RolloutAction, status: ReleaseStatus | undefined, u: { name: string; wave: number }): "rollBack" | "restoreAndHandBack" | { stage: Stage } | undefined {
+  if (a.type === "restoreStable") return "restoreAndHandBack";
+  if (a.type === "route" && status?.phase === "RollingBack") return "rollBack";
+  if (status?.phase === "Released" || status?.phase === "Failed") return undefined;
+  if (a.type === "ensureStable") return { stage: EVERYWHERE };
+  if (a.type === "route") return { stage: nodeStage(status, u) };
+  return undefined;
+}
+
 /** How many of the other nodes a stage puts the candidate on. */
 const othersIn = (v: DaemonSetView, stage: Stage): number => (stage.share >= 100 ? Infinity : Math.ceil((stage.share * v.otherNodes.length) / 100));
 const inStage = (v: DaemonSetView, p: DaemonPod, stage: Stage): boolean => (p.canaryNode ? stage.canary : p.rank < othersIn(v, stage));
@@ -239,6 +256,17 @@ export function nodeTraffic(v: DaemonSetView, stage: Stage, want: { weight: numb
   };
 }
 
+/**
+ * The next move of a rollback: the stable template first (OnDelete kept, so nothing moves until
+ * it is back); once the controller made the stable revision the update revision again, delete
+ * every pod off it (they come back on it). Nothing while the controller has not seen the template.
+ */
+export function rollBackStep(v: DaemonSetView): { template: true } | { pods: string[] } {
+  if (v.updateRevision !== v.stableRevision) return { template: true };
+  if (!v.observed) return { pods: [] };
+  return { pods: v.pods.filter((p) => p.revision !== v.stableRevision).map((p) => p.name) };
+}
+
 /** Rolled back: the template is the stable one again and every node runs one Ready stable pod (0 candidate pods). */
 export function rolledBack(v: DaemonSetView): boolean {
   return v.observed && v.updateRevision === v.stableRevision && v.pods.length === v.desired && v.terminatingOffStable === 0 && v.pods.every((p) => p.ready && p.revision === v.stableRevision);
@@ -287,4 +315,13 @@ export function releasePatch(live: DaemonSetLike): JsonPatch {
     { op: "add", path: "/spec/updateStrategy", value: recorded ? (JSON.parse(recorded) as unknown) : { type: "RollingUpdate" } },
     ...[STABLE_REVISION_ANNOTATION, STABLE_STRATEGY_ANNOTATION].filter((k) => k in have).map((k) => ({ op: "remove" as const, path: `/metadata/annotations/${escape(k)}` })),
   ];
+}
+
+/**
+ * A stopped rollout: the stable template and the recorded update strategy back, golive's
+ * annotations gone, in one patch. The DaemonSet controller then replaces every pod off the stable
+ * revision within the strategy's maxUnavailable; golive no longer holds it.
+ */
+export function restoreAndHandBackPatch(live: DaemonSetLike, template: Template): JsonPatch {
+  return [...restorePatch(template), ...releasePatch(live)];
 }

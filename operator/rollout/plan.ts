@@ -692,9 +692,18 @@ function promote(d: Draft): void {
   for (const u of units) d.extra.push({ type: "ensureStable", workload: u.name, replicas: d.replicas(u) });
   const behind = units.filter((u) => !(u.stable !== undefined && u.candidate !== undefined && u.stable.templateHash === u.candidate.templateHash && rolledOut(u.stable, d.replicas(u))));
   if (behind.length) {
-    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) return stop(d, `promotion: ${behind[0]!.name}-stable did not become available with the new template within the progress deadline of ${d.strategy.progressDeadline}; traffic stays as it is`, false);
+    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) {
+      // A StatefulSet or DaemonSet has no stable copy that would serve instead: it gets its stable
+      // template back, as in a rollback (steadyActions, Failed); a Deployment's stable copy stays.
+      const late = behind[0]!;
+      const own = units.filter((u) => inPlace(u.routing));
+      const routed = units.filter((u) => !inPlace(u.routing));
+      const what = inPlace(late.routing) ? `${late.kind} ${late.name} did not run the new template on every ${late.routing === "nodes" ? "node" : "pod"}` : `${late.name}-stable did not become available with the new template`;
+      const after = [...(routed.length ? ["traffic stays as it is"] : []), ...(own.length ? [`${names(own)} get${own.length > 1 ? "" : "s"} the stable template back, as in a rollback (no stable copy serves instead)`] : [])];
+      return stop(d, `promotion: ${what} within the progress deadline of ${d.strategy.progressDeadline}; ${after.join("; ")}`, false);
+    }
     const u = behind[0]!;
-    d.message = `promoting: ${u.name}-stable is taking the candidate's template (${u.stable?.updatedReplicas ?? 0}/${d.replicas(u)} updated)`;
+    d.message = `promoting: ${inPlace(u.routing) ? `${u.kind} ${u.name}` : `${u.name}-stable`} is taking the candidate's template (${u.stable?.updatedReplicas ?? 0}/${d.replicas(u)} updated)`;
     d.wake(POLL_MS);
     return;
   }
@@ -972,14 +981,24 @@ function steadyActions(d: Draft): RolloutAction[] {
       // runs the same template, would only double the pods. Replica ratio already scaled it to 0.
       if (d.transition) for (const u of d.units) if (scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
-    case "Failed":
+    case "Failed": {
       // Keep traffic on stable after a stop, unless another release now drives the workloads.
       if (d.o.otherActive) break;
-      // A StatefulSet or DaemonSet that still runs this release's candidate gets its stable template back.
-      if ((d.status.canary?.weight ?? 0) === 0 && d.status.canary?.startedAt)
-        for (const u of d.units) actions.push(inPlace(u.routing) && d.changed(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash ? { type: "restoreStable", workload: u.name } : { type: "route", workload: u.name, weight: 0, verification: false });
+      // A StatefulSet or DaemonSet that still runs this release's candidate gets its stable
+      // template back once the rollout is stopped with traffic on stable (weight 0) or during the
+      // promotion (progress deadline): it has no stable copy that would serve instead. Automatic
+      // rollback off leaves everything where it is, for a person (rollback()).
+      const toStable = (d.status.canary?.weight ?? 0) === 0;
+      const inPromotion = d.status.promotion?.startedAt !== undefined && d.status.promotion.promotedAt === undefined;
+      const restore = (u: UnitObserved) => inPlace(u.routing) && d.changed(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash;
+      if (d.status.canary?.startedAt && (toStable || inPromotion))
+        for (const u of d.units) {
+          if (restore(u)) actions.push({ type: "restoreStable", workload: u.name });
+          else if (toStable) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+        }
       if (d.status.rollback) for (const u of d.moved) if (scalesCandidate(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
+    }
     default:
       break;
   }
