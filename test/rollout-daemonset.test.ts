@@ -39,6 +39,7 @@ const NODES = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
 const CANARY = NODES[0]!;
 const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
 let operator: OperatorHandle | undefined;
+let startAnOperator: () => Promise<OperatorHandle>;
 let webhook: WebhookHandle | undefined;
 let client: KubeClient;
 let prometheus: Prometheus | undefined;
@@ -78,7 +79,8 @@ beforeAll(async () => {
   const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
   const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
   const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
-  operator = await startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
+  startAnOperator = () => startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
+  operator = await startAnOperator();
   webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
   // The webhook judges this namespace: an unlabelled DaemonSet is denied.
   await until("the webhook to judge the namespace", () => kubectlAsync(["apply", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify({ ...daemonSet("probe", "none"), metadata: { name: "probe" } })), (r) => /denied the request/.test(r.stderr), 60_000);
@@ -246,6 +248,8 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     expect(newRevision).not.toBe(firstRevision);
     // The rollout is over: the update strategy is handed back, golive's annotations gone.
     await until("the update strategy handed back", () => ds(), handedBack, 30_000);
+    const inventory = await until("the inventory record", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => typeof cm.data?.agent === "string" && (JSON.parse(cm.data.agent as string) as { release?: string }).release === "agent-2");
+    expect(JSON.parse(inventory.data.agent as string)).toMatchObject({ release: "agent-2", version: "2.0.0", how: "promoted" });
     stableRevision = newRevision;
   }, 420_000);
 
@@ -274,4 +278,17 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     expect(back.spec.template.metadata.labels["golive.dev/release"]).toBe("agent-2");
     await until("the update strategy handed back", () => ds(), handedBack, 30_000);
   }, 420_000);
+
+  it("a Released release led by a DaemonSet catches up a missing inventory record, by the DaemonSet's release label (a restarted operator)", async () => {
+    const removed = await kubectlAsync(["patch", "configmap", "golive-inventory", "-n", ns.name, "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/data/agent" }])]);
+    expect(removed.status, removed.stderr).toBe(0);
+    await operator?.stop();
+    operator = await startAnOperator();
+    // agent-2 is what the DaemonSet runs (agent-3 was rolled back): its record comes back; agent-1's, older, never overwrites it.
+    const inventory = await until("the inventory record written again", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => typeof cm.data?.agent === "string", 60_000);
+    expect(JSON.parse(inventory.data.agent as string)).toMatchObject({ release: "agent-2", version: "2.0.0" });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const later = await client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`);
+    expect(JSON.parse(later.data.agent as string)).toMatchObject({ release: "agent-2" });
+  }, 120_000);
 });
