@@ -2,8 +2,10 @@
 //   1. decide() in-process: p99 under 1 ms;
 //   2. HTTPS throughput of the webhook against a bare HTTPS echo server (keep-alive, loopback,
 //      servers in a child process): at least 0.7x;
-//   3. kube-apiserver create p95 with the webhook registered against the same run without it:
-//      at most 1.10x.
+//   3. kube-apiserver creates, interleaved in one run: golive's p95 and p99 at most 1.05x a
+//      do-nothing (allow-all) webhook's (issue 20), and creates in a namespace no policy selects
+//      never reach golive (0 judged) and cost what they cost without a webhook (p95 within 1.05x);
+//      golive against no webhook at all is printed too (DESIGN.md's 1.10x).
 // Run: npm run bench (tsx bench/webhook.ts). Bounded: every loop stops at a count or a time.
 import { fork, type ChildProcess } from "node:child_process";
 import { Agent, request as httpsRequest } from "node:https";
@@ -216,7 +218,7 @@ interface Kubeconfig {
   users: { user: { "client-certificate-data": string; "client-key-data": string } }[];
 }
 
-async function benchApiServer(): Promise<number> {
+async function benchApiServer(): Promise<{ p95: number; p99: number; ungoverned: number; withoutWebhook: number; anyWebhook: number }> {
   const started = Date.now();
   const plane: ControlPlane = await startControlPlane({ nodes: 1 });
   const servers = new Servers();
@@ -224,9 +226,11 @@ async function benchApiServer(): Promise<number> {
     await installCrds(plane.kubectl);
     console.log(`\n3. kube-apiserver (local control plane up in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const ns = "bench-gov";
+    const free = "bench-free"; // selected by no policy and no scope: the API server never calls golive
     const label = { [GOVERNED_LABEL]: "bench", "golive.dev/bench": "on" };
     plane.kubectl(["create", "namespace", ns]);
     plane.kubectl(["label", "namespace", ns, ...Object.entries(label).map(([k, v]) => `${k}=${v}`)]);
+    plane.kubectl(["create", "namespace", free]);
     const admin = plane.kubectl(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]).trim();
     plane.kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(fixturePolicy("bench", policySpec("bench"))));
     plane.kubectl(["apply", "-f", "-"], JSON.stringify(fixtureRelease(NOW, { namespace: ns, status: null })));
@@ -251,14 +255,14 @@ async function benchApiServer(): Promise<number> {
     const b64 = (s: string) => Buffer.from(s, "base64").toString();
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: b64(kc.clusters[0]!.cluster["certificate-authority-data"]), cert: b64(kc.users[0]!.user["client-certificate-data"]), key: b64(kc.users[0]!.user["client-key-data"]) });
     const server = new URL(plane.server);
-      const create = (opts: { name?: string; dryRun?: boolean; labelled?: boolean } = {}) =>
+    const create = (opts: { name?: string; dryRun?: boolean; labelled?: boolean; namespace?: string } = {}) =>
       new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
-        const d = workload("Deployment", { namespace: ns, name: opts.name ?? "web", ...(opts.labelled === false ? { release: null } : {}) });
+        const d = workload("Deployment", { namespace: opts.namespace ?? ns, name: opts.name ?? "web", ...(opts.labelled === false ? { release: null } : {}) });
         d.spec.paused = true; // no ReplicaSets: measure the create, not the controllers
         const body = JSON.stringify(d);
         const t = process.hrtime.bigint();
         const req = httpsRequest(
-          { host: server.hostname, port: server.port, path: `/apis/apps/v1/namespaces/${ns}/deployments${opts.dryRun ? "?dryRun=All" : ""}`, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          { host: server.hostname, port: server.port, path: `/apis/apps/v1/namespaces/${opts.namespace ?? ns}/deployments${opts.dryRun ? "?dryRun=All" : ""}`, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
           (res) => {
             let text = "";
             res.on("data", (c: Buffer) => (text += c.toString()));
@@ -268,7 +272,7 @@ async function benchApiServer(): Promise<number> {
         req.on("error", reject);
         req.end(body);
       });
-    type Mode = "without" | "allow-all" | "with";
+    type Mode = "without" | "allow-all" | "with" | "ungoverned";
     const judgedCount = async () => ((await servers.ask({ type: "count" })) as Extract<FromChild, { type: "count" }>).requests;
     // golive is active when an unlabelled Deployment is denied; none is when it is admitted; the
     // allow-all webhook is active when golive is not and a configuration names it (given time).
@@ -283,16 +287,17 @@ async function benchApiServer(): Promise<number> {
       throw new Error(`the API server did not switch to ${mode}`);
     };
     const enable = async (mode: Mode) => {
+      if (mode === "ungoverned") return waitFor("with"); // golive registered; the creates go elsewhere
       if (mode === "without") plane.kubectl(["delete", "validatingwebhookconfiguration", "golive-bench", "--ignore-not-found"]);
       else plane.kubectl(["apply", "-f", "-"], JSON.stringify(configurationFor(mode === "with" ? ready.webhookPort : ready.allowAllPort)));
       await waitFor(mode);
     };
-    const samples: Record<Mode, number[]> = { without: [], "allow-all": [], with: [] };
+    const samples: Record<Mode, number[]> = { without: [], "allow-all": [], with: [], ungoverned: [] };
     // The Release lists the workloads it governs, so every create is of Deployment "web", deleted
     // again between creates (deletes are not intercepted and not measured).
-    const remove = () =>
+    const remove = (namespace: string) =>
       new Promise<void>((resolve, reject) => {
-        const req = httpsRequest({ host: server.hostname, port: server.port, path: `/apis/apps/v1/namespaces/${ns}/deployments/web`, method: "DELETE", agent }, (res) => {
+        const req = httpsRequest({ host: server.hostname, port: server.port, path: `/apis/apps/v1/namespaces/${namespace}/deployments/web`, method: "DELETE", agent }, (res) => {
           res.resume();
           res.on("end", () => (res.statusCode === 200 || res.statusCode === 202 || res.statusCode === 404 ? resolve() : reject(new Error(`delete: HTTP ${res.statusCode}`))));
         });
@@ -300,17 +305,18 @@ async function benchApiServer(): Promise<number> {
         req.end();
       });
     const block = async (which: Mode, n: number) => {
+      const namespace = which === "ungoverned" ? free : ns;
       for (let i = -20; i < n; i++) {
-        const r = await create({ name: "web" });
+        const r = await create({ name: "web", namespace });
         if (r.status !== 201) throw new Error(`create ${which} the webhook failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
         if (i >= 0) samples[which].push(r.ms); // the first 20 warm this configuration up
-        await remove();
+        await remove(namespace);
       }
     };
     const perBlock = 150;
     let judged = 0;
     for (let round = 0; round < 3; round++) {
-      for (const mode of ["without", "allow-all", "with"] as const) {
+      for (const mode of ["without", "allow-all", "with", "ungoverned"] as const) {
         await enable(mode);
         const before = await judgedCount();
         await block(mode, perBlock);
@@ -327,15 +333,27 @@ async function benchApiServer(): Promise<number> {
     const without = summary("without");
     const allowAll = summary("allow-all");
     const withWebhook = summary("with");
-    const ratio = withWebhook.p95 / without.p95;
-    const line = (label: string, x: ReturnType<typeof summary>) => console.log(`   ${label.padEnd(26)} p50 ${ms(x.p50)}  p95 ${ms(x.p95)}  p99 ${ms(x.p99)}  (n=${x.n})`);
+    const ungoverned = summary("ungoverned");
+    const line = (label: string, x: ReturnType<typeof summary>) => console.log(`   ${label.padEnd(34)} p50 ${ms(x.p50)}  p95 ${ms(x.p95)}  p99 ${ms(x.p99)}  (n=${x.n})`);
     console.log(`   create Deployment (sequential, keep-alive, paused; deleted between creates), 3 interleaved rounds of ${perBlock} per configuration; golive judged ${judged} creates:`);
     line("without a webhook:", without);
     line("with an allow-all webhook:", allowAll);
     line("with golive:", withWebhook);
-    console.log(`   p95 allow-all / without = ${(allowAll.p95 / without.p95).toFixed(2)} (what any webhook call costs here); golive / allow-all = ${(withWebhook.p95 / allowAll.p95).toFixed(2)}`);
-    console.log(`   p95 golive / without = ${ratio.toFixed(2)}  target <= 1.10: ${verdict(ratio <= 1.1)}`);
-    return ratio;
+    line("with golive, ungoverned namespace:", ungoverned);
+    const result = {
+      p95: withWebhook.p95 / allowAll.p95,
+      p99: withWebhook.p99 / allowAll.p99,
+      ungoverned: ungoverned.p95 / without.p95,
+      withoutWebhook: withWebhook.p95 / without.p95,
+      anyWebhook: allowAll.p95 / without.p95,
+    };
+    console.log(`   p95 golive / allow-all = ${result.p95.toFixed(2)}  target <= 1.05: ${verdict(result.p95 <= 1.05)}`);
+    console.log(`   p99 golive / allow-all = ${result.p99.toFixed(2)}  target <= 1.05: ${verdict(result.p99 <= 1.05)}`);
+    // 0 judged is checked above (the run throws otherwise); 1.05 is the noise between two
+    // identical configurations measured a block apart on this machine.
+    console.log(`   ungoverned namespace: 0 requests reached golive; p95 / without = ${result.ungoverned.toFixed(2)}  target <= 1.05: ${verdict(result.ungoverned <= 1.05)}`);
+    console.log(`   p95 golive / no webhook = ${result.withoutWebhook.toFixed(2)} (DESIGN.md target <= 1.10: ${verdict(result.withoutWebhook <= 1.1)}); any webhook call costs ${result.anyWebhook.toFixed(2)}x here`);
+    return result;
   } finally {
     await servers.stop();
     await plane.stop();
@@ -350,5 +368,6 @@ const apiserver = !only || only === "apiserver" ? await benchApiServer() : undef
 console.log("\nsummary:");
 if (decision) console.log(`   decide() p99 ${us(Math.max(decision.p99AllowNs, decision.p99DenyNs))} (target < 1 ms)`);
 if (throughput !== undefined) console.log(`   throughput webhook/echo ${throughput.toFixed(2)} (target >= 0.70)`);
-if (apiserver !== undefined) console.log(`   kube-apiserver create p95 with/without ${apiserver.toFixed(2)} (target <= 1.10)`);
+if (apiserver !== undefined)
+  console.log(`   kube-apiserver create golive/allow-all p95 ${apiserver.p95.toFixed(2)} p99 ${apiserver.p99.toFixed(2)} (target <= 1.05); ungoverned/without p95 ${apiserver.ungoverned.toFixed(2)} (target <= 1.05, 0 judged); golive/without p95 ${apiserver.withoutWebhook.toFixed(2)} (target <= 1.10)`);
 process.exit(0);

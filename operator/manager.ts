@@ -35,6 +35,7 @@ import { DeliveryMetrics } from "./delivery/metrics.js";
 import { DriftMetrics } from "./drift/metrics.js";
 import { PodIndex } from "./drift/pods.js";
 import type { HpaObject, QuotaObject } from "./capacity/observe.js";
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import type { PdbLike } from "./design/conformance.js";
 import { DisasterRecovery } from "./dr/check.js";
 import { DrMetrics } from "./dr/metrics.js";
@@ -108,6 +109,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     autoscalers: new Informer<HpaObject & KubeObject>(client, "/apis/autoscaling/v2/horizontalpodautoscalers", { ...informerOpts, resyncMs: 0 }),
     // The design conformance (operator/design, 5.2 b): is a PodDisruptionBudget selecting the pods?
     pdbs: new Informer<PdbLike & KubeObject>(client, "/apis/policy/v1/poddisruptionbudgets", { ...informerOpts, resyncMs: 0 }),
+    // NetworkIsolated (operator/network, 8.7 e): a NetworkPolicy deleted or loosened after admission.
+    networkPolicies: new Informer<V1NetworkPolicy & KubeObject>(client, "/apis/networking.k8s.io/v1/networkpolicies", { ...informerOpts, resyncMs: 0 }),
   };
 
   let queue: WorkQueue | undefined;
@@ -168,6 +171,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.resourceQuotas.on((event, q) => event !== "resync" && enqueueGated(q.metadata?.namespace));
   stores.autoscalers.on((event, h) => event !== "resync" && enqueueGated(h.metadata?.namespace));
   stores.pdbs.on((event, p) => event !== "resync" && enqueueAll(p.metadata?.namespace));
+  stores.networkPolicies.on((event, p) => event !== "resync" && enqueueAll(p.metadata?.namespace));
   stores.namespaces.on((event, ns, old) => {
     if (event === "update" && JSON.stringify(ns.metadata?.labels) === JSON.stringify(old?.metadata?.labels)) return;
     if (event !== "resync") enqueueAll(ns.metadata?.name);

@@ -104,6 +104,24 @@ describe("network isolation at admission (8.7 e)", () => {
     expect((await kubectlAsync(["delete", "networkpolicy", "api-ingress", "-n", ns.name])).status).toBe(0);
     await until("the deletion to reach the webhook", () => tryApply(deployment()), (r) => r.status !== 0 && r.stderr.includes("no NetworkPolicy in namespace"), 30_000);
   }, 120_000);
+
+  it("after admission, the operator reports a NetworkPolicy deleted under the running Deployment (NetworkIsolated False, a Warning Event) and its return", async () => {
+    const isolated = (r: Doc) => (r.status?.conditions as Doc[] | undefined)?.find((c) => c.type === "NetworkIsolated");
+    await apply(networkPolicy({ matchLabels: { app: "api" } }, [{ from: [{ podSelector: { matchLabels: { app: "frontend" } } }] }]));
+    await until("the Deployment admitted", () => kubectlAsync(["apply", "-n", ns.name, "-f", "-"], JSON.stringify(deployment())), (r) => r.status === 0, 30_000);
+    const on = await until("NetworkIsolated True", () => release("api"), (r) => isolated(r)?.status === "True", 60_000);
+    expect(isolated(on)).toMatchObject({ reason: "Isolated", message: "every one of 1 workload(s) is selected by a NetworkPolicy that isolates its Ingress" });
+
+    expect((await kubectlAsync(["delete", "networkpolicy", "api-ingress", "-n", ns.name])).status).toBe(0);
+    const off = await until("NetworkIsolated False", () => release("api"), (r) => isolated(r)?.status === "False", 30_000);
+    expect(isolated(off)).toMatchObject({ reason: "IsolationLost", message: `8.7 e: no NetworkPolicy in namespace ${ns.name} selects the pods of Deployment api and isolates their Ingress any more: add one back whose podSelector matches its pod labels` });
+    const events = await until("the Warning Event", async () => JSON.parse((await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", "reason=NetworkIsolationLost", "-o", "json"])).stdout).items as Doc[], (items) => items.length > 0, 30_000);
+    expect(events[0]!.type).toBe("Warning");
+    expect(events[0]!.message).toContain("no NetworkPolicy in namespace");
+
+    await apply(networkPolicy({ matchLabels: { app: "api" } }, [{ from: [{ podSelector: { matchLabels: { app: "frontend" } } }] }]));
+    await until("NetworkIsolated True again", () => release("api"), (r) => isolated(r)?.status === "True", 30_000);
+  }, 120_000);
 });
 
 describe("https and log shipping (8.5, 8.7 d)", () => {

@@ -377,6 +377,7 @@ describe("on the real control plane", () => {
       [op, ["watch", "deployments.apps", "-A"]],
       [op, ["watch", "jobs.batch", "-A"]],
       [op, ["watch", "pods", "-A"]], // drift: the image digests pods report
+      [op, ["watch", "networkpolicies.networking.k8s.io", "-A"]], // NetworkIsolated (8.7 e after admission)
       [op, ["get", "configmaps", "-n", apps.name]], // drift: sealed ConfigMaps by name
       // The rollout, in governed namespaces only.
       [op, ["patch", "deployments.apps", "-n", apps.name]],

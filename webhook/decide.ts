@@ -18,6 +18,7 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
+import { checkPartitionHold } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkPeakCapacity } from "./rules/peak-capacity.js";
@@ -120,7 +121,10 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
 
   // Before anything else: a replica-ratio candidate's replicas are golive's while it rolls out.
   checkRatioReplicas(kind, w, old, release, f);
-  if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && sameTemplate(old, w)) {
+  // ... and a partition-canaried StatefulSet's partition, before and during its rollout.
+  const templateChanged = old !== undefined && !sameTemplate(old, w);
+  checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: old ? request.oldObject : undefined, templateChanged, release, byOperator: user === view.operatorIdentity }, f);
+  if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
     if (resource.replicated && !w.controlled && w.replicas !== old.replicas) {
       checkReplication(kind, w, ns, policy, release, view, f);

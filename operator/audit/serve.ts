@@ -17,6 +17,8 @@ export interface AuditEndpointOptions {
   certFile?: string | undefined;
   keyFile?: string | undefined;
   log: Logger;
+  /** How often the served pair is checked for renewal (default TLS_CHECK_INTERVAL_MS, a minute). */
+  tlsCheckIntervalMs?: number | undefined;
 }
 
 export function auditTlsOptions(o: Pick<AuditEndpointOptions, "certFile" | "keyFile" | "log">): ServingTlsOptions {
@@ -29,7 +31,7 @@ export async function startAuditEndpoint(o: AuditEndpointOptions): Promise<{ por
   const tls = await servingTls(tlsOptions);
   const client = new KubeClient(loadKubeConfig(o.kubeconfig));
   const s = await startAuditServer({ dir: dirname(o.auditFile), port: o.port, tls, authorize: kubeAuthorizer(client), log: o.log });
-  const stopTls = keepServingTls(s.server, tls, tlsOptions);
+  const stopTls = keepServingTls(s.server, tls, tlsOptions, o.tlsCheckIntervalMs);
   return {
     port: s.port,
     close: async () => {

@@ -3,6 +3,7 @@ import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy
 import type { KubeObject } from "../runtime/informer.js";
 import { ACTIVE_PHASES } from "../rollout/types.js";
 import type { CapacityInput } from "../capacity/fit.js";
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import type { PdbLike, RunningWorkload } from "../design/conformance.js";
 import { capacityInput, type DeploymentObject, type HpaObject, type QuotaObject } from "../capacity/observe.js";
 
@@ -54,6 +55,8 @@ export interface ReleaseStores {
   statefulsets?: Store<RunningWorkload>;
   /** The design conformance (operator/design): PodDisruptionBudgets of governed namespaces. */
   pdbs?: Store<PdbLike>;
+  /** NetworkIsolated (operator/network): every namespace's NetworkPolicies. */
+  networkPolicies?: Store<V1NetworkPolicy>;
 }
 
 /** The one policy governing a namespace, or why there is none (none match, or several do). */

@@ -24,6 +24,7 @@ import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
 import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
 import { designConformance } from "../design/conformance.js";
+import { networkIsolation, NETWORK_ISOLATED } from "../network/isolation.js";
 import type { DisasterRecovery } from "../dr/check.js";
 import { DR_CONSISTENT, type DrReport } from "../dr/report.js";
 
@@ -128,6 +129,12 @@ export class ReleaseReconciler {
     const running = (kind: string, name: string) => (kind === "Deployment" ? this.d.stores.deployments : this.d.stores.statefulsets)?.get(namespace, name);
     const design = designConformance(release, running, this.d.stores.pdbs?.list(namespace));
     if (design) plan = { ...plan, status: withCondition(plan.status, design, release, now) };
+    // 8.7 e after admission: a NetworkPolicy deleted or loosened under the release's pods.
+    const templateLabels = (kind: string, name: string) => (running(kind, name)?.spec?.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels;
+    const podLabels = (kind: string, name: string) => (kind === "Deployment" || kind === "StatefulSet" ? templateLabels(kind, name) : undefined);
+    const isolation = networkIsolation({ release: { ...release, status: { ...plan.status, conditions: release.status?.conditions } }, policy: policy?.spec, podLabels, networkPolicies: this.d.stores.networkPolicies?.list(namespace) });
+    if (isolation.condition) plan = { ...plan, status: withCondition(plan.status, isolation.condition, release, now), events: [...plan.events, ...isolation.events] };
+    else plan = { ...plan, status: withoutCondition(plan.status, NETWORK_ISOLATED) };
     // 4.3 g: the DR clusters run the same sealed version (read in the background, never awaited here).
     if (this.d.disasterRecovery) {
       const dr = this.d.disasterRecovery.pass(key, release, plan.status.phase, policy?.spec, now.toISOString());
@@ -344,6 +351,10 @@ function withMonitoring(status: ReleaseStatus, pass: MonitoringPass, release: Re
 function withDrift(status: ReleaseStatus, pass: DriftPass, release: Release, now: Date): ReleaseStatus {
   const kept = (status.conditions ?? []).filter((c) => c.type !== DRIFTED);
   return { ...status, conditions: [...kept, ...(pass.condition ? setConditions(release.status?.conditions, [pass.condition], release.metadata.generation ?? 0, now) : [])] };
+}
+
+function withoutCondition(status: ReleaseStatus, type: string): ReleaseStatus {
+  return status.conditions?.some((c) => c.type === type) ? { ...status, conditions: status.conditions.filter((c) => c.type !== type) } : status;
 }
 
 function withCondition(status: ReleaseStatus, condition: ConditionInput, release: Release, now: Date): ReleaseStatus {

@@ -7,7 +7,8 @@ import { decide } from "../decide.js";
 import { Findings } from "../findings.js";
 import { fixturePolicy, fixtureView, NS, policySpec, request, workload } from "../testdata/fixtures.js";
 import { MemoryNetworkPolicies } from "../memory-view.js";
-import { checkNetworkIsolation, isolatesIngress, opensIngressToAll, selectsPods } from "./network-isolation.js";
+import { isolatesIngress, opensIngressToAll, selectsPods } from "../../operator/network/isolation.js";
+import { checkNetworkIsolation } from "./network-isolation.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const required = () => fixturePolicy("shop-policy", { ...policySpec(), safeguards: { requireNetworkPolicy: true } });

@@ -15,6 +15,7 @@ import { checkRatioScale, ratioOwned } from "./replica-ratio.js";
 import { compareDesign, describeDifference, designOf } from "../../operator/design/compare.js";
 import { readWorkload } from "../workload.js";
 import { checkPeakCapacity } from "./peak-capacity.js";
+import { checkPartitionHold } from "./partition-hold.js";
 
 /** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
 export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
@@ -39,6 +40,7 @@ export function checkScale(request: AdmissionRequest, kind: string, policy: Comp
   if (!operator) {
     const before = asObj(asObj(request.oldObject)?.spec)?.replicas;
     if (typeof before === "number") checkRatioScale(kind, name, before, replicas, release, f);
+    if (kind === "StatefulSet") checkPartitionScale(namespace, name, replicas, view, f);
   }
   if (!operator && replicas < bounds.min)
     f.deny(`${what} must run at least ${bounds.min} replica(s) (${bounds.why.join(" and ")}): scaling to ${replicas} is below it; scale to ${bounds.min} or more${bounds.max !== undefined ? ` (at most ${bounds.max})` : ""}`);
@@ -63,4 +65,13 @@ function checkScaleAgainstDesign(c: { kind: string; name: string; namespace: str
   if (!stored) return;
   const object = { ...stored, spec: { ...stored.spec, replicas } };
   checkPeakCapacity({ kind, w: readWorkload(kind === "Deployment" ? "Deployment" : "StatefulSet", object), object, namespace: c.namespace, release, view: c.view }, f);
+}
+
+/** New ordinals of a partition-canaried StatefulSet start on the update revision: scaling up mid-rollout is the same path as lowering its partition. */
+function checkPartitionScale(namespace: string, name: string, replicas: number, view: AdmissionView, f: Findings): void {
+  const stored = view.statefulSets?.get(namespace, name);
+  if (!stored) return;
+  const object = { ...stored, spec: { ...stored.spec, replicas } };
+  for (const release of view.releases.list(namespace).filter((r) => (r.spec?.workloads ?? []).some((w) => w.kind === "StatefulSet" && w.name === name)))
+    checkPartitionHold({ kind: "StatefulSet", name, object, oldObject: stored, templateChanged: false, release, byOperator: false }, f);
 }

@@ -1,0 +1,89 @@
+// A StatefulSet canaried by its partition (issue 15, 4.6 c): every path that would move its pods
+// to the new version before golive's steps allow it is denied — the new template applied before
+// the operator held the partition, the partition lowered, spec.replicas raised above it (in the
+// object or through the scale subresource), OnDelete — unless the operator itself moves it.
+import { describe, expect, it } from "vitest";
+import type { ReleaseStatus } from "../api/index.js";
+import type { AdmissionRequest, Decision } from "./admission.js";
+import { decide } from "./decide.js";
+import { approvedStatus, fixtureRelease, fixtureView, NS, OPERATOR, RELEASE, releaseSpec, request, workload } from "./testdata/fixtures.js";
+import type { MemoryView } from "./memory-view.js";
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+const STRATEGY = { trafficRouting: { service: "web" }, steps: [{ name: "one", setWeight: 34 }, { name: "all", setWeight: 100 }] };
+
+function view(phase: ReleaseStatus["phase"], strategy = true): MemoryView {
+  const v = fixtureView(NOW);
+  const spec = releaseSpec() as Record<string, any>;
+  if (strategy) spec.strategy = STRATEGY;
+  v.releases.put(fixtureRelease(NOW, { spec, status: { ...approvedStatus(NOW), phase } }));
+  return v;
+}
+/** web-db as the API server sees it: `release` labels its template, the strategy as given. */
+function sts(release: string, updateStrategy?: Record<string, unknown>, replicas = 3): Record<string, any> {
+  const s = workload("StatefulSet", { release, replicas });
+  if (updateStrategy) s.spec.updateStrategy = updateStrategy;
+  return s;
+}
+const held = (partition: number) => ({ type: "RollingUpdate", rollingUpdate: { partition } });
+const update = (object: Record<string, any>, oldObject: Record<string, any>, user = "alice"): AdmissionRequest => request(object, { operation: "UPDATE", oldObject, user });
+function denied(d: Decision): string {
+  expect(d.allowed).toBe(false);
+  return d.status?.message ?? "";
+}
+function scale(replicas: number, user = "alice"): AdmissionRequest {
+  const object = { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web-db", namespace: NS }, spec: { replicas } };
+  return { ...request(object, { operation: "UPDATE", user }), kind: { group: "autoscaling", version: "v1", kind: "Scale" }, resource: { group: "apps", version: "v1", resource: "statefulsets" }, subResource: "scale", name: "web-db", oldObject: { ...object, spec: { replicas: 3 } } };
+}
+
+describe("the new template of a partition-canaried StatefulSet", () => {
+  it("is denied, with a retry, while the operator has not held the partition yet (the moment after Approved)", () => {
+    const message = denied(decide(update(sts(RELEASE), sts("web-1-1-0")), view("Approved")));
+    expect(message).toContain(
+      `StatefulSet web-db gets the new template of Release ${RELEASE} (Approved) before golive has held its partition (it is 0: 3 of 3 pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is 3`,
+    );
+  });
+
+  it("is admitted once the partition is held at replicas: no pod changes", () => {
+    expect(decide(update(sts(RELEASE, held(3)), sts("web-1-1-0", held(3))), view("Approved")).allowed).toBe(true);
+  });
+
+  it.each([
+    ["a partition that lets pods through", held(1), 3, "2 of 3 pod(s) outside the partition (partition 1)"],
+    ["OnDelete", { type: "OnDelete" }, 3, "3 of 3 pod(s) outside the partition (partition 0, updateStrategy OnDelete)"],
+    ["more replicas than the held partition", held(3), 5, "2 of 5 pod(s) outside the partition (partition 3)"],
+  ])("is denied with %s in the same request", (_what, strategy, replicas, text) => {
+    const message = denied(decide(update(sts(RELEASE, strategy, replicas), sts("web-1-1-0", held(3))), view("Approved")));
+    expect(message).toContain(`StatefulSet web-db gets the new template of Release ${RELEASE} (Approved) with ${text}: golive holds the partition at spec.replicas and lowers it step by step`);
+  });
+
+  it("is not held without spec.strategy (nothing is canaried), nor once the release is Released", () => {
+    expect(decide(update(sts(RELEASE), sts("web-1-1-0")), view("Approved", false)).allowed).toBe(true);
+    expect(decide(update(sts(RELEASE), sts("web-1-1-0")), view("Released")).allowed).toBe(true);
+  });
+});
+
+describe("the partition while the release rolls out", () => {
+  it.each(["Verifying", "Progressing", "RollingBack"] as const)("%s: lowering it, raising replicas or OnDelete is denied to users, allowed to the operator", (phase) => {
+    const v = view(phase);
+    const now = sts(RELEASE, held(2));
+    for (const next of [sts(RELEASE, held(0)), sts(RELEASE, held(2), 5), sts(RELEASE, { type: "OnDelete" })]) {
+      expect(denied(decide(update(next, now), v))).toContain(`golive owns the partition of StatefulSet web-db while Release ${RELEASE} rolls it out (${phase})`);
+      expect(decide(update(next, now, OPERATOR), v).allowed).toBe(true);
+    }
+    // Raising the partition (fewer candidate pods) is never a way around the steps.
+    expect(decide(update(sts(RELEASE, held(3)), now), v).allowed).toBe(true);
+  });
+
+  it("the scale subresource: scaling up adds ordinals on the update revision, denied to users", () => {
+    const v = view("Progressing");
+    v.statefulSets.put(sts(RELEASE, held(2)) as never);
+    expect(denied(decide(scale(5), v))).toContain(`golive owns the partition of StatefulSet web-db while Release ${RELEASE} rolls it out (Progressing): this request puts 3 of 5 pod(s) on the update revision where golive allows 1 (partition 2)`);
+    expect(decide(scale(5, OPERATOR), v).allowed).toBe(true);
+    expect(decide(scale(3), v).allowed).toBe(true);
+  });
+
+  it("after Released the partition is the user's again", () => {
+    expect(decide(update(sts(RELEASE, held(0)), sts(RELEASE, held(2))), view("Released")).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+// golive canaries a StatefulSet by its partition: the StatefulSet controller moves only ordinals
+// at or above spec.updateStrategy.rollingUpdate.partition to a new template. The operator holds
+// the partition at spec.replicas as soon as the next Release is Pending or Approved, so the new
+// template changes no pod until golive lowers it step by step. Three other paths would reach
+// users before the release's verification and analysis:
+// - the new template applied in the moment between Approved and the operator's hold (a GitOps
+//   sync right after the approval): every pod rolls at once;
+// - anyone but the operator lowering the partition, raising spec.replicas above it (the new
+//   ordinals start on the update revision) or switching to OnDelete (a deleted pod comes back on
+//   the update revision) while the release rolls out;
+// - both at once in one manifest.
+// The webhook never mutates: it denies, and says to retry once the partition is held.
+import type { Release } from "../../api/index.js";
+import { rolloutUnits } from "../../operator/rollout/waves.js";
+import type { Findings } from "../findings.js";
+import { asObj, asStr } from "../object.js";
+
+const asNum = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+/** Phases in which the operator drives the partition of the release's StatefulSets. */
+const ROLLING = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
+
+interface Rollout {
+  replicas: number;
+  partition: number;
+  onDelete: boolean;
+  /** Ordinals that would run the update revision: replicas − partition, all of them under OnDelete. */
+  exposed: number;
+}
+
+export function rolloutOf(object: unknown): Rollout {
+  const spec = asObj(asObj(object)?.spec);
+  const replicas = asNum(spec?.replicas) ?? 1;
+  const strategy = asObj(spec?.updateStrategy);
+  const onDelete = asStr(strategy?.type) === "OnDelete";
+  const partition = asNum(asObj(strategy?.rollingUpdate)?.partition) ?? 0;
+  return { replicas, partition, onDelete, exposed: onDelete ? replicas : Math.max(0, replicas - partition) };
+}
+
+/** Whether golive canaries this StatefulSet by partition for the release. */
+function partitionOwned(kind: string, name: string, release: Release | undefined): release is Release {
+  return kind === "StatefulSet" && !!release?.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === "partition");
+}
+
+export interface PartitionChange {
+  kind: string;
+  name: string;
+  object: unknown;
+  oldObject: unknown;
+  /** The pod template changes in this request. */
+  templateChanged: boolean;
+  release: Release | undefined;
+  /** The request comes from golive's operator, which moves the partition itself. */
+  byOperator: boolean;
+}
+
+export function checkPartitionHold(c: PartitionChange, f: Findings): void {
+  if (c.byOperator || !c.oldObject || !partitionOwned(c.kind, c.name, c.release)) return;
+  const phase = c.release.status?.phase ?? "";
+  if (!ROLLING.has(phase)) return;
+  const release = c.release.metadata.name;
+  const before = rolloutOf(c.oldObject).exposed;
+  const { replicas, partition, onDelete, exposed: after } = rolloutOf(c.object);
+  const how = `partition ${partition}${onDelete ? ", updateStrategy OnDelete" : ""}`;
+  if (c.templateChanged && after > 0) {
+    f.deny(
+      after === before && !onDelete
+        ? `StatefulSet ${c.name} gets the new template of Release ${release} (${phase}) before golive has held its partition (it is ${partition}: ${after} of ${replicas} pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is ${replicas} (kubectl get statefulset ${c.name} -o jsonpath='{.spec.updateStrategy}')`
+        : `StatefulSet ${c.name} gets the new template of Release ${release} (${phase}) with ${after} of ${replicas} pod(s) outside the partition (${how}): golive holds the partition at spec.replicas and lowers it step by step; leave spec.updateStrategy out of the manifest (or set type RollingUpdate without a partition) and do not change spec.replicas in the same request`,
+    );
+    return;
+  }
+  if (after > before)
+    f.deny(
+      `golive owns the partition of StatefulSet ${c.name} while Release ${release} rolls it out (${phase}): this request puts ${after} of ${replicas} pod(s) on the update revision where golive allows ${before} (${how}), which would send users to the new version before its steps allow it: leave spec.updateStrategy and spec.replicas as they are until the Release is Released`,
+    );
+}
