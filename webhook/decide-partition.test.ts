@@ -12,10 +12,12 @@ import type { MemoryView } from "./memory-view.js";
 const NOW = new Date("2026-12-01T12:00:00Z");
 const STRATEGY = { trafficRouting: { service: "web" }, steps: [{ name: "one", setWeight: 34 }, { name: "all", setWeight: 100 }] };
 
+/** The release under test in `phase`, and the one before it (web-1-1-0) Released. */
 function view(phase: ReleaseStatus["phase"], strategy = true): MemoryView {
   const v = fixtureView(NOW);
   const spec = releaseSpec() as Record<string, any>;
   if (strategy) spec.strategy = STRATEGY;
+  v.releases.put(fixtureRelease(NOW, { name: "web-1-1-0", spec: { ...spec, version: "1.1.0" }, status: { ...approvedStatus(NOW), phase: "Released" } }));
   v.releases.put(fixtureRelease(NOW, { spec, status: { ...approvedStatus(NOW), phase } }));
   return v;
 }
@@ -40,7 +42,7 @@ describe("the new template of a partition-canaried StatefulSet", () => {
   it("is denied, with a retry, while the operator has not held the partition yet (the moment after Approved)", () => {
     const message = denied(decide(update(sts(RELEASE), sts("web-1-1-0")), view("Approved")));
     expect(message).toContain(
-      `StatefulSet web-db gets the new template of Release ${RELEASE} (Approved) before golive has held its partition (it is 0: 3 of 3 pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is 3`,
+      `StatefulSet web-db gets a new template while Release ${RELEASE} (Approved) rolls it out, before golive has held its partition (it is 0: 3 of 3 pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is 3`,
     );
   });
 
@@ -54,7 +56,7 @@ describe("the new template of a partition-canaried StatefulSet", () => {
     ["more replicas than the held partition", held(3), 5, "2 of 5 pod(s) outside the partition (partition 3)"],
   ])("is denied with %s in the same request", (_what, strategy, replicas, text) => {
     const message = denied(decide(update(sts(RELEASE, strategy, replicas), sts("web-1-1-0", held(3))), view("Approved")));
-    expect(message).toContain(`StatefulSet web-db gets the new template of Release ${RELEASE} (Approved) with ${text}: golive holds the partition at spec.replicas and lowers it step by step`);
+    expect(message).toContain(`StatefulSet web-db gets a new template while Release ${RELEASE} (Approved) rolls it out, with ${text}: golive holds the partition at spec.replicas and lowers it step by step`);
   });
 
   it("is not held without spec.strategy (nothing is canaried), nor once the release is Released", () => {
@@ -81,6 +83,15 @@ describe("the partition while the release rolls out", () => {
     expect(denied(decide(scale(5), v))).toContain(`golive owns the partition of StatefulSet web-db while Release ${RELEASE} rolls it out (Progressing): this request puts 3 of 5 pod(s) on the update revision where golive allows 1 (partition 2)`);
     expect(decide(scale(5, OPERATOR), v).allowed).toBe(true);
     expect(decide(scale(3), v).allowed).toBe(true);
+  });
+
+  it("while the next release is Approved, the StatefulSet still labelled with the Released one: the partition is already golive's", () => {
+    // The hold comes before the new template, so the label still names the release before.
+    const v = view("Approved");
+    const message = denied(decide(update(sts("web-1-1-0", held(0)), sts("web-1-1-0", held(3))), v));
+    expect(message).toContain(`golive owns the partition of StatefulSet web-db while Release ${RELEASE} rolls it out (Approved): this request puts 3 of 3 pod(s) on the update revision where golive allows 0 (partition 0)`);
+    v.statefulSets.put(sts("web-1-1-0", held(3)) as never);
+    expect(denied(decide(scale(4), v))).toContain(`golive owns the partition of StatefulSet web-db while Release ${RELEASE} rolls it out (Approved)`);
   });
 
   it("after Released the partition is the user's again", () => {

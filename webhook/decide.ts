@@ -18,7 +18,7 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
-import { checkPartitionHold } from "./rules/partition-hold.js";
+import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkPeakCapacity } from "./rules/peak-capacity.js";
@@ -123,7 +123,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkRatioReplicas(kind, w, old, release, f);
   // ... and a partition-canaried StatefulSet's partition, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
-  checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: old ? request.oldObject : undefined, templateChanged, release, byOperator: user === view.operatorIdentity }, f);
+  if (kind === "StatefulSet" && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
     if (resource.replicated && !w.controlled && w.replicas !== old.replicas) {

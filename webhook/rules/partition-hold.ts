@@ -38,8 +38,8 @@ export function rolloutOf(object: unknown): Rollout {
 }
 
 /** Whether golive canaries this StatefulSet by partition for the release. */
-function partitionOwned(kind: string, name: string, release: Release | undefined): release is Release {
-  return kind === "StatefulSet" && !!release?.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === "partition");
+function partitionOwned(kind: string, name: string, release: Release): boolean {
+  return kind === "StatefulSet" && !!release.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === "partition");
 }
 
 export interface PartitionChange {
@@ -49,24 +49,35 @@ export interface PartitionChange {
   oldObject: unknown;
   /** The pod template changes in this request. */
   templateChanged: boolean;
-  release: Release | undefined;
+  /**
+   * Every Release of the namespace that lists the StatefulSet. Not only the one its label names:
+   * until the new template is applied the label still names the last Released release, while
+   * the next one, Approved, is the one whose rollout the partition guards.
+   */
+  releases: readonly Release[];
   /** The request comes from golive's operator, which moves the partition itself. */
   byOperator: boolean;
 }
 
 export function checkPartitionHold(c: PartitionChange, f: Findings): void {
-  if (c.byOperator || !c.oldObject || !partitionOwned(c.kind, c.name, c.release)) return;
-  const phase = c.release.status?.phase ?? "";
-  if (!ROLLING.has(phase)) return;
-  const release = c.release.metadata.name;
+  if (c.byOperator || !c.oldObject || c.kind !== "StatefulSet") return;
+  for (const release of c.releases) {
+    const phase = release.status?.phase ?? "";
+    if (!ROLLING.has(phase) || !partitionOwned(c.kind, c.name, release)) continue;
+    checkOne(c, release.metadata.name, phase, f);
+    return; // one rollout at a time holds a StatefulSet: its message is enough
+  }
+}
+
+function checkOne(c: PartitionChange, release: string, phase: string, f: Findings): void {
   const before = rolloutOf(c.oldObject).exposed;
   const { replicas, partition, onDelete, exposed: after } = rolloutOf(c.object);
   const how = `partition ${partition}${onDelete ? ", updateStrategy OnDelete" : ""}`;
   if (c.templateChanged && after > 0) {
     f.deny(
       after === before && !onDelete
-        ? `StatefulSet ${c.name} gets the new template of Release ${release} (${phase}) before golive has held its partition (it is ${partition}: ${after} of ${replicas} pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is ${replicas} (kubectl get statefulset ${c.name} -o jsonpath='{.spec.updateStrategy}')`
-        : `StatefulSet ${c.name} gets the new template of Release ${release} (${phase}) with ${after} of ${replicas} pod(s) outside the partition (${how}): golive holds the partition at spec.replicas and lowers it step by step; leave spec.updateStrategy out of the manifest (or set type RollingUpdate without a partition) and do not change spec.replicas in the same request`,
+        ? `StatefulSet ${c.name} gets a new template while Release ${release} (${phase}) rolls it out, before golive has held its partition (it is ${partition}: ${after} of ${replicas} pod(s) would move to the new version at once, before verification and analysis): retry in a few seconds, once spec.updateStrategy.rollingUpdate.partition is ${replicas} (kubectl get statefulset ${c.name} -o jsonpath='{.spec.updateStrategy}')`
+        : `StatefulSet ${c.name} gets a new template while Release ${release} (${phase}) rolls it out, with ${after} of ${replicas} pod(s) outside the partition (${how}): golive holds the partition at spec.replicas and lowers it step by step; leave spec.updateStrategy out of the manifest (or set type RollingUpdate without a partition) and do not change spec.replicas in the same request`,
     );
     return;
   }
@@ -74,4 +85,9 @@ export function checkPartitionHold(c: PartitionChange, f: Findings): void {
     f.deny(
       `golive owns the partition of StatefulSet ${c.name} while Release ${release} rolls it out (${phase}): this request puts ${after} of ${replicas} pod(s) on the update revision where golive allows ${before} (${how}), which would send users to the new version before its steps allow it: leave spec.updateStrategy and spec.replicas as they are until the Release is Released`,
     );
+}
+
+/** The Releases of a namespace that list kind/name in spec.workloads. */
+export function releasesListing(all: readonly Release[], kind: string, name: string): Release[] {
+  return all.filter((r) => (r.spec?.workloads ?? []).some((w) => w.kind === kind && w.name === name));
 }

@@ -15,7 +15,7 @@ import { checkRatioScale, ratioOwned } from "./replica-ratio.js";
 import { compareDesign, describeDifference, designOf } from "../../operator/design/compare.js";
 import { readWorkload } from "../workload.js";
 import { checkPeakCapacity } from "./peak-capacity.js";
-import { checkPartitionHold } from "./partition-hold.js";
+import { checkPartitionHold, releasesListing } from "./partition-hold.js";
 
 /** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
 export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
@@ -72,6 +72,5 @@ function checkPartitionScale(namespace: string, name: string, replicas: number, 
   const stored = view.statefulSets?.get(namespace, name);
   if (!stored) return;
   const object = { ...stored, spec: { ...stored.spec, replicas } };
-  for (const release of view.releases.list(namespace).filter((r) => (r.spec?.workloads ?? []).some((w) => w.kind === "StatefulSet" && w.name === name)))
-    checkPartitionHold({ kind: "StatefulSet", name, object, oldObject: stored, templateChanged: false, release, byOperator: false }, f);
+  checkPartitionHold({ kind: "StatefulSet", name, object, oldObject: stored, templateChanged: false, releases: releasesListing(view.releases.list(namespace), "StatefulSet", name), byOperator: false }, f);
 }

@@ -1,0 +1,182 @@
+// Rollbacks under load (issue 20): N releases (default 100) canarying at once on the real control
+// plane (kwok nodes), each analysed against a real Prometheus, all failing their analysis in the
+// same moment. Measures, per release, the time from the failing measurement (status.rollback.
+// decidedAt) to the router seen sending all traffic to stable (status.rollback.trafficOnStableAt).
+// The baseline, in the same run: one release rolling back alone. Target: p99 under 1 s with N
+// in flight. One `golive operator` process, as deployed.
+// Run: npx tsx bench/rollback-scale.ts (GOLIVE_BENCH_ROLLBACKS=N to change N).
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { Release } from "../api/index.js";
+import { createEvidence, loadPrivateKey } from "../gates/sign.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { startControlPlane } from "../test/cluster/control-plane.js";
+import { installCrds } from "../test/cluster/crds.js";
+import { freePort } from "../test/cluster/processes.js";
+import { startPrometheus } from "../test/services/prometheus.js";
+
+type Doc = Record<string, any>;
+const N = Number(process.env.GOLIVE_BENCH_ROLLBACKS ?? "100");
+const TARGET_MS = 1_000;
+const CONCURRENCY = 16;
+const root = join(import.meta.dirname, "..");
+const ns = "bench-rollback";
+const IMAGE = "registry.example.com/bench/app";
+const API = `/apis/golive.dev/v1alpha1/namespaces/${ns}`;
+const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
+}
+
+/** The error rate each group of releases reports; the analysis of each reads its group's. */
+const errorRate: Record<"solo" | "crowd", number> = { solo: 0, crowd: 0 };
+const metrics = createServer((_req, res) => res.end(`# TYPE golive_bench_error_rate gauge\ngolive_bench_error_rate{group="solo"} ${errorRate.solo}\ngolive_bench_error_rate{group="crowd"} ${errorRate.crowd}\n`)).listen(0, "127.0.0.1");
+await new Promise((r) => metrics.once("listening", r));
+const prometheus = await startPrometheus({ targets: [{ job: "bench", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
+
+let operator: ChildProcess | undefined;
+const plane = await startControlPlane({ nodes: 2, log: (l) => console.log(`[control plane] ${l}`) });
+const dir = mkdtempSync(join(tmpdir(), "golive-bench-rollback-"));
+try {
+  await installCrds(plane.kubectl);
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfig);
+  const client = new KubeClient(kc);
+  plane.kubectl(["create", "namespace", ns]);
+  plane.kubectl(["create", "namespace", "golive-system"]);
+  plane.kubectl(["label", "namespace", ns, "golive.dev/bench=rollback"]);
+  const examplePolicy = parse(readFileSync(join(root, "examples", "policy.yaml"), "utf8")) as Doc;
+  await client.create("/apis/golive.dev/v1alpha1/releasepolicies", {
+    apiVersion: "golive.dev/v1alpha1",
+    kind: "ReleasePolicy",
+    metadata: { name: "bench-rollback" },
+    spec: {
+      namespaceSelector: { matchLabels: { "golive.dev/bench": "rollback" } },
+      protectionLevel: 2,
+      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
+      signers: (examplePolicy.spec.signers as Doc[]).filter((s) => s.name === "release-manager"),
+      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
+      approvals: [{ stage: "Release", roles: ["release-manager"] }],
+      images: { requireDigest: true, requireSignature: false },
+      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
+      monitoring: { requireReady: false },
+    },
+  });
+  const key = loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8"));
+
+  // app-0 rolls back alone (the baseline), app-1..N all at once.
+  const apps = Array.from({ length: N + 1 }, (_, i) => ({ name: `app-${i}`, group: i === 0 ? ("solo" as const) : ("crowd" as const) }));
+  const strategy = (group: string, service: string) => ({
+    trafficRouting: { service },
+    steps: [{ name: "canary", setWeight: 20 }, { name: "check", analysis: { metrics: ["error-rate"] } }],
+    // Measured every second for up to 30 minutes: the analysis is still running when the rate rises.
+    analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: `max(golive_bench_error_rate{group="${group}"})`, interval: "1s", count: 1800, successCondition: "result < 0.05" }] },
+    progressDeadline: "60m",
+  });
+  const releaseName = (app: string, v: number) => `${app}-${v}`;
+  const releaseDoc = (app: { name: string; group: string }, v: number): Doc => ({
+    apiVersion: "golive.dev/v1alpha1",
+    kind: "Release",
+    metadata: { name: releaseName(app.name, v), namespace: ns },
+    spec: { application: app.name, version: `${v}.0.0`, workloads: [{ kind: "Deployment", name: app.name }], images: [{ name: IMAGE, digest: digest(releaseName(app.name, v)) }], architecture: { replicas: 2, highAvailability: false }, strategy: strategy(app.group, app.name) },
+  });
+  const deployment = (app: string, v: number): Doc => {
+    const labels = { app, "golive.dev/release": releaseName(app, v) };
+    return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: app, namespace: ns, labels }, spec: { selector: { matchLabels: { app } }, template: { metadata: { labels }, spec: { containers: [{ name: "app", image: `${IMAGE}@${digest(releaseName(app, v))}` }] } } } };
+  };
+  const release = (name: string) => client.get<Doc>(`${API}/releases/${name}`);
+  async function phases(v: number): Promise<Map<string, Doc>> {
+    const list = await client.get<{ items: Doc[] }>(`${API}/releases`);
+    return new Map(list.items.filter((r) => r.metadata.name.endsWith(`-${v}`)).map((r) => [r.metadata.name as string, r]));
+  }
+  async function all(v: number, what: string, check: (r: Doc) => boolean, timeoutMs = 15 * 60_000): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const got = await phases(v);
+      const done = apps.filter((a) => { const r = got.get(releaseName(a.name, v)); return r !== undefined && check(r); }).length;
+      if (done === apps.length) return;
+      if (Date.now() - started > timeoutMs) throw new Error(`only ${done}/${apps.length} releases ${what} after ${timeoutMs / 60_000} min`);
+      await sleep(500);
+    }
+  }
+  async function approveAll(v: number): Promise<void> {
+    await all(v, "evaluated", (r) => r.status?.phase === "Blocked");
+    await pool(apps, async (a) => {
+      const r = await release(releaseName(a.name, v));
+      const e = createEvidence({ release: Release.parse(r), type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } });
+      await client.create(`${API}/releaseevidences`, { ...e, metadata: { ...e.metadata, namespace: ns } });
+    });
+    await all(v, "Approved", (r) => r.status?.phase === "Approved");
+  }
+
+  const auditFile = join(dir, "audit.jsonl");
+  const healthPort = await freePort();
+  operator = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(healthPort), "--log-level", "warn"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  await pool(apps, (a) => client.create(`/api/v1/namespaces/${ns}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: a.name }, spec: { selector: { app: a.name }, ports: [{ port: 80, targetPort: 8080 }] } }));
+
+  let t = Date.now();
+  await pool(apps, (a) => client.create(`${API}/releases`, releaseDoc(a, 1)));
+  await approveAll(1);
+  await pool(apps, (a) => client.create(`/apis/apps/v1/namespaces/${ns}/deployments`, deployment(a.name, 1)));
+  await all(1, "Released", (r) => r.status?.phase === "Released");
+  console.log(`${apps.length} first versions Released in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  t = Date.now();
+  await pool(apps, (a) => client.create(`${API}/releases`, releaseDoc(a, 2)));
+  await approveAll(2);
+  await pool(apps, async (a) => {
+    const live = await client.get<Doc>(`/apis/apps/v1/namespaces/${ns}/deployments/${a.name}`);
+    const next = deployment(a.name, 2);
+    await client.replace(`/apis/apps/v1/namespaces/${ns}/deployments/${a.name}`, { ...live, metadata: { ...live.metadata, labels: next.metadata.labels }, spec: { ...live.spec, template: next.spec.template } });
+  });
+  await all(2, "analysing at 20 %", (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 20 * 60_000);
+  console.log(`${apps.length} next versions analysing at 20 % in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  const gap = (r: Doc) => Date.parse(r.status.rollback.trafficOnStableAt as string) - Date.parse(r.status.rollback.decidedAt as string);
+  const rolledBack = (r: Doc) => r.status?.rollback?.trafficOnStableAt !== undefined;
+  // Baseline: app-0 alone fails its analysis while the others keep measuring.
+  errorRate.solo = 0.5;
+  let solo: Doc;
+  for (const started = Date.now(); !rolledBack((solo = await release(releaseName("app-0", 2)))); await sleep(200)) if (Date.now() - started > 120_000) throw new Error(`app-0 did not roll back: ${JSON.stringify(solo.status).slice(0, 1000)}`);
+  const baselineMs = gap(solo);
+  // Then all the others at once.
+  errorRate.crowd = 0.5;
+  const crowd = apps.filter((a) => a.group === "crowd").map((a) => releaseName(a.name, 2));
+  let got = new Map<string, Doc>();
+  for (const started = Date.now(); crowd.some((n) => !rolledBack(got.get(n) ?? {})); await sleep(500)) {
+    if (Date.now() - started > 10 * 60_000) throw new Error(`only ${crowd.filter((n) => rolledBack(got.get(n) ?? {})).length}/${N} rolled back traffic after 10 min`);
+    got = await phases(2);
+  }
+  const gaps = crowd.map((n) => gap(got.get(n)!)).sort((a, b) => a - b);
+  const p50 = quantile(gaps, 0.5);
+  const p99 = quantile(gaps, 0.99);
+  const triggers = new Set(crowd.map((n) => got.get(n)!.status.rollback.trigger as string));
+  console.log(`\nrollback under load (${N} releases canarying at once, analysis failing together; trigger ${[...triggers].join(", ")}):`);
+  console.log(`  baseline, one release alone     failing measurement → traffic 100 % stable ${baselineMs} ms`);
+  console.log(`  ${N} in flight                   p50 ${p50} ms, p99 ${p99} ms, max ${gaps[gaps.length - 1]} ms`);
+  console.log(`  ratio p99 / baseline            ${(p99 / Math.max(1, baselineMs)).toFixed(2)}×`);
+  console.log(`  p99 with ${N} in flight          target < ${TARGET_MS} ms ${verdict(p99 < TARGET_MS)}`);
+  if (!(p99 < TARGET_MS)) process.exitCode = 1;
+} finally {
+  if (operator && operator.exitCode === null) operator.kill("SIGKILL");
+  await plane.stop();
+  await prometheus.stop();
+  metrics.close();
+  rmSync(dir, { recursive: true, force: true });
+}
