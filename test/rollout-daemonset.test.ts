@@ -225,7 +225,6 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     // Verification ran on the canary node only: until it passed no other node ran the candidate.
     const passedAt = Date.parse(done.status.verification.passedAt as string);
     const beforePassed = watch.samples.filter((s) => s.at < passedAt);
-    if (process.env.GOLIVE_TEST_DEBUG) console.log(JSON.stringify({ passedAt, verification: done.status.verification, samples: watch.samples.map((s) => ({ at: s.at, c: candidateNodes(s, firstRevision), n: s.pods.map((p) => `${p.node}:${p.revision}:${p.ready}`) })), phases: watch.phases.filter((x, i, all) => i === 0 || all[i - 1]!.phase !== x.phase).map((x) => x.phase) }, null, 1));
     expect(beforePassed.every((s) => candidateNodes(s, firstRevision).every((n) => n === CANARY))).toBe(true);
     const verifying = watch.phases.filter((x) => x.phase === "Verifying");
     expect(verifying.length).toBeGreaterThan(0);
