@@ -297,8 +297,8 @@ export type DisasterRecoveryTarget = z.infer<typeof DisasterRecoveryTarget>;
 export const DisasterRecoveryRules = z
   .object({
     targets: withUniqueNames(z.array(DisasterRecoveryTarget).min(1).max(8), "target").describe("The DR clusters compared with each live release."),
-    releasedWaitsForConsistency: z.boolean().default(false).describe("Reserved: Released is meant to wait until every target is InSync. Not enforced yet: inconsistency only warns (condition, Event, metric, alert) whatever this says."),
-    deadlineSeconds: z.int().min(1).max(604800).default(1800).describe("Reserved for the wait above (not enforced yet): how long Released would wait for DR consistency before the release is Stalled."),
+    releasedWaitsForConsistency: z.boolean().optional().describe("Whether Released waits until every target is InSync. Unset: waits at protection level 3 and above, only warns below (the DisasterRecoveryConsistent condition, a Warning Event ReleasedWithDisasterRecoveryInconsistent, the metric and its alert). While it waits the phase stays (Verifying or Progressing), status.disasterRecoveryHold records since when, and the message names each target not InSync and what differs."),
+    deadlineSeconds: z.int().min(1).max(604800).default(1800).describe("How long Released waits for DR consistency: past it the release is Stalled (reason DisasterRecoveryDeadlineExceeded, Ready=False) with the targets and what differs, and keeps waiting; it goes Released by itself once every target is InSync."),
   })
   .describe("Disaster-recovery consistency: each target runs the release's sealed images and configuration (JR/T 0179 4.3 g, 9.2 c, d).");
 export type DisasterRecoveryRules = z.infer<typeof DisasterRecoveryRules>;

@@ -598,6 +598,13 @@ export const ReleaseStatus = z
       .max(8)
       .optional()
       .describe("Per DR target: does the standby cluster run this release's sealed bits (4.3 g)."),
+    disasterRecoveryHold: z
+      .object({
+        since: Timestamp.describe("When Released was first held because a DR target was not InSync."),
+        stalledAt: Timestamp.optional().describe("When disasterRecovery.deadlineSeconds passed with a target still not InSync: from then on Stalled=True (reason DisasterRecoveryDeadlineExceeded) and Ready=False, and one Warning Event was recorded."),
+      })
+      .optional()
+      .describe("Set while Released waits for DR consistency (4.3 g, the policy's disasterRecovery.releasedWaitsForConsistency); cleared when the release goes Released."),
     monitoring: MonitoringStatus.optional(),
     capacity: CapacityReportStatus.optional(),
     inventory: z

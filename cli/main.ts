@@ -6,6 +6,7 @@ import { registerApprove } from "./commands/approve.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCapacity } from "./commands/capacity.js";
 import { registerConsole } from "./commands/console.js";
+import { registerDr } from "./commands/dr.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerOperator } from "./commands/operator.js";
 import { registerEvidence } from "./commands/evidence.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerConsole(program);
   registerMetrics(program);
+  registerDr(program);
   return program;
 }
 

@@ -5,13 +5,14 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
+import { isPlainHttp, RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { AUDIT_CHECKPOINT_INTERVAL_MS, Checkpointer } from "../audit/checkpoint.js";
 import { configMapCheckpointStore } from "../audit/configmap-store.js";
 import { RETENTION_INTERVAL_MS, RetentionSchedule, retentionDays } from "../audit/retention.js";
 import type { Config } from "../settings/config.js";
 import { startHealthServer } from "./runtime/health.js";
+import { metricsTlsOptions } from "../webhook/probe-server.js";
 import { Informer, objectKey, type KubeObject } from "./runtime/informer.js";
 import { logRetry } from "./runtime/transient.js";
 import { KubeClient } from "./runtime/kube-client.js";
@@ -126,6 +127,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   retention.start(RETENTION_INTERVAL_MS);
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
   const signer = o.evidenceSigner ?? signerFromConfig(config);
+  // 8.5: a requireHttps policy refuses a plain http --prometheus-url per release (prometheusRefusal); say so once at start too.
+  if (config.prometheusUrl && isPlainHttp(config.prometheusUrl)) log.warn({ prometheusUrl: config.prometheusUrl }, "--prometheus-url is plain http: releases governed by a ReleasePolicy with spec.safeguards.requireHttps (level 3) will not use it; give Prometheus's https:// address");
   const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer, enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
   const monitoringLog = log.child({ controller: "monitoring" });
   const monitoring = new ReleaseMonitoring({
@@ -231,7 +234,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     startWorking();
   }
 
-  const health = o.healthServer === false ? undefined : await startHealthServer(config.healthPort, "0.0.0.0", { live: () => true, ready: () => Object.values(stores).every((s) => s.hasSynced()) }, metrics.registry);
+  const health = o.healthServer === false ? undefined : await startHealthServer(config.healthPort, "0.0.0.0", { live: () => true, ready: () => Object.values(stores).every((s) => s.hasSynced()) }, metrics.registry, metricsTlsOptions(config, log, [process.env.POD_NAME ?? "golive-operator"]));
 
   return {
     stores,

@@ -2,7 +2,7 @@
 // each workload of a release is held to its own design (a database StatefulSet and a web
 // Deployment differ), a workload with no design is denied when the policy requires designs, the
 // declared peak denies workloads that cannot reach it (by how much) and admits them once an HPA
-// can scale far enough, and a Deployment scaled below its design turns DesignConformant False.
+// can scale far enough, an HPA edited afterwards below the peak is denied, and a Deployment scaled below its design turns DesignConformant False.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -162,4 +162,25 @@ describe("a design per workload (5.2) and the declared peak (6.2.1)", () => {
     });
     expect(admitted.status).toBe(0);
   }, 180_000);
+
+  it("denies an HPA edited after its workload so that it can no longer reach the peak, as autoscaling/v2 or v1, naming the maxReplicas that would", async () => {
+    const hpa = (apiVersion: string, maxReplicas: number) => ({
+      apiVersion,
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "shop" },
+      spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "shop" }, minReplicas: 2, maxReplicas, ...(apiVersion === "autoscaling/v2" ? { metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }] } : { targetCPUUtilizationPercentage: 80 }) },
+    });
+    for (const apiVersion of ["autoscaling/v2", "autoscaling/v1"]) {
+      const lowered = await kubectlApply(hpa(apiVersion, 3));
+      expect(lowered.status, apiVersion).not.toBe(0);
+      expect(lowered.stderr).toContain(`golive denied HorizontalPodAutoscaler ${ns.name}/shop (Release shop)`);
+      expect(lowered.stderr).toContain("HPA shop caps Deployment shop at maxReplicas 3, and with it Release shop's workloads reach 3 pods (replicas: Deployment shop 3 (HPA shop maxReplicas)) but the Release needs 4 at peak (spec.peak.pods, 6.2.1): 1 short; raise HPA shop's maxReplicas to 4 or more");
+      console.log(`${apiVersion} HPA shop lowered to 3, denied: ${lowered.stderr.trim().slice(0, 400)}`);
+    }
+    const stored = await kubectlAsync(["get", "hpa", "-n", ns.name, "shop", "-o", "jsonpath={.spec.maxReplicas}"]);
+    expect(stored.stdout.trim()).toBe("4");
+    // At the approved bound (architecture.scaling.maxReplicas 4) it reaches the peak again.
+    const kept = await kubectlApply({ ...hpa("autoscaling/v2", 4), metadata: { name: "shop", labels: { team: "shop" } } });
+    expect(kept.status, kept.stderr).toBe(0);
+  }, 120_000);
 });

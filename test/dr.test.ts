@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { Release } from "../api/index.js";
 import { createLogger } from "../cli/log.js";
+import { main } from "../cli/main.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { configDigest } from "../images/config-digest.js";
 import { loadConfig } from "../settings/config.js";
@@ -26,6 +27,11 @@ import { statusWhere, until } from "./support/wait.js";
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
 const ns = useNamespace("dr");
+/** A level-3 namespace: Released waits for DR consistency there (releasedWaitsForConsistency unset). */
+const held = useNamespace("dr3");
+const HELD = "vault-1";
+/** Short, so the test sees the hold first and then the deadline pass. */
+const DEADLINE_S = 20;
 const OWN = "golive-dr-test";
 const NAME = "ledger-1";
 const IMAGE = "team/ledger";
@@ -61,6 +67,18 @@ const drDeployment = (digest: string) => ({
   },
 });
 
+const vaultDeployment = (digest: string) => {
+  const d = drDeployment(digest) as Doc;
+  const labels = { app: "vault", "golive.dev/release": HELD };
+  return { ...d, metadata: { name: "vault", labels }, spec: { ...d.spec, selector: { matchLabels: { app: "vault" } }, template: { metadata: { labels }, spec: { ...d.spec.template.spec, containers: [{ name: "vault", image: `${IMAGE}@${digest}` }] } } } };
+};
+const heldDoc: Doc = {
+  apiVersion: "golive.dev/v1alpha1",
+  kind: "Release",
+  metadata: { name: HELD },
+  spec: { application: "vault", version: "1.0.0", workloads: [{ kind: "Deployment", name: "vault" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false } },
+};
+
 let dr: ControlPlane;
 let client: KubeClient;
 let operator: OperatorHandle;
@@ -76,6 +94,22 @@ const release = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/
 const target = (r: Release) => r.status?.disasterRecovery?.find((t) => t.target === "dr-east");
 const consistent = (r: Release) => r.status?.conditions?.find((c) => c.type === "DisasterRecoveryConsistent");
 const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(release, what, ok, timeoutMs, 100);
+const heldRelease = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${held.name}/releases/${HELD}`);
+const heldWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(heldRelease, what, ok, timeoutMs, 200);
+const condition = (r: Release, type: string) => r.status?.conditions?.find((c) => c.type === type);
+const heldEvents = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", held.name, "--field-selector", `involvedObject.name=${HELD}`, "-o", "json"])).stdout;
+async function golive(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
 const events = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", `involvedObject.name=${NAME}`, "-o", "json"])).stdout;
 const gauge = async (state: string): Promise<number | undefined> => {
   const m = new RegExp(`^golive_release_dr_consistent\\{release_namespace="${ns.name}",release="${NAME}",target="dr-east",state="${state}"\\} (\\d+)$`, "m").exec(await operator.metrics.registry.metrics());
@@ -117,6 +151,21 @@ current-context: dr
       disasterRecovery: { targets: [{ name: "dr-east", kubeconfigSecret: { name: "dr-east-kubeconfig", key: "kubeconfig" } }], releasedWaitsForConsistency: false, deadlineSeconds: 600 },
     }),
   );
+  await kubectlAsync(["label", "namespace", held.name, `${TEST_POLICY_LABEL}=${held.name}`]);
+  await apply(
+    namespacePolicy(held.name, {
+      protectionLevel: 3,
+      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
+      signers: exampleSigners((name) => name === "release-manager"),
+      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
+      approvals: [{ stage: "Release", roles: ["release-manager"] }],
+      images: { requireDigest: true, requireSignature: false },
+      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
+      monitoring: { requireReady: false },
+      disasterRecovery: { targets: [{ name: "dr-east", kubeconfigSecret: { name: "dr-east-kubeconfig", key: "kubeconfig" } }], deadlineSeconds: DEADLINE_S },
+    }),
+  );
+  dr.kubectl(["create", "namespace", held.name]);
   await apply(configMap);
   // The DR site: the same namespace name (no namespaceMapping), the same ConfigMap, the Deployment on the sealed digest.
   dr.kubectl(["create", "namespace", ns.name]);
@@ -131,6 +180,7 @@ afterAll(async () => {
   await operator?.stop();
   await dr?.stop();
   await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
+  await kubectlAsync(["delete", "releasepolicy", `${held.name}-policy`, "--wait=false"]);
   await kubectlAsync(["delete", "namespace", OWN, "--wait=false"]);
   rmSync(auditDir, { recursive: true, force: true });
 });
@@ -160,6 +210,51 @@ describe("disaster-recovery consistency across two control planes", () => {
     await releaseWhere("DR InSync again", (r) => target(r)?.state === "InSync", 60_000);
   });
 
+  it("level 3: Released is held while the DR Deployment runs another digest (naming it), Stalled with the reason past deadlineSeconds, and Released once the DR Deployment is put back", async () => {
+    dr.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=golive-test", "-n", held.name, "-f", "-"], JSON.stringify(vaultDeployment(OTHER)));
+    await apply(vaultDeployment(DIGEST), held.name);
+    await apply(heldDoc, held.name);
+    const parsed = Release.parse({ ...heldDoc, metadata: { ...heldDoc.metadata, namespace: held.name } });
+    const key = loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8"));
+    await apply(createEvidence({ release: parsed, type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }), held.name);
+
+    // Held: the phase stays, status says since when, the message names the target and what differs.
+    const waiting = await heldWhere("Released held for DR consistency, naming the drift", (r) => r.status?.disasterRecoveryHold !== undefined && (r.status.message ?? "").includes("dr-east Drifted"), 120_000);
+    expect(waiting.status?.phase).toBe("Verifying");
+    expect(waiting.status?.message).toMatch(/^waiting for DR consistency before Released \(4\.3 g\): dr-east Drifted since /);
+    expect(waiting.status?.message).toContain(`Deployment vault container vault template has ${OTHER} for docker.io/${IMAGE}, not the sealed ${DIGEST}`);
+    expect(condition(waiting, "Stalled")?.status).toBe("False");
+    const since = waiting.status!.disasterRecoveryHold!.since;
+    await until("the DisasterRecoveryHold Event", async () => ((await heldEvents()).includes("DisasterRecoveryHold") ? true : undefined));
+
+    // Past the deadline: Stalled with the reason, Ready=False, still waiting in the same phase.
+    const stalled = await heldWhere("Stalled past deadlineSeconds", (r) => condition(r, "Stalled")?.status === "True", (DEADLINE_S + 30) * 1000);
+    expect(Date.parse(stalled.status!.disasterRecoveryHold!.stalledAt!) - Date.parse(since)).toBeGreaterThanOrEqual(DEADLINE_S * 1000);
+    expect(stalled.status?.phase).toBe("Verifying");
+    expect(condition(stalled, "Stalled")).toMatchObject({ reason: "DisasterRecoveryDeadlineExceeded", message: expect.stringContaining(`not InSync within disasterRecovery.deadlineSeconds (${DEADLINE_S} s): dr-east Drifted`) });
+    expect(condition(stalled, "Ready")).toMatchObject({ status: "False", reason: "DisasterRecoveryDeadlineExceeded" });
+    await until("the DisasterRecoveryDeadlineExceeded Event", async () => ((await heldEvents()).includes("DisasterRecoveryDeadlineExceeded") ? true : undefined));
+
+    // golive dr status shows the target, what differs and the hold.
+    const shown = await golive("dr", "status", HELD, "-n", held.name, "--kubeconfig", inject("kubeconfig"));
+    expect(shown.code, shown.err).toBe(0);
+    expect(shown.out).toMatch(/dr-east +Drifted +/);
+    expect(shown.out).toContain(`dr-east differs: Deployment vault container vault template has ${OTHER}`);
+    expect(shown.out).toContain(`Released waits for every target InSync (protection level 3 default), Stalled after ${DEADLINE_S} s`);
+    expect(shown.out).toContain(`Held:     Released waits for DR consistency since ${since}; Stalled since`);
+    expect(shown.out).toContain("Last DR drill (9.2 c,d): none (no DRDrillReport evidence for this release)");
+
+    // Put back: InSync, then Released by itself; the hold is cleared and the reason says it waited.
+    dr.kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=golive-test", "-n", held.name, "-f", "-"], JSON.stringify(vaultDeployment(DIGEST)));
+    const done = await heldWhere("Released once the DR site is InSync", (r) => r.status?.phase === "Released", 90_000);
+    expect(done.status?.disasterRecovery?.find((t) => t.target === "dr-east")?.state).toBe("InSync");
+    expect(done.status?.disasterRecoveryHold).toBeUndefined();
+    expect(condition(done, "Stalled")?.status).toBe("False");
+    expect(condition(done, "Ready")).toMatchObject({ status: "True", reason: "Released" });
+    const transitions = JSON.parse(await heldEvents()) as { items: { reason: string; message: string }[] };
+    expect(transitions.items.find((e) => e.reason === "Released")?.message).toContain(`every DR target InSync (Released held for it since ${since}, 4.3 g)`);
+  });
+
   it("the DR API server stopped: Unreachable with the time, and the primary operator goes on", async () => {
     const before = new Date();
     await dr.stop();
@@ -177,7 +272,7 @@ describe("disaster-recovery consistency across two control planes", () => {
   it("the kubeconfig Secret's token never appears in the operator's logs, the Release status or Events", async () => {
     expect(token.length).toBeGreaterThan(20);
     expect(logs.join("")).toContain("DR target unreachable");
-    const everything = [logs.join(""), JSON.stringify((await release()).status), await events()].join("\n");
+    const everything = [logs.join(""), JSON.stringify((await release()).status), await events(), JSON.stringify((await heldRelease()).status), await heldEvents()].join("\n");
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(token.split(".")[2]!);
   });

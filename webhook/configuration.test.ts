@@ -14,7 +14,7 @@ describe("the ValidatingWebhookConfiguration", () => {
     }
   });
 
-  it("matches every pod-producing kind and their scale, releases with their status, evidence and what live releases stand on — never Leases", () => {
+  it("matches every pod-producing kind and their scale, HPAs (their maxReplicas is the peak, 6.2.1), releases with their status, evidence and what live releases stand on — never Leases", () => {
     const rules = (config.webhooks ?? []).flatMap((w) => (w.rules ?? []).flatMap((r) => (r.resources ?? []).map((res) => `${r.apiGroups?.[0]}/${res} ${(r.operations ?? []).join(",")}`)));
     expect(rules.sort()).toEqual(
       [
@@ -31,6 +31,7 @@ describe("the ValidatingWebhookConfiguration", () => {
         "apps/statefulsets/scale CREATE,UPDATE",
         "batch/cronjobs CREATE,UPDATE",
         "batch/jobs CREATE,UPDATE",
+        "autoscaling/horizontalpodautoscalers CREATE,UPDATE",
         "golive.dev/releaseevidences CREATE,UPDATE,DELETE",
         "golive.dev/releases CREATE,UPDATE",
         "golive.dev/releases/status CREATE,UPDATE",

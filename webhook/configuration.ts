@@ -44,6 +44,8 @@ export const WORKLOAD_RULES = [
   { apiGroups: [""], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["pods", "pods/ephemeralcontainers", "replicationcontrollers", "replicationcontrollers/scale"], scope: "Namespaced" },
   { apiGroups: ["apps"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["deployments", "statefulsets", "daemonsets", "replicasets", "deployments/scale", "statefulsets/scale", "replicasets/scale"], scope: "Namespaced" },
   { apiGroups: ["batch"], apiVersions: ["v1"], operations: CREATE_UPDATE, resources: ["jobs", "cronjobs"], scope: "Namespaced" },
+  // An HPA's maxReplicas is what its workload reaches at peak (6.2.1); v1 requests arrive as v2 (matchPolicy Equivalent).
+  { apiGroups: ["autoscaling"], apiVersions: ["v2"], operations: CREATE_UPDATE, resources: ["horizontalpodautoscalers"], scope: "Namespaced" },
 ];
 export const RELEASE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releases", "releases/status"], scope: "Namespaced" }];
 export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["releaseevidences"], scope: "Namespaced" }];

@@ -87,4 +87,64 @@ describe("decide: the declared peak (6.2.1)", () => {
     v.autoscalers.put({ metadata: { name: "web", namespace: NS }, spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 3 } });
     expect(message(scale("Deployment", "web", 3), v)).toContain("(replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas)): 1 short; raise HPA web's maxReplicas to 4 or more");
   });
+
+  describe("an HPA created or edited after its workload (6.2.1)", () => {
+    const hpa = (maxReplicas: number, o: { name?: string; target?: string; kind?: string } = {}) => ({
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: o.name ?? "web", namespace: NS },
+      spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: o.kind ?? "Deployment", name: o.target ?? "web" }, minReplicas: 2, maxReplicas, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }] },
+    });
+    const hpaRequest = (object: Record<string, any>, old?: Record<string, any>) => ({ ...request(object, old ? { operation: "UPDATE", oldObject: old } : {}), resource: { group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers" } });
+    const withWorkloads = (peak: Record<string, unknown>) => {
+      const v = peakView(peak);
+      v.deployments.put(workload("Deployment", { replicas: 4 }) as never);
+      v.statefulSets.put(workload("StatefulSet") as never);
+      return v;
+    };
+
+    it("denies a create whose maxReplicas × the target's per-pod requests cannot reach the peak, saying what to change", () => {
+      const v = withWorkloads({ pods: 7, cpu: "3500m" });
+      const m = message(hpaRequest(hpa(3)), v);
+      expect(m).toContain("golive denied HorizontalPodAutoscaler shop/web (Release web-1-2-0)");
+      expect(m).toContain("HPA web caps Deployment web at maxReplicas 3, and with it Release web-1-2-0's workloads reach 6 pods (replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas)) but the Release needs 7 at peak (spec.peak.pods, 6.2.1): 1 short; raise HPA web's maxReplicas to 4 or more");
+      // CPU: 500m a pod, 6 pods reach 3 cpu of the 3500m declared.
+      expect(m).toContain("reach 3 cpu");
+      expect(m).toContain("the Release needs 3500m at peak (spec.peak.cpu, 6.2.1): 500m short; raise HPA web's maxReplicas to 4 or more");
+      expect(decide(hpaRequest(hpa(4)), v)).toMatchObject({ allowed: true });
+    });
+
+    it("counts the HPA as sent in place of its stored self, and denies an update that lowers maxReplicas below the peak", () => {
+      const v = withWorkloads({ pods: 7 });
+      v.autoscalers.put(hpa(6));
+      expect(decide(hpaRequest(hpa(5), hpa(6)), v)).toMatchObject({ allowed: true });
+      expect(message(hpaRequest(hpa(3), hpa(6)), v)).toContain("HPA web caps Deployment web at maxReplicas 3");
+    });
+
+    it("never denies a change that does not lower the reach (a higher maxReplicas), even when the release is short elsewhere", () => {
+      const v = withWorkloads({ pods: 20 });
+      v.autoscalers.put(hpa(3));
+      expect(decide(hpaRequest(hpa(4), hpa(3)), v)).toMatchObject({ allowed: true });
+      expect(message(hpaRequest(hpa(4)), v)).toContain("13 short; raise HPA web's maxReplicas to 17 or more");
+    });
+
+    it("leaves alone an HPA whose target is not in memory yet (its admission counts the HPA), of no Release, or of a release without a peak", () => {
+      const v = peakView({ pods: 7 });
+      expect(decide(hpaRequest(hpa(1)), v)).toMatchObject({ allowed: true });
+      v.deployments.put(workload("Deployment", { name: "other", release: null }) as never);
+      expect(decide(hpaRequest(hpa(1, { target: "other" })), v)).toMatchObject({ allowed: true });
+      const noPeak = view([designOf("Deployment")]);
+      noPeak.deployments.put(workload("Deployment") as never);
+      expect(decide(hpaRequest(hpa(1)), noPeak)).toMatchObject({ allowed: true });
+    });
+
+    it("counts a retargeted HPA for its new workload only", () => {
+      const v = withWorkloads({ pods: 7 });
+      // Stored: HPA web on the Deployment; sent: the same HPA moved to the StatefulSet at 1.
+      v.autoscalers.put(hpa(6));
+      const m = message(hpaRequest(hpa(1, { kind: "StatefulSet", target: "web-db" }), hpa(6)), v);
+      expect(m).toContain("(replicas: Deployment web 4 (spec.replicas), StatefulSet web-db 1 (HPA web maxReplicas))");
+      expect(m).toContain("2 short; raise HPA web's maxReplicas to 3 or more");
+    });
+  });
 });

@@ -21,7 +21,7 @@ import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
-import { checkPeakCapacity } from "./rules/peak-capacity.js";
+import { checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
 import { checkNetworkIsolation } from "./rules/network-isolation.js";
 import { checkReleaseSafeguards } from "./rules/release-safeguards.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
@@ -55,6 +55,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
     return ALLOW;
   }
   if (group === "golive.dev") return decideGolive(request, resource, policy, view);
+  if (key === "autoscaling/horizontalpodautoscalers") return request.subResource ? ALLOW : decideAutoscaler(request, view);
   const workload = WORKLOAD_RESOURCES.get(key);
   if (!workload) return ALLOW;
   if (request.subResource === "scale") return workload.replicated ? verdict((f) => checkScale(request, workload.kind, policy, view, f)) : ALLOW;
@@ -84,6 +85,38 @@ function decideGolive(request: AdmissionRequest, resource: string, policy: Compi
     checkEvidenceImmutable(request, f);
   }
   return f.problemCount ? deny(f.problems.length === 1 ? f.problems[0]! : f.message("golive")) : ALLOW;
+}
+
+/** spec.scaleTargetRef and spec.maxReplicas of an HPA (autoscaling/v2 and v1 alike); undefined when malformed (the API server refuses those). */
+function readAutoscaler(object: unknown): AdmittedAutoscaler | undefined {
+  const o = asObj(object);
+  const spec = asObj(o?.spec);
+  const ref = asObj(spec?.scaleTargetRef);
+  const name = asStr(asObj(o?.metadata)?.name);
+  const kind = asStr(ref?.kind);
+  const target = asStr(ref?.name);
+  const maxReplicas = spec?.maxReplicas;
+  if (name === undefined || kind === undefined || target === undefined || typeof maxReplicas !== "number" || !Number.isInteger(maxReplicas)) return undefined;
+  return { name, kind, target, maxReplicas };
+}
+
+/**
+ * An HPA created or edited after its workload (6.2.1): its maxReplicas is what the target can
+ * reach at peak. The Release is the one the target (in memory) is labelled with; a target not in
+ * memory yet is judged when it is admitted, counting this HPA then.
+ */
+function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decision {
+  const hpa = readAutoscaler(request.object);
+  if (!hpa) return ALLOW;
+  const ns = request.namespace ?? "";
+  const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
+  const release = releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
+  if (!release) return ALLOW;
+  const old = request.operation === "UPDATE" ? readAutoscaler(request.oldObject) : undefined;
+  const f = new Findings();
+  checkAutoscalerPeak({ hpa, old, namespace: ns, release, view }, f);
+  return f.problemCount ? deny(f.message(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
 }
 
 function releaseOf(w: Workload): { name?: string; conflict?: string } {

@@ -18,6 +18,7 @@ import { CertDirSource } from "./cert-dir.js";
 import { CONFIGURATION_NAME, policyScopes, SERVICE_NAME, webhookConfiguration } from "./configuration.js";
 import { CoverageMonitor } from "./coverage.js";
 import { startProbeServers } from "./health.js";
+import { metricsTlsOptions } from "./probe-server.js";
 import { applyConfiguration, removeConfiguration, breakGlassEvents, caBundlePublisher, informerView, secretTlsStore } from "./kube.js";
 import { WebhookMetrics } from "./metrics.js";
 import { SealWarmer } from "./seal-warmer.js";
@@ -69,7 +70,7 @@ export async function startWebhook(o: WebhookRunOptions): Promise<WebhookHandle>
   const host = o.host ?? "0.0.0.0";
   let stopping = false;
   const ready = () => !stopping && view.synced() && tlsLoaded && live.server !== undefined;
-  const probes = await startProbeServers({ host, healthPort: config.healthPort, metricsPort: config.metricsPort, probes: { live: () => true, ready }, registry: metrics.registry });
+  const probes = await startProbeServers({ host, healthPort: config.healthPort, metricsPort: config.metricsPort, probes: { live: () => true, ready }, registry: metrics.registry, tls: metricsTlsOptions(config, log, serviceDnsNames(o.service ?? SERVICE_NAME, config.namespace)) });
 
   await view.start();
   log.info({ policies: view.policies.list().length, releases: view.releases.list().length }, "caches synced");

@@ -22,7 +22,7 @@ export interface SealLookup {
 
 /** A Deployment or StatefulSet as the peak capacity check reads it. */
 export interface KubeWorkload {
-  metadata?: { name?: string; namespace?: string };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
   spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[] };
 }
 

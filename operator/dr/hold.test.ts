@@ -42,7 +42,10 @@ describe("beforeReleased", () => {
     expect(d.decision === "wait" && d.message).toContain("west Unreachable since 2026-12-01T10:00:00.000Z (timed out)");
   });
 
-  it("with releasedWaitsForConsistency false (the schema default) it proceeds with a warning; true waits at any level", () => {
+  it("unset, it waits at level 3 and above and only warns below; false proceeds with a warning at any level, true waits at any level", () => {
+    expect(rules().releasedWaitsForConsistency).toBeUndefined();
+    expect(waitsForConsistency({ protectionLevel: 3, disasterRecovery: rules() })).toBe(true);
+    expect(waitsForConsistency({ protectionLevel: 2, disasterRecovery: rules() })).toBe(false);
     for (const policy of [{ protectionLevel: 2, disasterRecovery: rules() }, { protectionLevel: 3, disasterRecovery: rules({ releasedWaitsForConsistency: false }) }]) {
       const d = beforeReleased({ policy, targets: [drifted], hold: undefined, now: T0 });
       expect(d.decision).toBe("proceed");

@@ -1,19 +1,18 @@
 // Whether a release that is otherwise ready may become Released, as far as its DR targets go
 // (4.3 g: the DR environment runs the same version). The policy decides: wait until every target
-// is InSync or only warn (releasedWaitsForConsistency; unset would mean level 3 and above). A wait has a deadline (disasterRecovery.deadlineSeconds)
-// counted from the first pass that held Released; past it the release says Stalled with the
+// is InSync or only warn (releasedWaitsForConsistency; unset means wait at level 3 and above). A
+// wait has a deadline (disasterRecovery.deadlineSeconds) counted from the first pass that held
+// Released (status.disasterRecoveryHold.since); past it the release says Stalled with the
 // targets and what differs, and keeps waiting: it goes Released by itself once the DR site is put
 // right. Pure: the target states are what the DR pass last recorded in status (operator/dr/check.ts).
-import type { ReleasePolicySpec } from "../../api/index.js";
+// The rollout planner calls it on every path to Released (operator/rollout/plan.ts drConsistent).
+import type { ReleasePolicySpec, ReleaseStatus } from "../../api/index.js";
 import type { TargetStatus } from "./report.js";
 
 export const DR_DEADLINE_EXCEEDED = "DisasterRecoveryDeadlineExceeded";
 export const RELEASED_DR_INCONSISTENT = "ReleasedWithDisasterRecoveryInconsistent";
-/** Where the hold is kept between passes (to become status.disasterRecoveryHold when wired into the rollout). */
-export interface DrHold {
-  since: string;
-  stalledAt?: string;
-}
+/** Where the hold is kept between passes: status.disasterRecoveryHold. */
+export type DrHold = NonNullable<ReleaseStatus["disasterRecoveryHold"]>;
 
 /** How often a held release looks again: the DR pass records new target states every resync (30 s by default). */
 const RECHECK_MS = 5_000;

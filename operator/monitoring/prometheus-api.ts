@@ -1,7 +1,7 @@
 // A small client of the Prometheus HTTP API (instant and range queries), validated with zod.
 // Errors name the query and what Prometheus said.
 import { z } from "zod";
-import type { Release, ReleasePolicySpec } from "../../api/index.js";
+import { isPlainHttp, type Release, type ReleasePolicySpec } from "../../api/index.js";
 import type { Sample } from "./forecast.js";
 
 export interface PrometheusApiOptions {
@@ -36,6 +36,24 @@ const Response = z.discriminatedUnion("status", [z.object({ status: z.literal("s
  */
 export function prometheusFor(release: Release, policy: ReleasePolicySpec | undefined, operatorDefault: string | undefined): string | undefined {
   return policy?.monitoring.prometheus ?? operatorDefault ?? release.spec.strategy?.analysis?.prometheus.address;
+}
+
+/**
+ * Why the Prometheus prometheusFor chose may not be asked (pure): it is plain http while the
+ * governing policy requires https (8.5, spec.safeguards.requireHttps; on in level 3). The policy's
+ * own address and the Release's analysis address are refused earlier (CRD rule, admission); the
+ * operator's --prometheus-url is only known here. The message says where the URL came from and
+ * what to change. Undefined: it may be used.
+ */
+export function prometheusRefusal(release: Release, policy: ReleasePolicySpec | undefined, operatorDefault: string | undefined): string | undefined {
+  const url = prometheusFor(release, policy, operatorDefault);
+  if (!url || !policy?.safeguards?.requireHttps || !isPlainHttp(url)) return undefined;
+  const from = policy.monitoring.prometheus
+    ? "the ReleasePolicy's spec.monitoring.prometheus: change it to the https:// address"
+    : operatorDefault
+      ? "the operator's --prometheus-url (GOLIVE_PROMETHEUS_URL; chart value operator.monitoring.prometheusUrl): start the operator with Prometheus's https:// address, or set spec.monitoring.prometheus in the ReleasePolicy to one"
+      : "the Release's spec.strategy.analysis.prometheus.address: change it to the https:// address";
+  return `Prometheus ${url} is a plain http URL and the governing ReleasePolicy requires https for every URL golive uses (8.5, spec.safeguards.requireHttps), so golive does not query it: serve Prometheus over TLS; the URL is ${from}`;
 }
 
 export class PrometheusError extends Error {

@@ -4,7 +4,7 @@
 import type { Release, ReleasePolicySpec } from "../../api/index.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { targetSelector } from "./enrollment.js";
-import { instantQuery, prometheusFor, type InstantSample, type PrometheusApiOptions } from "./prometheus-api.js";
+import { instantQuery, prometheusFor, prometheusRefusal, type InstantSample, type PrometheusApiOptions } from "./prometheus-api.js";
 
 export interface Readiness {
   ready: boolean;
@@ -154,6 +154,8 @@ export function monitoringCheck(kube: Pick<KubeClient, "get">, defaultPrometheus
   return async (release, policy) => {
     const url = prometheusFor(release, policy, defaultPrometheus);
     if (!url) return { ready: false, reasons: ["no Prometheus to confirm the monitoring with: set spec.monitoring.prometheus in the ReleasePolicy or start the operator with --prometheus-url"] };
+    const refused = prometheusRefusal(release, policy, defaultPrometheus);
+    if (refused) return { ready: false, reasons: [refused] };
     return checkMonitoringReady(url, release, { ...api, velero: policy?.monitoring.requireBackup === true, kube });
   };
 }

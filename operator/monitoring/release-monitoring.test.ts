@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Release, ReleaseStatus } from "../../api/index.js";
 import { examplePolicy, exampleRelease } from "../../gates/testkit.js";
-import { prometheusFor } from "./prometheus-api.js";
+import { prometheusFor, prometheusRefusal } from "./prometheus-api.js";
+import { monitoringCheck } from "./readiness.js";
 import { supersededBy } from "./release-monitoring.js";
 
 function release(name: string, uid: string, status: ReleaseStatus | undefined, application = "underwriting-api"): Release {
@@ -47,5 +48,48 @@ describe("prometheusFor", () => {
     expect(prometheusFor(r, policy.spec, "http://operator:9090")).toBe("http://operator:9090");
     expect(prometheusFor(r, policy.spec, undefined)).toBe(r.spec.strategy?.analysis?.prometheus.address);
     expect(prometheusFor({ ...r, spec: { ...r.spec, strategy: undefined } }, undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe("prometheusRefusal (8.5: a requireHttps policy refuses a plain http Prometheus)", () => {
+  const { policy } = examplePolicy();
+  const r = exampleRelease();
+  const strict = { ...policy.spec, safeguards: { ...policy.spec.safeguards, requireHttps: true } };
+  const noAnalysis: Release = { ...r, spec: { ...r.spec, strategy: undefined } };
+
+  it("refuses the operator's plain http --prometheus-url under requireHttps, saying what to change", () => {
+    const why = prometheusRefusal(noAnalysis, strict, "http://prometheus.monitoring:9090");
+    expect(why).toContain("Prometheus http://prometheus.monitoring:9090 is a plain http URL");
+    expect(why).toContain("spec.safeguards.requireHttps");
+    expect(why).toContain("--prometheus-url (GOLIVE_PROMETHEUS_URL; chart value operator.monitoring.prometheusUrl)");
+    expect(why).toContain("https://");
+  });
+
+  it("allows an https URL, any URL without requireHttps, and names the policy's or the release's own field when the URL is theirs", () => {
+    expect(prometheusRefusal(noAnalysis, strict, "https://prometheus.monitoring:9090")).toBeUndefined();
+    expect(prometheusRefusal(noAnalysis, policy.spec, "http://prometheus.monitoring:9090")).toBeUndefined();
+    expect(prometheusRefusal(noAnalysis, undefined, "http://prometheus.monitoring:9090")).toBeUndefined();
+    expect(prometheusRefusal(noAnalysis, strict, undefined)).toBeUndefined();
+    const policyUrl = { ...strict, monitoring: { ...strict.monitoring, prometheus: "http://policy:9090" } };
+    expect(prometheusRefusal(noAnalysis, policyUrl, "https://operator:9090")).toContain("the ReleasePolicy's spec.monitoring.prometheus");
+    const analysis = { ...r, spec: { ...r.spec, strategy: { ...r.spec.strategy!, analysis: { ...r.spec.strategy!.analysis!, prometheus: { address: "http://analysis:9090" } } } } } as Release;
+    expect(prometheusRefusal(analysis, strict, undefined)).toContain("spec.strategy.analysis.prometheus.address");
+  });
+
+  it("the check before Released refuses it without asking Prometheus", async () => {
+    const asked: string[] = [];
+    const check = monitoringCheck({ get: () => Promise.reject(new Error("no API calls expected")) }, "http://prometheus.monitoring:9090", {
+      fetch: ((url: URL) => {
+        asked.push(String(url));
+        return Promise.reject(new Error("asked"));
+      }) as unknown as typeof fetch,
+    });
+    const result = await check(noAnalysis, strict);
+    expect(result.ready).toBe(false);
+    expect(result.reasons.join(" ")).toContain("--prometheus-url");
+    expect(asked).toEqual([]);
+    // The same operator, under a policy without the switch, does ask it.
+    await check(noAnalysis, policy.spec);
+    expect(asked.length).toBeGreaterThan(0);
   });
 });

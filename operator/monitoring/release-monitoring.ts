@@ -12,7 +12,7 @@ import { MonitoringEnrollment, type EnrollmentKube } from "./apply.js";
 import { capacityCondition, capacityEvents, CapacityReporter, type CapacityReport } from "./capacity.js";
 import { ENROLLED_PHASES, enrollmentOptionsFromPolicy } from "./enrollment.js";
 import { CapacityForecastMetrics } from "./metrics.js";
-import { prometheusFor } from "./prometheus-api.js";
+import { prometheusFor, prometheusRefusal } from "./prometheus-api.js";
 
 export interface ReleaseMonitoringDeps {
   client: EnrollmentKube;
@@ -56,7 +56,9 @@ export class ReleaseMonitoring {
       intervalMs: d.capacityIntervalMs,
       historyMs: d.capacityHistoryMs,
       horizonMs: DEFAULT_HORIZON_MS,
-      prometheusUrl: (release) => prometheusFor(release, d.policyFor(release), d.prometheusUrl),
+      // A plain http Prometheus under a requireHttps policy is not read (8.5); the check before
+      // Released says why (readiness.ts), and no capacity report is made from it.
+      prometheusUrl: (release) => (prometheusRefusal(release, d.policyFor(release), d.prometheusUrl) ? undefined : prometheusFor(release, d.policyFor(release), d.prometheusUrl)),
       enqueue: d.enqueue,
       ...(d.onError ? { onError: d.onError } : {}),
       ...(d.now ? { now: d.now } : {}),

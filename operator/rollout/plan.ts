@@ -13,6 +13,7 @@ import { parseDuration, RELEASE_LABEL, type Condition, type GateResult, type Pha
 import { evaluateGates, gatesFor, verifyAll } from "../../gates/evaluate.js";
 import type { VerifiedEvidence } from "../../gates/evidence.js";
 import { advanceRun, nextDue, startRun } from "../analysis/run.js";
+import { beforeReleased, DR_DEADLINE_EXCEEDED, RELEASED_DR_INCONSISTENT } from "../dr/hold.js";
 import { lifecycleConditions, setConditions, stalledConditions, type ConditionInput } from "../release/conditions.js";
 import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
@@ -83,6 +84,10 @@ class Draft {
   message = "";
   /** This pass would reach Released but the monitoring check was not observed: ask for it. */
   checkMonitoring = false;
+  /** Released held past disasterRecovery.deadlineSeconds: the Stalled message (finish sets the conditions). */
+  drStalled: string | undefined;
+  /** When a DR hold that this pass released began (the Released reason says so). */
+  drHeldSince: string | undefined;
   /** Every Deployment of the rollout, in rollout order. */
   readonly units: readonly UnitObserved[];
   private verifiedCache: VerifiedEvidence[] | undefined;
@@ -263,11 +268,12 @@ function directVerifying(d: Draft, listed: string[], view: (n: string) => Worklo
   const gates = verificationGates(d, v, "no spec.strategy: workloads available");
   if (!gates) return;
   if (!monitoringInPlace(d)) return;
+  if (!drConsistent(d)) return;
   v.passedAt ??= d.iso;
   d.status.releasedAt = d.iso;
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
   d.extra.push({ type: "recordInventory", workload: d.workload, how: "applied" });
-  d.to("Released", `no spec.strategy: ${listed.length} Deployment(s) available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b); inventory updated (4.9)`);
+  d.to("Released", `no spec.strategy: ${listed.length} Deployment(s) available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b)${drWaited(d)}; inventory updated (4.9)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -749,9 +755,40 @@ function monitoringInPlace(d: Draft): boolean {
   return false;
 }
 
-/** Reach Released, once the monitoring is in place; false (and a message saying why) until then. */
+/**
+ * 4.3 g: the DR environment runs the same version. Where the policy says so (level 3 by default,
+ * operator/dr/hold.ts) Released waits until every DR target was last seen InSync: the phase stays,
+ * status.disasterRecoveryHold says since when, the message names what differs, and past the
+ * deadline the release is Stalled but keeps waiting. Otherwise an inconsistent DR site only warns.
+ * The target states are what the DR pass recorded (it reads in the background and requeues).
+ */
+function drConsistent(d: Draft): boolean {
+  const hold = d.status.disasterRecoveryHold;
+  const decision = beforeReleased({ policy: d.o.policy, targets: d.status.disasterRecovery, hold, now: d.now });
+  if (decision.decision === "proceed") {
+    if (decision.warning) d.event(RELEASED_DR_INCONSISTENT, decision.warning, "Warning");
+    d.drHeldSince = hold?.since;
+    delete d.status.disasterRecoveryHold;
+    return true;
+  }
+  if (!hold) d.event("DisasterRecoveryHold", decision.message, "Warning");
+  d.status.disasterRecoveryHold = decision.hold;
+  d.message = decision.message;
+  d.wake(decision.recheckMs);
+  if (decision.decision === "stall") {
+    d.drStalled = decision.message;
+    if (decision.firstTime) d.event(DR_DEADLINE_EXCEEDED, decision.message, "Warning");
+  }
+  return false;
+}
+
+/** The part of the Released reason that says a DR hold was waited out. */
+const drWaited = (d: Draft): string => (d.drHeldSince ? `; every DR target InSync (Released held for it since ${d.drHeldSince}, 4.3 g)` : "");
+
+/** Reach Released, once the monitoring is in place and the DR site consistent; false (and a message saying why) until then. */
 function released(d: Draft, reason: string, how: "initialised" | "promoted" | "unchanged"): boolean {
   if (!monitoringInPlace(d)) return false;
+  if (!drConsistent(d)) return false;
   d.canary.weight = 0;
   delete d.canary.stepName;
   delete d.canary.pause;
@@ -767,7 +804,7 @@ function released(d: Draft, reason: string, how: "initialised" | "promoted" | "u
   d.status.releasedAt = d.iso;
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
   for (const u of d.units) d.extra.push({ type: "recordInventory", workload: u.name, how: how === "promoted" && !d.changed(u) ? "unchanged" : how });
-  d.to("Released", reason);
+  d.to("Released", `${reason}${drWaited(d)}`);
   return true;
 }
 
@@ -1095,11 +1132,18 @@ function ensureWaves(d: Draft): void {
   d.status.waves = [{ name: u.waveName, phase: "Pending", weight: 0, workloads: [{ kind: "Deployment", name: u.name, routing: u.routing, changed: true, replicas: declaredReplicas(d.o.release, u.candidate, u.stable, isRatio(u.routing)), candidateTemplateHash: d.status.canary.candidateTemplateHash, ...(d.status.canary.stableTemplateHash && !d.status.canary.initialising ? { stableTemplateHash: d.status.canary.stableTemplateHash } : {}) }] }];
 }
 
+/** The phases in which Released may be held for DR consistency. */
+const HOLD_PHASES: readonly Phase[] = ["Approved", "Verifying", "CleaningUp", "Progressing"];
+
 function finish(d: Draft): RolloutPlan {
   syncWaves(d);
   const s = d.status;
   const phase = s.phase!;
-  const stalled = watchStall(d);
+  // A hold outlives no phase it was not decided in (a rollback or abort while held ends it).
+  if (!HOLD_PHASES.includes(phase)) delete s.disasterRecoveryHold;
+  const progress = watchStall(d);
+  const stalled = progress ?? d.drStalled;
+  const stalledReason = progress ? "ProgressDeadlineExceeded" : DR_DEADLINE_EXCEEDED;
   const message = stalled ?? (d.message || (d.transition ? d.transition.reason : (s.message ?? "")));
   s.message = message.slice(0, 4096);
   const generation = d.o.release.metadata.generation ?? 0;
@@ -1108,6 +1152,6 @@ function finish(d: Draft): RolloutPlan {
     .filter((c: Condition) => !["Ready", "Reconciling", "Stalled", "Verified", "MonitoringReady"].includes(c.type))
     .map(({ type, status, reason, message: m }) => ({ type, status, reason, message: m }));
   const extra = [verifiedCondition(s), monitoringCondition(s)].filter((c) => c !== undefined);
-  s.conditions = setConditions(d.o.base.conditions, [...(stalled ? stalledConditions("ProgressDeadlineExceeded", s.message) : lifecycleConditions(phase, s.message)), ...keep, ...extra], generation, d.now);
+  s.conditions = setConditions(d.o.base.conditions, [...(stalled ? stalledConditions(stalledReason, s.message) : lifecycleConditions(phase, s.message)), ...keep, ...extra], generation, d.now);
   return { status: s, ...(d.transition ? { transition: d.transition } : {}), events: d.events, actions: steadyActions(d), requeueAfterMs: d.requeueAfterMs, ...(d.checkMonitoring ? { checkMonitoring: true } : {}) };
 }

@@ -2,6 +2,7 @@
 // what its Deployments and StatefulSets can reach: the object being admitted as it would be, the
 // others from the informers' memory, each at its HPA's maxReplicas when one targets it. A workload
 // not created yet counts as its design (spec.designs) says, so the first of several is not denied.
+// An HPA being admitted (checkAutoscalerPeak) counts as it would be, in place of its old self.
 import type { Release } from "../../api/index.js";
 import { designOf } from "../../operator/design/compare.js";
 import { peakShortfalls, perPod, reachSummary, replicasToReach, type WorkloadReach } from "../../operator/design/peak.js";
@@ -25,6 +26,44 @@ export interface PeakCheck {
   view: AdmissionView;
 }
 
+/** An HorizontalPodAutoscaler as admission reads it (autoscaling/v2, or v1: the same fields). */
+export interface AdmittedAutoscaler {
+  name: string;
+  /** spec.scaleTargetRef */
+  kind: string;
+  target: string;
+  maxReplicas: number;
+}
+
+interface ReachContext {
+  namespace: string;
+  release: Release;
+  view: AdmissionView;
+  /** The Deployment or StatefulSet being admitted, counted as sent. */
+  admitted?: { kind: string; w: Workload; object: unknown };
+  /** The HPA being admitted, counted as sent (its stored self, by name, is not). */
+  autoscaler?: AdmittedAutoscaler;
+}
+
+/**
+ * An HPA created or changed after its workload (6.2.1): the release's workloads with this HPA's
+ * maxReplicas against spec.peak, everything else from memory. A change that does not lower what
+ * the target can reach (a higher maxReplicas, a label) is never denied, even when the release is
+ * short for another reason: it cannot make things worse, and the fix lies elsewhere.
+ */
+export function checkAutoscalerPeak(c: { hpa: AdmittedAutoscaler; old?: AdmittedAutoscaler | undefined; namespace: string; release: Release; view: AdmissionView }, f: Findings): void {
+  const peak = c.release.spec.peak;
+  if (!peak || !COUNTED.has(c.hpa.kind)) return;
+  if (c.old && c.old.kind === c.hpa.kind && c.old.target === c.hpa.target && c.hpa.maxReplicas >= c.old.maxReplicas) return;
+  const ctx: ReachContext = { namespace: c.namespace, release: c.release, view: c.view, autoscaler: c.hpa };
+  const reaches = c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => reachOf(x.kind, x.name, ctx));
+  const target = reaches.find((r) => r.workload === `${c.hpa.kind} ${c.hpa.target}`);
+  if (!target) return; // not a workload of this release: its own admission counts it
+  const rel = c.release.metadata.name;
+  for (const s of peakShortfalls(peak, reaches))
+    f.deny(`HPA ${c.hpa.name} caps ${target.workload} at maxReplicas ${c.hpa.maxReplicas}, and with it Release ${rel}'s workloads reach ${s.reachable} ${s.metric} (replicas: ${reachSummary(reaches)}) but the Release needs ${s.declared} at peak (spec.peak.${s.metric}, 6.2.1): ${s.short} short; ${replicasToReach(s, target)}, or raise another workload's replicas or requests, or correct spec.peak.${s.metric}`);
+}
+
 export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
   const peak = c.release.spec.peak;
   if (!peak || !COUNTED.has(c.kind)) return;
@@ -32,7 +71,8 @@ export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
   const rel = c.release.metadata.name;
   const self = perPod(c.w.podSpec, volumeClaimTemplates(c.object));
   for (const p of self.problems) f.deny(`${c.kind} ${c.w.name}: ${p}: fix it so golive can check the peak Release ${rel} declares (spec.peak, 6.2.1)`);
-  const reaches = c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => reachOf(x.kind, x.name, c));
+  const ctx: ReachContext = { namespace: c.namespace, release: c.release, view: c.view, admitted: { kind: c.kind, w: c.w, object: c.object } };
+  const reaches = c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => reachOf(x.kind, x.name, ctx));
   const admitted = reaches.find((r) => r.workload === `${c.kind} ${c.w.name}`);
   for (const s of peakShortfalls(peak, reaches)) {
     const fix = admitted ? `${replicasToReach(s, admitted)}; or raise another workload's replicas or requests, or correct spec.peak.${s.metric}` : `raise the requests or replicas (or an HPA's maxReplicas), or correct spec.peak.${s.metric}`;
@@ -42,17 +82,19 @@ export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
 
 const volumeClaimTemplates = (object: unknown): unknown[] => (asObj(asObj(object)?.spec)?.volumeClaimTemplates as unknown[] | undefined) ?? [];
 
-function reachOf(kind: string, name: string, c: PeakCheck): WorkloadReach {
+function reachOf(kind: string, name: string, c: ReachContext): WorkloadReach {
   const design = designOf(c.release.spec.designs, kind, name);
   const workload = `${kind} ${name}`;
   const connections = design?.connectionsPerPod ?? 0;
-  const hpa = c.view.autoscalers?.list(c.namespace).find((h) => h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
-  const hpaMax = Number.isInteger(hpa?.spec?.maxReplicas) ? hpa!.spec!.maxReplicas! : undefined;
-  const hpaName = hpa?.metadata?.name ?? name;
+  const own = c.autoscaler && c.autoscaler.kind === kind && c.autoscaler.target === name ? c.autoscaler : undefined;
+  const stored = own ? undefined : c.view.autoscalers?.list(c.namespace).find((h) => h.metadata?.name !== c.autoscaler?.name && h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
+  const hpaMax = own ? own.maxReplicas : Number.isInteger(stored?.spec?.maxReplicas) ? stored!.spec!.maxReplicas! : undefined;
+  const hpaName = own?.name ?? stored?.metadata?.name ?? name;
   let object: KubeWorkload | undefined;
   let replicas: number | undefined;
-  if (kind === c.kind && name === c.w.name) {
-    object = { spec: { ...(c.w.replicas !== undefined ? { replicas: c.w.replicas } : {}), template: { spec: c.w.podSpec }, volumeClaimTemplates: volumeClaimTemplates(c.object) } };
+  const a = c.admitted;
+  if (a && kind === a.kind && name === a.w.name) {
+    object = { spec: { ...(a.w.replicas !== undefined ? { replicas: a.w.replicas } : {}), template: { spec: a.w.podSpec }, volumeClaimTemplates: volumeClaimTemplates(a.object) } };
   } else object = (kind === "Deployment" ? c.view.deployments : c.view.statefulSets)?.get(c.namespace, name);
   if (object) {
     replicas = object.spec?.replicas ?? 1;

@@ -161,3 +161,44 @@ capabilities:
   {{- end }}
   {{- end }}
 {{- end }}
+
+{{/* /metrics over HTTPS (metricsTls, JR/T 0179 8.5): the metrics port's name says which it is. */}}
+{{- define "golive.metricsPortName" -}}
+{{- ternary "https-metrics" "http-metrics" .Values.metricsTls.enabled -}}
+{{- end -}}
+
+{{/* The settings of /metrics over HTTPS (settings/config.ts metricsTls*), for both Deployments. */}}
+{{- define "golive.metricsTlsEnv" -}}
+{{- if .Values.metricsTls.enabled -}}
+- name: GOLIVE_METRICS_TLS
+  value: "true"
+{{- if .Values.metricsTls.secretName }}
+- name: GOLIVE_METRICS_TLS_CERT
+  value: /etc/golive/metrics-tls/tls.crt
+- name: GOLIVE_METRICS_TLS_KEY
+  value: /etc/golive/metrics-tls/tls.key
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "golive.metricsTlsMount" -}}
+{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName -}}
+- name: metrics-tls
+  mountPath: /etc/golive/metrics-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "golive.metricsTlsVolume" -}}
+{{- if and .Values.metricsTls.enabled .Values.metricsTls.secretName -}}
+- name: metrics-tls
+  secret:
+    secretName: {{ .Values.metricsTls.secretName }}
+    defaultMode: 0440
+    items:
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
+{{- end }}
+{{- end -}}
