@@ -524,7 +524,7 @@ export const ReleaseStatus = z
                   .object({
                     kind: z.string().max(63).describe("The workload's kind."),
                     name: z.string().max(253).describe("The workload's name."),
-                    routing: z.enum(["gatewayAPI", "nginx", "replicaRatio", "worker", "partition"]).describe("How its traffic is split: an HTTPRoute, an ingress-nginx canary, replica ratio behind its Service, replica ratio with no Service (a worker), or a StatefulSet's rolling-update partition (candidate ordinals >= partition)."),
+                    routing: z.enum(["gatewayAPI", "nginx", "replicaRatio", "worker", "partition", "nodes"]).describe("How its traffic is split: an HTTPRoute, an ingress-nginx canary, replica ratio behind its Service, replica ratio with no Service (a worker), a StatefulSet's rolling-update partition (candidate ordinals >= partition), or a DaemonSet's nodes (those labelled golive.dev/canary-node=true first, then all)."),
                     changed: z.boolean().describe("Whether its pod template differs from its stable copy's (false: nothing to roll out)."),
                     replicas: z.int().min(0).max(10000).optional().describe("Replicas the rollout keeps for it (with replica ratio: candidate and stable together), fixed when the rollout started: spec.architecture.replicas for the first Deployment, else what its stable copy ran (the candidate's for a first release)."),
                     candidateTemplateHash: z.string().max(64).optional().describe("Hash of the candidate pod template when the rollout started."),

@@ -29,6 +29,7 @@ import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
 import { evidenceReleaseKey, governingPolicy, leanEvidence, rolloutInFlight } from "./release/gather.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
 import type { StatefulSetLike } from "./rollout/statefulset.js";
+import type { DaemonSetLike } from "./rollout/daemonset.js";
 import { ReleaseDrift } from "./drift/check.js";
 import type { PodLike } from "./drift/detect.js";
 import { DeliveryMetrics } from "./delivery/metrics.js";
@@ -48,7 +49,7 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; daemonsets: Informer<DaemonSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -100,6 +101,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
     statefulsets: new Informer<StatefulSetLike>(client, "/apis/apps/v1/statefulsets", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
+    daemonsets: new Informer<DaemonSetLike>(client, "/apis/apps/v1/daemonsets", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
     jobs: new Informer<JobLike>(client, "/apis/batch/v1/jobs", { ...informerOpts, resyncMs: 0, labelSelector: JOB_PURPOSE_LABEL }),
     // Drift after admission: the pods of releases (label golive.dev/release), their reported image digests.
     pods: new Informer<PodLike>(client, "/api/v1/pods", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
@@ -151,13 +153,16 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   stores.policies.on((event) => event !== "resync" && enqueueAll());
   stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
   stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
-  // 5.2: a governed Deployment or StatefulSet scaled or changed in any phase: its release's DesignConformant may have changed.
+  stores.daemonsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  // 5.2: a governed Deployment, StatefulSet or DaemonSet scaled or changed in any phase: its release's DesignConformant may have changed.
   const enqueueLabelled = (event: string, d: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
     const release = d.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${d.metadata?.namespace ?? ""}/${release}`);
   };
   stores.deployments.on(enqueueLabelled);
   stores.statefulsets.on(enqueueLabelled);
+  // A DaemonSet too: a Released or RolledBack release hands its update strategy back once its pods settle.
+  stores.daemonsets.on(enqueueLabelled);
   stores.jobs.on((event, j) => {
     const release = j.metadata?.labels?.[RELEASE_LABEL];
     if (event !== "resync" && release) enqueue(`${j.metadata?.namespace ?? ""}/${release}`);

@@ -5,9 +5,9 @@
 // then the frontend) is verified and canaried wave by wave and reaches Released with every
 // Deployment promoted, and the next version, whose analysis fails in the second wave, rolls back
 // both waves, each Deployment verified back on stable; a Release with a strategy and a
-// DaemonSet is held Blocked with reason UnsupportedWorkloads, and kubectl cannot apply its
-// workloads (fail closed: the DaemonSet never reaches all users unverified). StatefulSets:
-// test/rollout-statefulset.test.ts.
+// ReplicaSet is held Blocked with reason UnsupportedWorkloads, and kubectl cannot apply its
+// workloads (fail closed: the ReplicaSet never reaches all users unverified). StatefulSets:
+// test/rollout-statefulset.test.ts; DaemonSets: test/rollout-daemonset.test.ts.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -113,31 +113,31 @@ describe("what golive can and cannot roll out (issue 15)", () => {
     expect(JSON.parse(inventory.data.ledger as string).stableCopy).toBeUndefined();
   }, 120_000);
 
-  it("a Release with a strategy and a DaemonSet is Blocked (UnsupportedWorkloads) and kubectl cannot apply its workloads", async () => {
+  it("a Release with a strategy and a ReplicaSet is Blocked (UnsupportedWorkloads) and kubectl cannot apply its workloads", async () => {
     const strategy = { trafficRouting: { service: "vault" }, steps: [{ name: "all", setWeight: 100 }] };
-    await apply(releaseDoc("vault", "1.0.0", [{ kind: "Deployment", name: "vault" }, { kind: "DaemonSet", name: "vault-ledger" }], strategy));
+    await apply(releaseDoc("vault", "1.0.0", [{ kind: "Deployment", name: "vault" }, { kind: "ReplicaSet", name: "vault-ledger" }], strategy));
     await approve("vault");
-    const expected = "golive canaries Deployments and StatefulSets only (no DaemonSet node-subset rollout yet); DaemonSet/vault-ledger would reach all users unverified: list it in its own Release without spec.strategy";
+    const expected = "golive canaries Deployments, StatefulSets and DaemonSets only (a ReplicaSet, ReplicationController or bare Pod has no revisions to canary between); ReplicaSet/vault-ledger would reach all users unverified: list it in its own Release without spec.strategy";
     const held = await until("vault held with the reason", () => release("vault"), (r) => r.status?.phase === "Blocked" && condition(r, "GatesPassed")?.status === "True");
     expect(condition(held, "WorkloadsSupported")).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message: expected });
     expect(held.status.message).toBe(`UnsupportedWorkloads: ${expected}`);
     expect(condition(held, "Stalled")?.status).toBe("True");
-    const daemonSet = {
+    const replicaSet = {
       apiVersion: "apps/v1",
-      kind: "DaemonSet",
+      kind: "ReplicaSet",
       metadata: { name: "vault-ledger", labels: { app: "vault-ledger", "golive.dev/release": "vault" } },
-      spec: { selector: { matchLabels: { app: "vault-ledger" } }, template: { metadata: { labels: { app: "vault-ledger", "golive.dev/release": "vault" } }, spec: { containers: [{ name: "ledger", image: `${IMAGE}@${digest("vault")}` }] } } },
+      spec: { replicas: 1, selector: { matchLabels: { app: "vault-ledger" } }, template: { metadata: { labels: { app: "vault-ledger", "golive.dev/release": "vault" } }, spec: { containers: [{ name: "ledger", image: `${IMAGE}@${digest("vault")}` }] } } },
     };
-    const second = await kubectlApply(daemonSet);
+    const second = await kubectlApply(replicaSet);
     expect(second.status).not.toBe(0);
     expect(second.stderr).toMatch(/denied the request/);
     expect(second.stderr).toContain(`Release vault is Blocked, not Approved: UnsupportedWorkloads: ${expected}`);
-    console.log(`kubectl apply of DaemonSet vault-ledger: ${second.stderr.trim().split("\n")[0]!.slice(0, 400)}`);
+    console.log(`kubectl apply of ReplicaSet vault-ledger: ${second.stderr.trim().split("\n")[0]!.slice(0, 400)}`);
     // Fail closed: the Deployment golive could roll out waits too, until the Release is split.
     const first = await kubectlApply(deployment("vault", "vault"));
     expect(first.status).not.toBe(0);
     expect(first.stderr).toContain("UnsupportedWorkloads");
-    const none = await kubectlAsync(["get", "deployments,daemonsets", "-n", ns.name, "-o", "name"]);
+    const none = await kubectlAsync(["get", "deployments,replicasets", "-n", ns.name, "-o", "name"]);
     expect(none.stdout).not.toMatch(/vault/);
   }, 120_000);
 });

@@ -101,15 +101,20 @@ describe("planRelease", () => {
       expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
     });
 
+    it("a strategy with a DaemonSet is supported: golive canaries it node by node", () => {
+      const p = planWith((r) => r.spec.workloads.push({ kind: "DaemonSet", name: "agent" }));
+      expect(p.status.phase).toBe("Approved");
+      expect(supported(p)).toMatchObject({ status: "True", reason: "Supported" });
+    });
+
     it.each([
-      ["a DaemonSet", { kind: "DaemonSet", name: "agent" }, "DaemonSet/agent"],
       ["a ReplicaSet", { kind: "ReplicaSet", name: "rs" }, "ReplicaSet/rs"],
       ["a ReplicationController", { kind: "ReplicationController", name: "rc" }, "ReplicationController/rc"],
       ["a bare Pod", { kind: "Pod", name: "one-off" }, "Pod/one-off"],
     ] as const)("a strategy with %s is Blocked with reason UnsupportedWorkloads, naming it", (_what, extra, named) => {
       const p = planWith((r) => r.spec.workloads.push({ ...extra }));
       expect(p.status.phase).toBe("Blocked");
-      const message = `golive canaries Deployments and StatefulSets only (no DaemonSet node-subset rollout yet); ${named} would reach all users unverified: list it in its own Release without spec.strategy`;
+      const message = `golive canaries Deployments, StatefulSets and DaemonSets only (a ReplicaSet, ReplicationController or bare Pod has no revisions to canary between); ${named} would reach all users unverified: list it in its own Release without spec.strategy`;
       expect(supported(p)).toMatchObject({ status: "False", reason: "UnsupportedWorkloads", message });
       expect(p.status.message).toBe(`UnsupportedWorkloads: ${message}`);
       expect(p.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
@@ -126,15 +131,15 @@ describe("planRelease", () => {
       });
       expect(p.status.phase).toBe("Blocked");
       const message = supported(p)?.message ?? "";
-      expect(message).toContain("wave backends lists migrate, which is a Job, not a Deployment or StatefulSet");
+      expect(message).toContain("wave backends lists migrate, which is a Job, not a Deployment, StatefulSet or DaemonSet");
       expect(message).toContain("Deployment worker is in no wave: add it to spec.strategy.waves");
       expect(message).toMatch(/Deployments underwriting-api and rating are both routed through Service|Deployments rating and underwriting-api are both routed through Service/);
     });
 
-    it("a strategy with no Deployment or StatefulSet is Blocked, saying what to do", () => {
-      const p = planWith((r) => (r.spec.workloads = [{ kind: "DaemonSet", name: "agent" }]));
+    it("a strategy with no Deployment, StatefulSet or DaemonSet is Blocked, saying what to do", () => {
+      const p = planWith((r) => (r.spec.workloads = [{ kind: "ReplicaSet", name: "agent" }]));
       expect(p.status.phase).toBe("Blocked");
-      expect(supported(p)?.message).toBe("a Release with spec.strategy rolls out Deployments and StatefulSets and this Release lists none (DaemonSet/agent would reach all users unverified): list a Deployment or StatefulSet, or remove spec.strategy");
+      expect(supported(p)?.message).toBe("a Release with spec.strategy rolls out Deployments, StatefulSets and DaemonSets and this Release lists none (ReplicaSet/agent would reach all users unverified): list a Deployment, StatefulSet or DaemonSet, or remove spec.strategy");
     });
 
     it("without a strategy any workloads are supported", () => {

@@ -24,15 +24,18 @@ import { jobManifest, jobView, type JobLike } from "./jobs.js";
 import { canaryServiceName, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
 import { desiredTraffic, directWorkload, planRollout, runsSealedImages, unitReplicas } from "./plan.js";
 import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
-import { rolloutUnits, type RolloutUnit } from "./waves.js";
+import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
+import { daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
+import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
 export interface RolloutStores {
   releases: Store<Release>;
   evidence: Store<ReleaseEvidence>;
   deployments: Store<DeploymentLike>;
   statefulsets: Store<StatefulSetLike>;
+  daemonsets: Store<DaemonSetLike>;
   jobs: Store<JobLike>;
 }
 
@@ -74,9 +77,13 @@ interface UnitEdge {
   candidateRaw: DeploymentLike | undefined;
   stableRaw: DeploymentLike | undefined;
   candidate: WorkloadView | undefined;
-  kind?: "StatefulSet" | undefined;
+  kind?: "StatefulSet" | "DaemonSet" | undefined;
   /** A StatefulSet unit's StatefulSet (canaried by partition). */
   statefulSet?: StatefulSetLike | undefined;
+  /** A DaemonSet unit's DaemonSet, its revisions and pods (canaried node by node). */
+  daemonSet?: DaemonSetObserved | undefined;
+  /** The unit's wave (a DaemonSet's stage depends on it). */
+  wave?: number;
   router: TrafficRouter;
   ctx: RouterContext;
 }
@@ -137,23 +144,24 @@ export class RolloutController {
     const workload = rolloutWorkload(release.spec);
     const phase = base.phase;
     if (!workload) return undefined;
-    if (phase === undefined || phase === "Pending" || phase === "Blocked" || phase === "Approved") await this.holdPartitions(release);
-    if (phase === "Released") return this.ensureInventory(i, workload, stableName(workload));
+    if (phase === undefined || phase === "Pending" || phase === "Blocked" || phase === "Approved") {
+      await this.holdPartitions(release);
+      await this.holdDaemonSets(release);
+    }
+    if (phase === "Released" || phase === "RolledBack" || phase === "Failed") await this.settleDaemonSets(release, phase);
+    if (phase === "Released") return this.ensureInventory(i, workload, this.inventoryLabelled(release, workload));
     if (!ROLLOUT_AWARE.has(phase ?? "")) return undefined;
     const ns = release.metadata.namespace ?? "default";
     const specUnits = rolloutUnits(release.spec);
     // The common case of an Approved release whose workloads do not run it yet costs no API call.
     if (phase === "Approved") {
       const runs = specUnits.some((u) => {
-        const raw = u.kind === "StatefulSet" ? this.d.stores.statefulsets.get(ns, u.name) : this.d.stores.deployments.get(ns, u.name);
+        const raw = u.kind === "StatefulSet" ? this.d.stores.statefulsets.get(ns, u.name) : u.kind === "DaemonSet" ? this.d.stores.daemonsets.get(ns, u.name) : this.d.stores.deployments.get(ns, u.name);
         return raw?.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name && runsSealedImages(workloadView(raw, undefined, false).images, release.spec.images);
       });
       if (!runs) return undefined;
     }
-    const mine = new Set(specUnits.map((u) => u.name));
-    const otherActive = this.d.stores.releases
-      .list(ns)
-      .find((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && (mine.has(r.status?.canary?.workload ?? "") || (r.status?.waves ?? []).some((w) => w.workloads.some((x) => mine.has(x.name)))))?.metadata.name;
+    const otherActive = otherActiveRelease(release, this.d.stores.releases.list(ns), specUnits.map((u) => u.name));
 
     let match: VerificationMatch | undefined;
     const verificationMatch = async (): Promise<VerificationMatch> => (match ??= await this.verificationValue(release));
@@ -211,6 +219,7 @@ export class RolloutController {
   private async observeUnit(release: Release, base: ReleaseStatus, ns: string, u: RolloutUnit, verificationMatch: () => Promise<VerificationMatch>): Promise<{ observed: UnitObserved; edge: UnitEdge }> {
     const phase = base.phase;
     if (u.kind === "StatefulSet") return this.observeStatefulSet(base, ns, u);
+    if (u.kind === "DaemonSet") return this.observeDaemonSetUnit(base, ns, u);
     const candidateRaw = this.d.stores.deployments.get(ns, u.name);
     const stableRaw = this.d.stores.deployments.get(ns, stableName(u.name));
     const [candidateHash, stableHash] = await Promise.all([this.podTemplateHash(candidateRaw), this.podTemplateHash(stableRaw)]);
@@ -255,6 +264,65 @@ export class RolloutController {
     if (base.phase === "RollingBack") observed.candidatePods = raw ? await this.countOffRevision(ns, raw) : 0;
     const ctx = { client: this.d.client, namespace: ns, release: "", service: "", stableService: "", canaryService: "", candidate: u.name, stable: u.name, replicas: raw ? replicasOf(raw) : 1 };
     return { observed, edge: { workload: u.name, kind: "StatefulSet", candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, statefulSet: raw, router: routerFor({ service: "" }), ctx } };
+  }
+
+  /** A DaemonSet of the rollout: its two revisions, its pods node by node. */
+  private async observeDaemonSetUnit(base: ReleaseStatus, ns: string, u: RolloutUnit): Promise<{ observed: UnitObserved; edge: UnitEdge }> {
+    const raw = this.d.stores.daemonsets.get(ns, u.name);
+    const o = raw ? await observeDaemonSet(this.d.client, ns, raw) : undefined;
+    const views = raw && o ? daemonSetViews(raw, o.view) : undefined;
+    const observed: UnitObserved = { name: u.name, kind: "DaemonSet", wave: u.wave, waveName: u.waveName, routing: u.routing, primary: false, candidate: views?.candidate, stable: views?.stable };
+    if (o && base.phase !== "Approved") observed.traffic = nodeTraffic(o.view, nodeStage(base, u), desiredTraffic(base, u), base.phase === "RollingBack");
+    else if (base.phase !== "Approved") observed.trafficError = `DaemonSet ${ns}/${u.name} not found`;
+    if (base.phase === "RollingBack") observed.candidatePods = o ? o.view.pods.filter((p) => p.revision !== o.view.stableRevision).length + o.view.terminatingOffStable : 0;
+    const ctx = { client: this.d.client, namespace: ns, release: "", service: "", stableService: "", canaryService: "", candidate: u.name, stable: u.name, replicas: o?.view.desired ?? 1 };
+    return { observed, edge: { workload: u.name, kind: "DaemonSet", wave: u.wave, candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, daemonSet: o, router: routerFor({ service: "" }), ctx } };
+  }
+
+  /** Another release of the namespace lists the workload and is not finished (it may hold it, or be rolling it out). */
+  private claimedByOther(release: Release, name: string): boolean {
+    const ns = release.metadata.namespace ?? "default";
+    return this.d.stores.releases.list(ns).some((r) => r.metadata.name !== release.metadata.name && !["Released", "RolledBack", "Failed"].includes(r.status?.phase ?? "Pending") && r.spec.strategy !== undefined && r.spec.workloads.some((w) => w.name === name && (w.kind === "DaemonSet" || w.kind === "StatefulSet")));
+  }
+
+  /**
+   * Before a release's new template reaches a DaemonSet, hold it: OnDelete, with the stable
+   * revision (its newest ControllerRevision now) recorded, so the template, once applied, changes
+   * no pod until a step deletes some. A hold left by an earlier release is recorded afresh.
+   */
+  private async holdDaemonSets(release: Release): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    for (const u of rolloutUnits(release.spec).filter((x) => x.kind === "DaemonSet")) {
+      const raw = this.d.stores.daemonsets.get(ns, u.name);
+      if (!raw || raw.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name) continue;
+      if (otherActiveRelease(release, this.d.stores.releases.list(ns), [u.name])) continue;
+      if (held(raw)) {
+        const o = await observeDaemonSet(this.d.client, ns, raw);
+        if (o.view.stableRevision === o.view.updateRevision) continue;
+      }
+      const stable = await holdDaemonSet(this.d.client, ns, raw);
+      this.d.log.info({ release: `${ns}/${release.metadata.name}`, daemonSet: u.name, stableRevision: stable }, "DaemonSet held (OnDelete) before the new template");
+    }
+  }
+
+  /**
+   * A finished rollout hands a DaemonSet its update strategy back and drops golive's annotations:
+   * once Released when it runs this release on every node, once rolled back (or stopped and put
+   * back) when it runs the stable revision on every node; never while another release holds it.
+   */
+  private async settleDaemonSets(release: Release, phase: "Released" | "RolledBack" | "Failed"): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    for (const u of rolloutUnits(release.spec).filter((x) => x.kind === "DaemonSet")) {
+      const raw = this.d.stores.daemonsets.get(ns, u.name);
+      if (!raw || !held(raw) || this.claimedByOther(release, u.name)) continue;
+      const ours = raw.metadata?.labels?.[RELEASE_LABEL] === release.metadata.name;
+      if (phase === "Released" ? !ours : ours) continue;
+      const { view } = await observeDaemonSet(this.d.client, ns, raw);
+      const one = view.observed && view.pods.length === view.desired && view.pods.every((p) => p.revision === view.updateRevision);
+      if (!one || (phase !== "Released" && view.updateRevision !== view.stableRevision)) continue;
+      await releaseDaemonSet(this.d.client, ns, raw);
+      this.d.log.info({ release: `${ns}/${release.metadata.name}`, daemonSet: u.name }, "DaemonSet update strategy handed back");
+    }
   }
 
   /** Pods of the StatefulSet that do not run its current (stable) revision, terminating ones included. */
@@ -302,7 +370,12 @@ export class RolloutController {
     const status = x.release.status;
     let partition: number;
     if (a.type === "ensureStable") partition = 0;
-    else if (a.type === "route") {
+    else if (a.type === "restoreStable") {
+      // A stopped (Failed) rollout puts the stable template back with partition 0 in one patch: the
+      // StatefulSet controller then takes every pod back to the stable revision by itself.
+      await this.restoreStableTemplate(x.ns, s, 0);
+      return;
+    } else if (a.type === "route") {
       if (status?.phase === "RollingBack" && !(await this.restoreStableTemplate(x.ns, s))) return;
       partition = desiredPartition(status, replicasOf(s), a.weight);
     } else return;
@@ -311,8 +384,37 @@ export class RolloutController {
     this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, statefulSet: x.workload, partition }, "partition set");
   }
 
+  /**
+   * Node actions of a DaemonSet unit. A route deletes the pods of the stage the Release's status
+   * asks for (nodeStage: canary nodes while Verifying, then each step's share of the rest) within
+   * maxUnavailable; the promotion is every node; while rolling back (or stopped, restoreStable)
+   * the stable template goes back and every candidate pod is deleted. The update strategy is
+   * handed back once the rollout is over (settleDaemonSets).
+   */
+  private async executeNodes(a: RolloutAction, x: UnitEdge & { release: Release; ns: string }): Promise<void> {
+    const o = x.daemonSet;
+    if (!o) throw new Error(`DaemonSet ${x.ns}/${x.workload} not found`);
+    const release = `${x.ns}/${x.release.metadata.name}`;
+    const what = nodeAction(a, x.release.status, { name: x.workload, wave: x.wave ?? 0 });
+    if (!what) return;
+    if (what === "rollBack") {
+      const did = await rollBackDaemonSet(this.d.client, x.ns, o);
+      if (did !== "none") this.d.log.info({ release, daemonSet: x.workload, did }, did === "template" ? "DaemonSet stable template restored" : "DaemonSet candidate pods deleted");
+      return;
+    }
+    if (what === "restoreAndHandBack") {
+      await restoreAndHandBack(this.d.client, x.ns, o);
+      this.d.log.info({ release, daemonSet: x.workload }, "rollout stopped: DaemonSet stable template and update strategy restored");
+      return;
+    }
+    const recorded = o.ds.metadata?.annotations?.[STABLE_STRATEGY_ANNOTATION];
+    const max = maxUnavailableOf(recorded ? (JSON.parse(recorded) as { rollingUpdate?: { maxUnavailable?: number | string } }) : undefined, o.view.desired);
+    const deleted = await replaceDaemonPods(this.d.client, x.ns, o, what.stage, max);
+    if (deleted.length) this.d.log.info({ release, daemonSet: x.workload, stage: what.stage, pods: deleted }, "DaemonSet pods replaced by the candidate");
+  }
+
   /** Whether the StatefulSet runs its stable template again; puts it back when it does not. */
-  private async restoreStableTemplate(ns: string, s: StatefulSetLike): Promise<boolean> {
+  private async restoreStableTemplate(ns: string, s: StatefulSetLike, partition = replicasOf(s)): Promise<boolean> {
     const st = s.status ?? {};
     const observedNow = (st.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0);
     if (observedNow && st.currentRevision && st.currentRevision === st.updateRevision) return true;
@@ -321,10 +423,11 @@ export class RolloutController {
     const template = revisionTemplate(revision);
     if (!template) throw new Error(`ControllerRevision ${ns}/${st.currentRevision} holds no pod template: the stable template of StatefulSet ${s.metadata?.name} cannot be restored`);
     const label = (template.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[RELEASE_LABEL];
-    // Hold the partition while the template changes back, so no pod moves until it is back.
+    // A rollback holds the partition at replicas while the template changes back, so no pod moves
+    // until it is back and golive lowers it; a stopped rollout hands it over with partition 0.
     const ops: unknown[] = [
       { op: "replace", path: "/spec/template", value: template },
-      { op: "add", path: "/spec/updateStrategy", value: { type: "RollingUpdate", rollingUpdate: { partition: replicasOf(s) } } },
+      { op: "add", path: "/spec/updateStrategy", value: { type: "RollingUpdate", rollingUpdate: { partition } } },
       ...(label ? [{ op: "add", path: `/metadata/labels/${RELEASE_LABEL.replace("~", "~0").replace("/", "~1")}`, value: label }] : []),
     ];
     await this.d.client.patch(`/apis/apps/v1/namespaces/${ns}/statefulsets/${s.metadata?.name}?fieldManager=${FIELD_MANAGER}`, ops, "json");
@@ -368,7 +471,7 @@ export class RolloutController {
     const isDeployment = release.spec.workloads.some((w) => w.kind === "Deployment" && w.name === workload);
     // Only a Deployment's label says which release runs there now: without one, the record is
     // written in the pass that reaches Released and never again (an older release must not overwrite it).
-    if (phase === "Released") return isDeployment ? this.ensureInventory(i, workload, workload, "applied") : undefined;
+    if (phase === "Released") return isDeployment ? this.ensureInventory(i, workload, this.d.stores.deployments.get(ns, workload)?.metadata?.labels?.[RELEASE_LABEL], "applied") : undefined;
     if (phase !== "Approved" && phase !== "Verifying") return undefined;
     const deployments = release.spec.workloads
       .filter((w) => w.kind === "Deployment")
@@ -407,16 +510,28 @@ export class RolloutController {
   }
 
   /**
+   * Which release the lead workload runs, by its release label: a Deployment's stable copy
+   * (<name>-stable, what serves once Released); a StatefulSet or DaemonSet itself, which has no
+   * stable copy.
+   */
+  private inventoryLabelled(release: Release, workload: string): string | undefined {
+    const ns = release.metadata.namespace ?? "default";
+    const kind = release.spec.workloads.find((w) => w.name === workload)?.kind;
+    const raw = kind === "StatefulSet" ? this.d.stores.statefulsets.get(ns, workload) : kind === "DaemonSet" ? this.d.stores.daemonsets.get(ns, workload) : this.d.stores.deployments.get(ns, stableName(workload));
+    return raw?.metadata?.labels?.[RELEASE_LABEL];
+  }
+
+  /**
    * The inventory is written in the pass that reaches Released; should that write fail, the
    * retried pass finds the record missing and writes it, as long as this release is the one the
    * stable copy runs (an older release never overwrites a newer record).
    */
-  private async ensureInventory(i: PrepareInput, workload: string, labelled: string, direct?: "applied"): Promise<PreparedRollout | undefined> {
+  private async ensureInventory(i: PrepareInput, workload: string, runs: string | undefined, direct?: "applied"): Promise<PreparedRollout | undefined> {
     const { release } = i;
     const uid = release.metadata.uid ?? release.metadata.name;
     const ns = release.metadata.namespace ?? "default";
     if (this.inventoried.has(uid)) return undefined;
-    if (this.d.stores.deployments.get(ns, labelled)?.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) return undefined;
+    if (runs !== release.metadata.name) return undefined;
     let recorded: string | undefined;
     try {
       const cm = await this.d.client.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${INVENTORY_CONFIGMAP}`);
@@ -535,7 +650,10 @@ export class RolloutController {
   ): Promise<void> {
     const { client } = this.d;
     // A StatefulSet has no router and no stable copy: routes and the promotion move its partition.
-    if (x.kind === "StatefulSet" && (a.type === "route" || a.type === "ensureStable" || a.type === "scaleCandidate" || a.type === "ensureServices")) return this.executePartition(a, x);
+    const own = a.type === "route" || a.type === "ensureStable" || a.type === "scaleCandidate" || a.type === "ensureServices" || a.type === "restoreStable";
+    if (x.kind === "StatefulSet" && own) return this.executePartition(a, x);
+    // A DaemonSet likewise: routes and the promotion move its pods node by node.
+    if (x.kind === "DaemonSet" && own) return this.executeNodes(a, x);
     switch (a.type) {
       case "route": {
         const changed = await x.router.apply(x.ctx, { weight: a.weight, verification: a.verification ? await x.verificationMatch() : undefined });

@@ -7,18 +7,19 @@ import { wavesProblem } from "./waves.js";
 
 /**
  * The workload status.canary names first: the first Deployment the Release governs
- * (spec.strategy.trafficRouting routes it), else its first StatefulSet (canaried by partition).
+ * (spec.strategy.trafficRouting routes it), else its first StatefulSet (canaried by partition),
+ * else its first DaemonSet (canaried node by node).
  */
 export function rolloutWorkload(spec: ReleaseSpec): string | undefined {
-  return (spec.workloads.find((w) => w.kind === "Deployment") ?? spec.workloads.find((w) => w.kind === "StatefulSet"))?.name;
+  return (spec.workloads.find((w) => w.kind === "Deployment") ?? spec.workloads.find((w) => w.kind === "StatefulSet") ?? spec.workloads.find((w) => w.kind === "DaemonSet"))?.name;
 }
 
 /** Kinds whose pods serve users for as long as they run: each needs its own verified rollout. */
-const SERVING_KINDS = new Set(["DaemonSet", "ReplicaSet", "ReplicationController", "Pod"]);
+const SERVING_KINDS = new Set(["ReplicaSet", "ReplicationController", "Pod"]);
 
 /**
  * Why golive cannot roll out a Release with a strategy, if it cannot. It rolls out every
- * Deployment and StatefulSet the Release lists, in waves; it has no canary for DaemonSets,
+ * Deployment, StatefulSet and DaemonSet the Release lists, in waves; it has no canary for
  * ReplicaSets, ReplicationControllers or bare Pods yet, whose pods would reach all users unverified. Jobs,
  * CronJobs are admitted by the webhook's own rules. Undefined when the Release has no
  * strategy or its workloads can be rolled out.
@@ -26,8 +27,8 @@ const SERVING_KINDS = new Set(["DaemonSet", "ReplicaSet", "ReplicationController
 export function unsupportedWorkloads(spec: ReleaseSpec): string | undefined {
   if (!spec.strategy) return undefined;
   const others = spec.workloads.filter((w) => SERVING_KINDS.has(w.kind)).map((w) => `${w.kind}/${w.name}`);
-  if (!rolloutWorkload(spec)) return `a Release with spec.strategy rolls out Deployments and StatefulSets and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment or StatefulSet, or remove spec.strategy`;
-  if (others.length) return `golive canaries Deployments and StatefulSets only (no DaemonSet node-subset rollout yet); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release without spec.strategy`;
+  if (!rolloutWorkload(spec)) return `a Release with spec.strategy rolls out Deployments, StatefulSets and DaemonSets and this Release lists none${others.length ? ` (${others.join(", ")} would reach all users unverified)` : ""}: list a Deployment, StatefulSet or DaemonSet, or remove spec.strategy`;
+  if (others.length) return `golive canaries Deployments, StatefulSets and DaemonSets only (a ReplicaSet, ReplicationController or bare Pod has no revisions to canary between); ${others.join(", ")} would reach all users unverified: list ${others.length > 1 ? "each" : "it"} in its own Release without spec.strategy`;
   return wavesProblem(spec);
 }
 

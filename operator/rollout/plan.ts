@@ -19,7 +19,7 @@ import type { PlannedEvent } from "../release/plan.js";
 import { INVENTORY_CONFIGMAP, jobName, rolloutWorkload, verificationEvidenceName } from "./names.js";
 import { findAbort, findPromotion } from "./signed-decisions.js";
 import { ACTIVE_PHASES, type JobPurpose, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
-import { DEFAULT_WAVE, isRatio, noVerificationRoute, routingOf } from "./waves.js";
+import { DEFAULT_WAVE, hasServices, inPlace, isRatio, noVerificationRoute, routingOf } from "./waves.js";
 
 const RESYNC_MS = 5 * 60_000;
 const POLL_MS = 1_000;
@@ -188,8 +188,8 @@ export function unitReplicas(release: Release, u: Pick<UnitObserved, "name" | "w
 }
 
 const names = (units: readonly UnitObserved[]): string => units.map((u) => `${u.kind ?? "Deployment"} ${u.name}`).join(", ");
-/** golive scales the user's Deployment itself: behind a router, not by replica ratio nor a StatefulSet's partition. */
-const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && u.routing !== "partition";
+/** golive scales the user's Deployment itself: behind a router, not by replica ratio nor in place (StatefulSet, DaemonSet). */
+const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && !inPlace(u.routing);
 
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
@@ -327,10 +327,10 @@ function start(d: Draft): boolean {
     d.wake(10_000);
     return true;
   }
-  // A StatefulSet's revisions say whether it changed only once its controller saw the template.
-  const unobserved = d.units.find((u) => u.routing === "partition" && u.candidate && u.candidate.observedGeneration < u.candidate.generation);
+  // A StatefulSet's or DaemonSet's revisions say whether it changed only once its controller saw the template.
+  const unobserved = d.units.find((u) => inPlace(u.routing) && u.candidate && u.candidate.observedGeneration < u.candidate.generation);
   if (unobserved) {
-    d.message = `waiting for the StatefulSet controller to observe StatefulSet ${unobserved.name} (its partition holds every pod on the stable revision)`;
+    d.message = `waiting for the ${unobserved.kind} controller to observe ${unobserved.kind} ${unobserved.name} (${unobserved.routing === "partition" ? "its partition holds" : "OnDelete holds"} every pod on the stable revision)`;
     d.wake(POLL_MS);
     return true;
   }
@@ -378,7 +378,7 @@ function active(d: Draft): void {
 
   if (phase !== "RollingBack") {
     const gone = d.units.find((u) => !u.candidate && d.changed(u));
-    if (gone) return stop(d, `Deployment ${gone.name} was deleted during the rollout; traffic is back on the stable copies`);
+    if (gone) return stop(d, `${gone.kind ?? "Deployment"} ${gone.name} was deleted during the rollout; traffic is back on the stable copies`);
     for (const u of d.units) {
       const r = d.record(u);
       if (!u.candidate || !r) continue;
@@ -415,10 +415,10 @@ function active(d: Draft): void {
   }
 }
 
-/** The unit's candidate is up for verification: its verification copy (replica ratio) or its own pods. */
+/** The unit's candidate is up for verification: its verification copy (replica ratio), a DaemonSet's canary nodes, or its own pods. */
 function readyForVerification(u: UnitObserved): boolean {
   if (noVerificationRoute(u.routing)) return true;
-  if (isRatio(u.routing)) return u.traffic?.verification === true;
+  if (isRatio(u.routing) || u.routing === "nodes") return u.traffic?.verification === true;
   const c = u.candidate;
   return c !== undefined && rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
 }
@@ -431,7 +431,7 @@ function verifying(d: Draft): void {
     if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `${waveLabel(d)}the candidate of ${names(notReady)} was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
     const u = notReady[0]!;
     const c = u.candidate!;
-    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
+    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : u.routing === "nodes" ? `${waveLabel(d)}waiting for the canary nodes of DaemonSet ${u.name} to run the candidate${u.traffic?.message ? ` (${u.traffic.message})` : ""}; every other node keeps the stable revision` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
     d.wake(POLL_MS);
     return;
   }
@@ -567,7 +567,7 @@ function progressing(d: Draft): void {
       d.wake(0);
       return;
     }
-    if (d.current.every((u) => u.traffic?.settled && (isRatio(u.routing) || u.routing === "partition" || u.traffic.weight === step.setWeight))) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
+    if (d.current.every((u) => u.traffic?.settled && (isRatio(u.routing) || inPlace(u.routing) || u.traffic.weight === step.setWeight))) return advance(d, `${step.setWeight}% of ordinary traffic on the candidate`);
     if (elapsed > d.deadlineMs) return overdue();
     const waiting = d.current.find((u) => !u.traffic?.settled) ?? d.current[0];
     d.message = d.trafficError ? `step ${step.name}: cannot set the weight: ${d.trafficError}` : `${waveLabel(d)}step ${step.name}: waiting for the router to send ${step.setWeight}% to the candidate${waiting?.traffic?.message ? ` (${waiting.name}: ${waiting.traffic.message})` : ""}`;
@@ -681,7 +681,7 @@ function promote(d: Draft): void {
     return;
   }
   const units = toPromote(d);
-  const label = units.length > 1 ? `the stable copies of ${names(units)}` : units[0]?.routing === "partition" ? `StatefulSet ${units[0].name}` : `${units[0]?.name ?? d.workload}-stable`;
+  const label = units.length > 1 ? `the stable copies of ${names(units)}` : units[0] && inPlace(units[0].routing) ? `${units[0].kind} ${units[0].name}` : `${units[0]?.name ?? d.workload}-stable`;
   if (!promotion.startedAt) {
     const gates = evaluateGates(o.release, o.policy, o.evidence, d.now, gatesFor(o.policy, "Promotion"));
     promotion.gates = stableResults(promotion.gates, gates.results);
@@ -698,9 +698,18 @@ function promote(d: Draft): void {
   for (const u of units) d.extra.push({ type: "ensureStable", workload: u.name, replicas: d.replicas(u) });
   const behind = units.filter((u) => !(u.stable !== undefined && u.candidate !== undefined && u.stable.templateHash === u.candidate.templateHash && rolledOut(u.stable, d.replicas(u))));
   if (behind.length) {
-    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) return stop(d, `promotion: ${behind[0]!.name}-stable did not become available with the new template within the progress deadline of ${d.strategy.progressDeadline}; traffic stays as it is`, false);
+    if (o.now.getTime() - Date.parse(promotion.startedAt) > d.deadlineMs) {
+      // A StatefulSet or DaemonSet has no stable copy that would serve instead: it gets its stable
+      // template back, as in a rollback (steadyActions, Failed); a Deployment's stable copy stays.
+      const late = behind[0]!;
+      const own = units.filter((u) => inPlace(u.routing));
+      const routed = units.filter((u) => !inPlace(u.routing));
+      const what = inPlace(late.routing) ? `${late.kind} ${late.name} did not run the new template on every ${late.routing === "nodes" ? "node" : "pod"}` : `${late.name}-stable did not become available with the new template`;
+      const after = [...(routed.length ? ["traffic stays as it is"] : []), ...(own.length ? [`${names(own)} get${own.length > 1 ? "" : "s"} the stable template back, as in a rollback (no stable copy serves instead)`] : [])];
+      return stop(d, `promotion: ${what} within the progress deadline of ${d.strategy.progressDeadline}; ${after.join("; ")}`, false);
+    }
     const u = behind[0]!;
-    d.message = `promoting: ${u.name}-stable is taking the candidate's template (${u.stable?.updatedReplicas ?? 0}/${d.replicas(u)} updated)`;
+    d.message = `promoting: ${inPlace(u.routing) ? `${u.kind} ${u.name}` : `${u.name}-stable`} is taking the candidate's template (${u.stable?.updatedReplicas ?? 0}/${d.replicas(u)} updated)`;
     d.wake(POLL_MS);
     return;
   }
@@ -826,8 +835,8 @@ function backOnStable(u: UnitObserved): { traffic: boolean; gone: boolean } {
   const c = u.candidate;
   return {
     traffic: u.traffic?.settled === true && u.traffic.weight === 0 && !u.traffic.verification,
-    // A StatefulSet keeps its pods: every one runs the stable revision again (candidatePods counts the others).
-    gone: u.routing === "partition" ? u.candidatePods === 0 && rolledOut(u.stable) : (!c || (c.replicas === 0 && c.statusReplicas === 0)) && u.candidatePods === 0,
+    // A StatefulSet or DaemonSet keeps its pods: every one runs the stable revision again (candidatePods counts the others).
+    gone: inPlace(u.routing) ? u.candidatePods === 0 && rolledOut(u.stable) : (!c || (c.replicas === 0 && c.statusReplicas === 0)) && u.candidatePods === 0,
   };
 }
 
@@ -872,8 +881,7 @@ function rollingBack(d: Draft): void {
   rb.verifiedAt = d.iso;
   const took = Date.parse(rb.trafficOnStableAt) - Date.parse(rb.decidedAt);
   const each = moved.length > 1 ? ` for each of ${names(moved)}` : "";
-  const sets = moved.filter((u) => u.routing === "partition");
-  const back = sets.length === moved.length ? "the stable template is back with partition 0 and every pod runs the stable revision (0 candidate pods)" : `the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods${sets.length ? `; ${names(sets)}: the stable template is back with partition 0 and every pod runs the stable revision` : ""}`;
+  const back = rolledBackMessage(moved);
   d.to("RolledBack", `rolled back (${rb.trigger}): ${rb.reason}. Verified${each}: ${back}, ${rb.hooks.length} rollback hook(s) succeeded (4.10 e)`, {
     trigger: rb.trigger,
     decidedAt: rb.decidedAt,
@@ -882,6 +890,19 @@ function rollingBack(d: Draft): void {
     decisionToStableMs: took,
     ...(moved.length > 1 ? { workloads: moved.map((u) => u.name) } : {}),
   });
+}
+
+/** What RolledBack says was verified, by how each moved workload went back. */
+function rolledBackMessage(moved: readonly UnitObserved[]): string {
+  const sets = moved.filter((u) => u.routing === "partition");
+  const daemons = moved.filter((u) => u.routing === "nodes");
+  const routed = moved.filter((u) => !inPlace(u.routing));
+  const parts = [
+    ...(routed.length ? ["the router sends 0% to the candidate and no verification route remains, the candidate has 0 replicas and no pods"] : []),
+    ...(sets.length ? [`${routed.length ? `${names(sets)}: ` : ""}the stable template is back with partition 0 and every pod runs the stable revision${routed.length ? "" : " (0 candidate pods)"}`] : []),
+    ...(daemons.length ? [`${routed.length || sets.length ? `${names(daemons)}: ` : ""}the stable template is back and every node runs one Ready pod of the stable revision${routed.length || sets.length ? "" : " (0 candidate pods)"}`] : []),
+  ];
+  return parts.join("; ");
 }
 
 function failed(d: Draft): void {
@@ -961,8 +982,7 @@ export function desiredTraffic(status: ReleaseStatus, u: Pick<UnitObserved, "nam
 function steadyActions(d: Draft): RolloutAction[] {
   const phase = d.status.phase;
   const actions: RolloutAction[] = [];
-  const routed = (u: UnitObserved) => !noVerificationRoute(u.routing);
-  const services = (u: UnitObserved): RolloutAction[] => (routed(u) ? [{ type: "ensureServices", workload: u.name }] : []);
+  const services = (u: UnitObserved): RolloutAction[] => (hasServices(u.routing) ? [{ type: "ensureServices", workload: u.name }] : []);
   const route = (u: UnitObserved): RolloutAction => ({ type: "route", workload: u.name, ...desiredTraffic(d.status, u) });
   /** A candidate behind a router serves only through it: it runs its full replicas while it is rolled out. */
   const scaleUp = (u: UnitObserved): RolloutAction[] => (scalesCandidate(u) && u.candidate && u.candidate.replicas === 0 && d.changed(u) && u.wave === d.wave ? [{ type: "scaleCandidate", workload: u.name, replicas: d.replicas(u) }] : []);
@@ -998,12 +1018,24 @@ function steadyActions(d: Draft): RolloutAction[] {
       // runs the same template, would only double the pods. Replica ratio already scaled it to 0.
       if (d.transition) for (const u of d.units) if (scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
-    case "Failed":
+    case "Failed": {
       // Keep traffic on stable after a stop, unless another release now drives the workloads.
       if (d.o.otherActive) break;
-      if ((d.status.canary?.weight ?? 0) === 0 && d.status.canary?.startedAt) for (const u of d.units) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+      // A StatefulSet or DaemonSet that still runs this release's candidate gets its stable
+      // template back once the rollout is stopped with traffic on stable (weight 0) or during the
+      // promotion (progress deadline): it has no stable copy that would serve instead. Automatic
+      // rollback off leaves everything where it is, for a person (rollback()).
+      const toStable = (d.status.canary?.weight ?? 0) === 0;
+      const inPromotion = d.status.promotion?.startedAt !== undefined && d.status.promotion.promotedAt === undefined;
+      const restore = (u: UnitObserved) => inPlace(u.routing) && d.changed(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash;
+      if (d.status.canary?.startedAt && (toStable || inPromotion))
+        for (const u of d.units) {
+          if (restore(u)) actions.push({ type: "restoreStable", workload: u.name });
+          else if (toStable) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
+        }
       if (d.status.rollback) for (const u of d.moved) if (scalesCandidate(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
+    }
     default:
       break;
   }

@@ -105,6 +105,8 @@ export type RolloutAction =
   | { type: "ensureStable"; workload: string; replicas: number }
   | { type: "scaleCandidate"; workload: string; replicas: number }
   | { type: "route"; workload: string; weight: number; verification: boolean }
+  /** A stopped (Failed) rollout puts a StatefulSet's or DaemonSet's stable template back, as a rollback does. */
+  | { type: "restoreStable"; workload: string }
   | { type: "createJob"; purpose: JobPurpose; name: string; job: string }
   | { type: "signVerificationReport"; evidenceName: string; jobs: RolloutJobStatus[] }
   | { type: "recordInventory"; workload: string; how: "initialised" | "promoted" | "unchanged" | "applied" };

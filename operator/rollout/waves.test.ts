@@ -8,7 +8,7 @@ import type { Measurement } from "../analysis/run.js";
 import { planRollout } from "./plan.js";
 import type { RolloutAction, RolloutPlan, UnitObserved, WorkloadView } from "./types.js";
 import { replicasFor } from "../routers/replica-ratio.js";
-import { isRatio, rolloutUnits, wavesProblem } from "./waves.js";
+import { isRatio, otherActiveRelease, rolloutUnits, wavesProblem } from "./waves.js";
 
 const { policy } = examplePolicy();
 const t0 = Date.parse("2026-12-02T12:00:00Z");
@@ -206,5 +206,57 @@ describe("wavesProblem names what cannot be rolled out", () => {
     const r = release();
     r.spec.strategy!.waves![1]!.workloads[0]!.trafficRouting = { service: "elsewhere" };
     expect(wavesProblem(r.spec)).toMatch(/spec.strategy.trafficRouting \(Service underwriting-api\) routes no Deployment: it is for the first Deployment of spec.workloads, underwriting-api/);
+  });
+});
+
+describe("a workload listed twice", () => {
+  it("in one wave is refused, saying so", () => {
+    const r = release();
+    r.spec.strategy!.waves![0]!.workloads.push({ name: "worker" });
+    expect(wavesProblem(r.spec)).toBe("spec.strategy.waves: wave backends lists Deployment worker twice: list it once");
+  });
+  it("in two waves is refused, naming both", () => {
+    const r = release();
+    r.spec.strategy!.waves![1]!.workloads.push({ name: "worker" });
+    expect(wavesProblem(r.spec)).toBe("spec.strategy.waves: Deployment worker is in waves backends and frontends: list it once");
+  });
+});
+
+describe("otherActiveRelease across multi-Deployment waves", () => {
+  const other = (phase: ReleaseStatus["phase"], canaryOn: string): Release => {
+    const r = release();
+    r.metadata.name = "underwriting-api-2-4-0";
+    r.status = { phase, canary: { stepIndex: 0, weight: 0, wave: 0, workload: canaryOn }, waves: [
+      { name: "backends", phase: "Progressing", weight: 0, workloads: [{ kind: "Deployment", name: "rating" }, { kind: "Deployment", name: "worker" }] },
+      { name: "frontends", phase: "Pending", weight: 0, workloads: [{ kind: "Deployment", name: "underwriting-api" }] },
+    ] } as unknown as ReleaseStatus;
+    return r;
+  };
+  it("finds a release moving a Deployment in any of its waves, not only the one it is on", () => {
+    const mine = release();
+    expect(otherActiveRelease(mine, [mine, other("Progressing", "rating")], ["underwriting-api"])).toBe("underwriting-api-2-4-0");
+    expect(otherActiveRelease(mine, [other("Verifying", "rating")], ["worker"])).toBe("underwriting-api-2-4-0");
+  });
+  it("ignores itself, releases no longer active, and releases of other Deployments", () => {
+    const mine = release();
+    expect(otherActiveRelease(mine, [mine], ["rating"])).toBeUndefined();
+    expect(otherActiveRelease(mine, [other("Released", "rating"), other("RolledBack", "rating")], ["rating"])).toBeUndefined();
+    expect(otherActiveRelease(mine, [other("Progressing", "rating")], ["ledger"])).toBeUndefined();
+  });
+});
+
+describe("a DaemonSet in a wave", () => {
+  it("is rolled out in place, node by node, with no router", () => {
+    const r = release();
+    r.spec.workloads.push({ kind: "DaemonSet", name: "agent" });
+    r.spec.strategy!.waves![0]!.workloads.push({ name: "agent" });
+    expect(wavesProblem(r.spec)).toBeUndefined();
+    expect(rolloutUnits(r.spec).find((u) => u.name === "agent")).toMatchObject({ kind: "DaemonSet", wave: 0, routing: "nodes", trafficRouting: undefined, primary: false });
+  });
+  it("with a trafficRouting of its own is refused, saying why", () => {
+    const r = release();
+    r.spec.workloads.push({ kind: "DaemonSet", name: "agent" });
+    r.spec.strategy!.waves![0]!.workloads.push({ name: "agent", trafficRouting: { service: "agent" } });
+    expect(wavesProblem(r.spec)).toBe("spec.strategy.waves: DaemonSet agent in wave backends has a trafficRouting: golive canaries a DaemonSet node by node, with no router; remove it");
   });
 });

@@ -1,15 +1,19 @@
 // The units of a rollout: every Deployment a Release with a strategy lists, each with the wave it
 // goes live in and how its traffic is split. Pure: derived from the spec only, so a restarted
 // operator finds the same units (and the same objects) again.
-import type { ReleaseSpec } from "../../api/index.js";
+import type { Release, ReleaseSpec } from "../../api/index.js";
+import { ACTIVE_PHASES } from "./types.js";
 
 type Strategy = NonNullable<ReleaseSpec["strategy"]>;
 export type TrafficRouting = Strategy["trafficRouting"];
-/** partition: a StatefulSet canaried by spec.updateStrategy.rollingUpdate.partition (no router). */
-export type Routing = "gatewayAPI" | "nginx" | "replicaRatio" | "worker" | "partition";
+/**
+ * partition: a StatefulSet canaried by spec.updateStrategy.rollingUpdate.partition (no router);
+ * nodes: a DaemonSet canaried on the nodes labelled golive.dev/canary-node=true, then the rest.
+ */
+export type Routing = "gatewayAPI" | "nginx" | "replicaRatio" | "worker" | "partition" | "nodes";
 
 export interface RolloutUnit {
-  /** The Deployment (the candidate; its stable copy is <name>-stable) or the StatefulSet. */
+  /** The Deployment (the candidate; its stable copy is <name>-stable), the StatefulSet or the DaemonSet. */
   name: string;
   kind: RolloutKind;
   /** Index of its wave. */
@@ -33,11 +37,28 @@ export function routingOf(t: TrafficRouting | undefined): Routing {
 }
 
 /** Kinds golive rolls out with a strategy. */
-export type RolloutKind = "Deployment" | "StatefulSet";
-const ROLLOUT_KINDS: readonly string[] = ["Deployment", "StatefulSet"];
+export type RolloutKind = "Deployment" | "StatefulSet" | "DaemonSet";
+const ROLLOUT_KINDS: readonly string[] = ["Deployment", "StatefulSet", "DaemonSet"];
+/** Kinds rolled out in place, revision by revision (no stable copy, no router). */
+const IN_PLACE: Record<string, Routing> = { StatefulSet: "partition", DaemonSet: "nodes" };
 
-/** No verification route: a worker has no Service, a StatefulSet's candidate ordinals are not routed to (not done). */
+/**
+ * In place: the workload itself moves between its stable and update revisions (a StatefulSet by
+ * partition, a DaemonSet node by node); no stable copy, no router, no Services of golive's.
+ */
+export const inPlace = (r: Routing): boolean => r === "partition" || r === "nodes";
+
+/**
+ * No verification route: a worker has no Service; a StatefulSet's candidate ordinals are not
+ * routed to (there is no router in front of them), so it runs no candidate pod while Verifying.
+ * A DaemonSet's verification "route" is its canary nodes (golive.dev/canary-node=true): the
+ * candidate runs there, and only there, while its wave is Verifying (README, "What each kind
+ * supports").
+ */
 export const noVerificationRoute = (r: Routing): boolean => r === "worker" || r === "partition";
+
+/** Behind golive's Services (stable, canary, verification): a Deployment with a Service; not a worker, a StatefulSet or a DaemonSet. */
+export const hasServices = (r: Routing): boolean => r !== "worker" && !inPlace(r);
 
 /** Replica ratio (with or without a Service): golive owns both sides' replicas. */
 export const isRatio = (r: Routing): boolean => r === "replicaRatio" || r === "worker";
@@ -58,9 +79,10 @@ export function rolloutUnits(spec: ReleaseSpec): RolloutUnit[] {
     for (const w of wave.workloads) {
       const kind = kinds.get(w.name);
       if (!kind) continue;
-      if (kind === "StatefulSet") {
-        // Its own pods by ordinal, no router: spec.strategy.trafficRouting is never its.
-        units.push({ name: w.name, kind, wave: i, waveName: wave.name, trafficRouting: undefined, routing: "partition", primary: false });
+      const own = IN_PLACE[kind];
+      if (own) {
+        // Its own pods by ordinal or node, no router: spec.strategy.trafficRouting is never its.
+        units.push({ name: w.name, kind, wave: i, waveName: wave.name, trafficRouting: undefined, routing: own, primary: false });
         continue;
       }
       const trafficRouting = w.trafficRouting ?? (w.name === primary ? strategy.trafficRouting : undefined);
@@ -82,9 +104,10 @@ export function wavesProblem(spec: ReleaseSpec): string | undefined {
     for (const wave of strategy.waves) {
       for (const w of wave.workloads) {
         const other = spec.workloads.find((x) => x.name === w.name);
-        if (!rolled.includes(w.name)) problems.push(`wave ${wave.name} lists ${w.name}, which is ${other ? `a ${other.kind}, not a Deployment or StatefulSet` : "not in spec.workloads"}`);
+        if (!rolled.includes(w.name)) problems.push(`wave ${wave.name} lists ${w.name}, which is ${other ? `a ${other.kind}, not a Deployment, StatefulSet or DaemonSet` : "not in spec.workloads"}`);
+        else if (seen.get(w.name) === wave.name) problems.push(`wave ${wave.name} lists ${other!.kind} ${w.name} twice: list it once`);
         else if (seen.has(w.name)) problems.push(`${other!.kind} ${w.name} is in waves ${seen.get(w.name)} and ${wave.name}: list it once`);
-        else if (other!.kind === "StatefulSet" && w.trafficRouting) problems.push(`StatefulSet ${w.name} in wave ${wave.name} has a trafficRouting: golive canaries a StatefulSet by its partition, with no router; remove it`);
+        else if (IN_PLACE[other!.kind] && w.trafficRouting) problems.push(`${other!.kind} ${w.name} in wave ${wave.name} has a trafficRouting: golive canaries a ${other!.kind} ${other!.kind === "StatefulSet" ? "by its partition" : "node by node"}, with no router; remove it`);
         seen.set(w.name, wave.name);
       }
     }
@@ -106,4 +129,14 @@ export function wavesProblem(spec: ReleaseSpec): string | undefined {
     }
   }
   return problems.length ? `spec.strategy.waves: ${problems.join("; ")}` : undefined;
+}
+
+/**
+ * Another release of the namespace still rolling out one of these workloads, in any of its waves
+ * (not only the one it is on now: a later wave's workload is still to be moved, an earlier one's
+ * would be rolled back), if one is.
+ */
+export function otherActiveRelease(release: Release, releases: readonly Release[], workloads: Iterable<string>): string | undefined {
+  const mine = new Set(workloads);
+  return releases.find((r) => r.metadata.name !== release.metadata.name && ACTIVE_PHASES.includes(r.status?.phase ?? "Pending") && (mine.has(r.status?.canary?.workload ?? "") || (r.status?.waves ?? []).some((w) => w.workloads.some((x) => mine.has(x.name)))))?.metadata.name;
 }
