@@ -9,43 +9,24 @@
 // ControllerRevision and RolledBack is recorded only when every node runs one Ready pod of the
 // stable revision again.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../settings/config.js";
-import { startOperator, type OperatorHandle } from "../operator/manager.js";
-import { KubeClient } from "../operator/runtime/kube-client.js";
-import { startWebhook, type WebhookHandle } from "../webhook/run.js";
-import { freePort } from "./cluster/processes.js";
-import { startPrometheus, type Prometheus } from "./services/prometheus.js";
-import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import type { KubeClient } from "../operator/runtime/kube-client.js";
+import { kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { releaseManagerPolicy } from "./support/policy.js";
+import { startRolloutStack, type RolloutStack } from "./support/rollout-stack.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
 const ns = useNamespace("rollout-daemonset");
 const own = useNamespace("golive-daemonset");
-const work = mkdtempSync(join(tmpdir(), "golive-rollout-daemonset-"));
 const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const IMAGE = "registry.example.com/team/agent";
-const CONFIGURATION = `golive-daemonset-${id}`;
 /** The suite's kwok nodes (test/cluster/control-plane.ts): the first is the canary node. */
 const NODES = ["kwok-node-0", "kwok-node-1", "kwok-node-2"];
 const CANARY = NODES[0]!;
-const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
-let operator: OperatorHandle | undefined;
-let startAnOperator: () => Promise<OperatorHandle>;
-let webhook: WebhookHandle | undefined;
+let stack: RolloutStack;
 let client: KubeClient;
-let prometheus: Prometheus | undefined;
-let metrics: Server | undefined;
-/** What the stand-in for the new version reports as its error rate; the analysis reads it. */
-let errorRate = 0;
 
 const { kubectlApply, apply, until, release, approve } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
@@ -57,44 +38,18 @@ function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: 
   };
 }
 beforeAll(async () => {
-  client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   const labelled = await kubectlAsync(["label", "node", CANARY, "golive.dev/canary-node=true", "--overwrite"]);
   if (labelled.status !== 0) throw new Error(labelled.stderr);
-  await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
-      monitoring: { requireReady: false },
-    }),
-  );
-  metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
-  await new Promise((r) => metrics!.once("listening", r));
-  prometheus = await startPrometheus({ targets: [{ job: "candidate", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
-  const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
-  const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
-  const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
-  startAnOperator = () => startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
-  operator = await startAnOperator();
-  webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
+  await apply(releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }));
   // The webhook judges this namespace: an unlabelled DaemonSet is denied.
-  await until("the webhook to judge the namespace", () => kubectlAsync(["apply", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify({ ...daemonSet("probe", "none"), metadata: { name: "probe" } })), (r) => /denied the request/.test(r.stderr), 60_000);
+  stack = await startRolloutStack({ namespace: ns.name, ownNamespace: own.name, configurationName: `golive-daemonset-${id}`, probe: { ...daemonSet("probe", "none"), metadata: { name: "probe" } } });
+  client = stack.client;
 }, 300_000);
 
 afterAll(async () => {
-  await webhook?.stop();
-  await operator?.stop();
-  await prometheus?.stop();
-  metrics?.close();
+  await stack?.stop();
   await kubectlAsync(["label", "node", CANARY, "golive.dev/canary-node-"]);
-  await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
-  await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** On the kwok nodes only (type=kwok): a real node another file may add is tainted anyway. */
@@ -124,7 +79,7 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
       { name: "half", setWeight: 50 },
       { name: "check", analysis: { metrics: ["error-rate"] } },
     ],
-    analysis: { prometheus: { address: prometheus!.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
+    analysis: { prometheus: { address: stack.prometheus.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
     progressDeadline: "3m",
   });
   const agentRelease = (name: string, version: string) => releaseDoc(name, version, [{ kind: "DaemonSet", name: "agent" }], strategy());
@@ -263,9 +218,9 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     await until("agent-3 analysing", () => release("agent-3"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
     const moved = await pods();
     expect(candidateNodes({ pods: moved }, stableRevision)).toEqual([CANARY, NODES[1]]);
-    errorRate = 0.5;
+    stack.setErrorRate(0.5);
     const rolled = await until("agent-3 RolledBack", () => release("agent-3"), (r) => r.status?.phase === "RolledBack", 180_000);
-    errorRate = 0;
+    stack.setErrorRate(0);
     // Recorded only once every node ran one Ready stable pod: true when RolledBack was read.
     expect(allOn(await pods(), stableRevision)).toBe(true);
     await watch.stop();
@@ -283,8 +238,7 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
   it("a Released release led by a DaemonSet catches up a missing inventory record, by the DaemonSet's release label (a restarted operator)", async () => {
     const removed = await kubectlAsync(["patch", "configmap", "golive-inventory", "-n", ns.name, "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/data/agent" }])]);
     expect(removed.status, removed.stderr).toBe(0);
-    await operator?.stop();
-    operator = await startAnOperator();
+    await stack.restartOperator();
     // agent-2 is what the DaemonSet runs (agent-3 was rolled back): its record comes back; agent-1's, older, never overwrites it.
     const inventory = await until("the inventory record written again", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => typeof cm.data?.agent === "string", 60_000);
     expect(JSON.parse(inventory.data.agent as string)).toMatchObject({ release: "agent-2", version: "2.0.0" });

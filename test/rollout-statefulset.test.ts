@@ -7,39 +7,21 @@
 // template is restored from its ControllerRevision, the partition is 0, and RolledBack is
 // recorded only when every pod runs the stable revision again.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../settings/config.js";
-import { startOperator, type OperatorHandle } from "../operator/manager.js";
-import { KubeClient } from "../operator/runtime/kube-client.js";
-import { startWebhook, type WebhookHandle } from "../webhook/run.js";
-import { freePort } from "./cluster/processes.js";
-import { startPrometheus, type Prometheus } from "./services/prometheus.js";
-import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import type { KubeClient } from "../operator/runtime/kube-client.js";
+import { kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
-import { exampleSigners, namespacePolicy } from "./support/policy.js";
+import { releaseManagerPolicy } from "./support/policy.js";
+import { startRolloutStack, type RolloutStack } from "./support/rollout-stack.js";
 
 type Doc = Record<string, any>;
-const id = randomBytes(3).toString("hex");
 const ns = useNamespace("rollout-statefulset");
 const own = useNamespace("golive-statefulset");
-const work = mkdtempSync(join(tmpdir(), "golive-rollout-statefulset-"));
+const id = randomBytes(3).toString("hex");
 const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const IMAGE = "registry.example.com/team/ledger";
-const CONFIGURATION = `golive-statefulset-${id}`;
-const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
-let operator: OperatorHandle | undefined;
-let webhook: WebhookHandle | undefined;
+let stack: RolloutStack;
 let client: KubeClient;
-let prometheus: Prometheus | undefined;
-let metrics: Server | undefined;
-/** What the stand-in for the new version reports as its error rate; the analysis reads it. */
-let errorRate = 0;
 
 const { kubectlApply, apply, until, release, approve } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
@@ -51,41 +33,14 @@ function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: 
   };
 }
 beforeAll(async () => {
-  client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
-  await apply(
-    namespacePolicy(ns.name, {
-      protectionLevel: 2,
-      gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }],
-      signers: exampleSigners((name) => name === "release-manager"),
-      roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
-      approvals: [{ stage: "Release", roles: ["release-manager"] }],
-      images: { requireDigest: true, requireSignature: false },
-      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
-      monitoring: { requireReady: false },
-    }),
-  );
-  metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
-  await new Promise((r) => metrics!.once("listening", r));
-  prometheus = await startPrometheus({ targets: [{ job: "candidate", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
-  const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
-  const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
-  const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
-  operator = await startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
-  webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
-  // The webhook judges this namespace: an unlabelled Deployment is denied.
-  await until("the webhook to judge the namespace", () => kubectlAsync(["apply", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify({ ...statefulSet("probe", "none"), metadata: { name: "probe" } })), (r) => /denied the request/.test(r.stderr), 60_000);
+  await apply(releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }));
+  // The webhook judges this namespace: an unlabelled StatefulSet is denied.
+  stack = await startRolloutStack({ namespace: ns.name, ownNamespace: own.name, configurationName: `golive-statefulset-${id}`, probe: { ...statefulSet("probe", "none"), metadata: { name: "probe" } } });
+  client = stack.client;
 }, 300_000);
 
-afterAll(async () => {
-  await webhook?.stop();
-  await operator?.stop();
-  await prometheus?.stop();
-  metrics?.close();
-  await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
-  await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 
 const REPLICAS = 3;
@@ -106,7 +61,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
       { name: "two", setWeight: 66 },
       { name: "check", analysis: { metrics: ["error-rate"] } },
     ],
-    analysis: { prometheus: { address: prometheus!.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
+    analysis: { prometheus: { address: stack.prometheus.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
     progressDeadline: "3m",
   });
   const ledgerRelease = (name: string, version: string) => releaseDoc(name, version, [{ kind: "StatefulSet", name: "ledger" }], strategy());
@@ -228,9 +183,9 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     const moved = await sts();
     expect(partition(moved)).toBe(1);
     expect((await pods()).filter((p) => p.metadata.labels["controller-revision-hash"] === moved.status.updateRevision).length).toBe(2);
-    errorRate = 0.5;
+    stack.setErrorRate(0.5);
     const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 180_000);
-    errorRate = 0;
+    stack.setErrorRate(0);
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
     expect(rolled.status.message).toMatch(/the stable template is back with partition 0 and every pod runs the stable revision \(0 candidate pods\)/);
     expect(rolled.status.waves[0].workloads[0].rolledBackAt).toBeDefined();

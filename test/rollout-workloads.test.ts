@@ -9,39 +9,22 @@
 // workloads (fail closed: the ReplicaSet never reaches all users unverified). StatefulSets:
 // test/rollout-statefulset.test.ts; DaemonSets: test/rollout-daemonset.test.ts.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../settings/config.js";
-import { startOperator, type OperatorHandle } from "../operator/manager.js";
-import { KubeClient } from "../operator/runtime/kube-client.js";
-import { startWebhook, type WebhookHandle } from "../webhook/run.js";
-import { freePort } from "./cluster/processes.js";
-import { startPrometheus, type Prometheus } from "./services/prometheus.js";
-import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
+import type { KubeClient } from "../operator/runtime/kube-client.js";
+import { kubectlAsync, useNamespace } from "./support/cluster.js";
 import { releaseKit } from "./support/release-kit.js";
 import { releaseManagerPolicy } from "./support/policy.js";
+import { startRolloutStack, type RolloutStack } from "./support/rollout-stack.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
 const ns = useNamespace("rollout-workloads");
 const own = useNamespace("golive-workloads");
-const work = mkdtempSync(join(tmpdir(), "golive-rollout-workloads-"));
 const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const IMAGE = "registry.example.com/team/ledger";
-const CONFIGURATION = `golive-workloads-${id}`;
-const log = pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" });
-let operator: OperatorHandle | undefined;
-let webhook: WebhookHandle | undefined;
+let stack: RolloutStack;
 let client: KubeClient;
-let prometheus: Prometheus | undefined;
-let metrics: Server | undefined;
-/** What the stand-in for the new version reports as its error rate; the analysis reads it. */
-let errorRate = 0;
 
 const { kubectlApply, apply, until, release, condition, approve } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
@@ -63,32 +46,16 @@ function deployment(name: string, releaseName: string, replicas: number | undefi
 }
 
 beforeAll(async () => {
-  client = new KubeClient(kubeConfig());
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
   await apply(
     releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }),
   );
-  metrics = createServer((_req, res) => res.end(`# TYPE golive_test_error_rate gauge\ngolive_test_error_rate ${errorRate}\n`)).listen(0, "127.0.0.1");
-  await new Promise((r) => metrics!.once("listening", r));
-  prometheus = await startPrometheus({ targets: [{ job: "candidate", urls: [`http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`] }] });
-  const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
-  const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
-  const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
-  operator = await startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
-  webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
   // The webhook judges this namespace: an unlabelled Deployment is denied.
-  await until("the webhook to judge the namespace", () => kubectlAsync(["apply", "--dry-run=server", "-n", ns.name, "-f", "-"], JSON.stringify({ ...deployment("probe", "none"), metadata: { name: "probe" } })), (r) => /denied the request/.test(r.stderr), 60_000);
+  stack = await startRolloutStack({ namespace: ns.name, ownNamespace: own.name, configurationName: `golive-workloads-${id}`, probe: { ...deployment("probe", "none"), metadata: { name: "probe" } } });
+  client = stack.client;
 }, 300_000);
 
-afterAll(async () => {
-  await webhook?.stop();
-  await operator?.stop();
-  await prometheus?.stop();
-  metrics?.close();
-  await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
-  await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe("what golive can and cannot roll out (issue 15)", () => {
   it("a Release without spec.strategy goes Approved → Verifying → Released, with the inventory", async () => {
@@ -106,7 +73,7 @@ describe("what golive can and cannot roll out (issue 15)", () => {
     expect(condition(done, "Verified")?.status).toBe("True");
     expect(done.status.canary).toBeUndefined();
     // The audit trail has the whole path.
-    const audit = readFileSync(join(work, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; object: string; result: string }).filter((a) => a.type === "transition" && a.object === `${ns.name}/Release/ledger`).map((a) => a.result);
+    const audit = readFileSync(stack.auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; object: string; result: string }).filter((a) => a.type === "transition" && a.object === `${ns.name}/Release/ledger`).map((a) => a.result);
     expect(audit.slice(-3)).toEqual(["Approved", "Verifying", "Released"]);
     const inventory = await until("the inventory record", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => cm.data?.ledger !== undefined);
     expect(JSON.parse(inventory.data.ledger as string)).toMatchObject({ application: "ledger", version: "1.0.0", release: "ledger", deployment: "ledger", how: "applied" });
@@ -157,7 +124,7 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
       { name: "half", setWeight: 50 },
       { name: "check", analysis: { metrics: ["error-rate"] } },
     ],
-    analysis: { prometheus: { address: prometheus!.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
+    analysis: { prometheus: { address: stack.prometheus.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
     progressDeadline: "3m",
   });
   const shopRelease = (name: string, version: string) => releaseDoc(name, version, SHOP.map((n) => ({ kind: "Deployment", name: n })), strategy());
@@ -257,10 +224,10 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
   it("a failing analysis in the second wave rolls back the frontend, then the backends, each verified back on stable", async () => {
     await goLive("shop-3", "3.0.0", 0);
     await until("shop-3 in its second wave", () => release("shop-3"), (r) => r.status?.canary?.wave === 1 && r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
-    errorRate = 0.5;
+    stack.setErrorRate(0.5);
     const decided = Date.now();
     const rolled = await until("shop-3 RolledBack", () => release("shop-3"), (r) => r.status?.phase === "RolledBack", 120_000);
-    errorRate = 0;
+    stack.setErrorRate(0);
     console.log(`wave 2 analysis failed: RolledBack ${((Date.now() - decided) / 1000).toFixed(1)} s after the error rate rose`);
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
     expect(rolled.status.message).toMatch(/Verified for each of Deployment rating, Deployment worker, Deployment shop: the router sends 0% to the candidate/);

@@ -98,3 +98,32 @@ describe("the partition while the release rolls out", () => {
     expect(decide(update(sts(RELEASE, held(0)), sts(RELEASE, held(2))), view("Released")).allowed).toBe(true);
   });
 });
+
+describe("a DaemonSet held at OnDelete", () => {
+  function ds(release: string, updateStrategy?: Record<string, unknown>): Record<string, any> {
+    const d = workload("DaemonSet", { release });
+    if (updateStrategy) d.spec.updateStrategy = updateStrategy;
+    return d;
+  }
+  const onDelete = { type: "OnDelete" };
+  const rolling = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } };
+
+  it("its new template is denied, with a retry, before golive held it; admitted once held", () => {
+    expect(denied(decide(update(ds(RELEASE, rolling), ds("web-1-1-0", rolling)), view("Approved")))).toContain(
+      `DaemonSet web-agent gets a new template while Release ${RELEASE} (Approved) rolls it out, before golive has held it (updateStrategy OnDelete): every node's pod would move to the new version at once, before verification and analysis: retry in a few seconds`,
+    );
+    expect(decide(update(ds(RELEASE, onDelete), ds("web-1-1-0", onDelete)), view("Approved")).allowed).toBe(true);
+    expect(denied(decide(update(ds(RELEASE, rolling), ds("web-1-1-0", onDelete)), view("Approved")))).toContain("with an updateStrategy other than OnDelete: the DaemonSet controller would replace the pod on every node at once");
+  });
+
+  it.each(["Approved", "Verifying", "Progressing"] as const)("%s: a user taking OnDelete away is denied, the operator may", (phase) => {
+    const v = view(phase);
+    expect(denied(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete)), v))).toContain(`golive holds DaemonSet web-agent at updateStrategy OnDelete while Release ${RELEASE} rolls it out (${phase})`);
+    expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete), OPERATOR), v).allowed).toBe(true);
+  });
+
+  it("without spec.strategy, or once Released, the strategy is the user's", () => {
+    expect(decide(update(ds(RELEASE, rolling), ds("web-1-1-0", rolling)), view("Approved", false)).allowed).toBe(true);
+    expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete)), view("Released")).allowed).toBe(true);
+  });
+});

@@ -154,9 +154,9 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
 
   // Before anything else: a replica-ratio candidate's replicas are golive's while it rolls out.
   checkRatioReplicas(kind, w, old, release, f);
-  // ... and a partition-canaried StatefulSet's partition, before and during its rollout.
+  // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
-  if (kind === "StatefulSet" && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
+  if ((kind === "StatefulSet" || kind === "DaemonSet") && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
     if (resource.replicated && !w.controlled && w.replicas !== old.replicas) {

@@ -9,6 +9,8 @@
 //   ordinals start on the update revision) or switching to OnDelete (a deleted pod comes back on
 //   the update revision) while the release rolls out;
 // - both at once in one manifest.
+// A DaemonSet is held the same way by updateStrategy OnDelete (operator/rollout/daemonset.ts):
+// its new template before the hold, or its strategy changed during the rollout, is denied too.
 // The webhook never mutates: it denies, and says to retry once the partition is held.
 import type { Release } from "../../api/index.js";
 import { rolloutUnits } from "../../operator/rollout/waves.js";
@@ -28,8 +30,14 @@ interface Rollout {
   exposed: number;
 }
 
-export function rolloutOf(object: unknown): Rollout {
+export function rolloutOf(object: unknown, kind = "StatefulSet"): Rollout {
   const spec = asObj(asObj(object)?.spec);
+  if (kind === "DaemonSet") {
+    // Held means OnDelete: a new template then moves no pod until golive deletes one. Anything
+    // else lets the DaemonSet controller replace every node's pod at its own pace.
+    const onDelete = asStr(asObj(spec?.updateStrategy)?.type) === "OnDelete";
+    return { replicas: 1, partition: 0, onDelete, exposed: onDelete ? 0 : 1 };
+  }
   const replicas = asNum(spec?.replicas) ?? 1;
   const strategy = asObj(spec?.updateStrategy);
   const onDelete = asStr(strategy?.type) === "OnDelete";
@@ -39,7 +47,8 @@ export function rolloutOf(object: unknown): Rollout {
 
 /** Whether golive canaries this StatefulSet by partition for the release. */
 function partitionOwned(kind: string, name: string, release: Release): boolean {
-  return kind === "StatefulSet" && !!release.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === "partition");
+  const routing = kind === "StatefulSet" ? "partition" : kind === "DaemonSet" ? "nodes" : undefined;
+  return routing !== undefined && !!release.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === routing);
 }
 
 export interface PartitionChange {
@@ -60,7 +69,7 @@ export interface PartitionChange {
 }
 
 export function checkPartitionHold(c: PartitionChange, f: Findings): void {
-  if (c.byOperator || !c.oldObject || c.kind !== "StatefulSet") return;
+  if (c.byOperator || !c.oldObject || (c.kind !== "StatefulSet" && c.kind !== "DaemonSet")) return;
   for (const release of c.releases) {
     const phase = release.status?.phase ?? "";
     if (!ROLLING.has(phase) || !partitionOwned(c.kind, c.name, release)) continue;
@@ -70,6 +79,7 @@ export function checkPartitionHold(c: PartitionChange, f: Findings): void {
 }
 
 function checkOne(c: PartitionChange, release: string, phase: string, f: Findings): void {
+  if (c.kind === "DaemonSet") return checkDaemonSetHold(c, release, phase, f);
   const before = rolloutOf(c.oldObject).exposed;
   const { replicas, partition, onDelete, exposed: after } = rolloutOf(c.object);
   const how = `partition ${partition}${onDelete ? ", updateStrategy OnDelete" : ""}`;
@@ -85,6 +95,21 @@ function checkOne(c: PartitionChange, release: string, phase: string, f: Finding
     f.deny(
       `golive owns the partition of StatefulSet ${c.name} while Release ${release} rolls it out (${phase}): this request puts ${after} of ${replicas} pod(s) on the update revision where golive allows ${before} (${how}), which would send users to the new version before its steps allow it: leave spec.updateStrategy and spec.replicas as they are until the Release is Released`,
     );
+}
+
+/** A DaemonSet is held by updateStrategy OnDelete, which golive sets and hands back after the rollout. */
+function checkDaemonSetHold(c: PartitionChange, release: string, phase: string, f: Findings): void {
+  const before = rolloutOf(c.oldObject, "DaemonSet");
+  const after = rolloutOf(c.object, "DaemonSet");
+  if (after.onDelete) return;
+  if (c.templateChanged)
+    f.deny(
+      before.onDelete
+        ? `DaemonSet ${c.name} gets a new template while Release ${release} (${phase}) rolls it out, with an updateStrategy other than OnDelete: the DaemonSet controller would replace the pod on every node at once, before verification on the canary nodes; leave spec.updateStrategy out of the manifest (golive holds it at OnDelete and hands your strategy back after the rollout)`
+        : `DaemonSet ${c.name} gets a new template while Release ${release} (${phase}) rolls it out, before golive has held it (updateStrategy OnDelete): every node's pod would move to the new version at once, before verification and analysis: retry in a few seconds, once spec.updateStrategy.type is OnDelete (kubectl get daemonset ${c.name} -o jsonpath='{.spec.updateStrategy}')`,
+    );
+  else if (before.onDelete)
+    f.deny(`golive holds DaemonSet ${c.name} at updateStrategy OnDelete while Release ${release} rolls it out (${phase}): changing it would let the DaemonSet controller move every node to the new version before the steps allow it; leave spec.updateStrategy as it is until the Release is Released (golive hands your strategy back then)`);
 }
 
 /** The Releases of a namespace that list kind/name in spec.workloads. */
