@@ -82,11 +82,13 @@ try {
 
   // app-0 rolls back alone (the baseline), app-1..N all at once.
   const apps = Array.from({ length: N + 1 }, (_, i) => ({ name: `app-${i}`, group: i === 0 ? ("solo" as const) : ("crowd" as const) }));
+  // Behind a Service, the candidate's verification copy is reached by verification users only.
   const strategy = (group: string, service: string) => ({
     trafficRouting: { service },
+    verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "bench-verification", key: "token" } } },
     steps: [{ name: "canary", setWeight: 20 }, { name: "check", analysis: { metrics: ["error-rate"] } }],
-    // Measured every second for up to 30 minutes: the analysis is still running when the rate rises.
-    analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: `max(golive_bench_error_rate{group="${group}"})`, interval: "1s", count: 1800, successCondition: "result < 0.05" }] },
+    // Measured every second for up to 16 minutes: the analysis is still running when the rate rises.
+    analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: `max(golive_bench_error_rate{group="${group}"})`, interval: "1s", count: 1000, successCondition: "result < 0.05" }] },
     progressDeadline: "60m",
   });
   const releaseName = (app: string, v: number) => `${app}-${v}`;
@@ -128,6 +130,7 @@ try {
   const auditFile = join(dir, "audit.jsonl");
   const healthPort = await freePort();
   operator = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(healthPort), "--log-level", "warn"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  await client.create(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "bench-verification" }, stringData: { token: "bench-token" } });
   await pool(apps, (a) => client.create(`/api/v1/namespaces/${ns}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: a.name }, spec: { selector: { app: a.name }, ports: [{ port: 80, targetPort: 8080 }] } }));
 
   let t = Date.now();
