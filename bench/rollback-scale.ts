@@ -87,8 +87,8 @@ try {
     trafficRouting: { service },
     verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "bench-verification", key: "token" } } },
     steps: [{ name: "canary", setWeight: 20 }, { name: "check", analysis: { metrics: ["error-rate"] } }],
-    // Measured every second for up to 16 minutes: the analysis is still running when the rate rises.
-    analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: `max(golive_bench_error_rate{group="${group}"})`, interval: "1s", count: 1000, successCondition: "result < 0.05" }] },
+    // Measured every 2 s for up to 33 minutes: the analysis is still running when the rate rises.
+    analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: `max(golive_bench_error_rate{group="${group}"})`, interval: "2s", count: 1000, successCondition: "result < 0.05" }] },
     progressDeadline: "60m",
   });
   const releaseName = (app: string, v: number) => `${app}-${v}`;

@@ -28,7 +28,7 @@ const CANARY = NODES[0]!;
 let stack: RolloutStack;
 let client: KubeClient;
 
-const { kubectlApply, apply, until, release, approve } = releaseKit(() => ns.name);
+const { kubectlApply, apply, until, release, applyApproved } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
   return {
     apiVersion: "golive.dev/v1alpha1",
@@ -91,12 +91,7 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
   const heldAt = (d: Doc, revision: string) => d.spec.updateStrategy?.type === "OnDelete" && d.metadata.annotations?.["golive.dev/stable-revision"] === revision;
   const handedBack = (d: Doc) => d.spec.updateStrategy?.type === "RollingUpdate" && d.metadata.annotations?.["golive.dev/stable-revision"] === undefined && d.metadata.annotations?.["golive.dev/stable-update-strategy"] === undefined;
 
-  async function approved(name: string, version: string): Promise<void> {
-    await apply(agentRelease(name, version));
-    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
-    await approve(name);
-    await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
-  }
+  const approved = (name: string, version: string) => applyApproved(agentRelease(name, version));
 
   /**
    * Records every state the DaemonSet's pods pass through while a rollout runs. A watch, not a

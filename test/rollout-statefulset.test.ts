@@ -23,7 +23,7 @@ const IMAGE = "registry.example.com/team/ledger";
 let stack: RolloutStack;
 let client: KubeClient;
 
-const { kubectlApply, apply, until, release, approve } = releaseKit(() => ns.name);
+const { kubectlApply, apply, until, release, applyApproved } = releaseKit(() => ns.name);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
   return {
     apiVersion: "golive.dev/v1alpha1",
@@ -71,12 +71,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
   const imageOf = (s: Doc) => (s.spec.template.spec.containers[0].image as string).split("@")[1];
   const allOn = (list: Doc[], revision: string) => list.length === REPLICAS && list.every((p) => p.metadata.labels["controller-revision-hash"] === revision && !p.metadata.deletionTimestamp);
 
-  async function approved(name: string, version: string): Promise<void> {
-    await apply(ledgerRelease(name, version));
-    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
-    await approve(name);
-    await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
-  }
+  const approved = (name: string, version: string) => applyApproved(ledgerRelease(name, version));
 
   /**
    * Records every state the StatefulSet passes through while a rollout runs. A watch, not a poll:

@@ -3,26 +3,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:tls";
 import pino from "pino";
+import { servedFingerprint } from "./testdata/tls.js";
 import { describe, expect, it } from "vitest";
 import { auditTlsOptions } from "../operator/audit/serve.js";
 import { consoleTlsOptions } from "../console/serve.js";
 import { fingerprint, keepServingTls, RENEW_BEFORE_MS, servingTls, tlsUpdate } from "./serving-tls.js";
 
 const log = pino({ level: "silent" });
-
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
-      const raw = socket.getPeerX509Certificate();
-      socket.end();
-      if (!raw) reject(new Error("no certificate served"));
-      else resolve(fingerprint(raw.toString()));
-    });
-    socket.on("error", reject);
-  });
-}
 
 describe("serving TLS of the console and the /audit endpoint", () => {
   it("refuses a certificate without its key, naming each endpoint's own flags", async () => {

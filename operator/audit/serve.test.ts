@@ -4,25 +4,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:tls";
 import pino from "pino";
+import { servedFingerprint } from "../../webhook/testdata/tls.js";
 import { describe, expect, it } from "vitest";
 import { fingerprint, servingTls } from "../../webhook/serving-tls.js";
 import { auditTlsOptions, startAuditEndpoint } from "./serve.js";
 
 const log = pino({ level: "silent" });
-
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
-      const raw = socket.getPeerX509Certificate();
-      socket.end();
-      if (!raw) reject(new Error("no certificate served"));
-      else resolve(fingerprint(raw.toString()));
-    });
-    socket.on("error", reject);
-  });
-}
 
 describe("startAuditEndpoint", () => {
   it("serves the pair in its files and, once they are renewed, the new pair without a restart", async () => {

@@ -38,5 +38,13 @@ export function releaseKit(namespace: () => string) {
     const key = loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8"));
     await apply(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: namespace() } }), type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }));
   }
-  return { api, kubectlApply, apply, until, release, condition, approve };
+  /** Applies a Release that waits only for the release manager's approval, approves it and waits until it is Approved. */
+  async function applyApproved(doc: Doc): Promise<void> {
+    const name = doc.metadata.name as string;
+    await apply(doc);
+    await until(`${name} Blocked on its approval`, () => release(name), (r) => r.status?.phase === "Blocked");
+    await approve(name);
+    await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
+  }
+  return { api, kubectlApply, apply, until, release, condition, approve, applyApproved };
 }
