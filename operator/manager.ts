@@ -19,6 +19,7 @@ import { KubeClient } from "./runtime/kube-client.js";
 import { LeaderElector } from "./runtime/leader-election.js";
 import { OperatorMetrics } from "./runtime/metrics.js";
 import { WorkQueue } from "./runtime/workqueue.js";
+import { isOwnWriteEcho } from "./runtime/own-write.js";
 import { ReleaseReconciler, type SealSource } from "./release/reconciler.js";
 import { readPrivateKey } from "../settings/keyfile.js";
 import { Notifier } from "./notify/notifier.js";
@@ -148,12 +149,21 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const disasterRecovery = new DisasterRecovery({ client, ownNamespace: config.namespace, log: log.child({ component: "dr" }), enqueue: (key) => enqueue(key), metrics: new DrMetrics(metrics.registry), resyncMs: config.drResyncPeriod, timeoutMs: config.drTimeout });
   const reconciler = new ReleaseReconciler({ client, stores, ...(o.seals ? { seals: o.seals } : {}), audit, log: log.child({ controller: "release" }), ownNamespace: config.namespace, identity: `system:golive-operator:${identity}`, enqueue, rollout, notifier, monitoring, drift, disasterRecovery, ...(signer ? { summaries: new SummaryPublisher({ client, key: signer.key, log: log.child({ component: "summary" }) }) } : {}) });
 
-  stores.releases.on((_event, r) => enqueue(objectKey(r)));
+  // The echo of our own status write (its resourceVersion is the one the write returned) does not
+  // queue a release whose pass already scheduled its next look (an analysis measuring every 2 s):
+  // otherwise a hundred analysing releases re-queue themselves on every write and take the queue.
+  stores.releases.on((event, r, old) => {
+    const key = objectKey(r);
+    if (isOwnWriteEcho(event, r, old, reconciler.ownResourceVersion(key))) queue?.addUnlessScheduled(key);
+    else enqueue(key);
+  });
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
   stores.policies.on((event) => event !== "resync" && enqueueAll());
-  stores.deployments.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
-  stores.statefulsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
-  stores.daemonsets.on((event, d) => event !== "resync" && rollout.releasesFor(d.metadata?.namespace ?? "").forEach(enqueue));
+  // A workload changed: the releases rolling it out (or about to) look again at once.
+  const enqueueRollouts = (kind: "Deployment" | "StatefulSet" | "DaemonSet") => (event: string, w: KubeObject) => event !== "resync" && rollout.releasesFor(w.metadata?.namespace ?? "", kind, w.metadata?.name ?? "").forEach(enqueue);
+  stores.deployments.on(enqueueRollouts("Deployment"));
+  stores.statefulsets.on(enqueueRollouts("StatefulSet"));
+  stores.daemonsets.on(enqueueRollouts("DaemonSet"));
   // 5.2: a governed Deployment, StatefulSet or DaemonSet scaled or changed in any phase: its release's DesignConformant may have changed.
   const enqueueLabelled = (event: string, d: { metadata?: { namespace?: string; labels?: Record<string, string> } }) => {
     const release = d.metadata?.labels?.[RELEASE_LABEL];
@@ -201,7 +211,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
           end();
         }
       },
-      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rolloutInFlight(stores.releases, key) },
+      { concurrency: config.concurrency, qps: config.queueQps, burst: config.queueBurst, metrics: metrics.queue("release"), isUrgent: (key) => rolloutInFlight(stores.releases, key), isScheduled: (key) => rollout.isScheduled(key) },
     );
     enqueueAll();
   };

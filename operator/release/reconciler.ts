@@ -197,6 +197,9 @@ export class ReleaseReconciler {
       this.d.log.info({ release: key, from: plan.transition.from, to: plan.transition.to }, plan.transition.reason);
       this.notify(release, written, plan.transition, now);
     }
+    // A pass that changed the phase looks again at once (the rollout starts in the pass after
+    // Approved): its own status write's echo no longer queues it while a requeue is pending.
+    if (plan.transition && !execute) return { requeueAfterMs: 0 };
     return { requeueAfterMs: execute ? Math.max(plan.requeueAfterMs, 60_000) : plan.requeueAfterMs };
   }
 
@@ -298,6 +301,11 @@ export class ReleaseReconciler {
         this.verifying.delete(id);
         this.d.enqueue(key);
       });
+  }
+
+  /** The resourceVersion our last status write of the key returned (its watch event is our echo). */
+  ownResourceVersion(key: string): string | undefined {
+    return this.written.get(key)?.metadata.resourceVersion;
   }
 
   private async writeStatus(release: Release, status: ReleaseStatus): Promise<void> {

@@ -21,7 +21,7 @@ import { Informer, type KubeObject } from "../runtime/informer.js";
 import { KubeError, type KubeClient } from "../runtime/kube-client.js";
 import { inventoryConfigMap, inventoryRecord, type InventoryHow } from "./inventory.js";
 import { jobManifest, jobView, type JobLike } from "./jobs.js";
-import { canaryServiceName, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
+import { canaryServiceName, governsWorkload, INVENTORY_CONFIGMAP, rolloutWorkload, stableName, stableServiceName } from "./names.js";
 import { desiredTraffic, directWorkload, planRollout, runsSealedImages, unitReplicas } from "./plan.js";
 import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
@@ -129,12 +129,17 @@ export class RolloutController {
     await Promise.all([...this.watches.values()].map((w) => w.stop()));
   }
 
-  /** Releases in a namespace to look at again when a Deployment there changes. */
-  releasesFor(namespace: string): string[] {
+  /** Releases to look at again when a workload changes: those rolling it out (or about to). */
+  releasesFor(namespace: string, kind: "Deployment" | "StatefulSet" | "DaemonSet", name: string): string[] {
     return this.d.stores.releases
       .list(namespace)
-      .filter((r) => ROLLOUT_AWARE.has(r.status?.phase ?? ""))
+      .filter((r) => ROLLOUT_AWARE.has(r.status?.phase ?? "") && governsWorkload(r.spec, kind, name))
       .map((r) => `${namespace}/${r.metadata.name}`);
+  }
+
+  /** A timed look again at the release is pending (schedule), e.g. its analysis's next measurement. */
+  isScheduled(key: string): boolean {
+    return this.timers.has(key);
   }
 
   async prepare(i: PrepareInput): Promise<PreparedRollout | undefined> {

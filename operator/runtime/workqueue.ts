@@ -3,7 +3,12 @@
 // retry with per-key exponential backoff, an overall token bucket limits the rate, and
 // concurrency is bounded. Urgent keys (releases whose rollout is in flight: a canary's next step,
 // a rollback) go ahead of routine ones, skip the token bucket and have a worker slot of their
-// own, so that they never wait behind thousands of resyncs.
+// own, so that they never wait behind thousands of resyncs; routine keys have a slot of their own
+// too, so that a crowd of rollouts never starves a release waiting to start its own (a fair
+// share: with routine keys waiting, urgent ones take at most `concurrency` of the
+// `concurrency + 1` slots). A timed requeue keeps the soonest time asked for (client-go's
+// delaying queue), and the echo of the operator's own write (addUnlessScheduled) does not queue a
+// key whose pass already said when to look again.
 export interface WorkQueueMetrics {
   depth(n: number): void;
   added(): void;
@@ -23,6 +28,8 @@ export interface WorkQueueOptions {
   now?: () => number;
   /** Decided when a key is queued: urgent keys are taken first, unthrottled, with a reserved slot. */
   isUrgent?: (key: string) => boolean;
+  /** Timed requeues kept outside the queue (the rollout's own timers), for addUnlessScheduled. */
+  isScheduled?: (key: string) => boolean;
 }
 
 export type Worker = (key: string) => Promise<{ requeueAfterMs?: number } | void>;
@@ -33,15 +40,19 @@ export class WorkQueue {
   private readonly queued = new Map<string, number>(); // key -> time it was queued
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Keys whose own-write echo arrived while they ran: queued after only if nothing is scheduled. */
+  private readonly echoes = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** Keys running that were taken from the urgent queue. */
+  private readonly runningUrgent = new Set<string>();
   private tokens: number;
   private lastRefill: number;
   private running = 0;
   private shuttingDown = false;
   private idleWaiters: (() => void)[] = [];
   private pumpTimer: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<WorkQueueOptions, "metrics" | "isUrgent">> & Pick<WorkQueueOptions, "metrics" | "isUrgent">;
+  private readonly o: Required<Omit<WorkQueueOptions, "metrics" | "isUrgent" | "isScheduled">> & Pick<WorkQueueOptions, "metrics" | "isUrgent" | "isScheduled">;
 
   constructor(
     private readonly worker: Worker,
@@ -80,17 +91,46 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Queue the key after a delay (an earlier pending delay for the same key wins). */
+  /**
+   * Queue the key after a delay. A key already waiting keeps the sooner of the two times (as
+   * client-go's AddAfter): a pass asking to look again in 2 s is not held back by an earlier
+   * pass's 5-minute resync.
+   */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
-    const t = setTimeout(() => {
+    const at = this.o.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    // setTimeout fires at once beyond 2^31-1 ms; nothing golive waits for is that far.
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, delayMs);
-    t.unref();
-    this.timers.set(key, t);
+    }, Math.min(delayMs, 2 ** 31 - 1));
+    timer.unref();
+    this.timers.set(key, { at, timer });
+  }
+
+  /**
+   * The watch event of the operator's own write (a status update whose resourceVersion is the one
+   * our write returned): the pass that wrote it already said when to look again (a timed requeue,
+   * here or in isScheduled), so queue the key only when nothing is scheduled. Arriving while the
+   * key runs, it is decided when the pass ends, after its requeue is set.
+   */
+  addUnlessScheduled(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.echoes.add(key);
+      return;
+    }
+    if (this.queued.has(key) || this.isScheduled(key)) return;
+    this.add(key);
+  }
+
+  /** A timed requeue of the key is pending (the queue's own or the isScheduled option's). */
+  isScheduled(key: string): boolean {
+    return this.timers.has(key) || (this.o.isScheduled?.(key) ?? false);
   }
 
   /** Backoff for a key: base × 2^(failures-1), capped. */
@@ -106,7 +146,7 @@ export class WorkQueue {
   /** Stop taking work; resolves when in-flight work is done. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     clearTimeout(this.pumpTimer);
     this.queue.length = 0;
@@ -133,9 +173,17 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    // Urgent keys first, one slot beyond the routine concurrency reserved for them.
-    while (this.urgent.length > 0 && this.running < this.o.concurrency + 1 && !this.shuttingDown) this.start(this.urgent.shift()!);
-    while (this.running < this.o.concurrency && this.queue.length > 0 && !this.shuttingDown) {
+    // concurrency + 1 slots. Urgent keys first; routine keys use at most `concurrency` of them
+    // (one is always there for a rollout), and while routine keys wait urgent ones use at most
+    // `concurrency` too (one is always there for the releases not rolling out: a fair share).
+    const slots = this.o.concurrency + 1;
+    while (!this.shuttingDown && this.running < slots) {
+      const routineWaiting = this.queue.length > 0;
+      if (this.urgent.length > 0 && (this.runningUrgent.size < this.o.concurrency || !routineWaiting)) {
+        this.start(this.urgent.shift()!, true);
+        continue;
+      }
+      if (!routineWaiting || this.running - this.runningUrgent.size >= this.o.concurrency) break;
       const wait = this.takeToken();
       if (wait > 0) {
         clearTimeout(this.pumpTimer);
@@ -143,14 +191,15 @@ export class WorkQueue {
         this.pumpTimer.unref();
         return;
       }
-      this.start(this.queue.shift()!);
+      this.start(this.queue.shift()!, false);
     }
     if (this.running === 0 && this.depth === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
-  private start(key: string): void {
+  private start(key: string, urgent: boolean): void {
+    if (urgent) this.runningUrgent.add(key);
     const queuedAt = this.queued.get(key) ?? this.o.now();
     this.queued.delete(key);
     this.o.metrics?.depth(this.depth);
@@ -173,8 +222,11 @@ export class WorkQueue {
     } finally {
       this.o.metrics?.workDuration((this.o.now() - started) / 1000);
       this.processing.delete(key);
+      this.runningUrgent.delete(key);
       this.running--;
+      const echo = this.echoes.delete(key);
       if (this.dirty.delete(key)) this.add(key);
+      else if (echo && !this.isScheduled(key)) this.add(key);
       this.pump();
     }
   }
