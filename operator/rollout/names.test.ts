@@ -7,6 +7,7 @@ describe("governsWorkload: which releases a workload's change wakes", () => {
   it.each([
     ["the Deployment it lists", "Deployment", "web", true],
     ["the stable copy of the Deployment it lists", "Deployment", stableName("web"), true],
+    ["the verification copy of the Deployment it lists (replica ratio)", "Deployment", "web-verify", true],
     ["the StatefulSet it lists", "StatefulSet", "db", true],
     ["another application's Deployment in the namespace", "Deployment", "app-7", false],
     ["another application's stable copy", "Deployment", stableName("app-7"), false],

@@ -36,12 +36,13 @@ export const stableName = (workload: string): string => fit(`${workload}-stable`
 
 /**
  * Whether a change to the workload `kind`/`name` concerns a Release with this spec: it lists the
- * workload, or (a Deployment) the workload is the stable copy of one it lists. A Deployment event
+ * workload, or (a Deployment) the workload is the stable copy or the replica-ratio verification
+ * copy (<name>-verify) of one it lists. A Deployment event
  * wakes only these releases, not every release of the namespace (with a hundred applications in
  * one namespace, each Deployment's status updates would otherwise re-queue all hundred).
  */
 export function governsWorkload(spec: Pick<ReleaseSpec, "workloads">, kind: string, name: string): boolean {
-  return spec.workloads.some((w) => w.kind === kind && (w.name === name || (kind === "Deployment" && stableName(w.name) === name)));
+  return spec.workloads.some((w) => w.kind === kind && (w.name === name || (kind === "Deployment" && (stableName(w.name) === name || `${w.name}-verify` === name))));
 }
 export const stableServiceName = (service: string): string => fit(`${service}-stable`, 63);
 export const canaryServiceName = (service: string): string => fit(`${service}-canary`, 63);
