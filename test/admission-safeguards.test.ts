@@ -40,7 +40,9 @@ const releaseDoc = (name: string, version: string, spec: Doc = {}) => ({
   apiVersion: "golive.dev/v1alpha1",
   kind: "Release",
   metadata: { name },
-  spec: { application: "api", version, workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false }, logShipping, ...spec },
+  // Versions are unique per application across the cluster (4.2 c), and other test files of the
+  // suite share this API server: an application name of this file's own.
+  spec: { application: "safeguards-api", version, workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false }, logShipping, ...spec },
 });
 const labels = { app: "api", "golive.dev/release": "api" };
 const deployment = (): Doc => ({
