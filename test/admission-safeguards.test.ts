@@ -140,11 +140,11 @@ describe("network isolation at admission (8.7 e)", () => {
     const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "nightly", labels: jobLabels }, spec: { template: { metadata: { labels: jobLabels }, spec: { ...pod, restartPolicy: "Never" } } } };
     await until("the Job admitted", () => kubectlAsync(["apply", "-n", ns.name, "-f", "-"], JSON.stringify(job)), (r) => r.status === 0, 30_000);
     const on = await until("NetworkIsolated True for the Job's pod", () => release("batch"), (r) => isolated(r)?.status === "True", 60_000);
-    expect(isolated(on).message).toBe("every one of 1 workload(s) is selected by a NetworkPolicy that isolates its Ingress");
+    expect(isolated(on)?.message).toBe("every one of 1 workload(s) is selected by a NetworkPolicy that isolates its Ingress");
 
     expect((await kubectlAsync(["delete", "networkpolicy", "nightly-ingress", "-n", ns.name])).status).toBe(0);
     const off = await until("NetworkIsolated False", () => release("batch"), (r) => isolated(r)?.status === "False", 30_000);
-    expect(isolated(off).message).toBe(`8.7 e: no NetworkPolicy in namespace ${ns.name} selects the pods of Job nightly and isolates their Ingress any more: add one back whose podSelector matches its pod labels`);
+    expect(isolated(off)?.message).toBe(`8.7 e: no NetworkPolicy in namespace ${ns.name} selects the pods of Job nightly and isolates their Ingress any more: add one back whose podSelector matches its pod labels`);
   }, 120_000);
 });
 
