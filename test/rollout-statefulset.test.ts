@@ -5,7 +5,10 @@
 // pods on the update revision are always replicas − partition), promotes with partition 0 and is
 // Released once every pod runs the new revision; a failing analysis rolls back: the stable
 // template is restored from its ControllerRevision, the partition is 0, and RolledBack is
-// recorded only when every pod runs the stable revision again.
+// recorded only when every pod runs the stable revision again. A promotion that misses its progress
+// deadline (the kwok nodes cordoned, so the replaced pod stays Pending) stops the release as
+// Failed: golive puts the stable template back with partition 0 and the StatefulSet controller
+// takes every pod back to the stable revision once nodes take pods.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../operator/runtime/kube-client.js";
