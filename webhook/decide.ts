@@ -18,6 +18,7 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
+import { hpaBoundsProblem } from "../operator/capacity/fit.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
@@ -118,6 +119,14 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   const old = request.operation === "UPDATE" ? readAutoscaler(request.oldObject) : undefined;
   const f = new Findings();
   checkAutoscalerPeak({ hpa, old, namespace: ns, release, view }, f);
+  // 6.2.2: the bounds the Release declares (the operator reports the same as HPAOutOfBounds);
+  // judged when they change, so an HPA admitted before is never stuck on a metadata edit. A
+  // Release that declares no bounds is the operator's to report (HPAOutOfBounds before its rollout).
+  const minOf = (o: unknown) => (typeof asObj(asObj(o)?.spec)?.minReplicas === "number" ? (asObj(asObj(o)?.spec)!.minReplicas as number) : 1);
+  const boundsChanged = !old || old.maxReplicas !== hpa.maxReplicas || old.kind !== hpa.kind || old.target !== hpa.target || minOf(request.oldObject) !== minOf(request.object);
+  const scaling = release.spec.architecture?.scaling;
+  const outOfBounds = boundsChanged && scaling ? hpaBoundsProblem({ name: hpa.name, target: { kind: hpa.kind, name: hpa.target }, minReplicas: minOf(request.object), maxReplicas: hpa.maxReplicas }, release.metadata.name, scaling) : undefined;
+  if (outOfBounds) f.deny(outOfBounds);
   return f.problemCount ? deny(f.message(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
 }
 
