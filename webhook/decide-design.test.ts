@@ -153,6 +153,17 @@ describe("decide: the declared peak (6.2.1)", () => {
       expect(decide(hpaRequest(labelled, hpa(8)), v)).toMatchObject({ allowed: true });
     });
 
+    it("denies an HPA on golive's stable copy, saying to target the Deployment instead", () => {
+      const v = withWorkloads({ pods: 1 });
+      const copy = workload("Deployment", { replicas: 4 });
+      copy.metadata.name = "web-stable";
+      copy.metadata.labels = { ...(copy.metadata.labels as Record<string, string>), "golive.dev/stable-of": "web" };
+      v.deployments.put(copy as never);
+      expect(message(hpaRequest(hpa(6, { target: "web-stable" })), v)).toBe(
+        "golive denied HorizontalPodAutoscaler shop/web: Deployment web-stable is golive's stable copy of Deployment web, whose replicas only golive sets; point scaleTargetRef at Deployment web and declare its bounds in spec.architecture.scaling",
+      );
+    });
+
     it("counts a retargeted HPA for its new workload only", () => {
       const v = withWorkloads({ pods: 7 });
       // Stored: HPA web on the Deployment; sent: the same HPA moved to the StatefulSet at 1.

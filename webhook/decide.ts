@@ -19,6 +19,7 @@ import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { hpaBoundsProblem } from "../operator/capacity/fit.js";
+import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
@@ -113,6 +114,9 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   if (!hpa) return ALLOW;
   const ns = request.namespace ?? "";
   const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const stableOf = target?.metadata?.labels ? label(target.metadata.labels, STABLE_OF_LABEL) : undefined;
+  // Its scale requests would be denied (a stable copy's replicas are golive's, rules/scale.ts): say so now.
+  if (stableOf !== undefined) return deny(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)}: Deployment ${clip(hpa.target, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}, whose replicas only golive sets; point scaleTargetRef at Deployment ${clip(stableOf, 120)} and declare its bounds in spec.architecture.scaling`);
   const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
   const release = releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
   if (!release) return ALLOW;
