@@ -18,7 +18,10 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
-import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
+import { hpaBoundsProblem } from "../operator/capacity/fit.js";
+import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
+import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
+import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
@@ -52,6 +55,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
   if (request.operation === "DELETE") {
     if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
+    if (key === "/pods" && !request.subResource) return verdict((f) => checkDaemonPodDelete({ pod: request.oldObject, releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
     return ALLOW;
   }
   if (group === "golive.dev") return decideGolive(request, resource, policy, view);
@@ -110,12 +114,23 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   if (!hpa) return ALLOW;
   const ns = request.namespace ?? "";
   const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const stableOf = target?.metadata?.labels ? label(target.metadata.labels, STABLE_OF_LABEL) : undefined;
+  // Its scale requests would be denied (a stable copy's replicas are golive's, rules/scale.ts): say so now.
+  if (stableOf !== undefined) return deny(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)}: Deployment ${clip(hpa.target, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}, whose replicas only golive sets; point scaleTargetRef at Deployment ${clip(stableOf, 120)} and declare its bounds in spec.architecture.scaling`);
   const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
   const release = releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
   if (!release) return ALLOW;
   const old = request.operation === "UPDATE" ? readAutoscaler(request.oldObject) : undefined;
   const f = new Findings();
   checkAutoscalerPeak({ hpa, old, namespace: ns, release, view }, f);
+  // 6.2.2: the bounds the Release declares (the operator reports the same as HPAOutOfBounds);
+  // judged when they change, so an HPA admitted before is never stuck on a metadata edit. A
+  // Release that declares no bounds is the operator's to report (HPAOutOfBounds before its rollout).
+  const minOf = (o: unknown) => (typeof asObj(asObj(o)?.spec)?.minReplicas === "number" ? (asObj(asObj(o)?.spec)!.minReplicas as number) : 1);
+  const boundsChanged = !old || old.maxReplicas !== hpa.maxReplicas || old.kind !== hpa.kind || old.target !== hpa.target || minOf(request.oldObject) !== minOf(request.object);
+  const scaling = release.spec.architecture?.scaling;
+  const outOfBounds = boundsChanged && scaling ? hpaBoundsProblem({ name: hpa.name, target: { kind: hpa.kind, name: hpa.target }, minReplicas: minOf(request.object), maxReplicas: hpa.maxReplicas }, release.metadata.name, scaling) : undefined;
+  if (outOfBounds) f.deny(outOfBounds);
   return f.problemCount ? deny(f.message(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
 }
 
@@ -156,6 +171,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkRatioReplicas(kind, w, old, release, f);
   // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
+  checkHoldAnnotations(kind, w.name, request.object, request.oldObject, user === view.operatorIdentity, f);
   if ((kind === "StatefulSet" || kind === "DaemonSet") && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
