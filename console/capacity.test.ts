@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capacitySection, chartGeometry, forecastChart } from "./capacity.js";
+import { capacitySection, chartGeometry, forecastChart, niceCeil } from "./capacity.js";
 import { release } from "./testdata/releases.js";
 
 const generatedAt = "2026-06-01T00:00:00Z";
@@ -10,9 +10,10 @@ describe("capacity chart", () => {
   it("spans the policy's horizon, ends the trend at current + slope x days, and marks the crossing", () => {
     const g = chartGeometry(rising, generatedAt, "30d");
     expect(g).toMatchObject({ days: 30, end: 400 + 25 * 30, crossDay: 24 });
-    // The trend past the crossing (1150) sets the top, with room above: the line is never cut off.
-    expect(g.top).toBeCloseTo(1150 * 1.12);
-    expect(chartGeometry({ ...rising, slopePerDay: -1 }, generatedAt, "30d").top).toBeCloseTo(1000 * 1.12);
+    // The trend past the crossing (1150) sets the top, rounded up: the line is never cut off.
+    expect(g.top).toBe(1500);
+    expect(chartGeometry({ ...rising, slopePerDay: -1 }, generatedAt, "30d").top).toBe(1200);
+    expect([0.7, 9, 10, 11, 190, 251, 4999].map(niceCeil)).toEqual([0.8, 10, 10, 12, 200, 300, 5000]);
     expect(chartGeometry(flat, generatedAt, "7d")).toMatchObject({ days: 7, end: 50.7, crossDay: undefined });
   });
 
@@ -25,6 +26,7 @@ describe("capacity chart", () => {
     expect(svg).toContain(">campaign 900</text>");
     expect(svg).toMatch(/<line x1="52" y1="[\d.]+" x2="450" y2="[\d.]+" class="cap-trend"\/>/);
     expect(svg).toContain("<title>reaches the limit 2026-06-25T00:00:00Z</title>");
+    expect(svg).toContain('text-anchor="middle">2026-06-25</text>');
     expect(svg).toContain(">+30d</text>");
     const none = forecastChart({ name: "x", peak: 10, limit: 10, limitSource: "peak", samples: 0, withinHorizon: false, message: "no forecast: no samples" }, generatedAt, "30d");
     expect(none).not.toContain("cap-trend");

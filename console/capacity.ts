@@ -10,9 +10,16 @@ import { parseDuration } from "../api/common.js";
 type Forecast = NonNullable<NonNullable<Release["status"]>["capacity"]>["metrics"][number];
 
 const DAY_MS = 86_400_000;
-const W = 560;
+const W = 600;
 const H = 170;
-const PAD = { left: 52, right: 110, top: 12, bottom: 26 };
+const PAD = { left: 52, right: 150, top: 14, bottom: 26 };
+
+/** The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above v: an axis top a person reads at a glance. */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return ([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * p >= v - 1e-9 * p) ?? 10) * p;
+}
 
 export interface ChartGeometry {
   /** Days from the report to the end of the horizon. */
@@ -30,7 +37,7 @@ export function chartGeometry(m: Forecast, generatedAt: string, horizon: string)
   const days = Math.max(1, (parseDuration(horizon) ?? 30 * DAY_MS) / DAY_MS);
   const end = m.current !== undefined && m.slopePerDay !== undefined ? m.current + m.slopePerDay * days : undefined;
   const crossDay = m.crossesAt ? Math.min(days, Math.max(0, (Date.parse(m.crossesAt) - Date.parse(generatedAt)) / DAY_MS)) : undefined;
-  const top = Math.max(m.limit, m.peak, m.campaign ?? 0, m.testedLimit ?? 0, m.current ?? 0, end ?? 0) * 1.12 || 1;
+  const top = niceCeil(Math.max(m.limit, m.peak, m.campaign ?? 0, m.testedLimit ?? 0, m.current ?? 0, end ?? 0) * 1.05);
   return { days, top, end, crossDay: Number.isFinite(crossDay) ? crossDay : undefined };
 }
 
@@ -56,7 +63,10 @@ export function forecastChart(m: Forecast, generatedAt: string, horizon: string)
       ? `<line x1="${x(0)}" y1="${y(m.current).toFixed(1)}" x2="${x(g.days)}" y2="${y(g.end).toFixed(1)}" class="cap-trend"/>`
       : "";
   const now = m.current !== undefined ? `<circle cx="${x(0)}" cy="${y(m.current).toFixed(1)}" r="3.5" class="cap-now"><title>now ${esc(fmt(m.current))}</title></circle>` : "";
-  const cross = g.crossDay !== undefined ? `<circle cx="${x(g.crossDay).toFixed(1)}" cy="${y(m.limit).toFixed(1)}" r="5" class="cap-cross"><title>reaches the limit ${esc(m.crossesAt)}</title></circle>` : "";
+  const cross =
+    g.crossDay !== undefined
+      ? `<circle cx="${x(g.crossDay).toFixed(1)}" cy="${y(m.limit).toFixed(1)}" r="5" class="cap-cross"><title>reaches the limit ${esc(m.crossesAt)}</title></circle><text x="${x(g.crossDay).toFixed(1)}" y="${Math.max(PAD.top + 8, y(m.limit) - 9).toFixed(1)}" class="cap-label cap-cross-label" text-anchor="middle">${esc((m.crossesAt ?? "").slice(0, 10))}</text>`
+      : "";
   const axes = `<line x1="${x(0)}" x2="${x(0)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="cap-axis"/><line x1="${x(0)}" x2="${x(g.days)}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}" class="cap-axis"/>
 <text x="${x(0) - 4}" y="${PAD.top + 8}" class="cap-tick" text-anchor="end">${esc(fmt(g.top))}</text><text x="${x(0) - 4}" y="${H - PAD.bottom}" class="cap-tick" text-anchor="end">0</text>
 <text x="${x(0)}" y="${H - 8}" class="cap-tick">now</text><text x="${x(g.days)}" y="${H - 8}" class="cap-tick" text-anchor="end">+${esc(fmt(g.days))}d</text>`;
