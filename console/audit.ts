@@ -112,7 +112,7 @@ export class ReleaseAudit {
     if (hit) return hit.view;
     const view = this.fetch(auditQuery(ns, r.metadata.name), credential.token).then(
       ({ status, body }) => auditViewOf(status, body),
-      (e: unknown) => ({ kind: "unavailable", reason: `could not ask the operator's /audit: ${(e as Error).message}` }),
+      (e: unknown): AuditView => ({ kind: "unavailable", reason: `could not ask the operator's /audit: ${(e as Error).message}` }),
     );
     this.cache.set(key, { at: t, view });
     // A failure is not kept: the next page or push asks again.
