@@ -173,15 +173,21 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect(up.stderr).toMatch(/this request puts 2 of 5 pod\(s\) on the update revision where golive allows 0/);
     expect(partition(await sts())).toBe(REPLICAS);
     expect((await sts()).spec.replicas).toBe(REPLICAS);
-    expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
-    await until("ledger-3 analysing", () => release("ledger-3"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
-    const moved = await sts();
-    expect(partition(moved)).toBe(1);
-    expect((await pods()).filter((p) => p.metadata.labels["controller-revision-hash"] === moved.status.updateRevision).length).toBe(2);
+    // The error rate is bad from the start: only the "check" step analyses, so the rollout moves to
+    // partition 1 first. (Raised once "check" began, Prometheus's next scrape could come after the
+    // step's two measurements had passed.)
     stack.setErrorRate(0.5);
-    const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 180_000);
+    const watch = sampler("ledger-3");
+    expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
+    const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 240_000);
     stack.setErrorRate(0);
+    await watch.stop();
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
+    expect(rolled.status.analysis.find((a: Doc) => a.phase === "Failed")?.step).toBe("check");
+    // It failed with the candidate on 2 pods (partition 1), and never beyond.
+    const candidate = watch.samples.filter((x) => x.observed && x.update !== stableRevision);
+    expect(candidate.some((x) => x.partition === 1 && x.onUpdate === 2)).toBe(true);
+    for (const x of candidate) expect(x.onUpdate).toBeLessThanOrEqual(2);
     expect(rolled.status.message).toMatch(/the stable template is back with partition 0 and every pod runs the stable revision \(0 candidate pods\)/);
     expect(rolled.status.waves[0].workloads[0].rolledBackAt).toBeDefined();
     const back = await sts();

@@ -136,6 +136,15 @@ describe("sealed ConfigMaps and Secrets of a live release", () => {
     expect(message).not.toContain("debug");
   });
 
+  it("denies once however many live releases seal it, naming the first and counting the others", () => {
+    const view = fixtureView(NOW);
+    for (let k = 1; k <= 5; k++) view.releases.put(fixtureRelease(NOW, { name: `web-1-2-${k}`, spec: { ...releaseSpec(), application: `web-${k}`, version: `1.2.${k}` } }));
+    const d = run(update({ ...CONFIG_DATA, MODE: "debug" }), view);
+    const message = denied(d);
+    expect(message.match(/is sealed in Release/g)).toHaveLength(1);
+    expect(message).toMatch(/ConfigMap web-config is sealed in Release web-1-2-0, which is Approved \(8.4\) \(and in 5 more live release\(s\): web-1-2-1, web-1-2-2, web-1-2-3, …\): this change gives it digest/);
+  });
+
   it("admits a metadata-only edit, an edit once the release is retired, and edits of unsealed objects", () => {
     expect(run(update(CONFIG_DATA, { team: "shop" })).allowed).toBe(true);
     expect(run(update({ MODE: "debug" }), withPhase("RolledBack")).allowed).toBe(true);

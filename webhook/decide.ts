@@ -18,6 +18,7 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
+import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
@@ -52,6 +53,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
   if (request.operation === "DELETE") {
     if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
+    if (key === "/pods" && !request.subResource) return verdict((f) => checkDaemonPodDelete({ pod: request.oldObject, releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
     return ALLOW;
   }
   if (group === "golive.dev") return decideGolive(request, resource, policy, view);

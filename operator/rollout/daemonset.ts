@@ -223,6 +223,30 @@ export function daemonSetViews(ds: DaemonSetLike, v: DaemonSetView): { candidate
   };
 }
 
+/**
+ * A DaemonSet as its controller reports it, for a release without a strategy (no canary, so no
+ * revisions or pods to tell apart): rolled out once every node that should run it runs an
+ * available pod of its current template.
+ */
+export function daemonSetStatusView(ds: DaemonSetLike): WorkloadView {
+  const st = ds.status ?? {};
+  const desired = st.desiredNumberScheduled ?? 0;
+  return {
+    name: ds.metadata?.name ?? "",
+    uid: ds.metadata?.uid,
+    generation: ds.metadata?.generation ?? 0,
+    observedGeneration: st.observedGeneration ?? 0,
+    replicas: desired,
+    readyReplicas: st.numberReady ?? 0,
+    availableReplicas: st.numberAvailable ?? 0,
+    updatedReplicas: st.updatedNumberScheduled ?? 0,
+    statusReplicas: st.currentNumberScheduled ?? 0,
+    templateHash: templateHash(ds.spec?.template),
+    releaseLabel: ds.metadata?.labels?.[RELEASE_LABEL],
+    images: imagesOf(ds),
+  };
+}
+
 const stageLabel = (v: DaemonSetView, s: Stage): string =>
   nowhere(s) ? "none" : s.share >= 100 ? "all" : `the ${v.canaryNodes.length} canary node(s)${s.share > 0 ? ` and ${othersIn(v, s)} of the ${v.otherNodes.length} other node(s)` : ""}`;
 

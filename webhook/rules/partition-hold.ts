@@ -20,7 +20,7 @@ import { asObj, asStr } from "../object.js";
 const asNum = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
 /** Phases in which the operator drives the partition of the release's StatefulSets. */
-const ROLLING = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
+export const ROLLING: ReadonlySet<string> = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
 
 interface Rollout {
   replicas: number;
@@ -46,7 +46,7 @@ export function rolloutOf(object: unknown, kind = "StatefulSet"): Rollout {
 }
 
 /** Whether golive canaries this StatefulSet by partition for the release. */
-function partitionOwned(kind: string, name: string, release: Release): boolean {
+export function partitionOwned(kind: string, name: string, release: Release): boolean {
   const routing = kind === "StatefulSet" ? "partition" : kind === "DaemonSet" ? "nodes" : undefined;
   return routing !== undefined && !!release.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === routing);
 }
