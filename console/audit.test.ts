@@ -29,6 +29,7 @@ describe("the release's audit records", () => {
       if (fail) throw new Error("connect ECONNREFUSED");
       return { status: 200, body: JSON.stringify({ total: 0, records: [] }) };
     };
+    expect(new ReleaseAudit(fetch).ttlMs).toBe(15_000);
     let t = 0;
     const audit = new ReleaseAudit(fetch, 1000, () => t);
     const r = release("team-a", "web", { phase: "Progressing", audit: { head: `sha256:${"a".repeat(64)}`, sequence: 3 } });

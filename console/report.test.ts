@@ -34,5 +34,8 @@ describe("the conformance report link", () => {
     expect(html).toContain(mine.metadata.name);
     expect(html).not.toContain("elsewhere");
     expect(html).not.toContain("<script src");
+    expect(html).toContain('<html lang="en">');
+    const zh = { ...policy, spec: { ...policy.spec, report: { ...policy.spec.report, language: "zh-CN" as const } } };
+    expect(reportHtml(r, zh, [mine], new Date("2026-11-24T00:00:00Z"))).toContain('<html lang="zh-CN">');
   });
 });
