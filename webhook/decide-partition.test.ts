@@ -122,6 +122,22 @@ describe("a DaemonSet held at OnDelete", () => {
     expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete), OPERATOR), v).allowed).toBe(true);
   });
 
+  it("golive's record on it (the stable revision, the strategy to hand back) is the operator's alone, in any phase", () => {
+    const recorded = (release: string, annotations: Record<string, string>) => {
+      const d = ds(release, onDelete);
+      d.metadata.annotations = annotations;
+      return d;
+    };
+    const mine = { "golive.dev/stable-revision": "agent-5d8f", "golive.dev/stable-update-strategy": '{"type":"RollingUpdate"}' };
+    const forged = denied(decide(update(recorded(RELEASE, { ...mine, "golive.dev/stable-revision": "agent-7c9a" }), recorded(RELEASE, mine)), view("Progressing")));
+    expect(forged).toContain("DaemonSet web-agent: golive.dev/stable-revision is golive's record of the revision a rollback restores and the update strategy it hands back: only golive's operator may set, change or remove it");
+    expect(denied(decide(update(recorded("web-1-1-0", {}), recorded("web-1-1-0", mine)), view("Released")))).toContain("golive.dev/stable-revision and golive.dev/stable-update-strategy are golive's record");
+    expect(denied(decide(request(recorded("web-1-1-0", mine)), view("Released")))).toContain("only golive's operator may set, change or remove them");
+    expect(decide(update(recorded(RELEASE, { ...mine, "golive.dev/stable-revision": "agent-7c9a" }), recorded(RELEASE, mine), OPERATOR), view("Progressing")).allowed).toBe(true);
+    // Other annotations are the user's.
+    expect(decide(update(recorded(RELEASE, { ...mine, team: "ops" }), recorded(RELEASE, mine)), view("Progressing")).allowed).toBe(true);
+  });
+
   it("without spec.strategy, or once Released, the strategy is the user's", () => {
     expect(decide(update(ds(RELEASE, rolling), ds("web-1-1-0", rolling)), view("Approved", false)).allowed).toBe(true);
     expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete)), view("Released")).allowed).toBe(true);

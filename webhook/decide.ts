@@ -19,7 +19,7 @@ import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
-import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
+import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
@@ -158,6 +158,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkRatioReplicas(kind, w, old, release, f);
   // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
+  checkHoldAnnotations(kind, w.name, request.object, request.oldObject, user === view.operatorIdentity, f);
   if ((kind === "StatefulSet" || kind === "DaemonSet") && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
