@@ -139,7 +139,7 @@ describe("decide: the declared peak (6.2.1)", () => {
     });
 
     it("holds a new or changed HPA to the Release's declared scaling bounds (6.2.2), as the operator's HPAOutOfBounds does; a metadata edit of one admitted before passes", () => {
-      const v = view(undefined, { architecture: { ...releaseSpec().architecture, scaling: { minReplicas: 3, maxReplicas: 6 } } });
+      const v = view(undefined, { architecture: { ...(releaseSpec().architecture as Record<string, unknown>), scaling: { minReplicas: 3, maxReplicas: 6 } } });
       v.deployments.put(workload("Deployment", { replicas: 4 }) as never);
       expect(message(hpaRequest(hpa(8)), v)).toContain(
         "HorizontalPodAutoscaler web may scale Deployment/web up to 8 replicas, above spec.architecture.scaling.maxReplicas 6 (the capacity approved): lower the HPA's maxReplicas to 6 or declare a larger bound in a new Release",
