@@ -344,6 +344,14 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const stillRouting = must(plan({ status: rb, now: at(1.1), traffic: traffic(10, false, false), candidatePods: 3 }));
     expect(stillRouting.status.rollback?.trafficOnStableAt).toBeUndefined();
     expect(stillRouting.requeueAfterMs).toBe(100);
+    // By replica ratio the Deployments' own events wake the release; the poll is a second.
+    const ratio = (r: Release) => {
+      strict(r);
+      r.spec.strategy!.trafficRouting = { service: "underwriting-api" };
+    };
+    const stillScaling = must(plan({ status: rb, now: at(1.1), traffic: traffic(10, false, false), candidatePods: 3, mutate: ratio }));
+    expect(stillScaling.status.rollback?.trafficOnStableAt).toBeUndefined();
+    expect(stillScaling.requeueAfterMs).toBe(1_000);
     const onStable = must(plan({ status: rb, now: at(1.2), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 3 }), candidatePods: 3 }));
     expect(onStable.status.rollback?.trafficOnStableAt).toBe(at(1.2).toISOString());
     expect(onStable.actions).toContainEqual({ type: "createJob", purpose: "rollback", name: "compensate-downstream", job: "underwriting-api-2-4-1-rollback-compensate-downstream" });

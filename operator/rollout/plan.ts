@@ -861,7 +861,10 @@ function rollingBack(d: Draft): void {
   if (!rb.trafficOnStableAt) {
     const waiting = [...moved].reverse().find((u) => !backOnStable(u).traffic);
     d.message = d.trafficError ? `rolling back: cannot route to stable: ${d.trafficError}` : `rolling back: sending all traffic of ${waiting ? `Deployment ${waiting.name}` : "every wave"} to stable (newest wave first)`;
-    d.wake(d.trafficError ? 2_000 : 100);
+    // By replica ratio traffic is on stable once Deployments settle, and each Deployment's change
+    // wakes its release at once (manager.ts): poll each second, not every 100 ms (with a hundred
+    // rolling back, 100 ms polls of three GETs each kept the operator from seeing the settled ones).
+    d.wake(d.trafficError ? 2_000 : moved.every((u) => isRatio(u.routing)) ? POLL_MS : 100);
     return;
   }
   // Hooks run one after another, once traffic is back on stable (4.10 c,d).
