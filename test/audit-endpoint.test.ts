@@ -8,14 +8,14 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AT, FIXTURE, RELEASED, RELEASED_NAME } from "../report/testkit.js";
 import { writerFile, AuditWriter } from "../audit/writer.js";
 import { kubeAuthorizer, startAuditServer } from "../operator/audit/endpoint.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { createCa, issueServingCertificate } from "../webhook/certificates.js";
 import { kubeConfig, kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
+import { runGolive } from "./support/golive-cli.js";
 
 const ns = useNamespace("audit-endpoint");
 const dir = mkdtempSync(join(tmpdir(), "golive-audit-endpoint-"));
@@ -177,15 +177,4 @@ describe("GET /audit on the operator", () => {
   });
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runGolive;
