@@ -38,6 +38,8 @@ describe("the ValidatingWebhookConfiguration", () => {
         "/configmaps UPDATE,DELETE",
         "/secrets UPDATE,DELETE",
         "policy/poddisruptionbudgets DELETE",
+        "apps/deployments DELETE",
+        "autoscaling/horizontalpodautoscalers DELETE",
       ].sort(),
     );
     for (const rule of (config.webhooks ?? []).flatMap((w) => w.rules ?? [])) {
