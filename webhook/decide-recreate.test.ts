@@ -88,8 +88,10 @@ describe("a Deployment's new version and its stable copy", () => {
     const v = view("Approved", { stableCopy: true });
     const m = denied(decide(update(next(3), workload("Deployment", { release: STABLE, replicas: 3 })), v));
     expect(m).toContain(`Deployment web gets a new template while Release ${RELEASE} (Approved) rolls it out by replica ratio, with spec.replicas 3: its 3 pod(s) would serve ordinary users through the shared Service before verification (4.6 c)`);
-    expect(m).toContain("scale it to 0 first (kubectl scale deployment web --replicas=0");
+    expect(m).toContain("golive brings the new version up from 0 while web-stable serves: apply it with spec.replicas: 0");
     admitted(decide(update(next(0), old()), v));
+    // From a Deployment running pods (recreated with them), straight to 0 with the new template.
+    admitted(decide(update(next(0), workload("Deployment", { release: STABLE, replicas: 3 })), v));
     // Once Released the rollout is over: nothing is held.
     admitted(decide(update(next(3), workload("Deployment", { release: STABLE, replicas: 3 })), view("Released", { stableCopy: true })));
   });

@@ -44,6 +44,6 @@ export function checkRatioTemplate(kind: string, w: Workload, templateChanged: b
   const replicas = w.replicas ?? 1;
   if (replicas <= 0) return;
   f.deny(
-    `Deployment ${w.name} gets a new template while Release ${release.metadata.name} (${release.status?.phase ?? ""}) rolls it out by replica ratio, with spec.replicas ${replicas}: its ${replicas} pod(s) would serve ordinary users through the shared Service before verification (4.6 c); golive brings the new version up from 0: scale it to 0 first (kubectl scale deployment ${w.name} --replicas=0; ${w.name}-stable keeps serving), then apply it with spec.replicas: 0 or without spec.replicas`,
+    `Deployment ${w.name} gets a new template while Release ${release.metadata.name} (${release.status?.phase ?? ""}) rolls it out by replica ratio, with spec.replicas ${replicas}: its ${replicas} pod(s) would serve ordinary users through the shared Service before verification (4.6 c); golive brings the new version up from 0 while ${w.name}-stable serves: apply it with spec.replicas: 0`,
   );
 }
