@@ -123,7 +123,7 @@ describe("deleting an HPA the declared peak relies on (6.2.1)", () => {
     const v = view(phase, { peak, first: true });
     v.deployments.put(workload("Deployment", { release: RELEASE, replicas: 3 }) as never);
     v.statefulSets.put(workload("StatefulSet", { name: "web-db", release: RELEASE }) as never);
-    v.autoscalers.put(hpa() as never);
+    v.autoscalers.put(hpa());
     return v;
   }
 
@@ -138,7 +138,7 @@ describe("deleting an HPA the declared peak relies on (6.2.1)", () => {
 
   it("is allowed with a replacement in place, when the peak does not need it, when it is short anyway, outside a live release, and to the cluster", () => {
     const replaced = withHpa("Released", { pods: 8 });
-    replaced.autoscalers.put(hpa("web-v2", 6) as never);
+    replaced.autoscalers.put(hpa("web-v2", 6));
     admitted(decide(removeHpa(hpa()), replaced));
     admitted(decide(removeHpa(hpa()), withHpa("Released", { pods: 6 })));
     admitted(decide(removeHpa(hpa()), withHpa("Released", { pods: 20 })));
