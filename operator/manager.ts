@@ -127,8 +127,10 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   retention.start(RETENTION_INTERVAL_MS);
   const notifier = o.notifier ?? new Notifier({ log: log.child({ component: "notify" }) });
   const signer = o.evidenceSigner ?? signerFromConfig(config);
-  // 8.5: a requireHttps policy refuses a plain http --prometheus-url per release (prometheusRefusal); say so once at start too.
-  if (config.prometheusUrl && isPlainHttp(config.prometheusUrl)) log.warn({ prometheusUrl: config.prometheusUrl }, "--prometheus-url is plain http: releases governed by a ReleasePolicy with spec.safeguards.requireHttps (level 3) will not use it; give Prometheus's https:// address");
+  // 8.5: a requireHttps policy refuses a plain http --prometheus-url per release (prometheusRefusal,
+  // with the reason in that release's status); say so once at start too. Info, not warn: below
+  // level 3 a plain http Prometheus on loopback or in-cluster is a normal choice (the quick start's).
+  if (config.prometheusUrl && isPlainHttp(config.prometheusUrl)) log.info({ prometheusUrl: config.prometheusUrl }, "--prometheus-url is plain http: releases governed by a ReleasePolicy with spec.safeguards.requireHttps (level 3) will not use it; give Prometheus's https:// address");
   const rollout = new RolloutController({ client, stores, log: log.child({ controller: "rollout" }), signer, enqueue, checkMonitoring: monitoringCheck(client, config.prometheusUrl) });
   const monitoringLog = log.child({ controller: "monitoring" });
   const monitoring = new ReleaseMonitoring({

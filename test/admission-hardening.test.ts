@@ -61,7 +61,7 @@ beforeAll(async () => {
   const config = loadConfig({ leaderElect: "false", auditFile: join(work, "audit.jsonl"), namespace: own.name, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
   operator = await startOperator({ config, log, kubeConfig: kubeConfig(), healthServer: false });
   webhook = await startWebhook({ config, log, kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
-  await apply({ apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name: "api" }, spec: { application: "api", version: "1.0.0", workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false } } });
+  await apply({ apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name: "api" }, spec: { application: "hardening-api", version: "1.0.0", workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false } } });
   await approve("api");
   await until("Release api Approved", () => release("api"), (r) => r.status?.phase === "Approved");
   await until("the webhook to admit the compliant Deployment", () => tryApply(deployment()), (r) => r.status === 0, 60_000);

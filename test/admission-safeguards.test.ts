@@ -2,6 +2,8 @@
 // installed configuration) and operator, under the level-3 switches (spec.safeguards):
 // - a governed Deployment is denied until a NetworkPolicy isolating Ingress selects its pods; a
 //   policy edited to select other pods, or deleted, after admission reaches the decision again;
+// - after admission the operator reports a NetworkPolicy deleted under a running Deployment or
+//   a Job's pods (NetworkIsolated);
 // - a Release with a plain-http analysis Prometheus or notification URL, or without log
 //   shipping, is refused when applied; a policy whose own Prometheus is http is refused by the
 //   API server itself (CEL), with what to change.
@@ -40,7 +42,9 @@ const releaseDoc = (name: string, version: string, spec: Doc = {}) => ({
   apiVersion: "golive.dev/v1alpha1",
   kind: "Release",
   metadata: { name },
-  spec: { application: "api", version, workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false }, logShipping, ...spec },
+  // Versions are unique per application across the cluster (4.2 c), and other test files of the
+  // suite share this API server: an application name of this file's own.
+  spec: { application: "safeguards-api", version, workloads: [{ kind: "Deployment", name: "api" }], images: [{ name: IMAGE, digest: DIGEST }], architecture: { replicas: 1, highAvailability: false }, logShipping, ...spec },
 });
 const labels = { app: "api", "golive.dev/release": "api" };
 const deployment = (): Doc => ({
@@ -121,6 +125,26 @@ describe("network isolation at admission (8.7 e)", () => {
 
     await apply(networkPolicy({ matchLabels: { app: "api" } }, [{ from: [{ podSelector: { matchLabels: { app: "frontend" } } }] }]));
     await until("NetworkIsolated True again", () => release("api"), (r) => isolated(r)?.status === "True", 30_000);
+  }, 120_000);
+
+  it("after admission, the operator reports it for a Job's running pods too (kinds without a watched template are judged by their pods)", async () => {
+    const isolated = (r: Doc) => (r.status?.conditions as Doc[] | undefined)?.find((c) => c.type === "NetworkIsolated");
+    await apply(releaseDoc("batch", "1.0.0", { application: "safeguards-batch", workloads: [{ kind: "Job", name: "nightly" }] }));
+    await approve("batch");
+    // No strategy and no Deployment: it goes on from Approved to Released by itself.
+    await until("Release batch admitting its workloads", () => release("batch"), (r) => r.status?.phase === "Approved" || r.status?.phase === "Released");
+    const policyDoc = { ...networkPolicy({ matchLabels: { app: "nightly" } }, [{ from: [{ podSelector: { matchLabels: { app: "frontend" } } }] }]), metadata: { name: "nightly-ingress" } };
+    await apply(policyDoc);
+    const jobLabels = { app: "nightly", "golive.dev/release": "batch" };
+    const pod = deployment().spec.template.spec;
+    const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "nightly", labels: jobLabels }, spec: { template: { metadata: { labels: jobLabels }, spec: { ...pod, restartPolicy: "Never" } } } };
+    await until("the Job admitted", () => kubectlAsync(["apply", "-n", ns.name, "-f", "-"], JSON.stringify(job)), (r) => r.status === 0, 30_000);
+    const on = await until("NetworkIsolated True for the Job's pod", () => release("batch"), (r) => isolated(r)?.status === "True", 60_000);
+    expect(isolated(on)?.message).toBe("every one of 1 workload(s) is selected by a NetworkPolicy that isolates its Ingress");
+
+    expect((await kubectlAsync(["delete", "networkpolicy", "nightly-ingress", "-n", ns.name])).status).toBe(0);
+    const off = await until("NetworkIsolated False", () => release("batch"), (r) => isolated(r)?.status === "False", 30_000);
+    expect(isolated(off)?.message).toBe(`8.7 e: no NetworkPolicy in namespace ${ns.name} selects the pods of Job nightly and isolates their Ingress any more: add one back whose podSelector matches its pod labels`);
   }, 120_000);
 });
 

@@ -381,9 +381,10 @@ describe("on the real control plane", () => {
       [op, ["get", "configmaps", "-n", apps.name]], // drift: sealed ConfigMaps by name
       // The rollout, in governed namespaces only.
       [op, ["patch", "deployments.apps", "-n", apps.name]],
-      [op, ["patch", "daemonsets.apps", "-n", apps.name]], // the DaemonSet canary: the OnDelete hold and the stable template restored
       [op, ["create", "jobs.batch", "-n", apps.name]],
       [op, ["patch", "services", "-n", apps.name]],
+      [op, ["patch", "daemonsets.apps", "-n", apps.name]], // the DaemonSet canary's OnDelete hold and rollback
+      [op, ["patch", "statefulsets.apps", "-n", apps.name]], // the StatefulSet canary's partition
       [op, ["patch", "ingresses.networking.k8s.io", "-n", apps.name]], // (no Gateway API CRDs in the test cluster for httproutes)
       [op, ["create", "releaseevidences.golive.dev", "-n", apps.name]],
       [op, ["get", "secrets", "-n", apps.name]],
@@ -416,12 +417,12 @@ describe("on the real control plane", () => {
       [op, ["update", "releaseevidences.golive.dev", "-n", apps.name]], // evidence is immutable
       [op, ["patch", "deployments.apps", "-n", other.name]],
       [op, ["patch", "deployments.apps", "-n", unlisted.name]],
-      [op, ["patch", "daemonsets.apps", "-n", other.name]],
       [op, ["create", "jobs.batch", "-n", other.name]],
       [op, ["delete", "configmaps", "-n", other.name]],
       [op, ["create", "pods", "-n", apps.name]],
       [op, ["patch", "pods", "--subresource=status", "-n", apps.name]],
       [op, ["get", "configmaps", "-n", other.name]],
+      [op, ["patch", "daemonsets.apps", "-n", other.name]], // only in governed namespaces
       [op, ["delete", "pods", "-n", other.name]],
       [op, ["update", "leases.coordination.k8s.io/kube-scheduler", "-n", own.name]],
       [op, ["delete", "leases.coordination.k8s.io/golive-operator", "-n", own.name]],

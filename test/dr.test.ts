@@ -18,6 +18,8 @@ import { configDigest } from "../images/config-digest.js";
 import { loadConfig } from "../settings/config.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
+import { startWebhook, type WebhookHandle } from "../webhook/run.js";
+import { freePort } from "./cluster/processes.js";
 import { startControlPlane, type ControlPlane } from "./cluster/control-plane.js";
 import { installCrds } from "./cluster/crds.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
@@ -30,6 +32,8 @@ const ns = useNamespace("dr");
 /** A level-3 namespace: Released waits for DR consistency there (releasedWaitsForConsistency unset). */
 const held = useNamespace("dr3");
 const HELD = "vault-1";
+/** A level-3 release approved while the DR site is down. */
+const HELD_NEXT = "vault-2";
 /** Short, so the test sees the hold first and then the deadline pass. */
 const DEADLINE_S = 20;
 const OWN = "golive-dr-test";
@@ -82,6 +86,9 @@ const heldDoc: Doc = {
 let dr: ControlPlane;
 let client: KubeClient;
 let operator: OperatorHandle;
+/** golive's webhook, registered for real with the primary API server, from the DR site's outage on. */
+let webhook: WebhookHandle | undefined;
+const CONFIGURATION = `golive-dr-${ns.name.slice(-6)}`;
 let token = "";
 const logs: string[] = [];
 
@@ -96,6 +103,7 @@ const consistent = (r: Release) => r.status?.conditions?.find((c) => c.type === 
 const releaseWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(release, what, ok, timeoutMs, 100);
 const heldRelease = () => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${held.name}/releases/${HELD}`);
 const heldWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(heldRelease, what, ok, timeoutMs, 200);
+const nextWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(() => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${held.name}/releases/${HELD_NEXT}`), what, ok, timeoutMs, 200);
 const condition = (r: Release, type: string) => r.status?.conditions?.find((c) => c.type === type);
 const heldEvents = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", held.name, "--field-selector", `involvedObject.name=${HELD}`, "-o", "json"])).stdout;
 async function golive(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -115,6 +123,38 @@ const gauge = async (state: string): Promise<number | undefined> => {
   const m = new RegExp(`^golive_release_dr_consistent\\{release_namespace="${ns.name}",release="${NAME}",target="dr-east",state="${state}"\\} (\\d+)$`, "m").exec(await operator.metrics.registry.metrics());
   return m ? Number(m[1]) : undefined;
 };
+
+/** The operator's and the webhook's logs, both searched for the token. */
+const sink = new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) });
+
+/** A Deployment of the primary labelled with its Release, on the kwok nodes. */
+const appDeployment = (name: string, releaseName: string, digest: string) => {
+  const d = drDeployment(digest) as Doc;
+  const labels = { app: name, "golive.dev/release": releaseName };
+  return { ...d, metadata: { name, labels }, spec: { ...d.spec, selector: { matchLabels: { app: name } }, template: { metadata: { labels }, spec: { ...d.spec.template.spec, containers: [{ name, image: `${IMAGE}@${digest}` }] } } } };
+};
+/** kubectl apply (dry-run or not) through the primary API server, so its admission webhooks judge it. */
+const admit = (doc: object, namespace: string, dryRun = false) => kubectlAsync(["apply", "--server-side", "--force-conflicts", "--field-manager=golive-test", ...(dryRun ? ["--dry-run=server"] : []), "-n", namespace, "-f", "-"], JSON.stringify(doc));
+/** How many admission requests the webhook answered, and how many of them within `le` seconds. */
+async function answered(le: string): Promise<{ all: number; within: number }> {
+  const values = (await webhook!.server.metrics.latency.get()).values;
+  const bucket = (b: string) => values.find((v) => v.metricName === "controller_runtime_webhook_latency_seconds_bucket" && String((v.labels as Record<string, unknown>).le) === b)?.value ?? 0;
+  return { all: bucket("+Inf"), within: bucket(le) };
+}
+
+/**
+ * golive's webhook in this process, registered with the primary API server (by URL), until it
+ * judges both namespaces: an object of no release is denied there.
+ */
+async function startJudging(): Promise<void> {
+  const admin = (await kubectlAsync(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout.trim();
+  const ports = { webhook: await freePort(), health: await freePort(), metrics: await freePort() };
+  const config = loadConfig({ leaderElect: "false", auditFile: join(auditDir, "webhook-audit.jsonl"), namespace: OWN, webhookPort: String(ports.webhook), healthPort: String(ports.health), metricsPort: String(ports.metrics) }, {});
+  webhook = await startWebhook({ config, log: createLogger("debug", sink), kubeConfig: kubeConfig(), operatorIdentity: admin, installConfiguration: true, configurationName: CONFIGURATION, url: `https://127.0.0.1:${ports.webhook}/validate`, host: "127.0.0.1", ips: ["127.0.0.1"], removeConfigurationOnStop: true, scopeSyncIntervalMs: 500 });
+  const probe = { ...appDeployment("probe", "no-such-release", DIGEST), metadata: { name: "probe" } };
+  for (const namespace of [ns.name, held.name])
+    await until(`the webhook judging ${namespace}`, async () => (/denied the request/.test((await admit(probe, namespace, true)).stderr) ? true : undefined), 60_000);
+}
 
 beforeAll(async () => {
   client = new KubeClient(kubeConfig());
@@ -148,6 +188,9 @@ current-context: dr
       roles: [{ name: "release-manager", signers: ["release-manager"], permissions: ["Approve"] }],
       approvals: [{ stage: "Release", roles: ["release-manager"] }],
       images: { requireDigest: true, requireSignature: false },
+      // The primary's ledger Deployment (admitted by the webhook while the DR site is down) is a single plain replica.
+      architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false },
+      monitoring: { requireReady: false },
       disasterRecovery: { targets: [{ name: "dr-east", kubeconfigSecret: { name: "dr-east-kubeconfig", key: "kubeconfig" } }], releasedWaitsForConsistency: false, deadlineSeconds: 600 },
     }),
   );
@@ -171,12 +214,13 @@ current-context: dr
   dr.kubectl(["create", "namespace", ns.name]);
   drApply(configMap);
   drApply(drDeployment(DIGEST));
-  const sink = new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) });
   const config = loadConfig({ leaderElect: "false", auditFile: join(auditDir, "audit.jsonl"), namespace: OWN, resyncPeriod: `${RESYNC_MS / 1000}s`, drResyncPeriod: `${RESYNC_MS / 1000}s`, drTimeout: "1s" }, {});
   operator = await startOperator({ config, log: createLogger("debug", sink), kubeConfig: kubeConfig(), healthServer: false });
 }, 300_000);
 
 afterAll(async () => {
+  await webhook?.stop();
+  await kubectlAsync(["delete", "validatingwebhookconfiguration", CONFIGURATION, "--ignore-not-found"]);
   await operator?.stop();
   await dr?.stop();
   await kubectlAsync(["delete", "releasepolicy", `${ns.name}-policy`, "--wait=false"]);
@@ -268,6 +312,62 @@ describe("disaster-recovery consistency across two control planes", () => {
     await releaseWhere("primary drift still detected", (r) => r.status?.conditions?.some((c) => c.type === "Drifted" && c.status === "True") === true, 30_000);
     await apply(configMap);
   });
+
+  it("the DR API server still down: the webhook judges the primary from memory, a level-3 release is held Unreachable then Stalled with its workload admitted and running, and the level-2 release goes Released with a warning", async () => {
+    expect(target(await release())?.state).toBe("Unreachable");
+    // Started while the DR site is down: nothing of it depends on the DR site.
+    await startJudging();
+    const before = await answered("0.25");
+    // Level 2 (only warns): its sealed Deployment is admitted; one on an unsealed digest is denied, naming it.
+    const admitted = await admit(appDeployment("ledger", NAME, DIGEST), ns.name);
+    expect(admitted.status, admitted.stderr).toBe(0);
+    const denied = await admit(appDeployment("ledger", NAME, OTHER), ns.name, true);
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toMatch(/denied the request/);
+    expect(denied.stderr).toContain(`is not the digest sealed in Release ${NAME}`);
+    expect(denied.stderr).toContain(OTHER.slice(0, "sha256:".length + 12));
+    // Nothing held that should not be: ledger-1 goes Released with the DR site Unreachable, with a Warning Event.
+    const released = await releaseWhere("ledger-1 Released with the DR site down", (r) => r.status?.phase === "Released", 90_000);
+    expect(target(released)?.state).toBe("Unreachable");
+    expect(released.status?.disasterRecoveryHold).toBeUndefined();
+    await until("the ReleasedWithDisasterRecoveryInconsistent Event", async () => ((await events()).includes("ReleasedWithDisasterRecoveryInconsistent") ? true : undefined));
+    const warned = (JSON.parse(await events()) as { items: { reason: string; type: string; message: string }[] }).items.find((e) => e.reason === "ReleasedWithDisasterRecoveryInconsistent");
+    expect(warned).toMatchObject({ type: "Warning", message: expect.stringContaining("dr-east Unreachable since") });
+
+    // Level 3: a new release, approved while the DR site is down; its workload is admitted and runs.
+    const next = { ...heldDoc, metadata: { name: HELD_NEXT }, spec: { ...heldDoc.spec, version: "2.0.0", workloads: [{ kind: "Deployment", name: "vault-next" }] } };
+    await apply(next, held.name);
+    const parsed = Release.parse({ ...next, metadata: { ...next.metadata, namespace: held.name } });
+    const key = loadPrivateKey(readFileSync(join(root, "examples", "keys", "release-manager.key"), "utf8"));
+    // Denied before the release is Approved, from what the webhook holds in memory.
+    const early = await admit(appDeployment("vault-next", HELD_NEXT, DIGEST), held.name, true);
+    expect(early.stderr).toMatch(/denied the request/);
+    expect(early.stderr).toContain(HELD_NEXT);
+    await apply(createEvidence({ release: parsed, type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Release", role: "release-manager" } } }), held.name);
+    await nextWhere("Approved", (r) => ["Approved", "Verifying", "CleaningUp", "Progressing"].includes(r.status?.phase ?? ""), 60_000);
+    const created = await until("the vault-next Deployment admitted", async () => {
+      const r = await admit(appDeployment("vault-next", HELD_NEXT, DIGEST), held.name);
+      return r.status === 0 ? r : undefined;
+    }, 30_000);
+    expect(created.stderr).not.toMatch(/denied/);
+    const waiting = await nextWhere("Released held: dr-east Unreachable", (r) => r.status?.disasterRecoveryHold !== undefined && (r.status.message ?? "").includes("dr-east Unreachable since"), 90_000);
+    expect(waiting.status?.message).toMatch(/^waiting for DR consistency before Released \(4\.3 g\): dr-east Unreachable since /);
+    expect(condition(waiting, "Stalled")?.status).toBe("False");
+    const stalled = await nextWhere("Stalled past deadlineSeconds", (r) => condition(r, "Stalled")?.status === "True", (DEADLINE_S + 30) * 1000);
+    expect(condition(stalled, "Stalled")).toMatchObject({ reason: "DisasterRecoveryDeadlineExceeded", message: expect.stringContaining("dr-east Unreachable since") });
+    expect(stalled.status?.phase).not.toBe("Released");
+    // Held, not blocked: its Deployment runs on the primary.
+    await until("vault-next available on the primary", async () => {
+      const d = await client.get<Doc>(`/apis/apps/v1/namespaces/${held.name}/deployments/vault-next`);
+      return d.status?.availableReplicas === 1 ? d : undefined;
+    }, 60_000);
+
+    // Every admission answered from memory: none waited on a network call (the DR client's timeout is 1 s).
+    const after = await answered("0.25");
+    console.log(`DR site down: ${after.all - before.all} admission requests answered, ${after.within - before.within} of them within 0.25 s`);
+    expect(after.all - before.all).toBeGreaterThanOrEqual(4);
+    expect(after.within - before.within).toBe(after.all - before.all);
+  }, 240_000);
 
   it("the kubeconfig Secret's token never appears in the operator's logs, the Release status or Events", async () => {
     expect(token.length).toBeGreaterThan(20);

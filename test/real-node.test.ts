@@ -242,13 +242,16 @@ const signApproval = (r: Doc, predicate: Doc, role: string) =>
 /** One GET on a fresh connection (agent: false), so kube-proxy chooses a backend for each request. */
 function hit(ip: string, headers: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: ip, port: 80, path: "/", agent: false, headers, timeout: 3_000 }, (res) => {
+    // 10 s: under the whole suite on 2 cores a pod can take seconds to answer; a request that
+    // times out is reported as such (not as Node's bare "socket hang up").
+    const req = httpRequest({ host: ip, port: 80, path: "/", agent: false, headers, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
       res.on("end", () => resolve(body));
     });
-    req.on("timeout", () => req.destroy());
-    req.on("error", (e) => resolve(`error ${e.message}`));
+    const sent = Date.now();
+    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
+    req.on("error", (e) => resolve(`error ${e.message} (after ${Date.now() - sent} ms)`));
     req.end();
   });
 }

@@ -5,7 +5,10 @@
 // pods on the update revision are always replicas − partition), promotes with partition 0 and is
 // Released once every pod runs the new revision; a failing analysis rolls back: the stable
 // template is restored from its ControllerRevision, the partition is 0, and RolledBack is
-// recorded only when every pod runs the stable revision again.
+// recorded only when every pod runs the stable revision again. A promotion that misses its progress
+// deadline (the kwok nodes cordoned, so the replaced pod stays Pending) stops the release as
+// Failed: golive puts the stable template back with partition 0 and the StatefulSet controller
+// takes every pod back to the stable revision once nodes take pods.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../operator/runtime/kube-client.js";
@@ -40,7 +43,11 @@ beforeAll(async () => {
   client = stack.client;
 }, 300_000);
 
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  // The Failed test cordons the kwok nodes; never leave them so.
+  await kubectlAsync(["uncordon", "-l", "type=kwok"]);
+  await stack?.stop();
+});
 
 
 const REPLICAS = 3;
@@ -54,7 +61,7 @@ function statefulSet(name: string, releaseName: string): Doc {
 }
 
 describe("a StatefulSet canaried by its partition (issue 15)", () => {
-  const strategy = () => ({
+  const strategy = (progressDeadline = "3m") => ({
     trafficRouting: { service: "ledger" },
     steps: [
       { name: "one", setWeight: 33 },
@@ -62,9 +69,9 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
       { name: "check", analysis: { metrics: ["error-rate"] } },
     ],
     analysis: { prometheus: { address: stack.prometheus.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
-    progressDeadline: "3m",
+    progressDeadline,
   });
-  const ledgerRelease = (name: string, version: string) => releaseDoc(name, version, [{ kind: "StatefulSet", name: "ledger" }], strategy());
+  const ledgerRelease = (name: string, version: string, progressDeadline?: string) => releaseDoc(name, version, [{ kind: "StatefulSet", name: "ledger" }], strategy(progressDeadline));
   const sts = () => client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/statefulsets/ledger`);
   const pods = async () => (await client.get<{ items: Doc[] }>(`/api/v1/namespaces/${ns.name}/pods?labelSelector=app%3Dledger`)).items;
   const partition = (s: Doc) => (s.spec.updateStrategy?.rollingUpdate?.partition as number | undefined) ?? 0;
@@ -173,15 +180,21 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect(up.stderr).toMatch(/this request puts 2 of 5 pod\(s\) on the update revision where golive allows 0/);
     expect(partition(await sts())).toBe(REPLICAS);
     expect((await sts()).spec.replicas).toBe(REPLICAS);
-    expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
-    await until("ledger-3 analysing", () => release("ledger-3"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
-    const moved = await sts();
-    expect(partition(moved)).toBe(1);
-    expect((await pods()).filter((p) => p.metadata.labels["controller-revision-hash"] === moved.status.updateRevision).length).toBe(2);
+    // The error rate is bad from the start: only the "check" step analyses, so the rollout moves to
+    // partition 1 first. (Raised once "check" began, Prometheus's next scrape could come after the
+    // step's two measurements had passed.)
     stack.setErrorRate(0.5);
-    const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 180_000);
+    const watch = sampler("ledger-3");
+    expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
+    const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 240_000);
     stack.setErrorRate(0);
+    await watch.stop();
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
+    expect(rolled.status.analysis.find((a: Doc) => a.phase === "Failed")?.step).toBe("check");
+    // It failed with the candidate on 2 pods (partition 1), and never beyond.
+    const candidate = watch.samples.filter((x) => x.observed && x.update !== stableRevision);
+    expect(candidate.some((x) => x.partition === 1 && x.onUpdate === 2)).toBe(true);
+    for (const x of candidate) expect(x.onUpdate).toBeLessThanOrEqual(2);
     expect(rolled.status.message).toMatch(/the stable template is back with partition 0 and every pod runs the stable revision \(0 candidate pods\)/);
     expect(rolled.status.waves[0].workloads[0].rolledBackAt).toBeDefined();
     const back = await sts();
@@ -192,5 +205,38 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect(back.status.updateRevision).toBe(stableRevision);
     // Recorded only once every pod ran the stable revision: true when RolledBack was read.
     expect(allOn(await pods(), stableRevision)).toBe(true);
+  }, 420_000);
+
+  it("stopped as Failed when the promotion misses its progress deadline (no node takes the new pod): the stable template is restored with partition 0, and every pod runs the stable revision once nodes take pods", async () => {
+    expect(stableRevision).not.toBe("");
+    const DEADLINE = "30s";
+    await applyApproved(ledgerRelease("ledger-4", "4.0.0", DEADLINE));
+    await until("the partition held at replicas", () => sts(), (s) => partition(s) === REPLICAS, 30_000);
+    expect((await kubectlApply(statefulSet("ledger", "ledger-4"))).status).toBe(0);
+    await until("ledger-4 analysing", () => release("ledger-4"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
+    // Before the promotion no node takes a new pod: the pod it replaces stays Pending.
+    const cordoned = await kubectlAsync(["cordon", "-l", "type=kwok"]);
+    expect(cordoned.status, cordoned.stderr).toBe(0);
+    try {
+      const promoting = await until("ledger-4 promoting", () => release("ledger-4"), (r) => r.status?.promotion?.startedAt !== undefined, 60_000);
+      expect(promoting.status.phase).toBe("Progressing");
+      const stopped = await until("ledger-4 Failed", () => release("ledger-4"), (r) => r.status?.phase === "Failed", 120_000);
+      expect(stopped.status.message).toMatch(new RegExp(`^promotion: StatefulSet ledger did not run the new template on every pod within the progress deadline of ${DEADLINE}; StatefulSet ledger gets the stable template back, as in a rollback`));
+      // Not before the deadline (the clocks are this machine's).
+      expect(Date.now() - Date.parse(promoting.status.promotion.startedAt as string)).toBeGreaterThanOrEqual(30_000 - 1_000);
+      // The stable template is back at once, with partition 0, while the nodes still take no pod.
+      const back = await until("the stable template restored", () => sts(), (s) => imageOf(s) === digest("ledger-2") && s.status?.updateRevision === stableRevision && s.status?.observedGeneration === s.metadata.generation, 30_000);
+      expect(back.spec.template.metadata.labels["golive.dev/release"]).toBe("ledger-2");
+      expect(partition(back)).toBe(0);
+    } finally {
+      await kubectlAsync(["uncordon", "-l", "type=kwok"]);
+    }
+    // The StatefulSet controller takes every pod back to the stable revision; golive asks nothing more.
+    const settled = await until("every pod Ready on the stable revision", () => pods(), (list) => allOn(list, stableRevision) && list.every((p) => ((p.status?.conditions ?? []) as Doc[]).some((c) => c.type === "Ready" && c.status === "True")), 120_000);
+    expect(settled.map((p) => p.metadata.labels["controller-revision-hash"] as string)).toEqual([stableRevision, stableRevision, stableRevision]);
+    const end = await sts();
+    expect(end.status.currentRevision).toBe(stableRevision);
+    expect(imageOf(end)).toBe(digest("ledger-2"));
+    expect((await release("ledger-4")).status.phase).toBe("Failed");
   }, 420_000);
 });

@@ -80,6 +80,23 @@ describe("what golive can and cannot roll out (issue 15)", () => {
     expect(JSON.parse(inventory.data.ledger as string).stableCopy).toBeUndefined();
   }, 120_000);
 
+  it("a Release without spec.strategy waits for its StatefulSet: Approved until it runs the release, Released once every pod is available", async () => {
+    await apply(releaseDoc("books", "1.0.0", [{ kind: "StatefulSet", name: "books" }]));
+    await approve("books");
+    await until("books Approved", () => release("books"), (r) => r.status?.phase === "Approved");
+    // Nothing applied yet: it stays Approved (it used to go on to Released with nothing running).
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await release("books")).status.phase).toBe("Approved");
+    const labels = { app: "books", "golive.dev/release": "books" };
+    const statefulSet = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "books", labels }, spec: { replicas: 2, serviceName: "books", selector: { matchLabels: { app: "books" } }, template: { metadata: { labels }, spec: { containers: [{ name: "books", image: `${IMAGE}@${digest("books")}` }] } } } };
+    const applied = await kubectlApply(statefulSet);
+    expect(applied.status, applied.stderr).toBe(0);
+    const done = await until("books Released", () => release("books"), (r) => r.status?.phase === "Released", 120_000);
+    expect(done.status.message).toMatch(/^no spec.strategy: 0 Deployment\(s\), 1 StatefulSet\(s\) available as applied/);
+    const sts = await client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/statefulsets/books`);
+    expect(sts.status.availableReplicas).toBe(2);
+  }, 180_000);
+
   it("a Release with a strategy and a ReplicaSet is Blocked (UnsupportedWorkloads) and kubectl cannot apply its workloads", async () => {
     const strategy = { trafficRouting: { service: "vault" }, steps: [{ name: "all", setWeight: 100 }] };
     await apply(releaseDoc("vault", "1.0.0", [{ kind: "Deployment", name: "vault" }, { kind: "ReplicaSet", name: "vault-ledger" }], strategy));

@@ -40,6 +40,7 @@ describe("the ValidatingWebhookConfiguration", () => {
         "policy/poddisruptionbudgets DELETE",
         "apps/deployments DELETE",
         "autoscaling/horizontalpodautoscalers DELETE",
+        "/pods DELETE",
       ].sort(),
     );
     for (const rule of (config.webhooks ?? []).flatMap((w) => w.rules ?? [])) {
@@ -54,6 +55,11 @@ describe("the ValidatingWebhookConfiguration", () => {
     expect(workloads?.matchConditions?.map((c) => c.name)).toEqual(["not-stamped-out-from-an-admitted-owner"]);
     const expression = workloads?.matchConditions?.[0]?.expression ?? "";
     for (const owner of ["apps/v1/ReplicaSet", "v1/ReplicationController", "batch/v1/Job"]) expect(expression).toContain(`'${owner}'`);
+    // Pod deletes (protected): only a DaemonSet's pod, not yet terminating, deleted by someone other than a cluster component.
+    const protectedHook = config.webhooks?.find((w) => w.name === "protected.golive.dev");
+    expect(protectedHook?.matchConditions?.map((c) => c.name)).toEqual(["not-a-built-in-controller", "of-pods-only-a-users-delete-of-a-daemonset-pod"]);
+    const pods = protectedHook?.matchConditions?.[1]?.expression ?? "";
+    for (const part of ["request.resource.resource != 'pods'", "r.kind == 'DaemonSet'", "!has(oldObject.metadata.deletionTimestamp)", "'system:kube-scheduler'", "'system:node:'"]) expect(pods).toContain(part);
     expect(config.webhooks?.find((w) => w.name === "releases.golive.dev")?.matchConditions).toBeUndefined();
     expect(config.webhooks?.find((w) => w.name === "evidence.golive.dev")?.matchConditions).toBeUndefined();
   });

@@ -53,6 +53,9 @@ export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alp
 export const PROTECTED_RULES = [
   { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE", "DELETE"], resources: ["configmaps", "secrets"], scope: "Namespaced" },
   { apiGroups: ["policy"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["poddisruptionbudgets"], scope: "Namespaced" },
+  // A user's delete of a DaemonSet's pod: while golive holds the DaemonSet it replaces those pods
+  // itself (webhook/rules/daemon-pod-delete.ts). MATCH_CONDITIONS.protected sends no other pod delete.
+  { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["pods"], scope: "Namespaced" },
   // golive's stable copies (the version a rollback goes back to) and the HPAs a declared peak relies on (6.2.1).
   { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["deployments"], scope: "Namespaced" },
   { apiGroups: ["autoscaling"], apiVersions: ["v2"], operations: ["DELETE"], resources: ["horizontalpodautoscalers"], scope: "Namespaced" },
@@ -78,7 +81,17 @@ export const MATCH_CONDITIONS = {
       expression: `!${BUILT_IN_CONTROLLER} || object == null || !has(object.metadata.ownerReferences) || !object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller == true && (r.apiVersion + '/' + r.kind) in ${GOVERNED_OWNER_LIST})`,
     },
   ],
-  protected: [{ name: "not-a-built-in-controller", expression: `!${BUILT_IN_CONTROLLER}` }],
+  protected: [
+    { name: "not-a-built-in-controller", expression: `!${BUILT_IN_CONTROLLER}` },
+    // Of pod deletes only a person's or a tool's delete of a DaemonSet pod not yet terminating is
+    // sent: never the scheduler (preemption) or a kubelet (evictions, the final delete of a
+    // terminating pod), so golive can never stop a pod going away that the cluster removes.
+    {
+      name: "of-pods-only-a-users-delete-of-a-daemonset-pod",
+      expression:
+        "request.resource.resource != 'pods' || (oldObject != null && has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet') && !has(oldObject.metadata.deletionTimestamp) && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:'))",
+    },
+  ],
 } as const;
 
 export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWebhookConfiguration {

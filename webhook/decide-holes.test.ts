@@ -68,6 +68,19 @@ describe("the scale subresource", () => {
     expect(run(scale("Deployment", "deployments", "web", 5), withPhase("Released", ratio)).allowed).toBe(true);
   });
 
+  it("a stable copy's replicas are golive's: anyone's scale of it is denied (by replica ratio it is the canary's split), the operator's admitted", () => {
+    const view = withPhase("Progressing");
+    const copy = workload("Deployment", { release: RELEASE });
+    copy.metadata.name = "web-stable";
+    copy.metadata.labels = { ...copy.metadata.labels, "app.kubernetes.io/managed-by": "golive", "golive.dev/stable-of": "web" };
+    view.deployments.put(copy as never);
+    expect(denied(run(scale("Deployment", "deployments", "web-stable", 1), view))).toBe(
+      "golive denied: Deployment web-stable is golive's stable copy of Deployment web: its replicas are golive's (they serve the released version and, by replica ratio, set the canary's traffic split); change the replicas in the next Release (spec.architecture.replicas) instead of scaling the copy",
+    );
+    expect(denied(run(scale("Deployment", "deployments", "web-stable", 9, "system:serviceaccount:kube-system:horizontal-pod-autoscaler"), view))).toContain("is golive's stable copy");
+    expect(run(scale("Deployment", "deployments", "web-stable", 1, OPERATOR), view).allowed).toBe(true);
+  });
+
   it("holds the declared scaling bounds for everyone, the HPA included; the operator may go below the minimum, never above the maximum", () => {
     const view = withPhase("Released", (s) => (s.architecture.scaling = { minReplicas: 4, maxReplicas: 8 }));
     const hpa = "system:serviceaccount:kube-system:horizontal-pod-autoscaler";
@@ -134,6 +147,15 @@ describe("sealed ConfigMaps and Secrets of a live release", () => {
     const message = denied(run(update({ ...CONFIG_DATA, MODE: "debug" })));
     expect(message).toMatch(/^golive denied: ConfigMap web-config is sealed in Release web-1-2-0, which is Approved \(8.4\): this change gives it digest sha256:[0-9a-f]{12}…, not the sealed sha256:[0-9a-f]{12}…; put the change in a new Release/);
     expect(message).not.toContain("debug");
+  });
+
+  it("denies once however many live releases seal it, naming the first and counting the others", () => {
+    const view = fixtureView(NOW);
+    for (let k = 1; k <= 5; k++) view.releases.put(fixtureRelease(NOW, { name: `web-1-2-${k}`, spec: { ...releaseSpec(), application: `web-${k}`, version: `1.2.${k}` } }));
+    const d = run(update({ ...CONFIG_DATA, MODE: "debug" }), view);
+    const message = denied(d);
+    expect(message.match(/is sealed in Release/g)).toHaveLength(1);
+    expect(message).toMatch(/ConfigMap web-config is sealed in Release web-1-2-0, which is Approved \(8.4\) \(and in 5 more live release\(s\): web-1-2-1, web-1-2-2, web-1-2-3, …\): this change gives it digest/);
   });
 
   it("admits a metadata-only edit, an edit once the release is retired, and edits of unsealed objects", () => {

@@ -122,8 +122,55 @@ describe("a DaemonSet held at OnDelete", () => {
     expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete), OPERATOR), v).allowed).toBe(true);
   });
 
+  it("golive's record on it (the stable revision, the strategy to hand back) is the operator's alone, in any phase", () => {
+    const recorded = (release: string, annotations: Record<string, string>) => {
+      const d = ds(release, onDelete);
+      d.metadata.annotations = annotations;
+      return d;
+    };
+    const mine = { "golive.dev/stable-revision": "agent-5d8f", "golive.dev/stable-update-strategy": '{"type":"RollingUpdate"}' };
+    const forged = denied(decide(update(recorded(RELEASE, { ...mine, "golive.dev/stable-revision": "agent-7c9a" }), recorded(RELEASE, mine)), view("Progressing")));
+    expect(forged).toContain("DaemonSet web-agent: golive.dev/stable-revision is golive's record of the revision a rollback restores and the update strategy it hands back: only golive's operator may set, change or remove it");
+    expect(denied(decide(update(recorded("web-1-1-0", {}), recorded("web-1-1-0", mine)), view("Released")))).toContain("golive.dev/stable-revision and golive.dev/stable-update-strategy are golive's record");
+    expect(denied(decide(request(recorded("web-1-1-0", mine)), view("Released")))).toContain("only golive's operator may set, change or remove them");
+    expect(decide(update(recorded(RELEASE, { ...mine, "golive.dev/stable-revision": "agent-7c9a" }), recorded(RELEASE, mine), OPERATOR), view("Progressing")).allowed).toBe(true);
+    // Other annotations are the user's.
+    expect(decide(update(recorded(RELEASE, { ...mine, team: "ops" }), recorded(RELEASE, mine)), view("Progressing")).allowed).toBe(true);
+  });
+
   it("without spec.strategy, or once Released, the strategy is the user's", () => {
     expect(decide(update(ds(RELEASE, rolling), ds("web-1-1-0", rolling)), view("Approved", false)).allowed).toBe(true);
     expect(decide(update(ds(RELEASE, rolling), ds(RELEASE, onDelete)), view("Released")).allowed).toBe(true);
+  });
+});
+
+describe("a user's delete of a held DaemonSet's pod", () => {
+  const pod = (owner: { kind: string; name: string } | null = { kind: "DaemonSet", name: "web-agent" }) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web-agent-x7k2p", namespace: NS, labels: { "golive.dev/release": "web-1-1-0" }, ...(owner ? { ownerReferences: [{ apiVersion: "apps/v1", ...owner, uid: "u1", controller: true }] } : {}) },
+    spec: { nodeName: "node-3", containers: [{ name: "agent", image: "x" }] },
+  });
+  const remove = (p: Record<string, any>, user = "alice"): AdmissionRequest => ({ ...request(p, { operation: "DELETE", oldObject: p, user }), object: null });
+
+  it.each(["Approved", "Verifying", "Progressing", "RollingBack"] as const)("%s: denied (it would come back on the new template), naming the release and what to do; the operator may", (phase) => {
+    const v = view(phase);
+    expect(denied(decide(remove(pod()), v))).toBe(
+      `golive denied: pod web-agent-x7k2p of DaemonSet web-agent is golive's to replace while Release ${RELEASE} rolls the DaemonSet out (${phase}): deleted now, it would come back on the new, unverified template before its node's stage (golive holds the DaemonSet at updateStrategy OnDelete and replaces the pods stage by stage); wait for the release (kubectl get release ${RELEASE}), or abort it (golive abort ${RELEASE}) to go back to the stable template`,
+    );
+    expect(decide(remove(pod(), OPERATOR), v).allowed).toBe(true);
+  });
+
+  it("is admitted once Released, without spec.strategy, for another DaemonSet's pods and for pods of other owners", () => {
+    const r = decide(remove(pod()), view("Released"));
+    expect(r.status?.message).toBeUndefined();
+    expect(r.allowed).toBe(true);
+    for (const [what, d] of [
+      ["no strategy", decide(remove(pod()), view("Approved", false))],
+      ["another DaemonSet", decide(remove(pod({ kind: "DaemonSet", name: "someone-elses" })), view("Approved"))],
+      ["a ReplicaSet's pod", decide(remove(pod({ kind: "ReplicaSet", name: "web-5d8f" })), view("Approved"))],
+      ["a bare pod", decide(remove(pod(null)), view("Approved"))],
+    ] as const)
+      expect(d.status?.message ?? "allowed", what).toBe("allowed");
   });
 });

@@ -18,7 +18,8 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
-import { checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
+import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
+import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkAutoscalerDelete, checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
@@ -55,6 +56,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
   if (request.operation === "DELETE") {
     if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
+    if (key === "/pods" && !request.subResource) return verdict((f) => checkDaemonPodDelete({ pod: request.oldObject, releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
     // Deletes the cluster makes while healing or cleaning up (the garbage collector, the namespace controller) are never judged.
     if (isBuiltInController(request.userInfo.username ?? "") || request.subResource) return ALLOW;
     if (key === "apps/deployments") return verdict((f) => checkStableCopyDelete({ name: request.name ?? "", labels: asStrMap(asObj(asObj(request.oldObject)?.metadata)?.labels), byOperator: request.userInfo.username === view.operatorIdentity }, f));
@@ -180,6 +182,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   checkRatioReplicas(kind, w, old, release, f);
   // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
+  checkHoldAnnotations(kind, w.name, request.object, request.oldObject, user === view.operatorIdentity, f);
   // ... and a workload deleted and created again must come back as its Released version, with the
   // stable copy of a Deployment there before its new version (rules/recreate.ts).
   const listing = kind === "Deployment" || kind === "StatefulSet" || kind === "DaemonSet" ? releasesListing(view.releases.list(ns), kind, w.name) : [];

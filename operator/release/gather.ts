@@ -57,6 +57,9 @@ export interface ReleaseStores {
   pdbs?: Store<PdbLike>;
   /** NetworkIsolated (operator/network): every namespace's NetworkPolicies. */
   networkPolicies?: Store<V1NetworkPolicy>;
+  /** NetworkIsolated: the releases' DaemonSets (their pod template) and the pods carrying the release label (Jobs, CronJobs, Pods). */
+  daemonsets?: Store<{ spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } & KubeObject>;
+  pods?: Store<KubeObject>;
 }
 
 /** The one policy governing a namespace, or why there is none (none match, or several do). */

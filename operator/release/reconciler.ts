@@ -24,6 +24,7 @@ import { decisionEntries, type AuditedAction } from "../audit/decisions.js";
 import type { SummaryPublisher } from "../summary/publish.js";
 import { closingSignOff, SIGNED_OFF } from "../closing/sign-off.js";
 import { designConformance } from "../design/conformance.js";
+import { workloadPodLabels } from "../network/pod-labels.js";
 import { networkIsolation, NETWORK_ISOLATED } from "../network/isolation.js";
 import type { DisasterRecovery } from "../dr/check.js";
 import { DR_CONSISTENT, type DrReport } from "../dr/report.js";
@@ -130,8 +131,12 @@ export class ReleaseReconciler {
     const design = designConformance(release, running, this.d.stores.pdbs?.list(namespace));
     if (design) plan = { ...plan, status: withCondition(plan.status, design, release, now) };
     // 8.7 e after admission: a NetworkPolicy deleted or loosened under the release's pods.
-    const templateLabels = (kind: string, name: string) => (running(kind, name)?.spec?.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels;
-    const podLabels = (kind: string, name: string) => (kind === "Deployment" || kind === "StatefulSet" ? templateLabels(kind, name) : undefined);
+    const stores = this.d.stores;
+    const podLabels = (kind: string, name: string) =>
+      workloadPodLabels(kind, name, {
+        controller: (k, n) => (k === "Deployment" ? stores.deployments : k === "StatefulSet" ? stores.statefulsets : stores.daemonsets)?.get(namespace, n) as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined,
+        pods: () => stores.pods?.list(namespace) ?? [],
+      });
     const isolation = networkIsolation({ release: { ...release, status: { ...plan.status, conditions: release.status?.conditions } }, policy: policy?.spec, podLabels, networkPolicies: this.d.stores.networkPolicies?.list(namespace) });
     if (isolation.condition) plan = { ...plan, status: withCondition(plan.status, isolation.condition, release, now), events: [...plan.events, ...isolation.events] };
     else plan = { ...plan, status: withoutCondition(plan.status, NETWORK_ISOLATED) };

@@ -27,7 +27,7 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { restorableStable, stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
-import { daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
+import { daemonSetStatusView, daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
 export interface RolloutStores {
@@ -500,8 +500,20 @@ export class RolloutController {
       .map((w) => this.d.stores.deployments.get(ns, w.name))
       .filter((raw) => raw !== undefined)
       .map((raw) => workloadView(raw, undefined, false));
+    // StatefulSets and DaemonSets as they run (their update revision on every pod), waited for like the Deployments.
+    const controllers = release.spec.workloads.flatMap((w): (WorkloadView & { kind: "StatefulSet" | "DaemonSet" })[] => {
+      if (w.kind === "StatefulSet") {
+        const raw = this.d.stores.statefulsets.get(ns, w.name);
+        return raw ? [{ ...statefulSetViews(raw).candidate, kind: "StatefulSet" as const }] : [];
+      }
+      if (w.kind === "DaemonSet") {
+        const raw = this.d.stores.daemonsets.get(ns, w.name);
+        return raw ? [{ ...daemonSetStatusView(raw), kind: "DaemonSet" as const }] : [];
+      }
+      return [];
+    });
     const actionError = this.failures.get(i.key)?.message;
-    const observed: RolloutObserved = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate: deployments.find((v) => v.name === workload), stable: undefined, deployments, actionError, jobs: new Map(), measurements: new Map(), canSign: this.d.signer !== undefined, now };
+    const observed: RolloutObserved = { release, base, policy: i.policy?.spec, evidence: i.evidence, candidate: deployments.find((v) => v.name === workload), stable: undefined, deployments, controllers, actionError, jobs: new Map(), measurements: new Map(), canSign: this.d.signer !== undefined, now };
     let plan = planRollout(observed);
     if (plan?.checkMonitoring) plan = planRollout({ ...observed, monitoring: await this.monitoringReadiness(release, i.policy) });
     if (!plan) return undefined;

@@ -70,6 +70,48 @@ describe("DaemonSet canary node by node", () => {
     expect(daemonSetView(ds, revisions, [], tainted).otherNodes).toEqual(["n1", "n2"]);
   });
 
+  it("the share counts only the nodes its required node affinity allows (terms ORed, requirements ANDed, matchFields by name); preferred affinity does not count", () => {
+    const affinity = (terms: unknown[]) => ({ spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } } });
+    const node = (name: string, labels: Record<string, string>): NodeLike => ({ metadata: { name, labels } });
+    const zoned = affinity([{ matchExpressions: [{ key: "zone", operator: "In", values: ["a", "b"] }, { key: "spot", operator: "DoesNotExist" }] }]);
+    expect(mayRunOn(zoned, node("a", { zone: "a" }))).toBe(true);
+    expect(mayRunOn(zoned, node("b", { zone: "c" }))).toBe(false);
+    expect(mayRunOn(zoned, node("c", { zone: "b", spot: "true" }))).toBe(false);
+    expect(mayRunOn(zoned, node("d", {}))).toBe(false);
+    // Terms are ORed.
+    const either = affinity([{ matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] }, { matchFields: [{ key: "metadata.name", operator: "In", values: ["edge-1"] }] }]);
+    expect(mayRunOn(either, node("edge-1", { zone: "z" }))).toBe(true);
+    expect(mayRunOn(either, node("edge-2", { zone: "z" }))).toBe(false);
+    expect(mayRunOn(either, node("x", { zone: "a" }))).toBe(true);
+    // NotIn and DoesNotExist hold for a missing label; Exists does not; Gt/Lt compare integers.
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "pool", operator: "NotIn", values: ["gpu"] }] }]), node("x", {}))).toBe(true);
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "pool", operator: "NotIn", values: ["gpu"] }] }]), node("x", { pool: "gpu" }))).toBe(false);
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "pool", operator: "Exists" }] }]), node("x", {}))).toBe(false);
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "cores", operator: "Gt", values: ["8"] }] }]), node("x", { cores: "16" }))).toBe(true);
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "cores", operator: "Gt", values: ["8"] }] }]), node("x", { cores: "4" }))).toBe(false);
+    expect(mayRunOn(affinity([{ matchExpressions: [{ key: "cores", operator: "Lt", values: ["8"] }] }]), node("x", { cores: "many" }))).toBe(false);
+    // A term with no requirement matches no node.
+    expect(mayRunOn(affinity([{}]), node("x", { zone: "a" }))).toBe(false);
+    // Preferred affinity only ranks nodes.
+    expect(mayRunOn({ spec: { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] } }] } } } }, node("x", { zone: "c" }))).toBe(true);
+
+    // The share: of four other nodes the affinity allows two (n2, n4); 25 % of them is n2.
+    const fleet: NodeLike[] = [node("n0", { "golive.dev/canary-node": "true", zone: "a" }), node("n1", { zone: "c" }), node("n2", { zone: "a" }), node("n3", { zone: "c" }), node("n4", { zone: "b" })];
+    const placed: DaemonSetLike = { ...ds, spec: { template: { spec: { ...zoned.spec, containers: [{ name: "a", image: "x@sha256:1" }] } } } };
+    const running = [pod("n0", "new"), pod("n2", "old"), pod("n4", "old")];
+    const quarter = { canary: true, share: 25 };
+    const v = daemonSetView(placed, revisions, running, fleet);
+    expect(v.otherNodes).toEqual(["n2", "n4"]);
+    expect(podsToReplace(v, quarter, 3)).toEqual(["agent-n2"]);
+    expect(nodeTraffic(v, quarter, { weight: 25, verification: false }).settled).toBe(false);
+    expect(podsToReplace(v, EVERYWHERE, 3)).toEqual(["agent-n2", "agent-n4"]);
+    // Counted over every node, 25 % would be n1, where no pod of it can run: the step would pass with the candidate on no other node.
+    const counted = daemonSetView(ds, revisions, running, fleet);
+    expect(counted.otherNodes).toEqual(["n1", "n2", "n3", "n4"]);
+    expect(podsToReplace(counted, quarter, 3)).toEqual([]);
+    expect(nodeTraffic(counted, quarter, { weight: 25, verification: false }).settled).toBe(true);
+  });
+
   it("is settled at a stage only when its nodes run the candidate and every other node the stable revision; verification once the canary nodes run it", () => {
     const one = view(pod("n0", "new"), pod("n1", "old"), pod("n2", "old"));
     expect(nodeTraffic(one, canary, { weight: 0, verification: true })).toMatchObject({ settled: true, weight: 0, verification: true });

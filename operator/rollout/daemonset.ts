@@ -86,21 +86,66 @@ export function updateRevisionOf(revisions: readonly DaemonRevisionLike[]): stri
 }
 
 type Toleration = { key?: string; operator?: string; value?: string; effect?: string };
-type PodSpecLike = { nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
+type NodeSelectorRequirement = { key?: string; operator?: string; values?: string[] };
+type NodeSelectorTerm = { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] };
+type PodSpecLike = { nodeSelector?: Record<string, string>; tolerations?: Toleration[]; affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } } };
 /** Taints the DaemonSet controller tolerates on every daemon pod (node conditions, unschedulable). */
 const DAEMON_TOLERATED = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable|network-unavailable)$/;
 const tolerates = (tolerations: readonly Toleration[], t: { key?: string; value?: string; effect?: string }): boolean =>
   DAEMON_TOLERATED.test(t.key ?? "") || tolerations.some((x) => (x.effect === undefined || x.effect === "" || x.effect === t.effect) && (x.operator === "Exists" ? x.key === undefined || x.key === "" || x.key === t.key : x.key === t.key && (x.value ?? "") === (t.value ?? "")));
 
+/** One requirement of a node selector term against a node's labels (or fields), as the scheduler reads it. */
+function requirementHolds(r: NodeSelectorRequirement, values: Record<string, string>): boolean {
+  const key = r.key ?? "";
+  const has = Object.prototype.hasOwnProperty.call(values, key);
+  const value = values[key];
+  const integer = (v: string | undefined) => (v !== undefined && /^-?\d+$/.test(v) ? Number(v) : undefined);
+  switch (r.operator) {
+    case "In":
+      return has && (r.values ?? []).includes(value!);
+    case "NotIn":
+      return !has || !(r.values ?? []).includes(value!);
+    case "Exists":
+      return has;
+    case "DoesNotExist":
+      return !has;
+    case "Gt":
+    case "Lt": {
+      const [n, bound] = [integer(value), integer(r.values?.[0])];
+      if (n === undefined || bound === undefined || (r.values ?? []).length !== 1) return false;
+      return r.operator === "Gt" ? n > bound : n < bound;
+    }
+    default:
+      return false; // an operator the API server would have refused
+  }
+}
+
 /**
- * Whether the DaemonSet's pods may run on a node: its node selector matches and every
- * NoSchedule/NoExecute taint is tolerated. Node affinity is not evaluated (README): a node it
- * excludes only makes a step's share of the nodes smaller, never moves a pod it should not.
+ * Required node affinity: the terms are ORed, the requirements of a term ANDed; a term with no
+ * requirement matches no node. matchFields knows metadata.name only, as the scheduler does.
+ */
+function affinityAllows(spec: PodSpecLike, node: NodeLike): boolean {
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms === undefined) return true;
+  const labels = node.metadata?.labels ?? {};
+  const fields = { "metadata.name": node.metadata?.name ?? "" };
+  return terms.some((t) => {
+    const expressions = t.matchExpressions ?? [];
+    const byField = t.matchFields ?? [];
+    return expressions.length + byField.length > 0 && expressions.every((r) => requirementHolds(r, labels)) && byField.every((r) => requirementHolds(r, fields));
+  });
+}
+
+/**
+ * Whether the DaemonSet's pods may run on a node: its node selector matches, its required node
+ * affinity allows it, and every NoSchedule/NoExecute taint is tolerated. Preferred affinity only
+ * ranks nodes for the scheduler and does not count.
  */
 export function mayRunOn(template: Template | undefined, node: NodeLike): boolean {
   const spec = (template?.spec ?? {}) as PodSpecLike;
   const labels = node.metadata?.labels ?? {};
   if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) return false;
+  if (!affinityAllows(spec, node)) return false;
   return (node.spec?.taints ?? []).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute").every((t) => tolerates(spec.tolerations ?? [], t));
 }
 
@@ -220,6 +265,30 @@ export function daemonSetViews(ds: DaemonSetLike, v: DaemonSetView): { candidate
   return {
     candidate: { ...base, readyReplicas: ready(v.updateRevision), availableReplicas: ready(v.updateRevision), updatedReplicas: on(v.updateRevision), templateHash: hash, podTemplateHash: v.observed ? v.updateRevision : undefined },
     stable: { ...base, readyReplicas: ready(stableRev), availableReplicas: ready(stableRev), updatedReplicas: on(stableRev), templateHash: same ? hash : `revision:${v.stableRevision}`, podTemplateHash: v.stableRevision },
+  };
+}
+
+/**
+ * A DaemonSet as its controller reports it, for a release without a strategy (no canary, so no
+ * revisions or pods to tell apart): rolled out once every node that should run it runs an
+ * available pod of its current template.
+ */
+export function daemonSetStatusView(ds: DaemonSetLike): WorkloadView {
+  const st = ds.status ?? {};
+  const desired = st.desiredNumberScheduled ?? 0;
+  return {
+    name: ds.metadata?.name ?? "",
+    uid: ds.metadata?.uid,
+    generation: ds.metadata?.generation ?? 0,
+    observedGeneration: st.observedGeneration ?? 0,
+    replicas: desired,
+    readyReplicas: st.numberReady ?? 0,
+    availableReplicas: st.numberAvailable ?? 0,
+    updatedReplicas: st.updatedNumberScheduled ?? 0,
+    statusReplicas: st.currentNumberScheduled ?? 0,
+    templateHash: templateHash(ds.spec?.template),
+    releaseLabel: ds.metadata?.labels?.[RELEASE_LABEL],
+    images: imagesOf(ds),
   };
 }
 

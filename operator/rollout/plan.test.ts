@@ -42,6 +42,7 @@ const traffic = (weight: number, verification = false, settled = true): TrafficO
 
 interface Obs {
   status: ReleaseStatus;
+  controllers?: RolloutObserved["controllers"];
   now?: Date;
   candidate?: WorkloadView | undefined;
   stable?: WorkloadView | undefined;
@@ -73,6 +74,7 @@ function plan(o: Obs): RolloutPlan | undefined {
     ...(o.trafficError ? { trafficError: o.trafficError } : {}),
     ...(o.actionError ? { actionError: o.actionError } : {}),
     ...(o.deployments ? { deployments: o.deployments } : {}),
+    ...(o.controllers ? { controllers: o.controllers } : {}),
     jobs: new Map((o.jobs ?? []).map((j) => [j.name, j])),
     candidatePods: o.candidatePods,
     measurements: new Map(o.measurements ?? []),
@@ -569,13 +571,38 @@ describe("planRollout: a release without spec.strategy (issue 15)", () => {
     expect(moved.status.message).toMatch(/Deployment underwriting-worker no longer runs release underwriting-api-2-4-1/);
   });
 
-  it("with no Deployment at all, goes Verifying at once and is Released on the monitoring check", () => {
-    const onlyStatefulSet = (r: Release) => {
+  it("waits for the StatefulSets and DaemonSets it lists as for its Deployments: running it, then available, else Failed at the deadline", () => {
+    const stateful = (r: Release) => {
       delete r.spec.strategy;
-      r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }];
+      r.spec.workloads = [{ kind: "StatefulSet", name: "ledger" }, { kind: "DaemonSet", name: "agent" }];
     };
-    const start = must(plan({ status: approved, mutate: onlyStatefulSet, deployments: [] }));
+    const sts = (o: Partial<WorkloadView> = {}) => ({ ...candidate({ name: "ledger", ...o }), kind: "StatefulSet" as const });
+    const ds = (o: Partial<WorkloadView> = {}) => ({ ...candidate({ name: "agent", ...o }), kind: "DaemonSet" as const });
+    expect(plan({ status: approved, mutate: stateful, deployments: [], controllers: [sts()] })).toBeUndefined();
+    expect(plan({ status: approved, mutate: stateful, deployments: [], controllers: [sts(), ds({ releaseLabel: "older" })] })).toBeUndefined();
+    const start = must(plan({ status: approved, mutate: stateful, deployments: [], controllers: [sts(), ds({ availableReplicas: 1 })] }));
+    expect(start.transition).toMatchObject({ from: "Approved", to: "Verifying" });
+    expect(start.transition!.reason).toContain("waiting for StatefulSet ledger, DaemonSet agent to be available");
+    const waiting = must(plan({ status: start.status, mutate: stateful, deployments: [], controllers: [sts(), ds({ availableReplicas: 1 })] }));
+    expect(waiting.status.message).toBe("no spec.strategy: waiting for DaemonSet agent to be available (1/3)");
+    const late = must(plan({ status: start.status, now: at(601), mutate: stateful, deployments: [], controllers: [sts(), ds({ availableReplicas: 1 })] }));
+    expect(late.transition).toMatchObject({ to: "Failed" });
+    expect(late.status.message).toMatch(/DaemonSet agent not available within 10m/);
+    const moved = must(plan({ status: start.status, mutate: stateful, deployments: [], controllers: [sts({ releaseLabel: "newer" }), ds()] }));
+    expect(moved.status.message).toMatch(/StatefulSet ledger no longer runs release/);
+    const signOff = sign(release(undefined, stateful), "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, t0.toISOString());
+    const done = must(plan({ status: start.status, mutate: stateful, deployments: [], controllers: [sts(), ds()], evidence: [signOff] }));
+    expect(done.transition).toMatchObject({ from: "Verifying", to: "Released" });
+    expect(done.status.message).toMatch(/^no spec.strategy: 0 Deployment\(s\), 1 StatefulSet\(s\), 1 DaemonSet\(s\) available as applied/);
+  });
+
+  it("with only kinds it does not observe (a CronJob), goes Verifying at once and says so", () => {
+    const onlyCronJob = (r: Release) => {
+      delete r.spec.strategy;
+      r.spec.workloads = [{ kind: "CronJob", name: "nightly" }];
+    };
+    const start = must(plan({ status: approved, mutate: onlyCronJob, deployments: [] }));
     expect(start.transition).toMatchObject({ to: "Verifying" });
-    expect(start.transition!.reason).toContain("StatefulSet/ledger: not observed, only through the monitoring check");
+    expect(start.transition!.reason).toContain("CronJob/nightly: not observed, only through the monitoring check");
   });
 });

@@ -221,23 +221,28 @@ export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
 /** The progress deadline of a release without a strategy (spec.strategy.progressDeadline's default). */
 const DIRECT: Strategy = { trafficRouting: { service: "" }, steps: [], progressDeadline: "10m" };
 
+/** Kinds a release without a strategy waits for, available on their new template; the others (Jobs, CronJobs, Pods, ReplicaSets) are seen only by the monitoring check. */
+const OBSERVED_DIRECT = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+type Listed = { kind: string; name: string };
+const label = (w: Listed) => `${w.kind} ${w.name}`;
+
 function planDirect(o: RolloutObserved): RolloutPlan | undefined {
   const spec = o.release.spec;
   const d = new Draft(o, DIRECT, directWorkload(spec));
   const phase = o.base.phase;
   const name = o.release.metadata.name;
-  const listed = spec.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name);
-  const view = (n: string) => o.deployments?.find((x) => x.name === n);
-  const runsThis = (n: string) => {
-    const v = view(n);
+  const listed: Listed[] = spec.workloads.filter((w) => OBSERVED_DIRECT.has(w.kind)).map((w) => ({ kind: w.kind, name: w.name }));
+  const view = (w: Listed) => (w.kind === "Deployment" ? o.deployments?.find((x) => x.name === w.name) : o.controllers?.find((x) => x.kind === w.kind && x.name === w.name));
+  const runsThis = (w: Listed) => {
+    const v = view(w);
     return v !== undefined && v.releaseLabel === name && runsSealedImages(v.images, spec.images);
   };
   if (phase === "Approved") {
-    // Like a rollout, it starts once its Deployments run this release (nothing to wait for without any).
+    // Like a rollout, it starts once its workloads run this release (nothing to wait for without any).
     if (!listed.every(runsThis)) return undefined;
     d.status.verification = { startedAt: d.iso, jobs: [], gates: [] };
-    const others = spec.workloads.filter((w) => w.kind !== "Deployment").map((w) => `${w.kind}/${w.name}`);
-    d.to("Verifying", `no spec.strategy: the workloads run as applied, with no canary; ${listed.length ? `waiting for ${listed.map((n) => `Deployment ${n}`).join(", ")} to be available, then ` : ""}the Verification gates and the monitoring before Released (4.7)${others.length ? `; ${others.join(", ")}: not observed, only through the monitoring check` : ""}`);
+    const others = spec.workloads.filter((w) => !OBSERVED_DIRECT.has(w.kind)).map((w) => `${w.kind}/${w.name}`);
+    d.to("Verifying", `no spec.strategy: the workloads run as applied, with no canary; ${listed.length ? `waiting for ${listed.map(label).join(", ")} to be available, then ` : ""}the Verification gates and the monitoring before Released (4.7)${others.length ? `; ${others.join(", ")}: not observed, only through the monitoring check` : ""}`);
   } else if (phase === "Verifying") {
     directVerifying(d, listed, view, runsThis);
   } else {
@@ -251,16 +256,16 @@ export function directWorkload(spec: ReleaseSpec): string {
   return spec.workloads.find((w) => w.kind === "Deployment")?.name ?? spec.workloads[0]!.name;
 }
 
-function directVerifying(d: Draft, listed: string[], view: (n: string) => WorkloadView | undefined, runsThis: (n: string) => boolean): void {
+function directVerifying(d: Draft, listed: Listed[], view: (w: Listed) => WorkloadView | undefined, runsThis: (w: Listed) => boolean): void {
   const { o } = d;
   const v = (d.status.verification ??= { startedAt: d.iso, jobs: [], gates: [] });
-  const elsewhere = listed.find((n) => view(n) !== undefined && !runsThis(n));
-  if (elsewhere) return stop(d, `Deployment ${elsewhere} no longer runs release ${o.release.metadata.name} (its golive.dev/release label or images changed): this release will not finish; a new Release goes live instead`, false);
-  const waiting = listed.filter((n) => !rolledOut(view(n)));
+  const elsewhere = listed.find((w) => view(w) !== undefined && !runsThis(w));
+  if (elsewhere) return stop(d, `${label(elsewhere)} no longer runs release ${o.release.metadata.name} (its golive.dev/release label or images changed): this release will not finish; a new Release goes live instead`, false);
+  const waiting = listed.filter((w) => !rolledOut(view(w)));
   if (waiting.length) {
-    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return stop(d, `${waiting.map((n) => `Deployment ${n}`).join(", ")} not available within ${d.strategy.progressDeadline} (no spec.strategy: there is no stable copy to go back to; a person decides)`, false);
+    if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return stop(d, `${waiting.map(label).join(", ")} not available within ${d.strategy.progressDeadline} (no spec.strategy: there is no stable copy to go back to; a person decides)`, false);
     const w = view(waiting[0]!);
-    d.message = `no spec.strategy: waiting for Deployment ${waiting[0]} to be available (${w?.availableReplicas ?? 0}/${w?.replicas ?? "?"})${waiting.length > 1 ? ` and ${waiting.length - 1} more` : ""}`;
+    d.message = `no spec.strategy: waiting for ${label(waiting[0]!)} to be available (${w?.availableReplicas ?? 0}/${w?.replicas ?? "?"})${waiting.length > 1 ? ` and ${waiting.length - 1} more` : ""}`;
     d.wake(POLL_MS * 5);
     return;
   }
@@ -273,7 +278,8 @@ function directVerifying(d: Draft, listed: string[], view: (n: string) => Worklo
   d.status.releasedAt = d.iso;
   d.status.inventory = { configMap: INVENTORY_CONFIGMAP, key: d.workload, recordedAt: d.iso };
   d.extra.push({ type: "recordInventory", workload: d.workload, how: "applied" });
-  d.to("Released", `no spec.strategy: ${listed.length} Deployment(s) available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b)${drWaited(d)}; inventory updated (4.9)`);
+  const kinds = ["Deployment", "StatefulSet", "DaemonSet"].map((k) => [k, listed.filter((w) => w.kind === k).length] as const).filter(([k, n]) => n > 0 || k === "Deployment");
+  d.to("Released", `no spec.strategy: ${kinds.map(([k, n]) => `${n} ${k}(s)`).join(", ")} available as applied, ${gates.results.length} Verification gate(s) passed, monitoring in place (4.7 b)${drWaited(d)}; inventory updated (4.9)`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ export interface RolloutObserved {
   candidate: WorkloadView | undefined;
   /** A release without spec.strategy: every Deployment it lists that exists (no candidate/stable pair). */
   deployments?: readonly WorkloadView[] | undefined;
+  /** A release without spec.strategy: every StatefulSet and DaemonSet it lists that exists, as it runs. */
+  controllers?: readonly (WorkloadView & { kind: "StatefulSet" | "DaemonSet" })[] | undefined;
   stable: WorkloadView | undefined;
   /** What the router has in effect, measured against the desired state of the current status. */
   traffic?: TrafficObservation | undefined;

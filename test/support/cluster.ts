@@ -41,7 +41,7 @@ export function kubeConfig(): KubeConfig {
   return kc;
 }
 
-/** A fresh namespace for this test file, deleted (without waiting) when the file is done. */
+/** A fresh namespace for this test file, deleted (without waiting, its Releases first) when the file is done. */
 export function useNamespace(prefix: string, labels: Record<string, string> = {}): { name: string } {
   const ns = { name: `${prefix}-${randomBytes(3).toString("hex")}` };
   beforeAll(() => {
@@ -49,6 +49,9 @@ export function useNamespace(prefix: string, labels: Record<string, string> = {}
     if (Object.keys(labels).length) kubectl(["label", "namespace", ns.name, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
   });
   afterAll(() => {
+    // Release versions are unique per application across the cluster (4.2 c) and the next file
+    // shares this API server: its Releases go now, not when the namespace has finished terminating.
+    kubectlResult(["delete", "releases.golive.dev", "--all", "-n", ns.name, "--ignore-not-found", "--wait=true", "--timeout=30s"]);
     kubectlResult(["delete", "namespace", ns.name, "--wait=false"]);
   });
   return ns;

@@ -13,6 +13,7 @@
 // its new template before the hold, or its strategy changed during the rollout, is denied too.
 // The webhook never mutates: it denies, and says to retry once the partition is held.
 import type { Release } from "../../api/index.js";
+import { STABLE_REVISION_ANNOTATION, STABLE_STRATEGY_ANNOTATION } from "../../operator/rollout/daemonset.js";
 import { rolloutUnits } from "../../operator/rollout/waves.js";
 import type { Findings } from "../findings.js";
 import { asObj, asStr } from "../object.js";
@@ -20,7 +21,7 @@ import { asObj, asStr } from "../object.js";
 const asNum = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
 /** Phases in which the operator drives the partition of the release's StatefulSets. */
-const ROLLING = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
+export const ROLLING: ReadonlySet<string> = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
 
 interface Rollout {
   replicas: number;
@@ -46,7 +47,7 @@ export function rolloutOf(object: unknown, kind = "StatefulSet"): Rollout {
 }
 
 /** Whether golive canaries this StatefulSet by partition for the release. */
-function partitionOwned(kind: string, name: string, release: Release): boolean {
+export function partitionOwned(kind: string, name: string, release: Release): boolean {
   const routing = kind === "StatefulSet" ? "partition" : kind === "DaemonSet" ? "nodes" : undefined;
   return routing !== undefined && !!release.spec?.strategy && rolloutUnits(release.spec).some((u) => u.name === name && u.routing === routing);
 }
@@ -115,4 +116,22 @@ function checkDaemonSetHold(c: PartitionChange, release: string, phase: string, 
 /** The Releases of a namespace that list kind/name in spec.workloads. */
 export function releasesListing(all: readonly Release[], kind: string, name: string): Release[] {
   return all.filter((r) => (r.spec?.workloads ?? []).some((w) => w.kind === kind && w.name === name));
+}
+
+/**
+ * What golive records on a DaemonSet it holds: the stable revision (what a rollback restores, and
+ * what RolledBack is verified against) and the update strategy to hand back. Written by anyone
+ * else, a rollback would "restore" the revision they name and report it verified; so only the
+ * operator may set, change or remove them, in any phase.
+ */
+export function checkHoldAnnotations(kind: string, name: string, object: unknown, oldObject: unknown, byOperator: boolean, f: Findings): void {
+  if (kind !== "DaemonSet" || byOperator) return;
+  const annotations = (o: unknown) => asObj(asObj(asObj(o)?.metadata)?.annotations);
+  const now = annotations(object);
+  const before = annotations(oldObject);
+  const changed = [STABLE_REVISION_ANNOTATION, STABLE_STRATEGY_ANNOTATION].filter((k) => asStr(now?.[k]) !== asStr(before?.[k]));
+  if (changed.length)
+    f.deny(
+      `DaemonSet ${name}: ${changed.join(" and ")} ${changed.length > 1 ? "are" : "is"} golive's record of the revision a rollback restores and the update strategy it hands back: only golive's operator may set, change or remove ${changed.length > 1 ? "them" : "it"}; leave ${changed.length > 1 ? "them" : "it"} as ${changed.length > 1 ? "they are" : "it is"} (a Replace sync that drops annotations: sync this DaemonSet with apply instead)`,
+    );
 }

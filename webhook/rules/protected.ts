@@ -4,6 +4,7 @@
 // and superseded), or seal the change into a new Release.
 import type { V1PodDisruptionBudget } from "@kubernetes/client-node";
 import { configDigest } from "../../images/config-digest.js";
+import type { Release } from "../../api/index.js";
 import type { AdmissionRequest } from "../admission.js";
 import type { CompiledPolicy } from "../compiled.js";
 import type { Findings } from "../findings.js";
@@ -44,7 +45,9 @@ export function checkSealedConfigChange(request: AdmissionRequest, view: Admissi
   const kind = request.resource.resource === "secrets" ? "Secret" : "ConfigMap";
   const namespace = request.namespace ?? "";
   const name = request.name ?? asStr(asObj(asObj(request.oldObject)?.metadata)?.name) ?? "";
-  const sealedBy = liveReleases(namespace, view).filter((r) => (r.spec?.configuration ?? []).some((c) => c.kind === kind && c.name === name));
+  const sealedIn = (r: Release) => (r.spec?.configuration ?? []).find((c) => c.kind === kind && c.name === name);
+  // Which releases seal it first (a field read), then whether they are live (an index lookup each).
+  const sealedBy = view.releases.list(namespace).filter((r) => sealedIn(r) !== undefined && isLive(r, view));
   if (sealedBy.length === 0) return;
   const releases = sealedBy.map((r) => r.metadata.name).join(", ");
   if (request.operation === "DELETE") {
@@ -58,9 +61,14 @@ export function checkSealedConfigChange(request: AdmissionRequest, view: Admissi
     f.deny(`${kind} ${clip(name)} is sealed in live release(s) ${releases}, and its new content cannot be digested: ${(e as Error).message}`);
     return;
   }
-  for (const r of sealedBy) {
-    const sealed = r.spec.configuration.find((c) => c.kind === kind && c.name === name)!.digest;
-    // Values are never echoed: only digests.
-    if (digest !== sealed) f.deny(`${kind} ${clip(name)} is sealed in Release ${r.metadata.name}, which is ${r.status?.phase} (8.4): this change gives it digest ${digest.slice(0, 19)}…, not the sealed ${sealed.slice(0, 19)}…; put the change in a new Release (seal it with golive seal-config) instead of editing the live one`);
-  }
+  // One denial however many live releases seal it (a namespace of 100 releases sealing one
+  // ConfigMap made 100 lines): the first by name, the count and a few names of the others.
+  const differing = sealedBy.filter((r) => sealedIn(r)!.digest !== digest);
+  const first = differing[0];
+  if (!first) return;
+  const sealed = sealedIn(first)!.digest;
+  const others = differing.slice(1);
+  const more = others.length ? ` (and in ${others.length} more live release(s): ${others.slice(0, 3).map((r) => r.metadata.name).join(", ")}${others.length > 3 ? ", …" : ""})` : "";
+  // Values are never echoed: only digests.
+  f.deny(`${kind} ${clip(name)} is sealed in Release ${first.metadata.name}, which is ${first.status?.phase} (8.4)${more}: this change gives it digest ${digest.slice(0, 19)}…, not the sealed ${sealed.slice(0, 19)}…; put the change in a new Release (seal it with golive seal-config) instead of editing the live one`);
 }

@@ -16,6 +16,7 @@ import { compareDesign, describeDifference, designOf } from "../../operator/desi
 import { readWorkload } from "../workload.js";
 import { checkPeakCapacity } from "./peak-capacity.js";
 import { checkPartitionHold, releasesListing } from "./partition-hold.js";
+import { STABLE_OF_LABEL } from "../../operator/rollout/workloads.js";
 
 /** The Release listing kind/name in spec.workloads (a Scale carries no labels), if one does. */
 export function releaseListing(namespace: string, kind: string, name: string, view: AdmissionView): Release | undefined {
@@ -38,6 +39,13 @@ export function checkScale(request: AdmissionRequest, kind: string, policy: Comp
   if (bounds.max !== undefined && replicas > bounds.max)
     f.deny(`${what} may run at most ${bounds.max} replica(s) (Release ${release?.metadata.name} spec.architecture.scaling.maxReplicas, the capacity approved): scaling to ${replicas} needs a new Release with a larger bound`);
   if (!operator) {
+    // A stable copy's replicas are golive's: with replica ratio they are the canary's traffic
+    // split (scaled down by hand, more users would reach the candidate than the step allows).
+    const stableOf = kind === "Deployment" ? view.deployments?.get(namespace, name)?.metadata?.labels?.[STABLE_OF_LABEL] : undefined;
+    if (stableOf !== undefined) {
+      f.deny(`Deployment ${clip(name, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}: its replicas are golive's (they serve the released version and, by replica ratio, set the canary's traffic split); change the replicas in the next Release (spec.architecture.replicas) instead of scaling the copy`);
+      return;
+    }
     const before = asObj(asObj(request.oldObject)?.spec)?.replicas;
     if (typeof before === "number") checkRatioScale(kind, name, before, replicas, release, f);
     if (kind === "StatefulSet") checkPartitionScale(namespace, name, replicas, view, f);
