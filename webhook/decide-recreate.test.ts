@@ -98,19 +98,26 @@ describe("a Deployment's new version and its stable copy", () => {
 });
 
 describe("deleting golive's stable copy", () => {
-  it("is denied to a user in any phase, even between releases, saying how to retire the workload", () => {
+  it("is denied to a user in any phase, even between releases, while its Deployment exists, saying how to retire the workload", () => {
     for (const phase of ["Approved", "Progressing", "Released"] as const) {
-      const m = denied(decide(remove(stableCopy()), view(phase, { stableCopy: true })));
+      const v = view(phase, { stableCopy: true });
+      v.deployments.put(workload("Deployment", { release: STABLE, replicas: 0 }) as never);
+      const m = denied(decide(remove(stableCopy()), v));
       expect(m).toContain("Deployment web-stable is golive's stable copy of Deployment web: the version traffic goes back to on rollback (4.10); without it the next release would be taken as a first release");
       expect(m).toContain("Delete Deployment web itself to retire the workload (its stable copy goes with it)");
     }
   });
 
-  it("is allowed to the operator and to the garbage collector (the Deployment deleted); other Deployments are deleted freely", () => {
+  it("is allowed to the operator, to the garbage collector (the Deployment deleted) and once its Deployment is gone; other Deployments are deleted freely", () => {
     const v = view("Progressing", { stableCopy: true });
+    v.deployments.put(workload("Deployment", { release: RELEASE, replicas: 0 }) as never);
     admitted(decide(remove(stableCopy(), OPERATOR), v));
     admitted(decide(remove(stableCopy(), "system:serviceaccount:kube-system:generic-garbage-collector"), v));
     admitted(decide(remove(workload("Deployment", { release: RELEASE })), v));
+    // Left behind by kubectl delete --cascade=orphan, its Deployment gone: it guards nothing.
+    const orphaned = view("Progressing", { stableCopy: true });
+    expect(orphaned.deployments.get(NS, "web")).toBeUndefined();
+    admitted(decide(remove(stableCopy()), orphaned));
     // A user's own Deployment whose name ends in -stable is not golive's copy.
     admitted(decide(remove(workload("Deployment", { name: "web-stable", release: RELEASE })), v));
   });

@@ -26,6 +26,7 @@ import { checkAutoscalerDelete, checkAutoscalerPeak, checkPeakCapacity, type Adm
 import { checkRecreate, checkStableCopyDelete, checkStableCopyPresent } from "./rules/recreate.js";
 import { isLive } from "./rules/live.js";
 import { stableName } from "../operator/rollout/names.js";
+import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
 import { checkNetworkIsolation } from "./rules/network-isolation.js";
 import { checkReleaseSafeguards } from "./rules/release-safeguards.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
@@ -59,7 +60,12 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
     if (key === "/pods" && !request.subResource) return verdict((f) => checkDaemonPodDelete({ pod: request.oldObject, releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
     // Deletes the cluster makes while healing or cleaning up (the garbage collector, the namespace controller) are never judged.
     if (isBuiltInController(request.userInfo.username ?? "") || request.subResource) return ALLOW;
-    if (key === "apps/deployments") return verdict((f) => checkStableCopyDelete({ name: request.name ?? "", labels: asStrMap(asObj(asObj(request.oldObject)?.metadata)?.labels), byOperator: request.userInfo.username === view.operatorIdentity }, f));
+    if (key === "apps/deployments") {
+      const labels = asStrMap(asObj(asObj(request.oldObject)?.metadata)?.labels);
+      const of = labels[STABLE_OF_LABEL];
+      const originalExists = view.deployments && of !== undefined ? view.deployments.get(namespace, of) !== undefined : undefined;
+      return verdict((f) => checkStableCopyDelete({ name: request.name ?? "", labels, byOperator: request.userInfo.username === view.operatorIdentity, originalExists }, f));
+    }
     if (key === "autoscaling/horizontalpodautoscalers") return decideAutoscalerDelete(request, view);
     return ALLOW;
   }

@@ -106,12 +106,17 @@ export interface StableCopyDelete {
   labels: Record<string, string>;
   /** The request comes from golive's operator. */
   byOperator: boolean;
+  /** Whether the Deployment it copies is in memory; undefined when golive does not watch Deployments. */
+  originalExists: boolean | undefined;
 }
 
-/** DELETE of golive's stable copy by anyone but golive (the garbage collector never reaches golive). */
+/** DELETE of golive's stable copy by anyone but golive while its Deployment exists (the garbage collector never reaches golive). */
 export function checkStableCopyDelete(c: StableCopyDelete, f: Findings): void {
   const of = c.labels[STABLE_OF_LABEL];
   if (c.byOperator || of === undefined || c.labels["app.kubernetes.io/managed-by"] !== "golive" || c.name !== stableName(of)) return;
+  // Left behind by a delete with --cascade=orphan: with its Deployment gone it guards nothing (a
+  // Deployment created again is held to the Released version, and golive copies it afresh).
+  if (c.originalExists === false) return;
   f.deny(
     `Deployment ${clip(c.name, 120)} is golive's stable copy of Deployment ${clip(of, 120)}: the version traffic goes back to on rollback (4.10); without it the next release would be taken as a first release and become stable unverified (4.6 c). Delete Deployment ${clip(of, 120)} itself to retire the workload (its stable copy goes with it)`,
   );
