@@ -67,6 +67,8 @@ describe("a workload deleted and created again while its next release rolls out"
     await applyApproved(releaseDoc("ledger-2", "2.0.0", "StatefulSet", "ledger", { strategy: strategy("ledger") }));
     await until("the partition held", () => get("statefulsets/ledger"), (s) => partition(s) === 3, 30_000);
 
+    // The stable ControllerRevision itself is out of reach of `edit` (read-only there), so only the StatefulSet's delete can take it.
+    for (const verb of ["delete", "update", "create"]) expect((await alice(["auth", "can-i", verb, "controllerrevisions.apps"])).stdout.trim()).toBe("no");
     // Deleting is allowed (it serves nothing new); the pods stay, orphaned.
     expect((await alice(["delete", "statefulset", "ledger", "--cascade=orphan"])).status).toBe(0);
     const attack = await alice(["create", "-f", "-"], JSON.stringify(statefulSet("ledger", "ledger-2")));
