@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mayRead, ViewerAccess, type Reviewer } from "./access.js";
 
-function reviewer(users: Record<string, { name: string; namespaces: string[] | "all"; evidence?: string[] }>) {
+function reviewer(users: Record<string, { name: string; namespaces: string[] | "all"; evidence?: string[]; policies?: string[] }>) {
   const calls: string[] = [];
   const r: Reviewer = {
     authenticate: async (token) => {
@@ -17,6 +17,10 @@ function reviewer(users: Record<string, { name: string; namespaces: string[] | "
     mayReadEvidence: async (user, ns) => {
       calls.push(`sar-evidence ${user.username} ${ns}`);
       return Object.values(users).find((x) => x.name === user.username)?.evidence?.includes(ns) ?? false;
+    },
+    mayReadPolicy: async (user, name) => {
+      calls.push(`sar-policy ${user.username} ${name}`);
+      return Object.values(users).find((x) => x.name === user.username)?.policies?.includes(name) ?? false;
     },
   };
   return { r, calls };
@@ -62,6 +66,16 @@ describe("viewer access", () => {
     expect(await access.mayReadEvidence({ token: "t1" }, "team-b")).toBe(false);
     expect(await access.mayReadEvidence({ token: "nope" }, "team-a")).toBe(false);
     expect(calls.filter((c) => c.startsWith("sar-evidence"))).toEqual(["sar-evidence alice team-a", "sar-evidence alice team-b"]);
+  });
+
+  it("asks whether the viewer may get a ReleasePolicy (the conformance report shows it), and keeps the answer", async () => {
+    const { r, calls } = reviewer({ t1: { name: "alice", namespaces: ["team-a"], policies: ["baseline"] } });
+    const access = new ViewerAccess(r);
+    expect(await access.mayReadPolicy({ token: "t1" }, "baseline")).toBe(true);
+    expect(await access.mayReadPolicy({ token: "t1" }, "baseline")).toBe(true);
+    expect(await access.mayReadPolicy({ token: "t1" }, "strict")).toBe(false);
+    expect(await access.mayReadPolicy({ token: "nope" }, "baseline")).toBe(false);
+    expect(calls.filter((c) => c.startsWith("sar-policy"))).toEqual(["sar-policy alice baseline", "sar-policy alice strict"]);
   });
 
   it("takes a proxied identity without a TokenReview, and still asks SubjectAccessReviews for it", async () => {

@@ -36,6 +36,8 @@ export interface Reviewer {
   mayReadReleases(user: ReviewedUser, namespace: string): Promise<boolean>;
   /** Whether the user may list releaseevidences.golive.dev in the namespace: the release page shows evidence only then. */
   mayReadEvidence(user: ReviewedUser, namespace: string): Promise<boolean>;
+  /** Whether the user may get the ReleasePolicy (cluster-scoped): the conformance report shows it. */
+  mayReadPolicy(user: ReviewedUser, name: string): Promise<boolean>;
 }
 
 export function kubeReviewer(client: KubeClient): Reviewer {
@@ -48,14 +50,15 @@ export function kubeReviewer(client: KubeClient): Reviewer {
     },
     mayReadReleases: (user, namespace) => may(client, user, "get", "releases", namespace),
     mayReadEvidence: (user, namespace) => may(client, user, "list", "releaseevidences", namespace),
+    mayReadPolicy: (user, name) => may(client, user, "get", "releasepolicies", "", name),
   };
 }
 
-async function may(client: KubeClient, user: ReviewedUser, verb: string, resource: string, namespace: string): Promise<boolean> {
+async function may(client: KubeClient, user: ReviewedUser, verb: string, resource: string, namespace: string, name?: string): Promise<boolean> {
   const access = await retryOnce(() => client.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
     apiVersion: "authorization.k8s.io/v1",
     kind: "SubjectAccessReview",
-    spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource, verb, ...(namespace ? { namespace } : {}) } },
+    spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource, verb, ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) } },
   }));
   return access.status?.allowed === true;
 }
@@ -81,6 +84,7 @@ interface Cached {
   all?: boolean;
   namespaces: Map<string, boolean>;
   evidence: Map<string, boolean>;
+  policies: Map<string, boolean>;
 }
 
 export class ViewerAccess {
@@ -122,6 +126,18 @@ export class ViewerAccess {
     return allowed;
   }
 
+  /** Whether the viewer may get the named ReleasePolicy (kept as long as the other answers). */
+  async mayReadPolicy(credential: Credential, name: string): Promise<boolean> {
+    const c = await this.entry(credential);
+    if (!c.user) return false;
+    let allowed = c.policies.get(name);
+    if (allowed === undefined) {
+      allowed = await this.reviewer.mayReadPolicy(c.user, name);
+      c.policies.set(name, allowed);
+    }
+    return allowed;
+  }
+
   private async entry(credential: Credential): Promise<Cached> {
     // A proxied identity is keyed by everything that makes it up, so another group list is another viewer.
     const key = createHash("sha256")
@@ -130,7 +146,7 @@ export class ViewerAccess {
     const t = this.now();
     let c = this.cache.get(key);
     if (!c || t - c.at > this.ttlMs) {
-      c = { user: "token" in credential ? await this.reviewer.authenticate(credential.token) : credential.proxied, at: t, namespaces: new Map(), evidence: new Map() };
+      c = { user: "token" in credential ? await this.reviewer.authenticate(credential.token) : credential.proxied, at: t, namespaces: new Map(), evidence: new Map(), policies: new Map() };
       this.prune(t);
       this.cache.set(key, c);
     }

@@ -24,6 +24,12 @@ pre{background:#fff;border:1px solid #d8dde3;padding:6px;overflow:auto}
 .error{color:#b00020}.ok{color:#17692f}.unverified{color:#8a5a00}
 textarea{font:12px ui-monospace,monospace;width:100%;max-width:900px}
 table.evidence code,table.approvals code{font-size:12px}.live{color:#6b7580;font-size:12px}
+.cap-chart{background:#fff;border:1px solid #d8dde3;display:block;margin-bottom:10px}
+.cap-axis{stroke:#9aa4ae;stroke-width:1}.cap-tick,.cap-label{font-size:11px;fill:#55606b}
+.cap-limit{stroke:#c62828;stroke-width:1.5;stroke-dasharray:6 4}.cap-peak{stroke:#8a5a00;stroke-width:1;stroke-dasharray:3 3}
+.cap-trend{stroke:#2f6fdf;stroke-width:2}.cap-now{fill:#2f6fdf}.cap-cross{fill:#fff;stroke:#c62828;stroke-width:2}
+table.audit td{font-size:12px}table.audit td.time{white-space:nowrap}
+a.report{font-weight:600}
 `;
 
 export const CONSOLE_JS = `

@@ -115,4 +115,21 @@ describe("console pages", () => {
     expect(refused).toContain(">kind: &lt;x&gt;</textarea>");
     expect(releasePage(r, now, "alice", new Map())).toContain("No approval has been applied yet.");
   });
+
+  it("shows the audit records newest first, escaped, or why they are not shown; and the report link or why there is none", () => {
+    const r = release("team-a", "web", { phase: "Progressing", audit: { head: `sha256:${"c".repeat(64)}`, sequence: 42 } });
+    const rows = [{ time: "2026-06-01T00:02:00Z", source: "operator", type: "traffic", object: "team-a/Release/web", user: "system:golive-operator", result: "10%", reason: "<script>x</script>" }];
+    const shown = releaseBody(r, now, undefined, { audit: { kind: "records", rows, total: 3 }, report: { href: "/releases/team-a/web/report" } });
+    expect(shown).toContain("The newest 1 of 3 record(s) about this release in the operator's audit trail (8.3), newest first, read as you.");
+    expect(shown).toContain("number 42 of its chain");
+    expect(shown).toContain('<tr data-audit-type="traffic"><td class="time">2026-06-01T00:02:00Z</td><td>traffic</td><td>team-a/Release/web</td><td>system:golive-operator</td><td class="result">10%</td><td>&lt;script&gt;x&lt;/script&gt;</td><td>operator</td></tr>');
+    expect(shown).toContain('<p id="report-link"><a class="report" href="/releases/team-a/web/report">Conformance report (JR/T 0179)</a>');
+    expect(releaseBody(r, now, undefined, { audit: { kind: "refused", reason: "alice may not read the audit trail of namespace team-a" } })).toContain('<p id="audit-refused">The operator refused to show you the audit trail: alice may not read the audit trail of namespace team-a.');
+    expect(releaseBody(r, now, undefined, { audit: { kind: "needsToken" } })).toContain("you came through the authenticating proxy, so the console holds no token of yours");
+    expect(releaseBody(r, now, undefined, { audit: { kind: "unavailable", reason: "could not ask the operator's /audit: timeout" } })).toContain('<p id="audit-unavailable" class="error">Not shown: could not ask the operator&#39;s /audit: timeout.');
+    expect(releaseBody(r, now, undefined, { audit: { kind: "records", rows: [], total: 0 } })).toContain("No record about this release in the operator's audit trail yet.");
+    expect(releaseBody(r, now)).toContain('<p id="audit-off">Not shown: the console was started without <code>--audit-url</code>');
+    expect(releaseBody(r, now, undefined, { report: { unavailable: "no ReleasePolicy governs namespace team-a" } })).toContain('<p id="report-link">No conformance report: no ReleasePolicy governs namespace team-a.</p>');
+    expect(releaseBody(r, now)).not.toContain("report-link");
+  });
 });

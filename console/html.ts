@@ -5,6 +5,8 @@
 import type { Release } from "../api/index.js";
 import { PHASES } from "../api/index.js";
 import { duration, type DeliveryFigures } from "../operator/delivery/figures.js";
+import type { AuditView } from "./audit.js";
+import { capacitySection } from "./capacity.js";
 import { approvalsByStage, type EvidenceFacts } from "./evidence.js";
 import { age, signedActions, type ListFilter, type ReleaseRow } from "./model.js";
 
@@ -186,8 +188,38 @@ function evidenceSection(r: Release, view: EvidenceView | undefined): string {
   return `<h3>Evidence</h3><p>Signer: the policy's signer whose key the operator verified; the key id is the signature's own hint (sha256 of the public key).</p>${table}<h3>Approvals per stage</h3>${approvals}`;
 }
 
+/** Where the release's conformance report is, or why there is none to link to. */
+export type ReportLink = { href: string } | { unavailable: string };
+
+/** What the release page shows besides the Release itself: its audit records and report link (undefined: the console is not set up for them). */
+export interface ReleaseExtras {
+  audit?: AuditView | undefined;
+  report?: ReportLink | undefined;
+}
+
+function auditSection(r: Release, view: AuditView | undefined): string {
+  const head = r.status?.audit;
+  const headText = head ? ` The newest record the operator wrote about it is number ${head.sequence} of its chain, <code title="${esc(head.head)}">${esc(head.head.slice(0, 19))}…</code> (status.audit).` : "";
+  const title = `<h3>Audit records</h3>`;
+  if (!view) return `${title}<p id="audit-off">Not shown: the console was started without <code>--audit-url</code> (the operator's <code>/audit</code>). <code>golive audit query --release ${esc(r.metadata.name)}</code> reads them.${headText}</p>`;
+  if (view.kind === "needsToken") return `${title}<p id="audit-refused">Not shown: you came through the authenticating proxy, so the console holds no token of yours to ask the operator's <code>/audit</code> with (it never asks with its own). Sign in with a bearer token, or use <code>golive audit query</code>.${headText}</p>`;
+  if (view.kind === "refused") return `${title}<p id="audit-refused">The operator refused to show you the audit trail: ${esc(view.reason)}.${headText}</p>`;
+  if (view.kind === "unavailable") return `${title}<p id="audit-unavailable" class="error">Not shown: ${esc(view.reason)}.${headText}</p>`;
+  if (!view.rows.length) return `${title}<p id="audit-summary">No record about this release in the operator's audit trail yet.${headText}</p>`;
+  return `${title}<p id="audit-summary">${view.rows.length === view.total ? `All ${view.total}` : `The newest ${view.rows.length} of ${view.total}`} record(s) about this release in the operator's audit trail (8.3), newest first, read as you.${headText}</p>
+<table class="audit"><thead><tr><th>Time</th><th>Type</th><th>Object</th><th>User</th><th>Result</th><th>Reason</th><th>Writer</th></tr></thead><tbody>${view.rows
+    .map((a) => `<tr data-audit-type="${esc(a.type)}"><td class="time">${esc(a.time)}</td><td>${esc(a.type)}</td><td>${esc(a.object)}</td><td>${esc(a.user)}</td><td class="result">${esc(a.result)}</td><td>${esc(a.reason)}</td><td>${esc(a.source)}</td></tr>`)
+    .join("")}</tbody></table>`;
+}
+
+function reportSection(link: ReportLink | undefined): string {
+  if (!link) return "";
+  if ("href" in link) return `<p id="report-link"><a class="report" href="${esc(link.href)}">Conformance report (JR/T 0179)</a>: clause by clause, the same as <code>golive report</code> writes, as of now.</p>`;
+  return `<p id="report-link">No conformance report: ${esc(link.unavailable)}.</p>`;
+}
+
 /** The part of the release page that live updates replace. */
-export function releaseBody(r: Release, now: Date, evidence?: EvidenceView): string {
+export function releaseBody(r: Release, now: Date, evidence?: EvidenceView, extras: ReleaseExtras = {}): string {
   const s = r.status;
   const canary = s?.canary;
   return `<h1>${esc(r.metadata.namespace)}/${esc(r.metadata.name)}</h1>
@@ -197,8 +229,8 @@ export function releaseBody(r: Release, now: Date, evidence?: EvidenceView): str
 <dt>Canary weight</dt><dd><span id="weight">${canary ? `${canary.weight}%` : "no rollout yet"}</span> ${weightBar(canary?.weight)}</dd>
 ${canary ? `<dt>Step</dt><dd id="step">${canary.stepIndex}${canary.stepName ? ` ${esc(canary.stepName)}` : ""}${canary.pause ? ` (paused: ${esc(canary.pause.reason)})` : ""}</dd>` : ""}
 <dt>Age</dt><dd>${esc(age(r.metadata.creationTimestamp, now))}</dd>${s?.message ? `<dt>Message</dt><dd id="message">${esc(s.message)}</dd>` : ""}</dl>
-${gateTable("Gates", s?.gates)}${gateTable("Verification gates", s?.verification?.gates)}${gateTable("Promotion gates", s?.promotion?.gates)}
-${evidenceSection(r, evidence)}${stepsSection(r)}${wavesSection(r)}${analysisSection(r)}${rollbackSection(r)}${monitoringSection(r)}${actionsSection(r)}`;
+${reportSection(extras.report)}${gateTable("Gates", s?.gates)}${gateTable("Verification gates", s?.verification?.gates)}${gateTable("Promotion gates", s?.promotion?.gates)}
+${evidenceSection(r, evidence)}${stepsSection(r)}${wavesSection(r)}${analysisSection(r)}${rollbackSection(r)}${monitoringSection(r)}${capacitySection(r)}${auditSection(r, extras.audit)}${actionsSection(r)}`;
 }
 
 /** What became of an approval file the viewer submitted. */
@@ -221,9 +253,9 @@ ${outcome ? `<p id="submit-result" class="${outcome.ok ? "ok" : "error"}">${esc(
 <form method="post" action="${esc(action)}" class="approval"><textarea name="approval" rows="10" cols="100" spellcheck="false" placeholder="apiVersion: golive.dev/v1alpha1&#10;kind: ReleaseEvidence&#10;...">${esc(outcome && !outcome.ok ? outcome.text : "")}</textarea><br><button type="submit" id="submit-signed">Submit signed approval</button></form></section>`;
 }
 
-export function releasePage(r: Release, now: Date, viewer: string, evidence?: EvidenceView, outcome?: SubmitOutcome): string {
+export function releasePage(r: Release, now: Date, viewer: string, evidence?: EvidenceView, outcome?: SubmitOutcome, extras: ReleaseExtras = {}): string {
   const path = `/events/release/${encodeURIComponent(r.metadata.namespace ?? "")}/${encodeURIComponent(r.metadata.name)}`;
-  return layout(`${r.metadata.namespace}/${r.metadata.name}`, `<p><a href="/">← all releases</a></p><section id="release" data-live="${esc(path)}">${releaseBody(r, now, evidence)}</section><p class="live" id="live">live</p>${approvalForm(r, outcome)}`, viewer);
+  return layout(`${r.metadata.namespace}/${r.metadata.name}`, `<p><a href="/">← all releases</a></p><section id="release" data-live="${esc(path)}">${releaseBody(r, now, evidence, extras)}</section><p class="live" id="live">live</p>${approvalForm(r, outcome)}`, viewer);
 }
 
 export function errorPage(title: string, message: string, viewer?: string): string {

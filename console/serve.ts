@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Release, ReleaseEvidence } from "../api/index.js";
+import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import { governingPolicy } from "../operator/release/gather.js";
+import { httpsAuditFetch, ReleaseAudit } from "./audit.js";
 import { loadKubeConfig } from "../operator/manager.js";
 import { Informer } from "../operator/runtime/informer.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
@@ -27,6 +29,12 @@ export interface ConsoleOptions {
   requestHeaderAllowedNames?: string[] | undefined;
   requestHeaderUsernameHeaders?: string[] | undefined;
   requestHeaderGroupHeaders?: string[] | undefined;
+  /** https URL of the operator's GET /audit: release pages show the release's audit records, asked with the viewer's token. */
+  auditUrl?: string | undefined;
+  /** PEM file of the CA that signed the /audit certificate (default: the system's CAs). */
+  auditCaFile?: string | undefined;
+  /** golive's own namespace (never governed): no report there. */
+  ownNamespace?: string | undefined;
   log: Logger;
 }
 
@@ -62,6 +70,8 @@ export function consoleTlsOptions(o: Pick<ConsoleOptions, "certFile" | "keyFile"
 export async function startConsole(o: ConsoleOptions): Promise<{ port: number; close(): Promise<void> }> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`--port ${o.port}: use a TCP port (0-65535)`);
   const requestHeader = requestHeaderOptions(o);
+  if (o.auditCaFile && !o.auditUrl) throw new Error("--audit-ca-file needs --audit-url");
+  const audit = o.auditUrl ? new ReleaseAudit(httpsAuditFetch({ url: o.auditUrl, ca: o.auditCaFile ? readFileSync(o.auditCaFile, "utf8") : undefined })) : undefined;
   const tlsOptions = { ...consoleTlsOptions(o), clientCa: requestHeader?.clientCa };
   const tls = await servingTls(tlsOptions);
   const kc = loadKubeConfig(o.kubeconfig);
@@ -76,13 +86,18 @@ export async function startConsole(o: ConsoleOptions): Promise<{ port: number; c
   evidence.on((event) => {
     if (event !== "resync") for (const l of listeners) l();
   });
-  await Promise.all([informer.start(), evidence.start()]);
+  // The governing policy (and the namespace labels its selector reads), for the conformance report.
+  const policies = new Informer<ReleasePolicy>(client, "/apis/golive.dev/v1alpha1/releasepolicies", { onError: (e, what) => o.log.warn({ err: e }, `console: ${what}`) });
+  const namespaceObjects = new Informer<{ metadata: { name: string; labels?: Record<string, string> } }>(client, "/api/v1/namespaces", { onError: (e, what) => o.log.warn({ err: e }, `console: ${what}`) });
+  await Promise.all([informer.start(), evidence.start(), policies.start(), namespaceObjects.start()]);
   const server = await startConsoleServer({
     port: o.port,
     ...(o.host ? { host: o.host } : {}),
     tls,
     evidence: { list: () => evidence.list() },
     ...(requestHeader ? { requestHeader } : {}),
+    ...(audit ? { audit } : {}),
+    policies: { governing: (ns) => governingPolicy({ policies, namespaces: namespaceObjects }, ns, o.ownNamespace ?? "") },
     createEvidenceAs: async (token, body) => {
       // One request, not retried on its own (a create is not idempotent), then the connection goes.
       const asViewer = new KubeClient(viewerKubeConfig(kc, token), 30_000, { attempts: 0, maxDelayMs: 0 });
@@ -102,7 +117,7 @@ export async function startConsole(o: ConsoleOptions): Promise<{ port: number; c
     close: async () => {
       stopTls();
       await server.close();
-      await Promise.all([informer.stop(), evidence.stop()]);
+      await Promise.all([informer.stop(), evidence.stop(), policies.stop(), namespaceObjects.stop()]);
       client.close();
     },
   };

@@ -6,14 +6,16 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { KubeError } from "../operator/runtime/kube-client.js";
-import type { Release, ReleaseEvidence } from "../api/index.js";
+import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
+import type { ReleaseAudit } from "./audit.js";
+import { reportHtml, reportLink, REPORTED_PHASES } from "./report.js";
 import { mayRead, type Credential, type Viewer, type ViewerAccess } from "./access.js";
 import { checkApprovalFile } from "./approval.js";
 import { releaseEvidence } from "./evidence.js";
 import { peerOf, proxiedUser, type RequestHeaderOptions } from "./proxy-identity.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
 import { deliveryFigures } from "../operator/delivery/figures.js";
-import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows, type EvidenceView, type SubmitOutcome } from "./html.js";
+import { deliveryPage, errorPage, listPage, loginPage, releaseBody, releasePage, renderRows, type EvidenceView, type ReleaseExtras, type SubmitOutcome } from "./html.js";
 import { listRows, parseFilter, type ListFilter } from "./model.js";
 
 /** Where Releases come from: an informer's store in production. */
@@ -43,6 +45,10 @@ export interface ConsoleServerOptions {
   createEvidenceAs?: (token: string, evidence: ReleaseEvidence) => Promise<void>;
   /** Trust X-Remote-User/X-Remote-Group from a proxy with a client certificate of this CA (off when unset). */
   requestHeader?: RequestHeaderOptions;
+  /** The release's audit records from the operator's /audit, asked with the viewer's token (not shown when unset). */
+  audit?: ReleaseAudit;
+  /** The ReleasePolicy governing a namespace, for the conformance report (no report when unset). */
+  policies?: { governing(namespace: string): { policy?: ReleasePolicy | undefined; problem?: string | undefined } };
 }
 
 export const COOKIE = "golive_console";
@@ -50,6 +56,9 @@ const COOKIE_MAX_AGE_S = 8 * 3600;
 const MAX_FORM_BYTES = 16 * 1024;
 /** A pasted approval: an RSA-4096 envelope is a few kB, 64 kB leaves room for comments. */
 const MAX_APPROVAL_BYTES = 64 * 1024;
+
+/** The conformance report is a self-contained document with its own inline style and no script. */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -153,6 +162,22 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
     return releaseEvidence(r, o.evidence.list());
   }
 
+  /** Whether the viewer may read what the report shows (the policy and the evidence), and the policy. */
+  async function reportAccess(credential: Credential, r: Release) {
+    const ns = r.metadata.namespace ?? "";
+    const policy = o.policies!.governing(ns);
+    const [mayReadEvidence, mayReadPolicy] = await Promise.all([o.access.mayReadEvidence(credential, ns), policy.policy ? o.access.mayReadPolicy(credential, policy.policy.metadata.name) : Promise.resolve(false)]);
+    return { policy, mayReadEvidence, mayReadPolicy };
+  }
+
+  /** The audit records and the report link, as far as the console is set up for them. */
+  async function extrasOf(credential: Credential, r: Release): Promise<ReleaseExtras> {
+    // Before approval the link's reason is the phase: no reviews needed to say so.
+    const link = async () => (REPORTED_PHASES.has(r.status?.phase ?? "") ? reportLink(r, await reportAccess(credential, r)) : reportLink(r, { policy: {}, mayReadEvidence: false, mayReadPolicy: false }));
+    const [audit, report] = await Promise.all([o.audit?.view(credential, r), o.policies ? link() : undefined]);
+    return { audit, report };
+  }
+
   function stream(req: IncomingMessage, res: ServerResponse, credential: Credential, render: (viewer: Viewer) => Promise<string | undefined> | string | undefined): void {
     res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream; charset=utf-8", "x-accel-buffering": "no", connection: "keep-alive" });
     res.write("retry: 2000\n\n");
@@ -231,8 +256,9 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
     if (req.method !== "GET") return send(res, 405, errorPage("Not allowed", "Use GET. Actions are signed approvals made with the golive CLI, applied with kubectl or pasted on a release page."));
 
     const release = /^\/releases\/([^/]+)\/([^/]+)$/.exec(path);
+    const report = /^\/releases\/([^/]+)\/([^/]+)\/report$/.exec(path);
     const releaseEvents = /^\/events\/release\/([^/]+)\/([^/]+)$/.exec(path);
-    if (path !== "/" && path !== "/delivery" && path !== "/events/list" && !release && !releaseEvents) return send(res, 404, errorPage("Not found", `There is no page ${path}.`));
+    if (path !== "/" && path !== "/delivery" && path !== "/events/list" && !release && !releaseEvents && !report) return send(res, 404, errorPage("Not found", `There is no page ${path}.`));
 
     const who = await viewerOf(req, res);
     if (!who) return;
@@ -254,16 +280,26 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
       const f = parseFilter(url.searchParams);
       return stream(req, res, credential, (v) => listFragment(v, f));
     }
-    const [, ns, name] = (release ?? releaseEvents)!.map((p) => decodeURIComponent(p));
+    const [, ns, name] = (release ?? releaseEvents ?? report)!.map((p) => decodeURIComponent(p));
     if (release) {
       const r = visibleRelease(viewer, ns!, name!);
       if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user), undefined);
-      return send(res, 200, releasePage(r, now(), viewer.user, await evidenceView(credential, r)));
+      return send(res, 200, releasePage(r, now(), viewer.user, await evidenceView(credential, r), undefined, await extrasOf(credential, r)));
+    }
+    if (report) {
+      const r = visibleRelease(viewer, ns!, name!);
+      if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user));
+      if (!o.policies) return send(res, 404, errorPage("Not found", "This console does not make conformance reports.", viewer.user));
+      const a = await reportAccess(credential, r);
+      const link = reportLink(r, a);
+      if (!("href" in link)) return send(res, link.unavailable.includes("you may not") ? 403 : 404, errorPage("No report", `No conformance report for ${ns}/${name}: ${link.unavailable}.`, viewer.user));
+      o.log.info({ user: viewer.user, release: `${ns}/${name}` }, "console: conformance report served");
+      return send(res, 200, reportHtml(r, a.policy.policy!, o.evidence?.list() ?? [], now()), undefined, { "content-security-policy": REPORT_CSP });
     }
     if (!visibleRelease(viewer, ns!, name!)) return send(res, 404, `No release ${ns}/${name} that you may read.\n`, "text/plain; charset=utf-8");
     return stream(req, res, credential, async (v) => {
       const r = visibleRelease(v, ns!, name!);
-      return r ? releaseBody(r, now(), await evidenceView(credential, r)) : undefined;
+      return r ? releaseBody(r, now(), await evidenceView(credential, r), await extrasOf(credential, r)) : undefined;
     });
   }
 
@@ -281,7 +317,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
     const { viewer, credential } = who;
     const r = visibleRelease(viewer, ns, name);
     if (!r) return send(res, 404, errorPage("Not found", `No release ${ns}/${name} that you may read.`, viewer.user));
-    const page = async (code: number, outcome: SubmitOutcome) => send(res, code, releasePage(r, now(), viewer.user, await evidenceView(credential, r), outcome));
+    const page = async (code: number, outcome: SubmitOutcome) => send(res, code, releasePage(r, now(), viewer.user, await evidenceView(credential, r), outcome, await extrasOf(credential, r)));
     let text: string;
     try {
       text = (await readForm(req, MAX_APPROVAL_BYTES)).get("approval") ?? "";

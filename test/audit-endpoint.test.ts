@@ -22,6 +22,7 @@ let server: Awaited<ReturnType<typeof startAuditServer>>;
 let client: KubeClient;
 let reader = "";
 let stranger = "";
+let teamReader = "";
 
 function get(path: string, token?: string, method = "GET"): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -55,6 +56,11 @@ beforeAll(async () => {
   kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: role }, rules: [{ apiGroups: ["golive.dev"], resources: ["releases/audit"], verbs: ["get"] }] }));
   kubectl(["create", "clusterrolebinding", role, `--clusterrole=${role}`, `--serviceaccount=${ns.name}:reader`]);
   reader = kubectl(["-n", ns.name, "create", "token", "reader"]).trim();
+  // A RoleBinding in team-a only: the least-privilege path (the console reads as such a viewer).
+  kubectlResult(["create", "namespace", "team-a"]);
+  kubectl(["-n", ns.name, "create", "serviceaccount", "team-reader"]);
+  kubectl(["-n", "team-a", "create", "rolebinding", role, `--clusterrole=${role}`, `--serviceaccount=${ns.name}:team-reader`]);
+  teamReader = kubectl(["-n", ns.name, "create", "token", "team-reader"]).trim();
   stranger = kubectl(["-n", ns.name, "create", "token", "stranger"]).trim();
 }, 120_000);
 
@@ -63,6 +69,7 @@ afterAll(async () => {
   client?.close();
   kubectlResult(["delete", "clusterrolebinding", role]);
   kubectlResult(["delete", "clusterrole", role]);
+  kubectlResult(["delete", "namespace", "team-a", "--wait=false"]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -73,6 +80,17 @@ describe("GET /audit on the operator", () => {
     const denied = await get("/audit", stranger);
     expect(denied.status).toBe(403);
     expect(denied.body).toContain(`system:serviceaccount:${ns.name}:stranger may not read the audit trail (get releases/audit in API group golive.dev, cluster-wide): bind the ClusterRole <release>-golive-audit-reader`);
+  });
+
+  it("lets a reader bound in one namespace read that namespace's records only", async () => {
+    const own = await get("/audit?namespace=team-a&type=transition", teamReader);
+    expect(own.status).toBe(200);
+    expect((JSON.parse(own.body) as { total: number }).total).toBe(5);
+    const other = await get("/audit?namespace=team-b", teamReader);
+    expect(other.status).toBe(403);
+    expect(other.body).toContain(`system:serviceaccount:${ns.name}:team-reader may not read the audit trail of namespace team-b (get releases/audit in API group golive.dev there)`);
+    expect((await get("/audit", teamReader)).status).toBe(403);
+    expect((await get("/audit?namespace=", teamReader)).status).toBe(403);
   });
 
   it("returns exactly the matching records of every chain, merged by time", async () => {
@@ -107,5 +125,8 @@ describe("GET /audit on the operator", () => {
     expect(await get("/audit?limit=0", reader)).toMatchObject({ status: 400, body: expect.stringContaining("use a whole number from 1 to 100000") });
     const limited = JSON.parse((await get("/audit?limit=3", reader)).body) as { total: number; returned: number };
     expect(limited).toMatchObject({ total: 50, returned: 3 });
+    const newest = JSON.parse((await get("/audit?namespace=team-a&type=traffic&limit=2&order=newest", reader)).body) as { records: { object: string }[] };
+    expect(newest.records.map((x) => x.object)).toEqual(["team-a/Release/web-9", "team-a/Release/web-7"]);
+    expect(await get("/audit?order=up", reader)).toMatchObject({ status: 400, body: expect.stringContaining("order=up: use oldest or newest") });
   });
 });

@@ -67,7 +67,8 @@ describe("the console in the chart", () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(["ClusterRole/golive-console", "ClusterRoleBinding/golive-console", "Deployment/golive-console", "NetworkPolicy/golive-console", "Service/golive-console", "ServiceAccount/golive-console"]);
     const role = docs.find((d) => d.kind === "ClusterRole")!;
     expect(role.rules).toEqual([
-      { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences"], verbs: ["list", "watch"] },
+      { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences", "releasepolicies"], verbs: ["list", "watch"] },
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
       { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
       { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
     ]);
@@ -85,7 +86,7 @@ describe("the console in the chart", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     const c = pod.containers[0] as Doc;
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } });
-    expect(c.args).toEqual(["console", "--port=8443", "--log-level=info", "--dns-name", "golive-console", "golive-console.golive-system.svc"]);
+    expect(c.args).toEqual(["console", "--port=8443", "--log-level=info", "--namespace=golive-system", "--dns-name", "golive-console", "golive-console.golive-system.svc"]);
     expect(c.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "https", scheme: "HTTPS" });
     const service = docs.find((d) => d.kind === "Service")!;
     expect(service.spec.ports).toEqual([{ name: "https", port: 443, targetPort: "https", protocol: "TCP" }]);
@@ -96,7 +97,7 @@ describe("the console in the chart", () => {
   it("serves a TLS Secret's pair when one is named, and refuses a port or name outside the schema", async () => {
     const deployment = consoleDocs(await render("console.enabled=true", "console.tls.secretName=golive-console-tls")).find((d) => d.kind === "Deployment")!;
     const pod = deployment.spec.template.spec;
-    expect(pod.containers[0].args).toEqual(["console", "--port=8443", "--log-level=info", "--tls-cert=/etc/golive/console-tls/tls.crt", "--tls-key=/etc/golive/console-tls/tls.key"]);
+    expect(pod.containers[0].args).toEqual(["console", "--port=8443", "--log-level=info", "--namespace=golive-system", "--tls-cert=/etc/golive/console-tls/tls.crt", "--tls-key=/etc/golive/console-tls/tls.key"]);
     expect(pod.volumes).toContainEqual({ name: "console-tls", secret: { secretName: "golive-console-tls" } });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: "console-tls", mountPath: "/etc/golive/console-tls", readOnly: true });
     for (const [set, where] of [["console.port=80", "/console/port"], ["console.tls.secretName=Bad_Name", "/console/tls/secretName"], ["console.enable=true", "/console"]] as const) {
@@ -104,5 +105,61 @@ describe("the console in the chart", () => {
       expect(r.status, set).not.toBe(0);
       expect(r.stderr, set).toContain(`at '${where}'`);
     }
+  });
+
+  it("takes the --requestheader-* flags from console.requestHeader, mounting only the front-proxy CA; headers without a CA are refused", async () => {
+    const off = consoleDocs(await render("console.enabled=true")).find((d) => d.kind === "Deployment")!;
+    expect((off.spec.template.spec.containers[0].args as string[]).some((a) => a.startsWith("--requestheader"))).toBe(false);
+    const docs = consoleDocs(await render("console.enabled=true", "console.requestHeader.clientCAConfigMap=front-proxy-ca", "console.requestHeader.clientCAKey=requestheader-client-ca-file", "console.requestHeader.allowedNames={front-proxy,aggregator}", "console.requestHeader.usernameHeaders={X-Forwarded-User}", "console.requestHeader.groupHeaders={X-Forwarded-Groups,X-Remote-Group}"));
+    const pod = docs.find((d) => d.kind === "Deployment")!.spec.template.spec;
+    expect((pod.containers[0].args as string[]).filter((a) => a.startsWith("--requestheader"))).toEqual([
+      "--requestheader-client-ca-file=/etc/golive/requestheader-ca/ca.crt",
+      "--requestheader-allowed-names=front-proxy",
+      "--requestheader-allowed-names=aggregator",
+      "--requestheader-username-headers=X-Forwarded-User",
+      "--requestheader-group-headers=X-Forwarded-Groups",
+      "--requestheader-group-headers=X-Remote-Group",
+    ]);
+    expect(pod.volumes).toContainEqual({ name: "requestheader-ca", configMap: { name: "front-proxy-ca", items: [{ key: "requestheader-client-ca-file", path: "ca.crt" }] } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: "requestheader-ca", mountPath: "/etc/golive/requestheader-ca", readOnly: true });
+    // The flags parse as the CLI reads them: repeated flags accumulate and replace the defaults.
+    const { Command } = await import("commander");
+    const { registerConsole } = await import("../cli/commands/console.js");
+    const program = new Command().exitOverride();
+    registerConsole(program);
+    const cmd = program.commands.find((c) => c.name() === "console")!;
+    cmd.action(() => undefined);
+    await program.parseAsync(["node", "golive", ...(pod.containers[0].args as string[])]);
+    expect(cmd.opts()).toMatchObject({ requestheaderClientCaFile: "/etc/golive/requestheader-ca/ca.crt", requestheaderAllowedNames: ["front-proxy", "aggregator"], requestheaderUsernameHeaders: ["X-Forwarded-User"], requestheaderGroupHeaders: ["X-Forwarded-Groups", "X-Remote-Group"], namespace: "golive-system", dnsName: ["golive-console", "golive-console.golive-system.svc"] });
+    const bare = await helmResult(["template", "golive", chart, "--set", "console.enabled=true", "--set", "console.requestHeader.allowedNames={front-proxy}"]);
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain("console.requestHeader: allowedNames and the headers need clientCAConfigMap");
+    const badHeader = await helmResult(["template", "golive", chart, "--set", "console.enabled=true", "--set", "console.requestHeader.usernameHeaders={X User}"]);
+    expect(badHeader.stderr).toContain("at '/console/requestHeader/usernameHeaders/0'");
+  });
+
+  it("with console.audit: the operator's /audit Service as URL, only the CA of its certificate mounted, egress to it; refused without a CA it could verify", async () => {
+    const docs = await render("console.enabled=true", "console.audit.enabled=true", "operator.auditEndpoint.tlsSecretName=golive-audit-tls", "networkPolicy.egress.enabled=true");
+    const pod = consoleDocs(docs).find((d) => d.kind === "Deployment")!.spec.template.spec;
+    expect((pod.containers[0].args as string[]).filter((a) => a.startsWith("--audit"))).toEqual(["--audit-url=https://golive-operator-audit.golive-system.svc:8444/audit", "--audit-ca-file=/etc/golive/audit-ca/ca.crt"]);
+    // The operator's serving key shares that Secret: only ca.crt is projected into the console.
+    expect(pod.volumes).toContainEqual({ name: "audit-ca", secret: { secretName: "golive-audit-tls", items: [{ key: "ca.crt", path: "ca.crt" }] } });
+    expect(docs.some((d) => d.kind === "Service" && d.metadata.name === "golive-operator-audit")).toBe(true);
+    const egress = consoleDocs(docs).find((d) => d.kind === "NetworkPolicy")!.spec.egress as Doc[];
+    expect(egress).toContainEqual({ to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "golive", "app.kubernetes.io/instance": "golive", "app.kubernetes.io/component": "operator" } } }], ports: [{ port: 8444, protocol: "TCP" }] });
+    // Still no right of its own to the trail: viewers' tokens are asked.
+    const bound = docs.filter((d) => /RoleBinding$/.test(d.kind as string) && (d.subjects as Doc[] | undefined)?.some((x) => x.name === "golive-console"));
+    expect(bound.map((d) => String(d.roleRef.name))).toEqual(["golive-console"]);
+    const own = consoleDocs(await render("console.enabled=true", "console.audit.enabled=true", "console.audit.url=https://audit.example/audit", "console.audit.caSecretName=audit-ca", "console.audit.caKey=root.pem"));
+    const ownPod = own.find((d) => d.kind === "Deployment")!.spec.template.spec;
+    expect((ownPod.containers[0].args as string[]).filter((a) => a.startsWith("--audit"))).toEqual(["--audit-url=https://audit.example/audit", "--audit-ca-file=/etc/golive/audit-ca/ca.crt"]);
+    expect(ownPod.volumes).toContainEqual({ name: "audit-ca", secret: { secretName: "audit-ca", items: [{ key: "root.pem", path: "ca.crt" }] } });
+    const noCa = await helmResult(["template", "golive", chart, "--set", "console.enabled=true", "--set", "console.audit.enabled=true"]);
+    expect(noCa.status).not.toBe(0);
+    expect(noCa.stderr).toContain("the console sends a viewer's token only to a certificate it can verify");
+    const noEndpoint = await helmResult(["template", "golive", chart, "--set", "console.enabled=true", "--set", "console.audit.enabled=true", "--set", "operator.auditEndpoint.enabled=false"]);
+    expect(noEndpoint.stderr).toContain("console.audit.enabled needs operator.auditEndpoint.enabled, or console.audit.url");
+    const plain = await helmResult(["template", "golive", chart, "--set", "console.enabled=true", "--set", "console.audit.url=http://audit.example/audit"]);
+    expect(plain.stderr).toContain("at '/console/audit/url'");
   });
 });

@@ -17,12 +17,17 @@ import { parse, stringify } from "yaml";
 import type { Browser } from "playwright-core";
 import type { Release } from "../api/index.js";
 import { startConsole } from "../console/serve.js";
+import { AuditWriter } from "../audit/writer.js";
+import { kubeAuthorizer, startAuditServer } from "../operator/audit/endpoint.js";
+import { KubeClient } from "../operator/runtime/kube-client.js";
+import { createCa, issueServingCertificate } from "../webhook/certificates.js";
 import { createEvidence } from "../gates/sign.js";
 import { issueCertificate } from "./cluster/pki.js";
 import { findChromium } from "../report/pdf.js";
 import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
 
-const nsA = useNamespace("console-a");
+const governed = `golive-console-test-${randomBytes(3).toString("hex")}`;
+const nsA = useNamespace("console-a", { [governed]: "true" });
 const nsB = useNamespace("console-b");
 const shots = process.env.GOLIVE_CONSOLE_SCREENSHOTS ?? "/tmp/notes";
 let console_: Awaited<ReturnType<typeof startConsole>>;
@@ -30,14 +35,19 @@ let base = "";
 let browser: Browser;
 const tokens = { a: "", b: "", lead: "", none: "" };
 const consoleRole = `golive-console-${randomBytes(3).toString("hex")}`;
+const policyName = `console-${randomBytes(3).toString("hex")}`;
+let audit: Awaited<ReturnType<typeof startAuditServer>>;
+let auditClient: KubeClient;
 const dir = mkdtempSync(join(tmpdir(), "golive-console-"));
 
-/** The console's own rights, as the chart grants them (test/chart.test.ts): review tokens and access, read Releases and ReleaseEvidence. Nothing writable. */
+/** The console's own rights, as the chart grants them (test/chart-dashboard-console.test.ts): review tokens and access, read Releases, ReleaseEvidence, ReleasePolicies and Namespaces. Nothing writable, no audit right. */
 const CONSOLE_RULES = [
   { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
   { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
-  { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences"], verbs: ["list", "watch"] },
+  { apiGroups: ["golive.dev"], resources: ["releases", "releaseevidences", "releasepolicies"], verbs: ["list", "watch"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
 ];
+const auditHead = { head: `sha256:${"7".repeat(64)}`, sequence: 4 };
 
 /** A kubeconfig for the same API server that authenticates as the given token. */
 function tokenKubeconfig(token: string): string {
@@ -100,6 +110,19 @@ function status(weight: number, stepIndex: number, stepName: string) {
         },
       ],
       monitoring: { mode: "PodMonitor", objects: ["PodMonitor/underwriting-api"], ready: true, checkedAt: now },
+      conditions: [{ type: "CapacityFits", status: "True", reason: "Fits", message: "1 ResourceQuota(s) hold the rollout's peak of 8 pod(s)", lastTransitionTime: now }],
+      capacity: {
+        generatedAt: now,
+        observedGeneration: 1,
+        horizon: "30d",
+        history: "14d",
+        atRisk: 1,
+        metrics: [
+          { name: "policies-issued-per-second", unit: "policies/s", current: 420, peak: 800, campaign: 1200, testedLimit: 1500, limit: 1500, limitSource: "testedLimit", slopePerDay: 45, fitError: 12, seasonal: false, samples: 2016, crossesAt: new Date(Date.parse(now) + 24 * 86_400_000).toISOString(), withinHorizon: true, message: "forecast to reach the tested limit 1500 in 24d" },
+          { name: "quotes-per-second", unit: "quotes/s", current: 90, peak: 300, limit: 300, limitSource: "peak", slopePerDay: 0.5, samples: 2016, withinHorizon: false, message: "not within the 30d horizon of the peak 300 (trend +0.5/day)" },
+        ],
+      },
+      audit: auditHead,
     },
   };
 }
@@ -165,7 +188,32 @@ beforeAll(async () => {
   kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: consoleRole }, rules: CONSOLE_RULES }));
   kubectl(["create", "clusterrolebinding", consoleRole, `--clusterrole=${consoleRole}`, `--serviceaccount=${nsA.name}:golive-console`]);
   const consoleToken = kubectl(["-n", nsA.name, "create", "token", "golive-console"]).trim();
-  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: tokenKubeconfig(consoleToken), log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
+  // The operator's /audit, as the operator serves it (its own identity reviews the callers), over a
+  // certificate of a CA the console is given; records about nsA's release, another release and nsB.
+  const trail = join(dir, "trail");
+  mkdirSync(trail);
+  let t = Date.parse(now) - 60_000;
+  const w = new AuditWriter({ file: join(trail, "audit.jsonl"), source: "operator", now: () => new Date((t += 1000)), stdout: false });
+  w.append({ type: "transition", object: `${nsA.name}/Release/underwriting-api-2-4-1`, user: "system:golive-operator", result: "Approved", reason: "every gate passed and every image is sealed" });
+  w.append({ type: "transition", object: `${nsA.name}/Release/underwriting-api-2-4-1`, user: "system:golive-operator", result: "Progressing", reason: "verification passed; canary starts" });
+  w.append({ type: "traffic", object: `${nsA.name}/Release/underwriting-api-2-4-1`, user: "system:golive-operator", result: "10%", reason: "step first-slice", details: { secretish: "not-for-the-page" } });
+  w.append({ type: "transition", object: `${nsA.name}/Release/underwriting-api-2-3-9`, user: "system:golive-operator", result: "RolledBack", reason: "another release" });
+  w.append({ type: "transition", object: `${nsB.name}/Release/claims-api-7-0-0`, user: "system:golive-operator", result: "Blocked", reason: "other namespace" });
+  await w.close();
+  const auditCa = await createCa("golive-audit-ca", 3600_000);
+  auditClient = new KubeClient(kubeConfig());
+  audit = await startAuditServer({ dir: trail, port: 0, host: "127.0.0.1", tls: await issueServingCertificate(auditCa, { dnsNames: ["localhost"], ips: ["127.0.0.1"], validityMs: 3600_000 }), authorize: kubeAuthorizer(auditClient), log: pino({ level: "silent" }) });
+  writeFileSync(join(dir, "audit-ca.crt"), auditCa.cert);
+  // viewer-a may read nsA's audit records (a RoleBinding there) and the policy; lead may do neither.
+  kubectl(["-n", nsA.name, "create", "role", "audit-reader", "--verb=get", "--resource=releases.golive.dev/audit"]);
+  kubectl(["-n", nsA.name, "create", "rolebinding", "audit-reader", "--role=audit-reader", `--serviceaccount=${nsA.name}:viewer-a`]);
+  const policy = parse(readFileSync(join(import.meta.dirname, "../examples/policy.yaml"), "utf8")) as { metadata: Record<string, unknown>; spec: { namespaceSelector: unknown } };
+  policy.metadata = { name: policyName };
+  policy.spec.namespaceSelector = { matchLabels: { [governed]: "true" } };
+  kubectl(["apply", "-f", "-"], JSON.stringify(policy));
+  kubectl(["create", "clusterrole", policyName, "--verb=get", "--resource=releasepolicies.golive.dev", `--resource-name=${policyName}`]);
+  kubectl(["create", "clusterrolebinding", policyName, `--clusterrole=${policyName}`, `--serviceaccount=${nsA.name}:viewer-a`]);
+  console_ = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: tokenKubeconfig(consoleToken), auditUrl: `https://127.0.0.1:${audit.port}/audit`, auditCaFile: join(dir, "audit-ca.crt"), log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
   base = `https://127.0.0.1:${console_.port}`;
   const { chromium } = await import("playwright-core");
   browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
@@ -175,8 +223,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await console_?.close();
+  await audit?.close();
+  auditClient?.close();
   kubectlResult(["delete", "clusterrolebinding", consoleRole]);
   kubectlResult(["delete", "clusterrole", consoleRole]);
+  kubectlResult(["delete", "clusterrolebinding", policyName]);
+  kubectlResult(["delete", "clusterrole", policyName]);
+  kubectlResult(["delete", "releasepolicies.golive.dev", policyName]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -195,6 +248,8 @@ describe("golive console", () => {
     for (const [verb, resource] of [["patch", "releases.golive.dev"], ["create", "releaseevidences.golive.dev"], ["update", "releases.golive.dev/status"], ["get", "secrets"], ["create", "pods"]] as const)
       expect(kubectlResult(["auth", "can-i", verb, resource, "-A", as]).stdout.trim()).toBe("no");
     expect(kubectlResult(["auth", "can-i", "watch", "releases.golive.dev", "-A", as]).stdout.trim()).toBe("yes");
+    // No right to the audit trail either: the release page asks the operator with the viewer's token.
+    expect(kubectlResult(["auth", "can-i", "get", "releases.golive.dev", "--subresource=audit", "-A", as]).stdout.trim()).toBe("no");
   });
 
   it("refuses a request without a token, and one whose token the cluster does not know (401), over TLS with a certificate made at start", async () => {
@@ -309,6 +364,64 @@ describe("golive console", () => {
     }
   });
 
+  it("in Chromium: a release page charts the capacity forecast against its limit, lists the release's audit records read as the viewer (live), and links its conformance report", async () => {
+    const { context, page } = await signIn(tokens.a);
+    try {
+      await page.goto(`${base}/releases/${nsA.name}/underwriting-api-2-4-1`);
+      expect(await page.textContent("#capacity-fit")).toContain("Fits 1 ResourceQuota(s) hold the rollout's peak of 8 pod(s)");
+      expect(await page.textContent("#capacity-forecast")).toContain("Forecast of 2 key metric(s) over 30d from 14d of history");
+      const risky = page.locator('svg.cap-chart[data-metric="policies-issued-per-second"]');
+      expect(await risky.isVisible()).toBe(true);
+      expect(await risky.locator(".cap-cross").count()).toBe(1);
+      expect(await risky.textContent()).toContain("limit (testedLimit) 1500");
+      expect(await page.locator('svg.cap-chart[data-metric="quotes-per-second"] .cap-cross').count()).toBe(0);
+      // The audit records of this release only, newest first, asked of /audit with viewer-a's token.
+      expect(await page.textContent("#audit-summary")).toContain("All 3 record(s) about this release");
+      const rows = page.locator("table.audit tbody tr");
+      expect(await rows.count()).toBe(3);
+      expect(await rows.first().locator(".result").textContent()).toBe("10%");
+      const text = (await page.textContent("#release"))!;
+      for (const other of ["another release", "other namespace", "not-for-the-page"]) expect(text).not.toContain(other);
+      await page.screenshot({ path: join(shots, "console-release-capacity-audit.png"), fullPage: true });
+      // A new record and the audit head moving in status: the page shows it without reload.
+      await page.evaluate("window.__notReloaded = true");
+      const w = new AuditWriter({ file: join(dir, "trail", "audit.jsonl"), source: "operator", stdout: false });
+      w.append({ type: "traffic", object: `${nsA.name}/Release/underwriting-api-2-4-1`, user: "system:golive-operator", result: "25%", reason: "step second-slice" });
+      await w.close();
+      await patchStatus(nsA.name, "underwriting-api-2-4-1", { status: { audit: { head: `sha256:${"8".repeat(64)}`, sequence: 5 } } });
+      await expect.poll(() => page.textContent("#audit-summary"), { timeout: 20_000 }).toContain("All 4 record(s)");
+      expect(await rows.first().locator(".result").textContent()).toBe("25%");
+      expect(await page.evaluate("window.__notReloaded")).toBe(true);
+      // The report: the same document golive report writes, as of now, with no script allowed.
+      const href = await page.getAttribute("#report-link a", "href");
+      expect(href).toBe(`/releases/${nsA.name}/underwriting-api-2-4-1/report`);
+      await Promise.all([page.waitForURL(`${base}${href}`), page.click("#report-link a")]);
+      expect(await page.title()).toContain("underwriting-api 2.4.1");
+      expect(await page.textContent("body")).toContain("4.4");
+      await page.screenshot({ path: join(shots, "console-report.png") });
+      const raw = await get(href!, { authorization: `Bearer ${tokens.a}` });
+      expect(raw.status).toBe(200);
+      expect(String(raw.headers["content-security-policy"])).toMatch(/^default-src 'none'; style-src 'unsafe-inline';/);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it("tells a viewer without the audit right or the policy right why, and refuses them the report", async () => {
+    const lead = await get(`/releases/${nsA.name}/underwriting-api-2-4-1`, { authorization: `Bearer ${tokens.lead}` });
+    expect(lead.status).toBe(200);
+    expect(lead.body).toContain(`<p id="audit-refused">The operator refused to show you the audit trail: system:serviceaccount:${nsA.name}:lead may not read the audit trail of namespace ${nsA.name} (get releases/audit in API group golive.dev there)`);
+    expect(lead.body).not.toContain('<table class="audit">');
+    expect(lead.body).toContain(`No conformance report: it shows the policy and every evidence, and you may not get the ReleasePolicy ${policyName}.`);
+    const report = await get(`/releases/${nsA.name}/underwriting-api-2-4-1/report`, { authorization: `Bearer ${tokens.lead}` });
+    expect(report.status).toBe(403);
+    // Blocked: no report yet, whoever asks.
+    const blocked = await get(`/releases/${nsB.name}/claims-api-7-0-0`, { authorization: `Bearer ${tokens.lead}` });
+    expect(blocked.body).toContain("No conformance report: the release has not been approved yet (phase Blocked)");
+    expect((await get(`/releases/${nsB.name}/claims-api-7-0-0/report`, { authorization: `Bearer ${tokens.lead}` })).status).toBe(404);
+    expect((await get(`/releases/${nsA.name}/underwriting-api-2-4-1/report`)).status).toBe(401);
+  });
+
   it("in Chromium: a pasted approval is created with the viewer's own token: refused without the right to create evidence, created with it, never signed by the console", async () => {
     const promotion = createEvidence({ release: relA(), type: "Approval", key: approverKey, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Promotion", role: "release-manager" } } });
     const text = stringify(promotion);
@@ -367,7 +480,7 @@ describe("golive console", () => {
     const forged = issueCertificate({ commonName: "front-proxy", usage: "client" }).pem;
     const caFile = join(dir, "front-proxy-ca.crt");
     writeFileSync(caFile, ca.pem.cert);
-    const proxied = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: join(dir, "console.kubeconfig"), requestHeaderClientCaFile: caFile, requestHeaderAllowedNames: ["front-proxy"], log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
+    const proxied = await startConsole({ port: 0, host: "127.0.0.1", kubeconfig: join(dir, "console.kubeconfig"), requestHeaderClientCaFile: caFile, requestHeaderAllowedNames: ["front-proxy"], auditUrl: `https://127.0.0.1:${audit.port}/audit`, auditCaFile: join(dir, "audit-ca.crt"), log: pino({ level: process.env.GOLIVE_TEST_LOG ?? "silent" }) });
     try {
       const at = { base: `https://127.0.0.1:${proxied.port}` };
       const asA = { "x-remote-user": `system:serviceaccount:${nsA.name}:viewer-a`, "x-remote-group": "system:serviceaccounts" };
@@ -379,6 +492,10 @@ describe("golive console", () => {
       expect(a.body).toContain(`<b id="viewer">system:serviceaccount:${nsA.name}:viewer-a</b>`);
       expect(a.body).toContain("underwriting-api-2-4-1");
       expect(a.body).not.toContain("claims-api-7-0-0");
+      // The proxied viewer has no token to ask /audit with, and the console never asks with its own.
+      const page = await get(`/releases/${nsA.name}/underwriting-api-2-4-1`, asA, { ...at, ...proxy });
+      expect(page.body).toContain("you came through the authenticating proxy, so the console holds no token of yours");
+      expect(page.body).not.toContain('<table class="audit">');
       const stranger = await get("/", { "x-remote-user": "someone-without-rights" }, { ...at, ...proxy });
       expect(stranger.status).toBe(200);
       expect(stranger.body).toContain("No release you may read matches.");

@@ -138,6 +138,32 @@ describe("decide: the declared peak (6.2.1)", () => {
       expect(decide(hpaRequest(hpa(1)), noPeak)).toMatchObject({ allowed: true });
     });
 
+    it("holds a new or changed HPA to the Release's declared scaling bounds (6.2.2), as the operator's HPAOutOfBounds does; a metadata edit of one admitted before passes", () => {
+      const v = view(undefined, { architecture: { ...(releaseSpec().architecture as Record<string, unknown>), scaling: { minReplicas: 3, maxReplicas: 6 } } });
+      v.deployments.put(workload("Deployment", { replicas: 4 }) as never);
+      expect(message(hpaRequest(hpa(8)), v)).toContain(
+        "HorizontalPodAutoscaler web may scale Deployment/web up to 8 replicas, above spec.architecture.scaling.maxReplicas 6 (the capacity approved): lower the HPA's maxReplicas to 6 or declare a larger bound in a new Release",
+      );
+      expect(message(hpaRequest(hpa(6)), v)).toContain("down to 2 replica(s), below spec.architecture.scaling.minReplicas 3: raise the HPA's minReplicas to 3");
+      const inBounds = hpa(6);
+      inBounds.spec.minReplicas = 3;
+      expect(decide(hpaRequest(inBounds), v)).toMatchObject({ allowed: true });
+      // Admitted before the bounds (or with the webhook down): a label edit is not judged again.
+      const labelled = { ...hpa(8), metadata: { ...hpa(8).metadata, labels: { team: "shop" } } };
+      expect(decide(hpaRequest(labelled, hpa(8)), v)).toMatchObject({ allowed: true });
+    });
+
+    it("denies an HPA on golive's stable copy, saying to target the Deployment instead", () => {
+      const v = withWorkloads({ pods: 1 });
+      const copy = workload("Deployment", { replicas: 4 });
+      copy.metadata.name = "web-stable";
+      copy.metadata.labels = { ...(copy.metadata.labels as Record<string, string>), "golive.dev/stable-of": "web" };
+      v.deployments.put(copy as never);
+      expect(message(hpaRequest(hpa(6, { target: "web-stable" })), v)).toBe(
+        "golive denied HorizontalPodAutoscaler shop/web: Deployment web-stable is golive's stable copy of Deployment web, whose replicas only golive sets; point scaleTargetRef at Deployment web and declare its bounds in spec.architecture.scaling",
+      );
+    });
+
     it("counts a retargeted HPA for its new workload only", () => {
       const v = withWorkloads({ pods: 7 });
       // Stored: HPA web on the Deployment; sent: the same HPA moved to the StatefulSet at 1.

@@ -18,6 +18,8 @@ import type { AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
+import { hpaBoundsProblem } from "../operator/capacity/fit.js";
+import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
@@ -26,7 +28,6 @@ import { checkAutoscalerDelete, checkAutoscalerPeak, checkPeakCapacity, type Adm
 import { checkRecreate, checkStableCopyDelete, checkStableCopyPresent } from "./rules/recreate.js";
 import { isLive } from "./rules/live.js";
 import { stableName } from "../operator/rollout/names.js";
-import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
 import { checkNetworkIsolation } from "./rules/network-isolation.js";
 import { checkReleaseSafeguards } from "./rules/release-safeguards.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
@@ -124,11 +125,23 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   const hpa = readAutoscaler(request.object);
   if (!hpa) return ALLOW;
   const ns = request.namespace ?? "";
+  const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const stableOf = target?.metadata?.labels ? label(target.metadata.labels, STABLE_OF_LABEL) : undefined;
+  // Its scale requests would be denied (a stable copy's replicas are golive's, rules/scale.ts): say so now.
+  if (stableOf !== undefined) return deny(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)}: Deployment ${clip(hpa.target, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}, whose replicas only golive sets; point scaleTargetRef at Deployment ${clip(stableOf, 120)} and declare its bounds in spec.architecture.scaling`);
   const release = autoscalerRelease(hpa, ns, view);
   if (!release) return ALLOW;
   const old = request.operation === "UPDATE" ? readAutoscaler(request.oldObject) : undefined;
   const f = new Findings();
   checkAutoscalerPeak({ hpa, old, namespace: ns, release, view }, f);
+  // 6.2.2: the bounds the Release declares (the operator reports the same as HPAOutOfBounds);
+  // judged when they change, so an HPA admitted before is never stuck on a metadata edit. A
+  // Release that declares no bounds is the operator's to report (HPAOutOfBounds before its rollout).
+  const minOf = (o: unknown) => (typeof asObj(asObj(o)?.spec)?.minReplicas === "number" ? (asObj(asObj(o)?.spec)!.minReplicas as number) : 1);
+  const boundsChanged = !old || old.maxReplicas !== hpa.maxReplicas || old.kind !== hpa.kind || old.target !== hpa.target || minOf(request.oldObject) !== minOf(request.object);
+  const scaling = release.spec.architecture?.scaling;
+  const outOfBounds = boundsChanged && scaling ? hpaBoundsProblem({ name: hpa.name, target: { kind: hpa.kind, name: hpa.target }, minReplicas: minOf(request.object), maxReplicas: hpa.maxReplicas }, release.metadata.name, scaling) : undefined;
+  if (outOfBounds) f.deny(outOfBounds);
   return f.problemCount ? deny(f.message(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
 }
 

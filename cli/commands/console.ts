@@ -18,8 +18,11 @@ export function registerConsole(program: Command): void {
     .option("--requestheader-allowed-names <name...>", "common names the proxy's client certificate may have (default: any the CA signed)")
     .option("--requestheader-username-headers <header...>", "headers naming the user", ["X-Remote-User"])
     .option("--requestheader-group-headers <header...>", "headers naming the groups", ["X-Remote-Group"])
+    .option("--audit-url <url>", "https URL of the operator's /audit: release pages show the release's audit records, asked with the viewer's own token (off by default)")
+    .option("--audit-ca-file <file>", "CA of the /audit serving certificate (default: the system's CAs); the token is never sent to a certificate that does not verify")
+    .option("--namespace <namespace>", "golive's own namespace (never governed)", process.env.POD_NAMESPACE)
     .option("--log-level <level>", "log level", "info")
-    .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; dnsName?: string[]; kubeconfig?: string; requestheaderClientCaFile?: string; requestheaderAllowedNames?: string[]; requestheaderUsernameHeaders: string[]; requestheaderGroupHeaders: string[]; logLevel: string }) => {
+    .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; dnsName?: string[]; kubeconfig?: string; requestheaderClientCaFile?: string; requestheaderAllowedNames?: string[]; requestheaderUsernameHeaders: string[]; requestheaderGroupHeaders: string[]; auditUrl?: string; auditCaFile?: string; namespace?: string; logLevel: string }) => {
       const log = createLogger(opts.logLevel);
       const c = await startConsole({
         port: Number(opts.port),
@@ -32,6 +35,9 @@ export function registerConsole(program: Command): void {
         requestHeaderAllowedNames: opts.requestheaderAllowedNames,
         requestHeaderUsernameHeaders: opts.requestheaderUsernameHeaders,
         requestHeaderGroupHeaders: opts.requestheaderGroupHeaders,
+        auditUrl: opts.auditUrl,
+        auditCaFile: opts.auditCaFile,
+        ownNamespace: opts.namespace,
         log,
       });
       process.stdout.write(`golive console on https://localhost:${c.port}/\n`);

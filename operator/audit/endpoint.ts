@@ -1,9 +1,11 @@
 // GET /audit on the operator (8.3 c, for the report and a console): the same query, classification
 // and aggregation as `golive audit query`, over HTTPS, read-only. Who may read the trail is
 // Kubernetes' decision, as for kube-rbac-proxy: the bearer token is checked with a TokenReview
-// and the user must be allowed, cluster-wide, `get` on `releases/audit` of golive.dev (a
-// SubjectAccessReview; the subresource is not served, it names the right): the chart's
-// ClusterRole <fullname>-audit-reader grants it.
+// and the user must be allowed `get` on `releases/audit` of golive.dev (a SubjectAccessReview;
+// the subresource is not served, it names the right): cluster-wide, or, for a query confined to
+// one namespace (namespace=NS), in that namespace, so a RoleBinding there to the chart's
+// ClusterRole <fullname>-audit-reader lets a team (or the web console as that viewer) read the
+// records of its own namespace and no other.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -11,10 +13,10 @@ import { chainFiles, readTrail } from "../../audit/trail.js";
 import { QUERY_COLUMNS, queryTrail, summarize, toCsv, type AuditFilter } from "../../audit/query.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 
-export type AuditQuery = { filter: AuditFilter; format: "json" | "csv"; summary: boolean; limit: number };
+export type AuditQuery = { filter: AuditFilter; format: "json" | "csv"; summary: boolean; limit: number; order: "oldest" | "newest" };
 
 const FILTERS = ["type", "user", "namespace", "release", "result"] as const;
-const KNOWN = new Set<string>([...FILTERS, "since", "until", "format", "summary", "limit"]);
+const KNOWN = new Set<string>([...FILTERS, "since", "until", "format", "summary", "limit", "order"]);
 export const MAX_LIMIT = 100_000;
 
 /** The query string as a filter, or what is wrong with it (pure). */
@@ -38,15 +40,18 @@ export function parseAuditQuery(q: URLSearchParams): AuditQuery | { error: strin
   if (summary !== null && summary !== "true" && summary !== "false") return { error: `summary=${summary}: use true or false` };
   const limit = Number(q.get("limit") ?? MAX_LIMIT);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return { error: `limit=${q.get("limit")}: use a whole number from 1 to ${MAX_LIMIT}` };
-  return { filter, format, summary: summary === "true", limit };
+  const order = q.get("order") ?? "oldest";
+  if (order !== "oldest" && order !== "newest") return { error: `order=${order}: use oldest or newest (which records the limit keeps first)` };
+  return { filter, format, summary: summary === "true", limit, order };
 }
 
 export type Authorization = { ok: true; user: string } | { ok: false; code: 401 | 403; reason: string };
-export type Authorizer = (token: string | undefined) => Promise<Authorization>;
+/** `namespace`: the query reads one namespace's records only; undefined: every namespace's. */
+export type Authorizer = (token: string | undefined, namespace?: string) => Promise<Authorization>;
 
-/** TokenReview, then SubjectAccessReview for get on releases/audit (golive.dev), cluster-wide. */
+/** TokenReview, then SubjectAccessReview for get on releases/audit (golive.dev): in the namespace the query is confined to, else cluster-wide. */
 export function kubeAuthorizer(client: KubeClient): Authorizer {
-  return async (token) => {
+  return async (token, namespace) => {
     if (!token) return { ok: false, code: 401, reason: "no bearer token: send Authorization: Bearer <service account or user token>" };
     const review = await client.create<{ status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> }; error?: string } }>("/apis/authentication.k8s.io/v1/tokenreviews", { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } });
     const user = review.status?.user;
@@ -54,9 +59,12 @@ export function kubeAuthorizer(client: KubeClient): Authorizer {
     const access = await client.create<{ status?: { allowed?: boolean; reason?: string } }>("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
       apiVersion: "authorization.k8s.io/v1",
       kind: "SubjectAccessReview",
-      spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", subresource: "audit", verb: "get" } },
+      spec: { user: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups ?? [], ...(user.extra ? { extra: user.extra } : {}), resourceAttributes: { group: "golive.dev", resource: "releases", subresource: "audit", verb: "get", ...(namespace ? { namespace } : {}) } },
     });
-    if (!access.status?.allowed) return { ok: false, code: 403, reason: `${user.username} may not read the audit trail (get releases/audit in API group golive.dev, cluster-wide): bind the ClusterRole <release>-golive-audit-reader` };
+    if (!access.status?.allowed)
+      return namespace
+        ? { ok: false, code: 403, reason: `${user.username} may not read the audit trail of namespace ${namespace} (get releases/audit in API group golive.dev there): bind the ClusterRole <release>-golive-audit-reader with a RoleBinding in ${namespace}` }
+        : { ok: false, code: 403, reason: `${user.username} may not read the audit trail (get releases/audit in API group golive.dev, cluster-wide): bind the ClusterRole <release>-golive-audit-reader` };
     return { ok: true, user: user.username };
   };
 }
@@ -95,8 +103,10 @@ async function handle(o: AuditServerOptions, req: IncomingMessage, res: ServerRe
   const header = req.headers.authorization;
   const token = header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
   let auth: Authorization;
+  // A query with namespace=NS returns only records of NS (audit/query.ts), so a right in NS suffices.
+  const namespace = url.searchParams.get("namespace") || undefined;
   try {
-    auth = await o.authorize(token);
+    auth = await o.authorize(token, namespace);
   } catch (e) {
     o.log.error({ err: e }, "audit endpoint: could not review the caller's token");
     return send(res, 503, { error: "golive could not ask the API server who the caller is: retry" });
@@ -116,7 +126,7 @@ async function handle(o: AuditServerOptions, req: IncomingMessage, res: ServerRe
     const rows = summarize(found);
     return q.format === "csv" ? send(res, 200, toCsv(rows as unknown as Record<string, unknown>[], ["type", "result", "count"]), "text/csv") : send(res, 200, { total: found.length, summary: rows });
   }
-  const page = found.slice(0, q.limit);
+  const page = q.order === "newest" ? found.slice(-q.limit).reverse() : found.slice(0, q.limit);
   if (q.format === "csv") return send(res, 200, toCsv(page as unknown as Record<string, unknown>[], QUERY_COLUMNS), "text/csv");
   return send(res, 200, { total: found.length, returned: page.length, records: page });
 }

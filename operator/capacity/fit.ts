@@ -149,8 +149,17 @@ function checkQuota(q: QuotaView, workloads: readonly RolledWorkload[]): QuotaFi
 }
 
 function checkHpa(h: HpaView, input: CapacityInput): string | undefined {
+  return hpaBoundsProblem(h, input.release, input.scaling);
+}
+
+/**
+ * Why an HPA on a workload of the release breaks its declared scaling bounds (6.2.2), or
+ * undefined. Pure; the operator's capacity check and the webhook's HPA admission both ask it.
+ */
+export function hpaBoundsProblem(h: HpaView, release: string, scaling: CapacityInput["scaling"]): string | undefined {
   const target = `${h.target.kind}/${h.target.name}`;
-  const s = input.scaling;
+  const s = scaling;
+  const input = { release };
   if (!s)
     return `HorizontalPodAutoscaler ${h.name} scales ${target} between ${h.minReplicas} and ${h.maxReplicas} replicas but Release ${input.release} declares no spec.architecture.scaling (6.2.2): declare the bounds the capacity evidence speaks for (minReplicas at most ${h.minReplicas}, maxReplicas at least ${h.maxReplicas}) or remove the HPA`;
   const problems: string[] = [];
