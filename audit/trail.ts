@@ -29,6 +29,19 @@ export function verifyChains(files: readonly string[]): ChainReport[] {
   return files.map((file) => ({ file, verdict: verifyChain(readFileSync(file, "utf8")) }));
 }
 
+/** One chain's verdict as a report states it: intact with its records and head, or where it breaks. */
+export interface ChainSummary {
+  file: string;
+  ok: boolean;
+  records?: number;
+  head?: string;
+  problem?: string;
+}
+
+export function summarizeChains(chains: readonly ChainReport[], name: (file: string) => string = (f) => f): ChainSummary[] {
+  return chains.map(({ file, verdict: v }) => (v.ok ? { file: name(file), ok: true, records: v.records, head: v.head } : { file: name(file), ok: false, problem: `line ${v.line}: ${v.reason}` }));
+}
+
 export function parseChain(text: string): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (const line of text.split("\n")) if (line.trim() !== "") out.push(JSON.parse(line) as AuditRecord);

@@ -9,8 +9,8 @@
 // Answers are kept per token and release until the release's audit head (status.audit) changes
 // or 15 s pass, so a live page does not query the trail on every status patch.
 import { createHash } from "node:crypto";
-import { request } from "node:https";
 import type { Release } from "../api/index.js";
+import type { AuditFetch } from "../audit/remote.js";
 import type { Credential } from "./access.js";
 
 /** What the page shows of one audit record. */
@@ -57,40 +57,7 @@ export function auditQuery(namespace: string, release: string): string {
   return new URLSearchParams({ namespace, release, order: "newest", limit: String(AUDIT_ROWS) }).toString();
 }
 
-/** GET the endpoint with a token: the status and body, or a thrown error when it could not be reached or verified. */
-export type AuditFetch = (query: string, token: string) => Promise<{ status: number; body: string }>;
-
-export interface AuditEndpoint {
-  /** https URL of the operator's /audit. */
-  url: string;
-  /** PEM of the CA that signed its certificate; unset: the system's CAs. */
-  ca?: string | undefined;
-  timeoutMs?: number;
-}
-
-export function httpsAuditFetch(e: AuditEndpoint): AuditFetch {
-  const url = new URL(e.url);
-  if (url.protocol !== "https:") throw new Error(`--audit-url ${e.url}: use https (the viewer's token is sent to it)`);
-  return (query, token) =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        { host: url.hostname, port: url.port || 443, path: `${url.pathname}?${query}`, method: "GET", ...(e.ca ? { ca: e.ca } : {}), rejectUnauthorized: true, agent: false, timeout: e.timeoutMs ?? 5000, headers: { authorization: `Bearer ${token}`, accept: "application/json" } },
-        (res) => {
-          let body = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            body += c;
-            if (body.length > 4 * 1024 * 1024) req.destroy(new Error("the answer is larger than 4 MiB"));
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          res.on("error", reject);
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`no answer within ${e.timeoutMs ?? 5000} ms`)));
-      req.on("error", reject);
-      req.end();
-    });
-}
+export { httpsAuditFetch, type AuditEndpoint, type AuditFetch } from "../audit/remote.js";
 
 export class ReleaseAudit {
   private readonly cache = new Map<string, { at: number; view: Promise<AuditView> }>();

@@ -5,6 +5,7 @@ import { createPublicKey } from "node:crypto";
 import { gateKind, type EvidenceType, type Gate, type GateResult, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
 import type { AuditRecord, ChainVerdict } from "../audit/chain.js";
 import { queryTrail } from "../audit/query.js";
+import { summarizeChains, type ChainSummary } from "../audit/trail.js";
 import { canonicalJson, sha256Hex } from "../gates/canonical-json.js";
 import { decodeBase64, keyIdOf } from "../gates/dsse.js";
 import { evaluateGates } from "../gates/evaluate.js";
@@ -100,7 +101,7 @@ export interface ReportModel {
 
 export interface AuditSection {
   /** Every chain file of the trail, verified on its own (audit/trail.ts). */
-  chains: { file: string; ok: boolean; records?: number; head?: string; problem?: string }[];
+  chains: ChainSummary[];
   /** Records whose object is this Release, or whose details name it (admissions, break-glass). */
   records: Pick<AuditRecord, "time" | "source" | "seq" | "type" | "object" | "user" | "result" | "reason">[];
 }
@@ -108,7 +109,7 @@ export interface AuditSection {
 /** The part of a verified trail about one release: chain verdicts and the matching records. */
 export function auditSection(chains: readonly { file: string; verdict: ChainVerdict }[], records: readonly AuditRecord[], release: { name: string; namespace?: string | undefined }): AuditSection {
   return {
-    chains: chains.map(({ file, verdict: v }) => (v.ok ? { file, ok: true, records: v.records, head: v.head } : { file, ok: false, problem: `line ${v.line}: ${v.reason}` })),
+    chains: summarizeChains(chains),
     records: queryTrail(records, { release: release.name, ...(release.namespace ? { namespace: release.namespace } : {}) }).map((r) => ({ time: r.time, source: r.source, seq: r.seq, type: r.type, object: r.object, user: r.user, result: r.result, reason: r.reason })),
   };
 }

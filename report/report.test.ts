@@ -3,16 +3,16 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { chainRecord } from "../audit/chain.js";
 import { createEvidence } from "../gates/sign.js";
-import { main } from "../cli/main.js";
 import { loadLocal } from "../cli/release-source.js";
 import { parseMap } from "./extract-clauses.js";
 import { renderHtml } from "./html.js";
 import { buildReport, CLAUSES, clauseMatches, gatePhasesDue } from "./model.js";
 import { AT, atAfter, EXAMPLES, evidenceFiles, FIXTURE, RELEASED, RELEASED_AT, RELEASED_NAME, tmp } from "./testkit.js";
+import { runGolive } from "../test/support/golive-cli.js";
 
 function report(releaseFile: string, evidence: string[], policy = join(EXAMPLES, "policy.yaml")) {
   const set = loadLocal([releaseFile, policy, ...evidence]);
@@ -107,18 +107,7 @@ describe("conformance report", () => {
 });
 
 describe("golive report: the audit trail and the policy's language", () => {
-  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-    const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-    try {
-      return { code: await main(args), out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-  }
+  const cli = runGolive;
   const base = (policy = join(FIXTURE, "policy.yaml")) => ["report", RELEASED_NAME, "-f", RELEASED, policy, join(FIXTURE, "evidence.yaml"), "--at", AT.toISOString()];
 
   it("--audit: the records about the release and the chains' verification; a changed record is reported as a broken chain", async () => {

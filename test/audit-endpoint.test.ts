@@ -1,18 +1,21 @@
 // GET /audit of the operator through the real kube-apiserver: the caller's token is reviewed
 // (TokenReview) and its access to the non-resource URL /audit checked (SubjectAccessReview), over
-// TLS; the answers hold exactly the matching records, in JSON, CSV and as a summary.
+// TLS; the answers hold exactly the matching records, in JSON, CSV and as a summary; with
+// verify=true every chain's verdict too, which `golive report --audit-url` puts in the report.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AT, FIXTURE, RELEASED, RELEASED_NAME } from "../report/testkit.js";
 import { writerFile, AuditWriter } from "../audit/writer.js";
 import { kubeAuthorizer, startAuditServer } from "../operator/audit/endpoint.js";
 import { KubeClient } from "../operator/runtime/kube-client.js";
 import { createCa, issueServingCertificate } from "../webhook/certificates.js";
 import { kubeConfig, kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
+import { runGolive } from "./support/golive-cli.js";
 
 const ns = useNamespace("audit-endpoint");
 const dir = mkdtempSync(join(tmpdir(), "golive-audit-endpoint-"));
@@ -129,4 +132,49 @@ describe("GET /audit on the operator", () => {
     expect(newest.records.map((x) => x.object)).toEqual(["team-a/Release/web-9", "team-a/Release/web-7"]);
     expect(await get("/audit?order=up", reader)).toMatchObject({ status: 400, body: expect.stringContaining("order=up: use oldest or newest") });
   });
+
+  it("golive report --audit-url puts the release's records and the operator's verification of every chain in the report, read with the caller's token", async () => {
+    // This release's records in a chain of their own (a second operator writer), beside the others.
+    let t = Date.parse("2026-12-02T20:00:00Z");
+    const w = new AuditWriter({ file: writerFile(join(dir, "audit.jsonl"), "operator-b"), source: "operator/b", now: () => new Date((t += 60_000)), stdout: false });
+    w.append({ type: "transition", object: `underwriting/Release/${RELEASED_NAME}`, user: "system:golive-operator:x", result: "Approved", reason: "all gates passed" });
+    w.append({ type: "transition", object: "underwriting/Release/other-1", user: "system:golive-operator:x", result: "Blocked", reason: "missing evidence" });
+    w.append({ type: "transition", object: `underwriting/Release/${RELEASED_NAME}`, user: "system:golive-operator:x", result: "Released", reason: "promoted" });
+    await w.close();
+    const verified = JSON.parse((await get(`/audit?namespace=underwriting&release=${RELEASED_NAME}&verify=true`, reader)).body) as { chains: { file: string; ok: boolean; records: number }[] };
+    expect(verified.chains.map((c) => [c.file, c.ok, c.records])).toEqual([["audit.jsonl", true, 10], ["audit.operator-b.jsonl", true, 3], ["audit.webhook-a.jsonl", true, 40]]);
+    expect(await get("/audit?verify=true&format=csv", reader)).toMatchObject({ status: 400, body: expect.stringContaining("verify=true answers in JSON") });
+
+    const work = mkdtempSync(join(tmpdir(), "golive-report-audit-"));
+    const caFile = join(work, "ca.pem");
+    writeFileSync(caFile, ca.cert);
+    const tokenFile = (token: string) => {
+      const f = join(work, `token-${randomBytes(2).toString("hex")}`);
+      writeFileSync(f, token);
+      return f;
+    };
+    const report = (token: string, extra: string[] = []) =>
+      cli(["report", RELEASED_NAME, "-f", RELEASED, join(FIXTURE, "policy.yaml"), join(FIXTURE, "evidence.yaml"), "--at", AT.toISOString(), "--audit-url", `https://127.0.0.1:${server.port}/audit`, "--audit-ca", caFile, "--audit-token-file", tokenFile(token), "-o", join(work, "r.html"), ...extra]);
+    const r = await report(reader);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("audit: 2 record(s), trail intact");
+    const html = readFileSync(join(work, "r.html"), "utf8");
+    expect(html).toContain("The audit trail verifies: 3 hash chain(s) intact.");
+    expect(html).toContain("all gates passed");
+    expect(html).not.toContain("underwriting/Release/other-1");
+    // A reader bound in team-a only is refused for namespace underwriting, with the operator's reason.
+    const refused = await report(teamReader);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--audit-url https:\/\/127\.0\.0\.1:\d+\/audit refused \(403\): /);
+    // Without the CA the certificate does not verify: nothing is sent, and the error says what to give.
+    const untrusted = await cli(["report", RELEASED_NAME, "-f", RELEASED, join(FIXTURE, "policy.yaml"), join(FIXTURE, "evidence.yaml"), "--audit-url", `https://127.0.0.1:${server.port}/audit`, "--audit-token-file", tokenFile(reader), "-o", join(work, "r.html")]);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.err).toContain("give its CA with --audit-ca");
+    const both = await report(reader, ["--audit", dir]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--audit and --audit-url both name the trail: give one");
+    rmSync(work, { recursive: true, force: true });
+  });
 });
+
+const cli = runGolive;

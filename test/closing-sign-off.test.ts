@@ -11,9 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Release } from "../api/index.js";
-import { main } from "../cli/main.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { summaryConfigMapName, summaryKey } from "../operator/summary/publish.js";
@@ -24,6 +23,7 @@ import { freePort } from "./cluster/processes.js";
 import { kubectlAsync, kubeConfig, useNamespace } from "./support/cluster.js";
 import { exampleSigners, namespacePolicy } from "./support/policy.js";
 import { releaseKit } from "./support/release-kit.js";
+import { runGolive } from "./support/golive-cli.js";
 
 type Doc = Record<string, any>;
 const id = randomBytes(3).toString("hex");
@@ -48,18 +48,7 @@ const deployment = (replicas = 1): Doc => ({
   spec: { replicas, selector: { matchLabels: { app: NAME } }, template: { metadata: { labels: { app: NAME, "golive.dev/release": NAME } }, spec: { containers: [{ name: NAME, image: `${IMAGE}@${digest(NAME)}` }] } } },
 });
 
-async function golive(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const golive = (...args: string[]) => runGolive(args);
 const status = () => golive("status", NAME, "-n", ns.name, "--kubeconfig", inject("kubeconfig"));
 
 beforeAll(async () => {

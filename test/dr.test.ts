@@ -9,10 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Release } from "../api/index.js";
 import { createLogger } from "../cli/log.js";
-import { main } from "../cli/main.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { configDigest } from "../images/config-digest.js";
 import { loadConfig } from "../settings/config.js";
@@ -25,6 +24,7 @@ import { installCrds } from "./cluster/crds.js";
 import { kubeConfig, kubectlAsync, useNamespace } from "./support/cluster.js";
 import { exampleSigners, namespacePolicy, TEST_POLICY_LABEL } from "./support/policy.js";
 import { statusWhere, until } from "./support/wait.js";
+import { runGolive } from "./support/golive-cli.js";
 
 type Doc = Record<string, any>;
 const root = join(import.meta.dirname, "..");
@@ -106,18 +106,7 @@ const heldWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000
 const nextWhere = (what: string, ok: (r: Release) => boolean, timeoutMs = 60_000) => statusWhere(() => client.get<Release>(`/apis/golive.dev/v1alpha1/namespaces/${held.name}/releases/${HELD_NEXT}`), what, ok, timeoutMs, 200);
 const condition = (r: Release, type: string) => r.status?.conditions?.find((c) => c.type === type);
 const heldEvents = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", held.name, "--field-selector", `involvedObject.name=${HELD}`, "-o", "json"])).stdout;
-async function golive(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const golive = (...args: string[]) => runGolive(args);
 const events = async (): Promise<string> => (await kubectlAsync(["get", "events", "-n", ns.name, "--field-selector", `involvedObject.name=${NAME}`, "-o", "json"])).stdout;
 const gauge = async (state: string): Promise<number | undefined> => {
   const m = new RegExp(`^golive_release_dr_consistent\\{release_namespace="${ns.name}",release="${NAME}",target="dr-east",state="${state}"\\} (\\d+)$`, "m").exec(await operator.metrics.registry.metrics());

@@ -5,10 +5,9 @@
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { Release } from "../api/index.js";
-import { main } from "../cli/main.js";
 import { DSSE_LAYER_MEDIA_TYPE } from "../images/attestation.js";
 import { ImageManifest, MediaType } from "../images/oci.js";
 import { VSA_PREDICATE_TYPE } from "../report/summary.js";
@@ -23,6 +22,7 @@ import { ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import { cosign } from "./services/cosign.js";
 import { kubeConfig, kubectl, kubectlResult, useNamespace } from "./support/cluster.js";
 import { getBlob, getManifest, pushBlob, pushManifest, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
+import { runGolive } from "./support/golive-cli.js";
 
 const REPO = "insurance/underwriting-api";
 const mark = Math.random().toString(16).slice(2, 10);
@@ -33,18 +33,7 @@ let image: TestImage;
 let files: string[];
 const keys = { key: join(dir, "golive.key"), pub: join(dir, "golive.pub"), otherPub: join(dir, "other.pub") };
 
-async function golive(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += c.toString()), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += c.toString()), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const golive = runGolive;
 
 const verifyAttestation = (ref: string, pub: string) =>
   cosign(["verify-attestation", `--key=${pub}`, `--type=${VSA_PREDICATE_TYPE}`, "--insecure-ignore-tlog=true", "--allow-http-registry=true", "--allow-insecure-registry=true", ref]);

@@ -38,6 +38,8 @@ describe("the ValidatingWebhookConfiguration", () => {
         "/configmaps UPDATE,DELETE",
         "/secrets UPDATE,DELETE",
         "policy/poddisruptionbudgets DELETE",
+        "apps/deployments DELETE",
+        "autoscaling/horizontalpodautoscalers DELETE",
         "/pods DELETE",
       ].sort(),
     );

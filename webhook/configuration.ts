@@ -49,13 +49,16 @@ export const WORKLOAD_RULES = [
 ];
 export const RELEASE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: CREATE_UPDATE, resources: ["releases", "releases/status"], scope: "Namespaced" }];
 export const EVIDENCE_RULES = [{ apiGroups: ["golive.dev"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["releaseevidences"], scope: "Namespaced" }];
-/** What a live release stands on: sealed ConfigMaps and Secrets, required PodDisruptionBudgets. */
+/** What a live release stands on: sealed ConfigMaps and Secrets, required PodDisruptionBudgets, stable copies, the HPAs its peak needs. */
 export const PROTECTED_RULES = [
   { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE", "DELETE"], resources: ["configmaps", "secrets"], scope: "Namespaced" },
   { apiGroups: ["policy"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["poddisruptionbudgets"], scope: "Namespaced" },
   // A user's delete of a DaemonSet's pod: while golive holds the DaemonSet it replaces those pods
   // itself (webhook/rules/daemon-pod-delete.ts). MATCH_CONDITIONS.protected sends no other pod delete.
   { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["pods"], scope: "Namespaced" },
+  // golive's stable copies (the version a rollback goes back to) and the HPAs a declared peak relies on (6.2.1).
+  { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["deployments"], scope: "Namespaced" },
+  { apiGroups: ["autoscaling"], apiVersions: ["v2"], operations: ["DELETE"], resources: ["horizontalpodautoscalers"], scope: "Namespaced" },
 ];
 
 /** The built-in controllers' identities, in CEL (the same test as decide.ts isBuiltInController). */

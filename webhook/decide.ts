@@ -6,7 +6,7 @@ import { allow, deny, type AdmissionRequest, type Decision } from "./admission.j
 import { compileRelease, type CompiledPolicy } from "./compiled.js";
 import { Findings } from "./findings.js";
 import { governance } from "./governance.js";
-import { asObj, asStr, clip, jsonEqual, label } from "./object.js";
+import { asObj, asStr, asStrMap, clip, jsonEqual, label } from "./object.js";
 import { checkPodSecurity, checkReplication } from "./rules/architecture.js";
 import { breakGlass } from "./rules/break-glass.js";
 import { checkEvidenceImmutable, checkReleaseSpec, checkReleaseStatusWriter } from "./rules/integrity.js";
@@ -22,9 +22,12 @@ import { hpaBoundsProblem } from "../operator/capacity/fit.js";
 import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
-import { checkRatioReplicas } from "./rules/replica-ratio.js";
+import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
-import { checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
+import { checkAutoscalerDelete, checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
+import { checkRecreate, checkStableCopyDelete, checkStableCopyPresent } from "./rules/recreate.js";
+import { isLive } from "./rules/live.js";
+import { stableName } from "../operator/rollout/names.js";
 import { checkNetworkIsolation } from "./rules/network-isolation.js";
 import { checkReleaseSafeguards } from "./rules/release-safeguards.js";
 import { GOVERNED_OWNERS, readWorkload, WORKLOAD_RESOURCES, type Workload, type WorkloadResource } from "./workload.js";
@@ -56,6 +59,15 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
     if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));
     if (key === "/pods" && !request.subResource) return verdict((f) => checkDaemonPodDelete({ pod: request.oldObject, releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
+    // Deletes the cluster makes while healing or cleaning up (the garbage collector, the namespace controller) are never judged.
+    if (isBuiltInController(request.userInfo.username ?? "") || request.subResource) return ALLOW;
+    if (key === "apps/deployments") {
+      const labels = asStrMap(asObj(asObj(request.oldObject)?.metadata)?.labels);
+      const of = labels[STABLE_OF_LABEL];
+      const originalExists = view.deployments && of !== undefined ? view.deployments.get(namespace, of) !== undefined : undefined;
+      return verdict((f) => checkStableCopyDelete({ name: request.name ?? "", labels, byOperator: request.userInfo.username === view.operatorIdentity, originalExists }, f));
+    }
+    if (key === "autoscaling/horizontalpodautoscalers") return decideAutoscalerDelete(request, view);
     return ALLOW;
   }
   if (group === "golive.dev") return decideGolive(request, resource, policy, view);
@@ -117,8 +129,7 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   const stableOf = target?.metadata?.labels ? label(target.metadata.labels, STABLE_OF_LABEL) : undefined;
   // Its scale requests would be denied (a stable copy's replicas are golive's, rules/scale.ts): say so now.
   if (stableOf !== undefined) return deny(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)}: Deployment ${clip(hpa.target, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}, whose replicas only golive sets; point scaleTargetRef at Deployment ${clip(stableOf, 120)} and declare its bounds in spec.architecture.scaling`);
-  const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
-  const release = releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
+  const release = autoscalerRelease(hpa, ns, view);
   if (!release) return ALLOW;
   const old = request.operation === "UPDATE" ? readAutoscaler(request.oldObject) : undefined;
   const f = new Findings();
@@ -132,6 +143,25 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   const outOfBounds = boundsChanged && scaling ? hpaBoundsProblem({ name: hpa.name, target: { kind: hpa.kind, name: hpa.target }, minReplicas: minOf(request.object), maxReplicas: hpa.maxReplicas }, release.metadata.name, scaling) : undefined;
   if (outOfBounds) f.deny(outOfBounds);
   return f.problemCount ? deny(f.message(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
+}
+
+/** The HPA's target (in memory) and the Release it is labelled with, for an HPA create, edit or delete. */
+function autoscalerRelease(hpa: AdmittedAutoscaler, ns: string, view: AdmissionView): Release | undefined {
+  const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
+  return releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
+}
+
+/** An HPA deleted while its target's Release is live: denied when the declared peak needs it (6.2.1). */
+function decideAutoscalerDelete(request: AdmissionRequest, view: AdmissionView): Decision {
+  const hpa = readAutoscaler(request.oldObject);
+  if (!hpa) return ALLOW;
+  const ns = request.namespace ?? "";
+  const release = autoscalerRelease(hpa, ns, view);
+  if (!release || !isLive(release, view)) return ALLOW;
+  const f = new Findings();
+  checkAutoscalerDelete({ hpa, namespace: ns, release, view }, f);
+  return f.problemCount ? deny(f.message(`golive denied deleting HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)} (Release ${clip(release.metadata.name, 80)})`)) : ALLOW;
 }
 
 function releaseOf(w: Workload): { name?: string; conflict?: string } {
@@ -172,7 +202,16 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
   const templateChanged = old !== undefined && !sameTemplate(old, w);
   checkHoldAnnotations(kind, w.name, request.object, request.oldObject, user === view.operatorIdentity, f);
-  if ((kind === "StatefulSet" || kind === "DaemonSet") && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: releasesListing(view.releases.list(ns), kind, w.name), byOperator: user === view.operatorIdentity }, f);
+  // ... and a workload deleted and created again must come back as its Released version, with the
+  // stable copy of a Deployment there before its new version (rules/recreate.ts).
+  const listing = kind === "Deployment" || kind === "StatefulSet" || kind === "DaemonSet" ? releasesListing(view.releases.list(ns), kind, w.name) : [];
+  if (request.operation === "CREATE") checkRecreate({ kind, name: w.name, releaseLabel: releaseLabel.name, releases: listing }, f);
+  if (kind === "Deployment") {
+    const stableCopyExists = view.deployments ? view.deployments.get(ns, stableName(w.name)) !== undefined : undefined;
+    checkStableCopyPresent({ name: w.name, templateChanged, releaseLabel: releaseLabel.name, releases: listing, stableCopyExists }, f);
+    checkRatioTemplate(kind, w, templateChanged, release, stableCopyExists, f);
+  }
+  if ((kind === "StatefulSet" || kind === "DaemonSet") && old) checkPartitionHold({ kind, name: w.name, object: request.object, oldObject: request.oldObject, templateChanged, releases: listing, byOperator: user === view.operatorIdentity }, f);
   if (old && glass === oldGlass && releaseOf(old).name === releaseLabel.name && !templateChanged) {
     // Nothing new goes live (a scale, a label): only the replica minimum can be broken.
     if (resource.replicated && !w.controlled && w.replicas !== old.replicas) {

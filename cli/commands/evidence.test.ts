@@ -143,7 +143,7 @@ describe("golive evidence create explains unusable files", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 30_000);
 
   it("a 0-byte report or document: input is empty", async () => {
     const zero = join(work, "zero.xml");

@@ -1,9 +1,14 @@
 // What `golive report` and `golive report attest` read: the Release with its status, its governing
 // ReleasePolicy and its ReleaseEvidence, from the cluster or offline from manifests (-f), and the
-// audit trail when given (--audit). Also the report language: --lang, else the policy's
-// spec.report.language, else en.
+// audit trail when given: a copy of its files (--audit) or the operator's GET /audit
+// (--audit-url, read with the caller's own token, chains verified by the operator). Also the
+// report language: --lang, else the policy's spec.report.language, else en.
+import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
 import { Release, ReleaseEvidence, ReleasePolicy } from "../../api/index.js";
-import { chainFiles, readTrail, verifyChains } from "../../audit/trail.js";
+import type { AuditRecord } from "../../audit/chain.js";
+import { httpsAuditFetch } from "../../audit/remote.js";
+import { chainFiles, readTrail, verifyChains, type ChainSummary } from "../../audit/trail.js";
 import type { Lang } from "../../report/html.js";
 import { auditSection, type AuditSection } from "../../report/model.js";
 import { CliError } from "../errors.js";
@@ -16,6 +21,9 @@ export interface InputOptions {
   namespace?: string;
   kubeconfig?: string;
   audit?: string[];
+  auditUrl?: string;
+  auditCa?: string;
+  auditTokenFile?: string;
 }
 
 export interface ReportInput {
@@ -71,4 +79,62 @@ export function readAudit(paths: string[] | undefined, release: Release): AuditS
     throw new CliError(`--audit: a chain file is not JSON lines: ${(e as Error).message}`, 1);
   }
   return auditSection(chains, records, { name: release.metadata.name, namespace: release.metadata.namespace });
+}
+
+/** The caller's bearer token: --audit-token-file, else the kubeconfig user's (token or exec plugin). */
+async function callerToken(opts: InputOptions): Promise<string> {
+  if (opts.auditTokenFile) {
+    try {
+      return readFileSync(opts.auditTokenFile, "utf8").trim();
+    } catch (e) {
+      throw new CliError(`--audit-token-file ${opts.auditTokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+    }
+  }
+  const kc = new KubeConfig();
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  const request: { headers: Record<string, string> } = { headers: {} };
+  await kc.applyToHTTPSOptions(request);
+  const header = request.headers.Authorization ?? request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) throw new CliError("--audit-url: the kubeconfig's user has no bearer token to send to the operator (a client certificate cannot be forwarded); give one with --audit-token-file (kubectl create token SERVICEACCOUNT)", 2);
+  return header.slice("Bearer ".length);
+}
+
+/**
+ * The audit trail's part about the release from the operator's GET /audit: the records of its
+ * namespace naming it, and every chain verified there (verify=true). Read with the caller's own
+ * token, so the operator's review decides (get releases/audit, in the namespace or cluster-wide).
+ */
+export async function fetchAudit(opts: InputOptions, release: Release): Promise<AuditSection | undefined> {
+  if (!opts.auditUrl) return undefined;
+  if (opts.audit?.length) throw new CliError("--audit and --audit-url both name the trail: give one", 2);
+  let ca: string | undefined;
+  try {
+    ca = opts.auditCa ? readFileSync(opts.auditCa, "utf8") : undefined;
+  } catch (e) {
+    throw new CliError(`--audit-ca ${opts.auditCa}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2);
+  }
+  let fetch;
+  try {
+    fetch = httpsAuditFetch({ url: opts.auditUrl, ca, timeoutMs: 30_000, maxBytes: 256 * 1024 * 1024 });
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+  const token = await callerToken(opts);
+  const query = new URLSearchParams({ release: release.metadata.name, namespace: release.metadata.namespace ?? "default", verify: "true" }).toString();
+  let answer: { status: number; body: string };
+  try {
+    answer = await fetch(query, token);
+  } catch (e) {
+    throw new CliError(`--audit-url ${opts.auditUrl}: ${(e as Error).message} (with a certificate the system does not trust, give its CA with --audit-ca)`);
+  }
+  let json: { error?: string; records?: AuditRecord[]; chains?: ChainSummary[] };
+  try {
+    json = JSON.parse(answer.body) as typeof json;
+  } catch {
+    throw new CliError(`--audit-url ${opts.auditUrl} answered ${answer.status} with something that is not JSON: is it the operator's /audit?`);
+  }
+  if (answer.status !== 200) throw new CliError(`--audit-url ${opts.auditUrl} refused (${answer.status}): ${json.error ?? "no reason given"}`);
+  if (!Array.isArray(json.records) || !Array.isArray(json.chains)) throw new CliError(`--audit-url ${opts.auditUrl}: the answer has no verified chains: the operator is older than this golive (it needs GET /audit?verify=true)`);
+  return { chains: json.chains, records: json.records.map((r) => ({ time: r.time, source: r.source, seq: r.seq, type: r.type, object: r.object, user: r.user, result: r.result, reason: r.reason })) };
 }

@@ -12,7 +12,7 @@ import { embedSummary, reportDigest, signSummary, SUMMARY_PLACEHOLDER, summaryOf
 import { CliError } from "../errors.js";
 import { readPrivateKey } from "../keyfile.js";
 import { EXIT_BAD, EXIT_USAGE, readPublicKey, registerReportAttest, usageExit, verifyImage, withRegistryOptions, type RegistryOptions } from "./report-attest.js";
-import { readAudit, readInput, reportLanguage, type InputOptions } from "./report-input.js";
+import { fetchAudit, readAudit, readInput, reportLanguage, type InputOptions } from "./report-input.js";
 
 interface ReportOptions extends InputOptions {
   lang?: string;
@@ -34,6 +34,9 @@ export function registerReport(program: Command): void {
     .option("--kubeconfig <path>", "kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
     .option("--lang <lang>", "zh-CN or en (default: the policy's spec.report.language, else en)")
     .option("--audit <paths...>", "the audit trail (its directory or chain files, copied from the operator's volume): the records about the release and the chains' verification go in the report")
+    .option("--audit-url <url>", "the operator's GET /audit (https): its records about the release and its chains' verification go in the report, read with your own token (get releases/audit)")
+    .option("--audit-ca <file>", "with --audit-url: the CA (PEM) of the operator's audit certificate (default: the system's CAs)")
+    .option("--audit-token-file <file>", "with --audit-url: the bearer token to send (default: the kubeconfig user's)")
     .option("-o, --output <file>", "the HTML file to write (default RELEASE.html); the PDF goes beside it with .pdf")
     .option("--pdf", "also render a PDF with headless Chromium")
     .option("--chromium <path>", "the Chromium executable (default: $GOLIVE_CHROMIUM, else chromium on PATH)")
@@ -46,7 +49,7 @@ export function registerReport(program: Command): void {
       const input = await readInput(name, opts);
       const lang = reportLanguage(opts.lang, input.policy);
       const model = buildReport(input.release, input.policy, input.evidence, now);
-      const audit = readAudit(opts.audit, input.release);
+      const audit = (await fetchAudit(opts, input.release)) ?? readAudit(opts.audit, input.release);
       if (audit) model.audit = audit;
       const key = opts.signKey ? readPrivateKey(opts.signKey) : undefined;
       let html = renderHtml(model, lang, key ? { summary: SUMMARY_PLACEHOLDER } : undefined);

@@ -9,14 +9,15 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { chainFiles, readTrail } from "../../audit/trail.js";
+import { basename } from "node:path";
+import { chainFiles, readTrail, summarizeChains, verifyChains, type ChainSummary } from "../../audit/trail.js";
 import { QUERY_COLUMNS, queryTrail, summarize, toCsv, type AuditFilter } from "../../audit/query.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 
-export type AuditQuery = { filter: AuditFilter; format: "json" | "csv"; summary: boolean; limit: number; order: "oldest" | "newest" };
+export type AuditQuery = { filter: AuditFilter; format: "json" | "csv"; summary: boolean; limit: number; order: "oldest" | "newest"; verify: boolean };
 
 const FILTERS = ["type", "user", "namespace", "release", "result"] as const;
-const KNOWN = new Set<string>([...FILTERS, "since", "until", "format", "summary", "limit", "order"]);
+const KNOWN = new Set<string>([...FILTERS, "since", "until", "format", "summary", "limit", "order", "verify"]);
 export const MAX_LIMIT = 100_000;
 
 /** The query string as a filter, or what is wrong with it (pure). */
@@ -42,7 +43,10 @@ export function parseAuditQuery(q: URLSearchParams): AuditQuery | { error: strin
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return { error: `limit=${q.get("limit")}: use a whole number from 1 to ${MAX_LIMIT}` };
   const order = q.get("order") ?? "oldest";
   if (order !== "oldest" && order !== "newest") return { error: `order=${order}: use oldest or newest (which records the limit keeps first)` };
-  return { filter, format, summary: summary === "true", limit, order };
+  const verify = q.get("verify");
+  if (verify !== null && verify !== "true" && verify !== "false") return { error: `verify=${verify}: use true or false` };
+  if (verify === "true" && (format === "csv" || summary === "true")) return { error: "verify=true answers in JSON with the records: leave out format=csv and summary=true" };
+  return { filter, format, summary: summary === "true", limit, order, verify: verify === "true" };
 }
 
 export type Authorization = { ok: true; user: string } | { ok: false; code: 401 | 403; reason: string };
@@ -115,8 +119,13 @@ async function handle(o: AuditServerOptions, req: IncomingMessage, res: ServerRe
   const q = parseAuditQuery(url.searchParams);
   if ("error" in q) return send(res, 400, { error: q.error });
   let found;
+  let chains: ChainSummary[] | undefined;
   try {
-    found = queryTrail(readTrail(chainFiles([o.dir])), q.filter);
+    const files = chainFiles([o.dir]);
+    found = queryTrail(readTrail(files), q.filter);
+    // verify=true: each chain of the trail verified on its own (file names only, never the path),
+    // as `golive audit verify` would on a copy, so a report made from here can state it.
+    if (q.verify) chains = summarizeChains(verifyChains(files), (f) => basename(f));
   } catch (e) {
     o.log.error({ err: e, dir: o.dir }, "audit endpoint: could not read the trail");
     return send(res, 500, { error: `could not read the trail: ${(e as Error).message}` });
@@ -128,5 +137,5 @@ async function handle(o: AuditServerOptions, req: IncomingMessage, res: ServerRe
   }
   const page = q.order === "newest" ? found.slice(-q.limit).reverse() : found.slice(0, q.limit);
   if (q.format === "csv") return send(res, 200, toCsv(page as unknown as Record<string, unknown>[], QUERY_COLUMNS), "text/csv");
-  return send(res, 200, { total: found.length, returned: page.length, records: page });
+  return send(res, 200, { total: found.length, returned: page.length, records: page, ...(chains ? { chains } : {}) });
 }

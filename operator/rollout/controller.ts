@@ -25,7 +25,7 @@ import { canaryServiceName, governsWorkload, INVENTORY_CONFIGMAP, rolloutWorkloa
 import { desiredTraffic, directWorkload, planRollout, runsSealedImages, unitReplicas } from "./plan.js";
 import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, type RolloutPlan, type UnitObserved, type WorkloadView } from "./types.js";
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
-import { stableCopy, stableUpToDate, workloadView } from "./workloads.js";
+import { restorableStable, stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
 import { daemonSetStatusView, daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
@@ -152,6 +152,7 @@ export class RolloutController {
     if (phase === undefined || phase === "Pending" || phase === "Blocked" || phase === "Approved") {
       await this.holdPartitions(release);
       await this.holdDaemonSets(release);
+      await this.restoreStableCopies(release);
     }
     if (phase === "Released" || phase === "RolledBack" || phase === "Failed") await this.settleDaemonSets(release, phase);
     if (phase === "Released") return this.ensureInventory(i, workload, this.inventoryLabelled(release, workload));
@@ -285,6 +286,27 @@ export class RolloutController {
   }
 
   /** Another release of the namespace lists the workload and is not finished (it may hold it, or be rolling it out). */
+  /**
+   * A Deployment whose stable copy is gone (deleted with it, then created again with the
+   * Released release's manifest) gets its stable copy back from what it runs, before the next
+   * release's template reaches it: otherwise that release would be taken as a first one and its
+   * template would become stable without verification. The webhook denies the new template
+   * until the copy is back (webhook/rules/recreate.ts).
+   */
+  private async restoreStableCopies(release: Release): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    for (const u of rolloutUnits(release.spec).filter((x) => x.kind === "Deployment")) {
+      const raw = this.d.stores.deployments.get(ns, u.name);
+      if (!raw || this.d.stores.deployments.get(ns, stableName(u.name))) continue;
+      const labelled = raw.metadata?.labels?.[RELEASE_LABEL];
+      const released = labelled === undefined ? undefined : this.d.stores.releases.get(ns, labelled);
+      if (!released || !restorableStable(raw, released) || !runsSealedImages(workloadView(raw, undefined, false).images, released.spec.images)) continue;
+      const replicas = raw.spec?.replicas || release.spec.architecture?.replicas || 1;
+      await this.d.client.patch(applyPath(paths.deployments(ns), stableName(u.name)), stableCopy(raw, replicas, released.metadata.name), "apply");
+      this.d.log.info({ release: `${ns}/${release.metadata.name}`, deployment: stableName(u.name), from: released.metadata.name, replicas }, "stable copy restored from the Released version");
+    }
+  }
+
   private claimedByOther(release: Release, name: string): boolean {
     const ns = release.metadata.namespace ?? "default";
     return this.d.stores.releases.list(ns).some((r) => r.metadata.name !== release.metadata.name && !["Released", "RolledBack", "Failed"].includes(r.status?.phase ?? "Pending") && r.spec.strategy !== undefined && r.spec.workloads.some((w) => w.name === name && (w.kind === "DaemonSet" || w.kind === "StatefulSet")));

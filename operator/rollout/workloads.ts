@@ -3,7 +3,7 @@
 // (and its selector requires it), so <service>-stable reaches exactly them. It is owned by the
 // user's Deployment (deleted with it) and carries none of the GitOps tracking labels of the
 // original, so Argo CD and Flux never take it for something to prune.
-import { RELEASE_LABEL } from "../../api/index.js";
+import { RELEASE_LABEL, type Release } from "../../api/index.js";
 import { canonicalJson, sha256Hex } from "../../gates/canonical-json.js";
 import type { DeploymentLike } from "../routers/replica-ratio.js";
 import { MANAGED_BY, ownerReference, TRACK_LABEL } from "../routers/types.js";
@@ -88,4 +88,15 @@ export function workloadView(d: DeploymentLike, podTemplateHash: string | undefi
     releaseLabel: d.metadata?.labels?.[RELEASE_LABEL],
     images: imagesOf(d),
   };
+}
+
+/**
+ * Whether a Deployment without a stable copy runs a Released release's version, so that copying
+ * it restores what a rollback goes back to: labelled with that release (its pod template too),
+ * which lists it. The caller checks that it runs only the images the release sealed.
+ */
+export function restorableStable(candidate: DeploymentLike, released: Release): boolean {
+  const name = released.metadata.name;
+  if (released.status?.phase !== "Released" || candidate.metadata?.labels?.[RELEASE_LABEL] !== name || candidate.spec?.template?.metadata?.labels?.[RELEASE_LABEL] !== name) return false;
+  return released.spec.workloads.some((w) => w.kind === "Deployment" && w.name === candidate.metadata?.name);
 }

@@ -43,6 +43,8 @@ interface ReachContext {
   admitted?: { kind: string; w: Workload; object: unknown };
   /** The HPA being admitted, counted as sent (its stored self, by name, is not). */
   autoscaler?: AdmittedAutoscaler;
+  /** The HPA being deleted: not counted at all. */
+  removed?: string;
 }
 
 /**
@@ -62,6 +64,27 @@ export function checkAutoscalerPeak(c: { hpa: AdmittedAutoscaler; old?: Admitted
   const rel = c.release.metadata.name;
   for (const s of peakShortfalls(peak, reaches))
     f.deny(`HPA ${c.hpa.name} caps ${target.workload} at maxReplicas ${c.hpa.maxReplicas}, and with it Release ${rel}'s workloads reach ${s.reachable} ${s.metric} (replicas: ${reachSummary(reaches)}) but the Release needs ${s.declared} at peak (spec.peak.${s.metric}, 6.2.1): ${s.short} short; ${replicasToReach(s, target)}, or raise another workload's replicas or requests, or correct spec.peak.${s.metric}`);
+}
+
+/**
+ * An HPA deleted while its target's Release is live (6.2.1): without it the target stays at its
+ * spec.replicas. Denied only when the release's declared peak relies on it (it reaches the peak
+ * with the HPA and not without); an HPA the peak does not need goes freely.
+ */
+export function checkAutoscalerDelete(c: { hpa: AdmittedAutoscaler; namespace: string; release: Release; view: AdmissionView }, f: Findings): void {
+  const peak = c.release.spec.peak;
+  if (!peak || !COUNTED.has(c.hpa.kind)) return;
+  const names = new Set(c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => `${x.kind} ${x.name}`));
+  if (!names.has(`${c.hpa.kind} ${c.hpa.target}`)) return;
+  const reaches = (ctx: ReachContext) => c.release.spec.workloads.filter((x) => COUNTED.has(x.kind)).map((x) => reachOf(x.kind, x.name, ctx));
+  const withIt = reaches({ namespace: c.namespace, release: c.release, view: c.view, autoscaler: c.hpa });
+  const without = reaches({ namespace: c.namespace, release: c.release, view: c.view, removed: c.hpa.name });
+  const before = new Set(peakShortfalls(peak, withIt).map((s) => s.metric));
+  const rel = c.release.metadata.name;
+  for (const s of peakShortfalls(peak, without)) {
+    if (before.has(s.metric)) continue; // short with the HPA too: its delete does not make it worse
+    f.deny(`Release ${rel} needs ${s.declared} ${s.metric} at peak (spec.peak.${s.metric}, 6.2.1) and reaches it only through HPA ${c.hpa.name} (maxReplicas ${c.hpa.maxReplicas}); without it its workloads reach ${s.reachable} (replicas: ${reachSummary(without)}): ${s.short} short. create the replacement HPA first, or raise ${c.hpa.kind} ${c.hpa.target}'s spec.replicas, or correct spec.peak.${s.metric} in a new Release`);
+  }
 }
 
 export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
@@ -87,7 +110,7 @@ function reachOf(kind: string, name: string, c: ReachContext): WorkloadReach {
   const workload = `${kind} ${name}`;
   const connections = design?.connectionsPerPod ?? 0;
   const own = c.autoscaler && c.autoscaler.kind === kind && c.autoscaler.target === name ? c.autoscaler : undefined;
-  const stored = own ? undefined : c.view.autoscalers?.list(c.namespace).find((h) => h.metadata?.name !== c.autoscaler?.name && h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
+  const stored = own ? undefined : c.view.autoscalers?.list(c.namespace).find((h) => h.metadata?.name !== c.autoscaler?.name && h.metadata?.name !== c.removed && h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
   const hpaMax = own ? own.maxReplicas : Number.isInteger(stored?.spec?.maxReplicas) ? stored!.spec!.maxReplicas! : undefined;
   const hpaName = own?.name ?? stored?.metadata?.name ?? name;
   let object: KubeWorkload | undefined;

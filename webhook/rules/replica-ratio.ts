@@ -32,3 +32,18 @@ export function checkRatioScale(kind: string, name: string, before: number, afte
     `golive owns spec.replicas of Deployment ${name} while Release ${release.metadata.name} rolls it out by replica ratio (it is ${before}; this request makes it ${after}, which would send ordinary users to the new version before its wave is verified): set spec.replicas: ${before} in the manifest, or leave it out if your tool never set it (server-side apply resets a replicas its field manager owned and now omits to 1)`,
   );
 }
+
+/**
+ * The new template of a Deployment rolled out by replica ratio reaches ordinary users through the
+ * one Service at once if the Deployment still runs pods: golive brings it up from 0 step by step.
+ * It rests at 0 between rollouts; it runs pods only when a user scaled it up in between or created
+ * it again with replicas. A first release (no stable copy yet) runs its own pods by design.
+ */
+export function checkRatioTemplate(kind: string, w: Workload, templateChanged: boolean, release: Release | undefined, stableCopyExists: boolean | undefined, f: Findings): void {
+  if (!templateChanged || stableCopyExists !== true || !release || !ROLLING.has(release.status?.phase ?? "") || !ratioOwned(kind, w.name, release)) return;
+  const replicas = w.replicas ?? 1;
+  if (replicas <= 0) return;
+  f.deny(
+    `Deployment ${w.name} gets a new template while Release ${release.metadata.name} (${release.status?.phase ?? ""}) rolls it out by replica ratio, with spec.replicas ${replicas}: its ${replicas} pod(s) would serve ordinary users through the shared Service before verification (4.6 c); golive brings the new version up from 0 while ${w.name}-stable serves: apply it with spec.replicas: 0`,
+  );
+}
