@@ -240,13 +240,17 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
 
   it("a failing analysis in the second wave rolls back the frontend, then the backends, each verified back on stable", async () => {
     await goLive("shop-3", "3.0.0", 0);
-    await until("shop-3 in its second wave", () => release("shop-3"), (r) => r.status?.canary?.wave === 1 && r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
+    // The error rate rises as the second wave starts (its verification), before its "check" step:
+    // raised once "check" began, Prometheus's next scrape could come after the step's two
+    // measurements had passed. The first wave's check has passed by then.
+    await until("shop-3 in its second wave", () => release("shop-3"), (r) => r.status?.canary?.wave === 1, 240_000);
     stack.setErrorRate(0.5);
     const decided = Date.now();
     const rolled = await until("shop-3 RolledBack", () => release("shop-3"), (r) => r.status?.phase === "RolledBack", 120_000);
     stack.setErrorRate(0);
     console.log(`wave 2 analysis failed: RolledBack ${((Date.now() - decided) / 1000).toFixed(1)} s after the error rate rose`);
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
+    expect(rolled.status.analysis.find((a: Doc) => a.phase === "Failed")).toMatchObject({ step: "check" });
     expect(rolled.status.message).toMatch(/Verified for each of Deployment rating, Deployment worker, Deployment shop: the router sends 0% to the candidate/);
     expect(rolled.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:RolledBack", "frontends:RolledBack"]);
     const workloads = (rolled.status.waves as Doc[]).flatMap((w) => w.workloads as Doc[]);
