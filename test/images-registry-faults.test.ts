@@ -7,8 +7,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrustedKey } from "../gates/dsse.js";
 import { publicKeyOf } from "../gates/trusted-keys.js";
 import { requireDigest } from "../images/reference.js";
@@ -20,6 +19,7 @@ import { tempDir } from "./services/common.js";
 import { generateKeyPair, sign, type KeyPair } from "./services/cosign.js";
 import { listReferrers, pushTestImage, startRegistry, type Registry, type TestImage } from "./services/registry.js";
 import { startFaultyProxy, type Fault, type FaultyProxy } from "./support/faulty-proxy.js";
+import { runGolive } from "./support/golive-cli.js";
 
 const PASSWORD = "faults-password";
 const keysDir = tempDir("registry-faults-keys");
@@ -28,16 +28,8 @@ let trusted: TrustedKey[];
 
 /** Run the golive CLI in-process, capturing its output. */
 async function golive(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const r = await runGolive(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 const path = (req: IncomingMessage) => new URL(req.url ?? "/", "http://x").pathname;
