@@ -137,7 +137,10 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   // 6.2.2: the bounds the Release declares (the operator reports the same as HPAOutOfBounds);
   // judged when they change, so an HPA admitted before is never stuck on a metadata edit. A
   // Release that declares no bounds is the operator's to report (HPAOutOfBounds before its rollout).
-  const minOf = (o: unknown) => (typeof asObj(asObj(o)?.spec)?.minReplicas === "number" ? (asObj(asObj(o)?.spec)!.minReplicas as number) : 1);
+  const minOf = (o: unknown): number => {
+    const min = asObj(asObj(o)?.spec)?.minReplicas;
+    return typeof min === "number" ? min : 1;
+  };
   const boundsChanged = !old || old.maxReplicas !== hpa.maxReplicas || old.kind !== hpa.kind || old.target !== hpa.target || minOf(request.oldObject) !== minOf(request.object);
   const scaling = release.spec.architecture?.scaling;
   const outOfBounds = boundsChanged && scaling ? hpaBoundsProblem({ name: hpa.name, target: { kind: hpa.kind, name: hpa.target }, minReplicas: minOf(request.object), maxReplicas: hpa.maxReplicas }, release.metadata.name, scaling) : undefined;

@@ -24,8 +24,7 @@ export interface DaemonPodDelete {
 
 /** The DaemonSet that controls the pod, if one does. */
 export function daemonSetOf(pod: unknown): string | undefined {
-  const refs = asObj(pod)?.metadata;
-  const owners = (asObj(refs)?.ownerReferences ?? []) as unknown[];
+  const owners = (asObj(asObj(pod)?.metadata)?.ownerReferences ?? []) as unknown[];
   if (!Array.isArray(owners)) return undefined;
   for (const o of owners) {
     const ref = asObj(o);
@@ -41,7 +40,8 @@ export function checkDaemonPodDelete(c: DaemonPodDelete, f: Findings): void {
   const podName = asStr(asObj(asObj(c.pod)?.metadata)?.name) ?? "";
   for (const release of c.releases) {
     const phase = release.status?.phase ?? "";
-    if (!ROLLING.has(phase) || !(release.spec?.workloads ?? []).some((w) => w.kind === "DaemonSet" && w.name === daemonSet) || !partitionOwned("DaemonSet", daemonSet, release)) continue;
+    // partitionOwned: the release canaries this DaemonSet (one of its rollout units, node by node).
+    if (!ROLLING.has(phase) || !partitionOwned("DaemonSet", daemonSet, release)) continue;
     const name = release.metadata.name;
     f.deny(
       `pod ${clip(podName)} of DaemonSet ${clip(daemonSet)} is golive's to replace while Release ${clip(name)} rolls the DaemonSet out (${phase}): deleted now, it would come back on the new, unverified template before its node's stage (golive holds the DaemonSet at updateStrategy OnDelete and replaces the pods stage by stage); wait for the release (kubectl get release ${clip(name)}), or abort it (golive abort ${clip(name)}) to go back to the stable template`,

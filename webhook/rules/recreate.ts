@@ -22,9 +22,9 @@ import { stableName } from "../../operator/rollout/names.js";
 import { rolloutUnits } from "../../operator/rollout/waves.js";
 import type { Findings } from "../findings.js";
 import { clip } from "../object.js";
+// Phases in which the operator holds the next version back: the partition hold's.
+import { ROLLING } from "./partition-hold.js";
 
-/** Phases in which the operator holds the next version back (the same as the partition hold). */
-const ROLLING = new Set(["Approved", "Verifying", "CleaningUp", "Progressing", "RollingBack"]);
 const HELD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 
 /** Whether the release canaries kind/name (it has a strategy and lists it as a rollout unit). */
