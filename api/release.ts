@@ -9,6 +9,12 @@ import { LogShipping } from "./safeguards.js";
 export const RELEASE_LABEL = "golive.dev/release";
 export const BATCH_CLASS_LABEL = "golive.dev/batch-class";
 export const BREAK_GLASS_ANNOTATION = "golive.dev/break-glass";
+/**
+ * The readiness gate a StatefulSet of a Release with spec.strategy declares in its pod template
+ * (spec.template.spec.readinessGates): golive sets the pod condition of that type, so a candidate
+ * ordinal stays out of every Service's endpoints until its verification passes.
+ */
+export const VERIFIED_GATE = "golive.dev/verified";
 
 export const Change = z
   .object({

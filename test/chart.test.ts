@@ -392,6 +392,7 @@ describe("on the real control plane", () => {
       [op, ["list", "configmaps", "-n", apps.name]],
       [op, ["delete", "services", "-n", apps.name]],
       [op, ["update", "releases.golive.dev", "--subresource=finalizers", "-n", apps.name]],
+      [op, ["patch", "pods", "--subresource=status", "-n", apps.name]], // a StatefulSet canary's readiness gate golive.dev/verified
       [wh, ["watch", "releases.golive.dev", "-A"]],
       [wh, ["list", "poddisruptionbudgets.policy", "-A"]],
       [wh, ["watch", "networkpolicies.networking.k8s.io", "-A"]], // 8.7 e
@@ -420,7 +421,7 @@ describe("on the real control plane", () => {
       [op, ["create", "jobs.batch", "-n", other.name]],
       [op, ["delete", "configmaps", "-n", other.name]],
       [op, ["create", "pods", "-n", apps.name]],
-      [op, ["patch", "pods", "--subresource=status", "-n", apps.name]],
+      [op, ["patch", "pods", "--subresource=status", "-n", other.name]], // the StatefulSet readiness gate: governed namespaces only
       [op, ["get", "configmaps", "-n", other.name]],
       [op, ["patch", "daemonsets.apps", "-n", other.name]], // only in governed namespaces
       [op, ["delete", "pods", "-n", other.name]],

@@ -3,7 +3,7 @@
 // the operator held the partition, the partition lowered, spec.replicas raised above it (in the
 // object or through the scale subresource), OnDelete — unless the operator itself moves it.
 import { describe, expect, it } from "vitest";
-import type { ReleaseStatus } from "../api/index.js";
+import { VERIFIED_GATE, type ReleaseStatus } from "../api/index.js";
 import type { AdmissionRequest, Decision } from "./admission.js";
 import { decide } from "./decide.js";
 import { approvedStatus, fixtureRelease, fixtureView, NS, OPERATOR, RELEASE, releaseSpec, request, workload } from "./testdata/fixtures.js";
@@ -22,9 +22,10 @@ function view(phase: ReleaseStatus["phase"], strategy = true): MemoryView {
   return v;
 }
 /** web-db as the API server sees it: `release` labels its template, the strategy as given. */
-function sts(release: string, updateStrategy?: Record<string, unknown>, replicas = 3): Record<string, any> {
+function sts(release: string, updateStrategy?: Record<string, unknown>, replicas = 3, gate = true): Record<string, any> {
   const s = workload("StatefulSet", { release, replicas });
   if (updateStrategy) s.spec.updateStrategy = updateStrategy;
+  if (gate) s.spec.template.spec.readinessGates = [{ conditionType: VERIFIED_GATE }];
   return s;
 }
 const held = (partition: number) => ({ type: "RollingUpdate", rollingUpdate: { partition } });
@@ -57,6 +58,19 @@ describe("the new template of a partition-canaried StatefulSet", () => {
   ])("is denied with %s in the same request", (_what, strategy, replicas, text) => {
     const message = denied(decide(update(sts(RELEASE, strategy, replicas), sts("web-1-1-0", held(3))), view("Approved")));
     expect(message).toContain(`StatefulSet web-db gets a new template while Release ${RELEASE} (Approved) rolls it out, with ${text}: golive holds the partition at spec.replicas and lowers it step by step`);
+  });
+
+  it("is denied without the readiness gate golive.dev/verified (its candidate ordinal could not be kept out of the Services), or with one replica (verified in place, nothing would serve), saying what to change", () => {
+    const noGate = denied(decide(update(sts(RELEASE, held(3), 3, false), sts("web-1-1-0", held(3))), view("Approved")));
+    expect(noGate).toContain(`StatefulSet web-db gets a new template for Release ${RELEASE} (Approved) without the readiness gate golive.dev/verified`);
+    expect(noGate).toContain("add to spec.template.spec: readinessGates: [{conditionType: golive.dev/verified}]");
+    const one = denied(decide(update(sts(RELEASE, held(1), 1), sts("web-1-1-0", held(1), 1)), view("Approved")));
+    expect(one).toContain(`StatefulSet web-db gets a new template for Release ${RELEASE} (Approved) with 1 replica`);
+    expect(one).toContain("run 2 or more replicas (spec.replicas), or list it in a Release without spec.strategy");
+    // Taking the gate away in the middle of the rollout is a new template too.
+    expect(denied(decide(update(sts(RELEASE, held(3), 3, false), sts(RELEASE, held(3))), view("Verifying")))).toContain("without the readiness gate golive.dev/verified");
+    // Neither is asked of a release that canaries nothing.
+    expect(decide(update(sts(RELEASE, undefined, 3, false), sts("web-1-1-0", undefined, 3, false)), view("Approved", false)).allowed).toBe(true);
   });
 
   it("is not held without spec.strategy (nothing is canaried), nor once the release is Released", () => {

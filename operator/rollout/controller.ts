@@ -6,7 +6,7 @@
 // resumed from the decision, never lost.
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
-import { RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
+import { RELEASE_LABEL, VERIFIED_GATE, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
 import { createEvidence } from "../../gates/sign.js";
 import { QueryError, queryValue } from "../analysis/prometheus.js";
@@ -27,6 +27,7 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { restorableStable, stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
+import { gateChanges, gatePatch, inVerification, candidateHeldBack, templateDeclaresGate, verificationPods, verifyName, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
 import { daemonSetStatusView, daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
@@ -145,6 +146,12 @@ export class RolloutController {
   async prepare(i: PrepareInput): Promise<PreparedRollout | undefined> {
     const { release, base, now } = i;
     const strategy = release.spec.strategy;
+    try {
+      await this.syncGates(release, base);
+    } catch (e) {
+      // Not fatal here: a rollout's execute() syncs them again and reports a failure as its own.
+      this.d.log.warn({ release: i.key, err: e }, "cannot set the readiness gate of a StatefulSet's pods");
+    }
     if (!strategy) return this.prepareDirect(i);
     const workload = rolloutWorkload(release.spec);
     const phase = base.phase;
@@ -208,6 +215,7 @@ export class RolloutController {
             if (!unit) throw new Error(`rollout action ${action.type} for ${"workload" in action ? action.workload : "?"}: not a Deployment of this release`);
             await this.execute(action, { release: { ...release, status }, ns, verificationMatch, ...unit.edge });
           }
+          await this.syncGates(release, status);
         } catch (e) {
           // Retried here with a backoff rather than thrown to the queue: the planner sees the error
           // (RolloutObserved.actionError) and says Stalled once it outlasts the progress deadline.
@@ -265,11 +273,14 @@ export class RolloutController {
     const raw = this.d.stores.statefulsets.get(ns, u.name);
     const views = raw ? statefulSetViews(raw) : undefined;
     const observed: UnitObserved = { name: u.name, kind: "StatefulSet", wave: u.wave, waveName: u.waveName, routing: u.routing, primary: false, candidate: views?.candidate, stable: views?.stable };
-    if (raw && base.phase !== "Approved") observed.traffic = partitionTraffic(raw, base, desiredTraffic(base, u).weight);
+    const verifying = inVerification(base, u);
+    const pods = raw && (verifying || base.phase === "RollingBack") ? await this.ownedPods(ns, raw) : [];
+    const want = desiredTraffic(base, u);
+    if (raw && base.phase !== "Approved") observed.traffic = partitionTraffic(raw, base, want.weight, verifying ? verificationPods(raw, pods, want.verification) : undefined);
     else if (base.phase !== "Approved") observed.trafficError = `StatefulSet ${ns}/${u.name} not found`;
-    if (base.phase === "RollingBack") observed.candidatePods = raw ? await this.countOffRevision(ns, raw) : 0;
+    if (base.phase === "RollingBack") observed.candidatePods = raw ? pods.filter((p) => p.metadata?.labels?.[REVISION_LABEL] !== raw.status?.currentRevision || !raw.status?.currentRevision).length : 0;
     const ctx = { client: this.d.client, namespace: ns, release: "", service: "", stableService: "", canaryService: "", candidate: u.name, stable: u.name, replicas: raw ? replicasOf(raw) : 1 };
-    return { observed, edge: { workload: u.name, kind: "StatefulSet", candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, statefulSet: raw, router: routerFor({ service: "" }), ctx } };
+    return { observed, edge: { workload: u.name, kind: "StatefulSet", wave: u.wave, candidateRaw: undefined, stableRaw: undefined, candidate: views?.candidate, statefulSet: raw, router: routerFor({ service: "" }), ctx } };
   }
 
   /** A DaemonSet of the rollout: its two revisions, its pods node by node. */
@@ -352,15 +363,55 @@ export class RolloutController {
     }
   }
 
-  /** Pods of the StatefulSet that do not run its current (stable) revision, terminating ones included. */
-  private async countOffRevision(ns: string, s: StatefulSetLike): Promise<number> {
+  /**
+   * The readiness gate golive.dev/verified on the pods of the release's StatefulSets that declare
+   * it (statefulset-gate.ts): True on the stable revision; on the candidate, False while the
+   * release holds it back (until its wave is verified; at once while rolling back), True after.
+   * Only the release the StatefulSet answers to acts: one rolling it out (Approved to
+   * RollingBack), else the one its label names. The verification route goes before a candidate
+   * may serve. Cheap when nothing can be due: a finished release whose pods are all ready.
+   */
+  async syncGates(release: Release, status: ReleaseStatus | undefined): Promise<void> {
+    const ns = release.metadata.namespace ?? "default";
+    const live = (phase: string | undefined) => phase === "Approved" || ACTIVE_PHASES.includes((phase ?? "Pending") as never);
+    const units = release.spec.strategy ? rolloutUnits(release.spec) : release.spec.workloads.map((w) => ({ ...w, wave: 0 }));
+    for (const u of units.filter((x) => x.kind === "StatefulSet")) {
+      const s = this.d.stores.statefulsets.get(ns, u.name);
+      if (!s) continue;
+      const st = s.status ?? {};
+      const settled = st.currentRevision === st.updateRevision && (st.readyReplicas ?? 0) >= replicasOf(s);
+      if (!live(status?.phase) && settled) continue;
+      if (!live(status?.phase) && s.metadata?.labels?.[RELEASE_LABEL] !== release.metadata.name) continue;
+      const others = this.d.stores.releases.list(ns).some((r) => r.metadata.name !== release.metadata.name && live(r.status?.phase) && r.spec.workloads.some((w) => w.kind === "StatefulSet" && w.name === u.name));
+      if (others) continue;
+      // A release without a strategy has no verification-only access to hold a candidate for.
+      const heldBack = release.spec.strategy !== undefined && candidateHeldBack(status, u.wave);
+      const pods = await this.ownedPods(ns, s);
+      const changes = gateChanges(s, pods, heldBack);
+      if (!changes.length) continue;
+      if (!heldBack) await this.removeVerifyRoute(ns, s);
+      const now = new Date().toISOString();
+      for (const c of changes) {
+        const pod = pods.find((p) => p.metadata?.name === c.pod);
+        try {
+          await this.d.client.patch(`/api/v1/namespaces/${ns}/pods/${c.pod}/status?fieldManager=${FIELD_MANAGER}`, gatePatch(c, (pod?.status?.conditions ?? []).length > 0, now), "json");
+        } catch (e) {
+          // Gone, or its conditions changed under the patch's test: the next pass sees it anew.
+          if (e instanceof KubeError && (e.code === 404 || e.code === 409 || e.code === 422)) continue;
+          throw e;
+        }
+        this.d.log.info({ release: `${ns}/${release.metadata.name}`, statefulSet: u.name, pod: c.pod, [VERIFIED_GATE]: c.status }, c.status === "True" ? "pod may serve ordinary traffic" : "pod held out of ordinary traffic until verified");
+      }
+    }
+  }
+
+  /** The pods the StatefulSet owns, terminating ones included (an API list: golive keeps no cache of every pod). */
+  private async ownedPods(ns: string, s: StatefulSetLike): Promise<GatedPodLike[]> {
     const labels = (s.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
-    const stable = s.status?.currentRevision;
-    if (!labels || !stable) return 0;
+    if (!labels) return [];
     const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
-    const list = await this.d.client.get<{ items: KubeObjectLike[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
-    const owned = list.items.filter((p) => ((p.metadata as { ownerReferences?: { uid: string }[] }).ownerReferences ?? []).some((o) => o.uid === s.metadata?.uid));
-    return owned.filter((p) => p.metadata?.labels?.[REVISION_LABEL] !== stable).length;
+    const list = await this.d.client.get<{ items: GatedPodLike[] }>(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+    return list.items.filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.uid === s.metadata?.uid));
   }
 
   /**
@@ -400,11 +451,18 @@ export class RolloutController {
     else if (a.type === "restoreStable") {
       // A stopped (Failed) rollout puts the stable template back with partition 0 in one patch: the
       // StatefulSet controller then takes every pod back to the stable revision by itself.
+      await this.removeVerifyRoute(x.ns, s);
       await this.restoreStableTemplate(x.ns, s, 0);
       return;
     } else if (a.type === "route") {
-      if (status?.phase === "RollingBack" && !(await this.restoreStableTemplate(x.ns, s))) return;
-      partition = desiredPartition(status, replicasOf(s), a.weight);
+      if (status?.phase === "RollingBack") {
+        await this.removeVerifyRoute(x.ns, s);
+        if (!(await this.restoreStableTemplate(x.ns, s))) return;
+      }
+      // One candidate ordinal for verification, only behind its gate and with a stable pod left to serve.
+      const verifying = inVerification(status, { name: x.workload, wave: x.wave ?? 0 }) && templateDeclaresGate(s) && replicasOf(s) >= 2;
+      if (verifying) await this.ensureVerifyRoute(x.ns, s);
+      partition = desiredPartition(status, replicasOf(s), a.weight, verifying);
     } else return;
     if (partitionOf(s) === partition) return;
     await this.setPartition(x.ns, x.workload, partition);
@@ -438,6 +496,42 @@ export class RolloutController {
     const max = maxUnavailableOf(recorded ? (JSON.parse(recorded) as { rollingUpdate?: { maxUnavailable?: number | string } }) : undefined, o.view.desired);
     const deleted = await replaceDaemonPods(this.d.client, x.ns, o, what.stage, max);
     if (deleted.length) this.d.log.info({ release, daemonSet: x.workload, stage: what.stage, pods: deleted }, "DaemonSet pods replaced by the candidate");
+  }
+
+  /**
+   * <statefulset>-verify, the Service and NetworkPolicy through which only verification reaches
+   * the candidate ordinal (statefulset-gate.ts). Applied once the controller has made the update
+   * revision (their selector names it), again only when they would change or a minute has passed.
+   */
+  private async ensureVerifyRoute(ns: string, s: StatefulSetLike): Promise<void> {
+    const st = s.status;
+    if (!st?.updateRevision || st.updateRevision === st.currentRevision) return;
+    const name = verifyName(s.metadata?.name ?? "");
+    for (const [collection, object] of [[paths.services(ns), verifyService(s)], [paths.networkPolicies(ns), verifyPolicy(s)]] as const) {
+      const key = `${collection}/${name}`;
+      const digest = canonicalJson(object);
+      const last = this.applied.get(key);
+      if (last?.digest === digest && Date.now() - last.at < 60_000) continue;
+      await this.d.client.patch(applyPath(collection, name), object, "apply");
+      this.applied.set(key, { digest, at: Date.now() });
+      this.d.log.info({ statefulSet: `${ns}/${s.metadata?.name}`, kind: object.kind, name }, "verification route of the candidate ordinal applied");
+    }
+  }
+
+  /** Removes <statefulset>-verify (both objects; either may already be gone). */
+  private async removeVerifyRoute(ns: string, s: StatefulSetLike): Promise<void> {
+    const name = verifyName(s.metadata?.name ?? "");
+    for (const collection of [paths.services(ns), paths.networkPolicies(ns)]) {
+      const key = `${collection}/${name}`;
+      if (this.applied.get(key)?.digest === "deleted") continue;
+      try {
+        await this.d.client.delete(`${collection}/${name}`);
+        this.d.log.info({ statefulSet: `${ns}/${s.metadata?.name}`, name }, "verification route of the candidate ordinal removed");
+      } catch (e) {
+        if (!(e instanceof KubeError && e.code === 404)) throw e;
+      }
+      this.applied.set(key, { digest: "deleted", at: Date.now() });
+    }
   }
 
   /** Whether the StatefulSet runs its stable template again; puts it back when it does not. */

@@ -421,10 +421,10 @@ function active(d: Draft): void {
   }
 }
 
-/** The unit's candidate is up for verification: its verification copy (replica ratio), a DaemonSet's canary nodes, or its own pods. */
+/** The unit's candidate is up for verification: its verification copy (replica ratio), a DaemonSet's canary nodes, a StatefulSet's gated ordinal, or its own pods. */
 function readyForVerification(u: UnitObserved): boolean {
   if (noVerificationRoute(u.routing)) return true;
-  if (isRatio(u.routing) || u.routing === "nodes") return u.traffic?.verification === true;
+  if (isRatio(u.routing) || inPlace(u.routing)) return u.traffic?.verification === true;
   const c = u.candidate;
   return c !== undefined && rolledOut(c) && c.replicas > 0 && c.podTemplateHash !== undefined;
 }
@@ -437,7 +437,7 @@ function verifying(d: Draft): void {
     if (o.now.getTime() - Date.parse(v.startedAt) > d.deadlineMs) return rollback(d, "ProgressDeadlineExceeded", `${waveLabel(d)}the candidate of ${names(notReady)} was not ready within the progress deadline of ${d.strategy.progressDeadline}`, d.now);
     const u = notReady[0]!;
     const c = u.candidate!;
-    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : u.routing === "nodes" ? `${waveLabel(d)}waiting for the canary nodes of DaemonSet ${u.name} to run the candidate${u.traffic?.message ? ` (${u.traffic.message})` : ""}; every other node keeps the stable revision` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
+    d.message = d.trafficError ? `waiting for the candidate: ${d.trafficError}` : isRatio(u.routing) ? `${waveLabel(d)}waiting for the verification copy of ${u.name} to be ready` : u.routing === "nodes" ? `${waveLabel(d)}waiting for the canary nodes of DaemonSet ${u.name} to run the candidate${u.traffic?.message ? ` (${u.traffic.message})` : ""}; every other node keeps the stable revision` : u.routing === "partition" ? `${waveLabel(d)}waiting for one ordinal of StatefulSet ${u.name} to run the candidate for verification only${u.traffic?.message ? ` (${u.traffic.message})` : ""}; every other ordinal keeps the stable revision` : `${waveLabel(d)}waiting for the pods of ${u.name} to be available (${c.availableReplicas}/${c.replicas}); ordinary traffic stays on stable`;
     d.wake(POLL_MS);
     return;
   }

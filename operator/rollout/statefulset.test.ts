@@ -24,6 +24,27 @@ describe("StatefulSet partition canary", () => {
     expect(partitionTraffic(sts(3, { currentRevision: "a", updateRevision: "b", updatedReplicas: 0 }), progressing, 33).message).toBe("partition 3 (want 2): 0 of 3 pod(s) on the update revision, 3 ready");
   });
 
+  it("while its wave is verified, wants one candidate ordinal up and held out of ordinary traffic; without the gate or with one replica, none, saying why", () => {
+    const verifying: ReleaseStatus = { phase: "Verifying" };
+    expect(desiredPartition(verifying, 3, 0, true)).toBe(2);
+    expect(desiredPartition(verifying, 1, 0, true)).toBe(1);
+    const pods = { gate: true, up: 1, exposed: 0, open: true };
+    const one = sts(2, { currentRevision: "a", updateRevision: "b", updatedReplicas: 1, readyReplicas: 2 });
+    expect(partitionTraffic(one, verifying, 0, pods)).toMatchObject({ settled: true, verification: true, weight: 0 });
+    // CleaningUp keeps the candidate up with verification closed.
+    expect(partitionTraffic(one, { phase: "CleaningUp" }, 0, { ...pods, open: false })).toMatchObject({ settled: true, verification: false });
+    // Not verified while the candidate could still take ordinary traffic, or is not up.
+    expect(partitionTraffic(one, verifying, 0, { ...pods, exposed: 1 })).toMatchObject({ settled: false, verification: false, message: "partition 2 (want 2): 1 of 3 pod(s) on the update revision, 1 up for verification, 1 not yet held out of ordinary traffic, 2 ready" });
+    expect(partitionTraffic(one, verifying, 0, { ...pods, up: 0 }).settled).toBe(false);
+    // Still at replicas: the executor lowers it by one.
+    expect(partitionTraffic(sts(3, { currentRevision: "a", updateRevision: "b", updatedReplicas: 0 }), verifying, 0, pods).message).toContain("partition 3 (want 2)");
+    const noGate = partitionTraffic(sts(3, { currentRevision: "a", updateRevision: "b", updatedReplicas: 0 }), verifying, 0, { ...pods, gate: false });
+    expect(noGate).toMatchObject({ settled: false, verification: false });
+    expect(noGate.message).toContain("add spec.template.spec.readinessGates: [{conditionType: golive.dev/verified}]");
+    const single = { ...sts(1, { currentRevision: "a", updateRevision: "b", updatedReplicas: 0 }), spec: { ...sts(1, {}).spec, replicas: 1 } };
+    expect(partitionTraffic(single, verifying, 0, pods).message).toContain("runs 1 replica: verifying its new version in place would take its only pod out of service; run 2 or more replicas");
+  });
+
   it("while rolling back, is settled once one revision runs with partition 0", () => {
     expect(partitionTraffic(sts(0, { currentRevision: "a", updateRevision: "a", updatedReplicas: 3 }), { phase: "RollingBack" }, 0)).toMatchObject({ settled: true, weight: 0 });
     expect(partitionTraffic(sts(1, { currentRevision: "a", updateRevision: "b", updatedReplicas: 2 }), { phase: "RollingBack" }, 0).settled).toBe(false);

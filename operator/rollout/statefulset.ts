@@ -3,7 +3,7 @@
 // partition at spec.replicas (no pod changes) before the new template takes effect and lowers it
 // step by step. There is no second copy and no router: the "stable copy" is the StatefulSet's
 // current revision, the candidate its update revision. Pure: views and decisions only.
-import { RELEASE_LABEL, type ReleaseStatus } from "../../api/index.js";
+import { RELEASE_LABEL, VERIFIED_GATE, type ReleaseStatus } from "../../api/index.js";
 import type { TrafficObservation } from "../routers/types.js";
 import type { WorkloadView } from "./types.js";
 import { imagesOf, templateHash } from "./workloads.js";
@@ -38,13 +38,27 @@ export function candidateOrdinals(replicas: number, weight: number): number {
 
 /**
  * The partition golive wants: while rolling back, and from the promotion on (and once
- * Released), 0; otherwise replicas minus the candidate ordinals of the weight (replicas at 0 %:
- * no pod changes).
+ * Released), 0; while its wave is verified, replicas − 1 (one candidate ordinal, kept out of
+ * ordinary traffic by its readiness gate: statefulset-gate.ts); otherwise replicas minus the
+ * candidate ordinals of the weight (replicas at 0 %: no pod changes).
  */
-export function desiredPartition(status: ReleaseStatus | undefined, replicas: number, weight: number): number {
+export function desiredPartition(status: ReleaseStatus | undefined, replicas: number, weight: number, verifying = false): number {
   const phase = status?.phase;
   if (phase === "RollingBack" || phase === "Released" || status?.promotion?.startedAt) return 0;
+  if (verifying) return replicas >= 2 ? replicas - 1 : replicas;
   return replicas - candidateOrdinals(replicas, weight);
+}
+
+/** What a StatefulSet's pods say while its wave is verified (statefulset-gate.ts). */
+export interface VerificationPods {
+  /** Its template declares the readiness gate golive.dev/verified. */
+  gate: boolean;
+  /** Pods on the update revision with every container ready. */
+  up: number;
+  /** Pods on the update revision whose gate is not False: they could serve ordinary traffic. */
+  exposed: number;
+  /** Verification is open now (Verifying; CleaningUp keeps the candidate up with verification closed). */
+  open: boolean;
 }
 
 /**
@@ -80,9 +94,9 @@ export function statefulSetViews(s: StatefulSetLike): { candidate: WorkloadView;
  * replicas − partition (all ready); while rolling back, when the template is back (one revision)
  * and the partition is 0. The weight reported is the one wanted once settled.
  */
-export function partitionTraffic(s: StatefulSetLike, status: ReleaseStatus | undefined, weight: number): TrafficObservation {
+export function partitionTraffic(s: StatefulSetLike, status: ReleaseStatus | undefined, weight: number, verifying?: VerificationPods): TrafficObservation {
   const replicas = replicasOf(s);
-  const want = desiredPartition(status, replicas, weight);
+  const want = desiredPartition(status, replicas, weight, verifying?.gate === true);
   const have = partitionOf(s);
   const updated = s.status?.updatedReplicas ?? 0;
   const ready = s.status?.readyReplicas ?? 0;
@@ -90,6 +104,7 @@ export function partitionTraffic(s: StatefulSetLike, status: ReleaseStatus | und
     const settled = oneRevision(s) && have === 0;
     return { weight: settled ? 0 : Math.round((100 * Math.max(1, updated)) / replicas), verification: false, settled, ...(settled ? {} : { message: `restoring the stable template of StatefulSet ${s.metadata?.name}, then partition 0` }) };
   }
+  if (verifying) return verificationTraffic(s, verifying, have, want);
   const candidates = oneRevision(s) ? (want === 0 ? replicas : 0) : updated;
   const settled = observed(s) && have === want && (oneRevision(s) || candidates === replicas - want) && ready >= replicas;
   return {
@@ -97,6 +112,29 @@ export function partitionTraffic(s: StatefulSetLike, status: ReleaseStatus | und
     verification: false,
     settled,
     ...(settled ? {} : { message: `partition ${have} (want ${want}): ${candidates} of ${replicas} pod(s) on the update revision, ${ready} ready` }),
+  };
+}
+
+/**
+ * While its wave is verified: one candidate ordinal, up and held out of ordinary traffic (its
+ * gate False), every other pod ready on the stable revision. Without the gate, or with one
+ * replica (the candidate would be the only pod, leaving none to serve), no pod moves and the
+ * message says why.
+ */
+function verificationTraffic(s: StatefulSetLike, v: VerificationPods, have: number, want: number): TrafficObservation {
+  const name = s.metadata?.name;
+  const replicas = replicasOf(s);
+  const ready = s.status?.readyReplicas ?? 0;
+  const updated = s.status?.updatedReplicas ?? 0;
+  if (!v.gate) return { weight: 0, verification: false, settled: false, message: `the pod template of StatefulSet ${name} declares no readiness gate ${VERIFIED_GATE}: golive verifies the new version on one ordinal kept out of every Service by that gate; add spec.template.spec.readinessGates: [{conditionType: ${VERIFIED_GATE}}]` };
+  if (replicas < 2) return { weight: 0, verification: false, settled: false, message: `StatefulSet ${name} runs ${replicas} replica: verifying its new version in place would take its only pod out of service; run 2 or more replicas` };
+  const candidates = replicas - want;
+  const settled = observed(s) && have === want && updated === candidates && v.up >= candidates && v.exposed === 0 && ready >= want;
+  return {
+    weight: 0,
+    verification: settled && v.open,
+    settled,
+    ...(settled ? {} : { message: `partition ${have} (want ${want}): ${updated} of ${replicas} pod(s) on the update revision, ${v.up} up for verification${v.exposed ? `, ${v.exposed} not yet held out of ordinary traffic` : ""}, ${ready} ready` }),
   };
 }
 

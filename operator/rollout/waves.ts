@@ -49,13 +49,13 @@ const IN_PLACE: Record<string, Routing> = { StatefulSet: "partition", DaemonSet:
 export const inPlace = (r: Routing): boolean => r === "partition" || r === "nodes";
 
 /**
- * No verification route: a worker has no Service; a StatefulSet's candidate ordinals are not
- * routed to (there is no router in front of them), so it runs no candidate pod while Verifying.
- * A DaemonSet's verification "route" is its canary nodes (golive.dev/canary-node=true): the
- * candidate runs there, and only there, while its wave is Verifying (README, "What each kind
+ * No verification route: a worker has no Service. A StatefulSet's verification route is
+ * <statefulset>-verify, to one candidate ordinal its readiness gate keeps out of every other
+ * Service (statefulset-gate.ts); a DaemonSet's is its canary nodes (golive.dev/canary-node=true):
+ * the candidate runs there, and only there, while its wave is Verifying (README, "What each kind
  * supports").
  */
-export const noVerificationRoute = (r: Routing): boolean => r === "worker" || r === "partition";
+export const noVerificationRoute = (r: Routing): boolean => r === "worker";
 
 /** Behind golive's Services (stable, canary, verification): a Deployment with a Service; not a worker, a StatefulSet or a DaemonSet. */
 export const hasServices = (r: Routing): boolean => r !== "worker" && !inPlace(r);

@@ -12,8 +12,9 @@
 // A DaemonSet is held the same way by updateStrategy OnDelete (operator/rollout/daemonset.ts):
 // its new template before the hold, or its strategy changed during the rollout, is denied too.
 // The webhook never mutates: it denies, and says to retry once the partition is held.
-import type { Release } from "../../api/index.js";
+import { VERIFIED_GATE, type Release } from "../../api/index.js";
 import { STABLE_REVISION_ANNOTATION, STABLE_STRATEGY_ANNOTATION } from "../../operator/rollout/daemonset.js";
+import { declaresVerifiedGate } from "../../operator/rollout/statefulset-gate.js";
 import { rolloutUnits } from "../../operator/rollout/waves.js";
 import type { Findings } from "../findings.js";
 import { asObj, asStr } from "../object.js";
@@ -92,10 +93,25 @@ function checkOne(c: PartitionChange, release: string, phase: string, f: Finding
     );
     return;
   }
+  if (c.templateChanged) checkVerifiable(c, release, phase, replicas, f);
   if (after > before)
     f.deny(
       `golive owns the partition of StatefulSet ${c.name} while Release ${release} rolls it out (${phase}): this request puts ${after} of ${replicas} pod(s) on the update revision where golive allows ${before} (${how}), which would send users to the new version before its steps allow it: leave spec.updateStrategy and spec.replicas as they are until the Release is Released`,
     );
+}
+
+/**
+ * golive verifies a StatefulSet's new template on one ordinal that its readiness gate keeps out
+ * of every Service (operator/rollout/statefulset-gate.ts). A template without the gate, or a
+ * StatefulSet of one replica (verified in place, its only pod would stop serving), could only wait
+ * for the progress deadline and roll back: said now, with what to change.
+ */
+function checkVerifiable(c: PartitionChange, release: string, phase: string, replicas: number, f: Findings): void {
+  const template = asObj(asObj(asObj(asObj(c.object)?.spec)?.template)?.spec);
+  if (!declaresVerifiedGate(template ?? undefined))
+    f.deny(`StatefulSet ${c.name} gets a new template for Release ${release} (${phase}) without the readiness gate ${VERIFIED_GATE}: golive verifies the new version on one ordinal that this gate keeps out of every Service until verification passes (4.6 c); add to spec.template.spec: readinessGates: [{conditionType: ${VERIFIED_GATE}}]`);
+  else if (replicas < 2)
+    f.deny(`StatefulSet ${c.name} gets a new template for Release ${release} (${phase}) with ${replicas} replica: golive verifies the new version on one ordinal while the others keep serving, and with one replica none would; run 2 or more replicas (spec.replicas), or list it in a Release without spec.strategy`);
 }
 
 /** A DaemonSet is held by updateStrategy OnDelete, which golive sets and hands back after the rollout. */
