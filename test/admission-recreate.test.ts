@@ -39,7 +39,9 @@ function releaseDoc(name: string, version: string, kind: string, workload: strin
 }
 const template = (name: string, release: string, nodeSelector?: Doc) => ({ metadata: { labels: { app: name, "golive.dev/release": release } }, spec: { ...(nodeSelector ? { nodeSelector } : {}), containers: [{ name: "app", image: `${IMAGE}@${digest(release)}` }] } });
 const meta = (name: string, release: string) => ({ name, labels: { app: name, "golive.dev/release": release } });
-const statefulSet = (name: string, release: string) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: meta(name, release), spec: { replicas: 3, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: template(name, release) } });
+/** With the readiness gate golive verifies a StatefulSet's candidate ordinal behind (operator/rollout/statefulset-gate.ts). */
+const gated = (t: Doc): Doc => ({ ...t, spec: { ...t.spec, readinessGates: [{ conditionType: "golive.dev/verified" }] } });
+const statefulSet = (name: string, release: string) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: meta(name, release), spec: { replicas: 3, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: gated(template(name, release)) } });
 const daemonSet = (name: string, release: string) => ({ apiVersion: "apps/v1", kind: "DaemonSet", metadata: meta(name, release), spec: { selector: { matchLabels: { app: name } }, template: template(name, release, { type: "kwok" }) } });
 const deployment = (name: string, release: string, replicas?: number) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: meta(name, release), spec: { ...(replicas !== undefined ? { replicas } : {}), selector: { matchLabels: { app: name } }, template: template(name, release) } });
 const service = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } });

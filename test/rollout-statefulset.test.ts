@@ -10,6 +10,10 @@
 // Failed: golive puts the stable template back with partition 0 and the StatefulSet controller
 // takes every pod back to the stable revision once nodes take pods.
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Release } from "../api/index.js";
+import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeClient } from "../operator/runtime/kube-client.js";
 import { kubectlAsync, useNamespace } from "./support/cluster.js";
@@ -27,6 +31,7 @@ let stack: RolloutStack;
 let client: KubeClient;
 
 const { kubectlApply, apply, until, release, applyApproved } = releaseKit(() => ns.name);
+const alice = (args: string[]) => kubectlAsync(["--as=alice", "-n", ns.name, ...args]);
 function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: Doc): Doc {
   return {
     apiVersion: "golive.dev/v1alpha1",
@@ -37,10 +42,15 @@ function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: 
 }
 beforeAll(async () => {
   await kubectlAsync(["label", "namespace", ns.name, `golive.dev/test-policy=${ns.name}`]);
-  await apply(releaseManagerPolicy(ns.name, { architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }));
+  // A Verification sign-off holds each release in Verifying until the test has looked at it.
+  await apply(releaseManagerPolicy(ns.name, {
+    gates: [{ name: "go-live-approval", clause: "4.2 b", approvals: { stage: "Release" } }, { name: "verification-sign-off", clause: "4.7 f", phase: "Verification", approvals: { stage: "Verification" } }],
+    approvals: [{ stage: "Release", roles: ["release-manager"] }, { stage: "Verification", roles: ["release-manager"] }],
+    architecture: { minReplicas: 1, requirePodDisruptionBudget: false, requireResourceRequests: false, requireResourceLimits: false, requireRunAsNonRoot: false }, monitoring: { requireReady: false } }));
   // The webhook judges this namespace: an unlabelled StatefulSet is denied.
   stack = await startRolloutStack({ namespace: ns.name, ownNamespace: own.name, configurationName: `golive-statefulset-${id}`, probe: { ...statefulSet("probe", "none"), metadata: { name: "probe" } } });
   client = stack.client;
+  await kubectlAsync(["create", "rolebinding", "alice-edit", "-n", ns.name, "--clusterrole=edit", "--user=alice"]);
 }, 300_000);
 
 afterAll(async () => {
@@ -51,12 +61,13 @@ afterAll(async () => {
 
 
 const REPLICAS = 3;
+const GATE = "golive.dev/verified";
 function statefulSet(name: string, releaseName: string): Doc {
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
     metadata: { name, labels: { app: name, "golive.dev/release": releaseName } },
-    spec: { replicas: REPLICAS, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, "golive.dev/release": releaseName } }, spec: { containers: [{ name, image: `${IMAGE}@${digest(releaseName)}` }] } } },
+    spec: { replicas: REPLICAS, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, "golive.dev/release": releaseName } }, spec: { readinessGates: [{ conditionType: GATE }], containers: [{ name, image: `${IMAGE}@${digest(releaseName)}`, ports: [{ name: "pg", containerPort: 5432 }] }] } } },
   };
 }
 
@@ -79,6 +90,20 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
   const allOn = (list: Doc[], revision: string) => list.length === REPLICAS && list.every((p) => p.metadata.labels["controller-revision-hash"] === revision && !p.metadata.deletionTimestamp);
 
   const approved = (name: string, version: string) => applyApproved(ledgerRelease(name, version));
+  const gateOf = (p: Doc) => ((p.status?.conditions ?? []) as Doc[]).find((c) => c.type === GATE)?.status as string | undefined;
+  /**
+   * The release manager's Verification sign-off, once the release asks for it (the candidate is
+   * up for verification); nothing if the release went past Verifying without asking.
+   */
+  const askedToSignOff = (name: string): Promise<Doc> =>
+    until(`${name} waiting for its Verification sign-off`, () => release(name), (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? "") || !["Approved", "Verifying", undefined].includes(r.status?.phase), 240_000);
+  async function signOff(name: string): Promise<Doc> {
+    const asked = await askedToSignOff(name);
+    if (asked.status.phase !== "Verifying") return asked;
+    const key = loadPrivateKey(readFileSync(join(import.meta.dirname, "..", "examples", "keys", "release-manager.key"), "utf8"));
+    await apply(createEvidence({ release: Release.parse({ ...asked, metadata: { ...asked.metadata, namespace: ns.name } }), type: "Approval", key, predicate: { issuedAt: new Date().toISOString(), approval: { stage: "Verification", role: "release-manager" } } }));
+    return asked;
+  }
 
   /**
    * Records every state the StatefulSet passes through while a rollout runs. A watch, not a poll:
@@ -131,9 +156,10 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
 
   let stableRevision = "";
 
-  it("the partition is held at replicas before the new template, lowered step by step, then 0: Released with every pod on the new revision", async () => {
+  it("the partition is held at replicas before the new template, one ordinal gated out of every Service while Verifying, lowered step by step, then 0: Released with every pod on the new revision", async () => {
     await approved("ledger-1", "1.0.0");
     expect((await kubectlApply(statefulSet("ledger", "ledger-1"))).status).toBe(0);
+    await signOff("ledger-1");
     const first = await until("ledger-1 Released", () => release("ledger-1"), (r) => r.status?.phase === "Released", 120_000);
     expect(first.status.message).toMatch(/nothing to roll out/);
     const v1 = await until("every ledger pod on the first revision", () => sts(), (s) => s.status?.readyReplicas === REPLICAS && s.status?.currentRevision === s.status?.updateRevision, 120_000);
@@ -145,12 +171,37 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect(held.status.currentRevision).toBe(firstRevision);
     const watch = sampler("ledger-2");
     expect((await kubectlApply(statefulSet("ledger", "ledger-2"))).status).toBe(0);
+
+    // Verifying (4.6 c): one ordinal runs the candidate, held out of every Service by its readiness
+    // gate, reached through ledger-verify (not-ready addresses published) behind a NetworkPolicy
+    // for verification clients and the StatefulSet's own pods; every other ordinal stays stable.
+    expect((await askedToSignOff("ledger-2")).status.phase).toBe("Verifying");
+    const during = await sts();
+    expect(partition(during)).toBe(REPLICAS - 1);
+    expect(during.status.updatedReplicas).toBe(1);
+    const candidateRevision = during.status.updateRevision as string;
+    const inVerification = await pods();
+    const candidates = inVerification.filter((p) => p.metadata.labels["controller-revision-hash"] === candidateRevision);
+    expect(candidates.map((p) => p.metadata.name)).toEqual([`ledger-${REPLICAS - 1}`]);
+    expect(candidates.map(gateOf)).toEqual(["False"]);
+    expect(inVerification.filter((p) => !candidates.includes(p)).map(gateOf)).toEqual(["True", "True"]);
+    const verifySvc = await client.get<Doc>(`/api/v1/namespaces/${ns.name}/services/ledger-verify`);
+    expect(verifySvc.spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true, selector: { app: "ledger", "controller-revision-hash": candidateRevision }, ports: [{ name: "pg", port: 5432 }] });
+    const verifyPolicy = await client.get<Doc>(`/apis/networking.k8s.io/v1/namespaces/${ns.name}/networkpolicies/ledger-verify`);
+    expect(verifyPolicy.spec.podSelector.matchLabels).toEqual({ app: "ledger", "controller-revision-hash": candidateRevision });
+    expect(verifyPolicy.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "golive.dev/verification-client": "true" } } }, { podSelector: { matchLabels: { app: "ledger" } } }]);
+    // The gate is golive's to set: the edit role cannot write a pod's status.
+    const forged = await alice(["patch", "pod", candidates[0]!.metadata.name, "--subresource=status", "--type=json", "-p", JSON.stringify([{ op: "add", path: "/status/conditions/-", value: { type: GATE, status: "True" } }])]);
+    expect(forged.status).not.toBe(0);
+    expect(forged.stderr).toMatch(/forbidden/i);
+    await signOff("ledger-2");
+
     const done = await until("ledger-2 Released", () => release("ledger-2"), (r) => r.status?.phase === "Released", 240_000);
     await watch.stop();
     console.log(`StatefulSet canary: ${watch.samples.length} samples, partitions ${[...new Set(watch.samples.map((x) => x.partition))].join(" → ")}`);
     expect(done.status.message).toMatch(/^promoted: StatefulSet ledger runs ledger-2 2\.0\.0 and serves all traffic/);
     expect(done.status.waves[0].workloads[0]).toMatchObject({ kind: "StatefulSet", name: "ledger", routing: "partition", changed: true });
-    // Step by step: partition 3 (verification, no candidate pod), 2 (33 %: 1 pod), 1 (66 %: 2 pods), 0.
+    // Step by step: partition 3 (held), 2 (verification on one gated ordinal, then 33 %: 1 pod), 1 (66 %: 2 pods), 0.
     const partitions = watch.samples.map((x) => x.partition).filter((p, i, all) => i === 0 || all[i - 1] !== p);
     expect(partitions).toEqual([3, 2, 1, 0]);
     // Never more candidate pods than the partition allows; each step reached replicas − partition.
@@ -159,7 +210,12 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     for (const p of [3, 2, 1]) expect(rolling.some((x) => x.partition === p && x.onUpdate === REPLICAS - p), `partition ${p} with ${REPLICAS - p} candidate pod(s)`).toBe(true);
     const verifying = watch.phases.filter((x) => x.phase === "Verifying");
     expect(verifying.length).toBeGreaterThan(0);
-    expect(verifying.every((x) => x.at.partition === REPLICAS && x.at.onUpdate === 0)).toBe(true);
+    expect(verifying.every((x) => x.at.partition >= REPLICAS - 1 && x.at.onUpdate <= 1)).toBe(true);
+    // Verified, the candidate serves: every pod's gate True, the verification route gone.
+    const serving = await until("every pod's gate True", () => pods(), (list) => list.length === REPLICAS && list.every((p) => gateOf(p) === "True"), 30_000);
+    expect(serving).toHaveLength(REPLICAS);
+    for (const path of [`/api/v1/namespaces/${ns.name}/services/ledger-verify`, `/apis/networking.k8s.io/v1/namespaces/${ns.name}/networkpolicies/ledger-verify`])
+      await expect(client.get(path), path).rejects.toMatchObject({ code: 404 });
     const after = await sts();
     expect(partition(after)).toBe(0);
     expect(after.status.currentRevision).toBe(after.status.updateRevision);
@@ -173,7 +229,6 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     await until("the partition held at replicas", () => sts(), (s) => partition(s) === REPLICAS, 30_000);
     // While the release rolls out the partition is golive's: a user (not the operator) lowering it
     // or scaling up past it is denied through the API server, and nothing changes.
-    await kubectlAsync(["create", "rolebinding", "alice-edit", "-n", ns.name, "--clusterrole=edit", "--user=alice"]);
     const lower = await kubectlAsync(["--as=alice", "-n", ns.name, "patch", "statefulset", "ledger", "--type=merge", "-p", JSON.stringify({ spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } })]);
     expect(lower.stderr).toMatch(/golive owns the partition of StatefulSet ledger while Release ledger-3 rolls it out \(Approved\)/);
     const up = await kubectlAsync(["--as=alice", "-n", ns.name, "scale", "statefulset", "ledger", "--replicas=5"]);
@@ -186,6 +241,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     stack.setErrorRate(0.5);
     const watch = sampler("ledger-3");
     expect((await kubectlApply(statefulSet("ledger", "ledger-3"))).status).toBe(0);
+    await signOff("ledger-3");
     const rolled = await until("ledger-3 RolledBack", () => release("ledger-3"), (r) => r.status?.phase === "RolledBack", 240_000);
     stack.setErrorRate(0);
     await watch.stop();
@@ -213,6 +269,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     await applyApproved(ledgerRelease("ledger-4", "4.0.0", DEADLINE));
     await until("the partition held at replicas", () => sts(), (s) => partition(s) === REPLICAS, 30_000);
     expect((await kubectlApply(statefulSet("ledger", "ledger-4"))).status).toBe(0);
+    await signOff("ledger-4");
     await until("ledger-4 analysing", () => release("ledger-4"), (r) => r.status?.phase === "Progressing" && r.status?.canary?.stepName === "check", 240_000);
     // Before the promotion no node takes a new pod: the pod it replaces stays Pending.
     const cordoned = await kubectlAsync(["cordon", "-l", "type=kwok"]);

@@ -27,7 +27,7 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { restorableStable, stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
-import { gateChanges, gatePatch, inVerification, candidateHeldBack, templateDeclaresGate, verificationPods, verifyName, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
+import { gateChanges, gatePatch, inVerification, keepsCandidateOrdinal, candidateHeldBack, templateDeclaresGate, verificationPods, verifyName, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
 import { daemonSetStatusView, daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
@@ -273,7 +273,7 @@ export class RolloutController {
     const raw = this.d.stores.statefulsets.get(ns, u.name);
     const views = raw ? statefulSetViews(raw) : undefined;
     const observed: UnitObserved = { name: u.name, kind: "StatefulSet", wave: u.wave, waveName: u.waveName, routing: u.routing, primary: false, candidate: views?.candidate, stable: views?.stable };
-    const verifying = inVerification(base, u);
+    const verifying = keepsCandidateOrdinal(base, u);
     const pods = raw && (verifying || base.phase === "RollingBack") ? await this.ownedPods(ns, raw) : [];
     const want = desiredTraffic(base, u);
     if (raw && base.phase !== "Approved") observed.traffic = partitionTraffic(raw, base, want.weight, verifying ? verificationPods(raw, pods, want.verification) : undefined);
@@ -460,9 +460,11 @@ export class RolloutController {
         if (!(await this.restoreStableTemplate(x.ns, s))) return;
       }
       // One candidate ordinal for verification, only behind its gate and with a stable pod left to serve.
-      const verifying = inVerification(status, { name: x.workload, wave: x.wave ?? 0 }) && templateDeclaresGate(s) && replicasOf(s) >= 2;
-      if (verifying) await this.ensureVerifyRoute(x.ns, s);
-      partition = desiredPartition(status, replicasOf(s), a.weight, verifying);
+      const unit = { name: x.workload, wave: x.wave ?? 0 };
+      const keep = keepsCandidateOrdinal(status, unit) && templateDeclaresGate(s) && replicasOf(s) >= 2;
+      if (keep && inVerification(status, unit)) await this.ensureVerifyRoute(x.ns, s);
+      else await this.removeVerifyRoute(x.ns, s);
+      partition = desiredPartition(status, replicasOf(s), a.weight, keep);
     } else return;
     if (partitionOf(s) === partition) return;
     await this.setPartition(x.ns, x.workload, partition);

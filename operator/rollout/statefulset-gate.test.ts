@@ -3,7 +3,7 @@
 // patch that sets it, and the verification route's objects.
 import { describe, expect, it } from "vitest";
 import type { ReleaseStatus } from "../../api/index.js";
-import { candidateHeldBack, gateChanges, gatePatch, inVerification, verificationPods, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
+import { candidateHeldBack, gateChanges, gatePatch, inVerification, keepsCandidateOrdinal, verificationPods, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
 import type { StatefulSetLike } from "./statefulset.js";
 
 const GATE = [{ conditionType: "golive.dev/verified" }];
@@ -20,7 +20,12 @@ describe("the readiness gate of a StatefulSet's candidate", () => {
   it("holds the candidate back until its wave is verified, at once while rolling back, and never once Released", () => {
     const at = (phase: ReleaseStatus["phase"], wave = 0, more: Partial<ReleaseStatus> = {}): boolean => candidateHeldBack({ phase, canary: { wave, weight: 0 }, ...more } as ReleaseStatus, 0);
     expect(["Approved", "Verifying", "CleaningUp", "RollingBack", "RolledBack"].map((p) => at(p as ReleaseStatus["phase"]))).toEqual([true, true, true, true, true]);
-    expect(at("Progressing")).toBe(false);
+    // Verified: it serves from the first step that gives it a weight (until then it stays up, held).
+    expect(at("Progressing")).toBe(true);
+    expect(candidateHeldBack({ phase: "Progressing", canary: { wave: 0, weight: 34 } } as ReleaseStatus, 0)).toBe(false);
+    expect(candidateHeldBack({ phase: "Progressing", canary: { wave: 0, weight: 0 }, promotion: { startedAt: "t", gates: [] } } as unknown as ReleaseStatus, 0)).toBe(false);
+    // An earlier wave's StatefulSet serves while a later wave is verified.
+    expect(candidateHeldBack({ phase: "Verifying", canary: { wave: 1, weight: 0 } } as ReleaseStatus, 0)).toBe(false);
     expect(at("Released")).toBe(false);
     // A later wave's StatefulSet stays held while an earlier wave progresses.
     expect(candidateHeldBack({ phase: "Progressing", canary: { wave: 0, weight: 50 } } as ReleaseStatus, 1)).toBe(true);
@@ -61,13 +66,17 @@ describe("the readiness gate of a StatefulSet's candidate", () => {
     expect(verificationPods({ ...sts, spec: { ...sts.spec, template: { spec: {} } } }, pods, true).gate).toBe(false);
   });
 
-  it("is in verification only for its wave, Verifying or CleaningUp, when the release changes it", () => {
+  it("is in verification only for its wave, Verifying or CleaningUp, when the release changes it; keeps the ordinal until a step gives it a weight", () => {
     const status = { phase: "Verifying", canary: { wave: 1, weight: 0 }, waves: [{ workloads: [] }, { workloads: [{ name: "ledger", changed: true }, { name: "cache", changed: false }] }] } as unknown as ReleaseStatus;
     expect(inVerification(status, { name: "ledger", wave: 1 })).toBe(true);
     expect(inVerification(status, { name: "cache", wave: 1 })).toBe(false);
     expect(inVerification(status, { name: "ledger", wave: 0 })).toBe(false);
     expect(inVerification({ ...status, phase: "CleaningUp" }, { name: "ledger", wave: 1 })).toBe(true);
     expect(inVerification({ ...status, phase: "Progressing" }, { name: "ledger", wave: 1 })).toBe(false);
+    // Verified, it keeps its candidate ordinal until a step gives it a weight (no replace and replace again).
+    expect(keepsCandidateOrdinal({ ...status, phase: "Progressing" }, { name: "ledger", wave: 1 })).toBe(true);
+    expect(keepsCandidateOrdinal({ ...status, phase: "Progressing", canary: { wave: 1, weight: 33 } }, { name: "ledger", wave: 1 })).toBe(false);
+    expect(keepsCandidateOrdinal({ ...status, phase: "Progressing" }, { name: "cache", wave: 1 })).toBe(false);
   });
 
   it("reaches the candidate through a headless Service publishing not-ready addresses, behind a NetworkPolicy for verification clients and its peers", () => {

@@ -37,6 +37,17 @@ export function inVerification(status: ReleaseStatus | undefined, u: { name: str
 }
 
 /**
+ * The StatefulSet keeps one candidate ordinal up, out of ordinary traffic: while it is verified,
+ * and after, until a step gives it a weight (going back to the partition at replicas would
+ * replace the verified pod by a stable one only to replace it again at the first step).
+ */
+export function keepsCandidateOrdinal(status: ReleaseStatus | undefined, u: { name: string; wave: number }): boolean {
+  if (inVerification(status, u)) return true;
+  if (status?.phase !== "Progressing" || status.canary?.initialising || status.promotion?.startedAt) return false;
+  return (status.canary?.wave ?? 0) === u.wave && (status.canary?.weight ?? 0) === 0 && status.waves?.[u.wave]?.workloads.find((w) => w.name === u.name)?.changed !== false;
+}
+
+/**
  * Whether the StatefulSet's candidate pods are kept out of ordinary traffic (gate False) in this
  * status of the release rolling it out: until its wave's verification has passed; at once while
  * rolling back (they leave every Service before they are replaced); after a stop, as long as no
@@ -52,7 +63,9 @@ export function candidateHeldBack(status: ReleaseStatus | undefined, wave: numbe
     case "CleaningUp":
       return wave >= current;
     case "Progressing":
-      return wave > current && !status?.promotion?.startedAt;
+      // Its wave verified, the candidate serves from the first step that gives it a weight.
+      if (status?.promotion?.startedAt || wave < current) return false;
+      return wave > current || (status?.canary?.weight ?? 0) === 0;
     case "Failed":
       return (status?.canary?.weight ?? 0) === 0 && !status?.promotion?.startedAt;
     default:

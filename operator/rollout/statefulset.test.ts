@@ -28,6 +28,9 @@ describe("StatefulSet partition canary", () => {
     const verifying: ReleaseStatus = { phase: "Verifying" };
     expect(desiredPartition(verifying, 3, 0, true)).toBe(2);
     expect(desiredPartition(verifying, 1, 0, true)).toBe(1);
+    // Kept after verification, the first step's weight moves further only if it asks for more.
+    expect(desiredPartition(progressing, 3, 33, true)).toBe(2);
+    expect(desiredPartition(progressing, 3, 66, true)).toBe(1);
     const pods = { gate: true, up: 1, exposed: 0, open: true };
     const one = sts(2, { currentRevision: "a", updateRevision: "b", updatedReplicas: 1, readyReplicas: 2 });
     expect(partitionTraffic(one, verifying, 0, pods)).toMatchObject({ settled: true, verification: true, weight: 0 });

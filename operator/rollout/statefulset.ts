@@ -38,14 +38,15 @@ export function candidateOrdinals(replicas: number, weight: number): number {
 
 /**
  * The partition golive wants: while rolling back, and from the promotion on (and once
- * Released), 0; while its wave is verified, replicas − 1 (one candidate ordinal, kept out of
- * ordinary traffic by its readiness gate: statefulset-gate.ts); otherwise replicas minus the
- * candidate ordinals of the weight (replicas at 0 %: no pod changes).
+ * Released), 0; while it keeps a candidate ordinal (its wave verified, then until a step gives
+ * it a weight: keepsCandidateOrdinal in statefulset-gate.ts), at least one candidate, kept out of
+ * ordinary traffic by its readiness gate; otherwise replicas minus the candidate ordinals of the
+ * weight (replicas at 0 %: no pod changes).
  */
-export function desiredPartition(status: ReleaseStatus | undefined, replicas: number, weight: number, verifying = false): number {
+export function desiredPartition(status: ReleaseStatus | undefined, replicas: number, weight: number, keepOrdinal = false): number {
   const phase = status?.phase;
   if (phase === "RollingBack" || phase === "Released" || status?.promotion?.startedAt) return 0;
-  if (verifying) return replicas >= 2 ? replicas - 1 : replicas;
+  if (keepOrdinal && replicas >= 2) return Math.min(replicas - 1, replicas - candidateOrdinals(replicas, weight));
   return replicas - candidateOrdinals(replicas, weight);
 }
 
