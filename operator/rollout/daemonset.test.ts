@@ -133,6 +133,19 @@ describe("DaemonSet canary node by node", () => {
     expect(nodeTraffic(elsewhere, canary, { weight: 0, verification: true })).toMatchObject({ settled: false, message: expect.stringContaining("none of the nodes labelled golive.dev/canary-node=true (n0) runs a pod of DaemonSet agent") });
   });
 
+  it("a labelled node its pods may not run on (node selector, required affinity, untolerated taint) is no canary node, and is named when no other is", () => {
+    const tainted: NodeLike[] = [{ ...nodes[0]!, spec: { taints: [{ key: "dedicated", value: "db", effect: "NoSchedule" }] } }, nodes[1]!, nodes[2]!];
+    const v = daemonSetView(ds, revisions, [pod("n1", "old"), pod("n2", "old")], tainted);
+    expect(v.canaryNodes).toEqual([]);
+    expect(v.unfitCanaryNodes).toEqual(["n0"]);
+    expect(nodeTraffic(v, canary, { weight: 0, verification: true }).message).toBe("DaemonSet agent may not run on the nodes labelled golive.dev/canary-node=true (n0): its node selector, required node affinity or untolerated taints keep its pods off them; label nodes it runs on (kubectl label node NODE golive.dev/canary-node=true)");
+    const affinity: DaemonSetLike = { ...ds, spec: { template: { spec: { containers: [{ name: "a", image: "x@sha256:1" }], affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "other", operator: "In", values: ["x"] }] }] } } } } } } };
+    expect(daemonSetView(affinity, revisions, [], nodes).unfitCanaryNodes).toEqual(["n0"]);
+    // A second labelled node it runs on is the canary node; the unfit one is left out of every stage.
+    const two: NodeLike[] = [tainted[0]!, { metadata: { name: "n1", labels: { "golive.dev/canary-node": "true" } } }, nodes[2]!];
+    expect(daemonSetView(ds, revisions, [], two)).toMatchObject({ canaryNodes: ["n1"], unfitCanaryNodes: ["n0"], otherNodes: ["n2"] });
+  });
+
   it("its stable view carries the candidate's template hash only once every node runs the update revision", () => {
     const moving = daemonSetViews(ds, view(pod("n0", "new"), pod("n1", "old"), pod("n2", "old")));
     expect(moving.stable.templateHash).toBe("revision:old");

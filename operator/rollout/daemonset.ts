@@ -70,7 +70,10 @@ export interface DaemonSetView {
   updateRevision: string;
   stableRevision: string;
   desired: number;
+  /** Nodes labelled golive.dev/canary-node=true that the DaemonSet's pods may run on (mayRunOn). */
   canaryNodes: string[];
+  /** Nodes labelled so that its pods may not run on (node selector, required affinity, taints): reported, never counted. */
+  unfitCanaryNodes: string[];
   /** The other nodes the DaemonSet's pods may run on (node selector and taints), by name: a step's share is of these. */
   otherNodes: string[];
   /** Pods not being deleted. */
@@ -151,7 +154,9 @@ export function mayRunOn(template: Template | undefined, node: NodeLike): boolea
 
 export function daemonSetView(ds: DaemonSetLike, revisions: readonly DaemonRevisionLike[], pods: readonly DaemonPodLike[], nodes: readonly NodeLike[]): DaemonSetView {
   const isCanary = (n: NodeLike) => n.metadata?.labels?.[CANARY_NODE_LABEL] === CANARY_NODE_VALUE;
-  const canaryNodes = nodes.filter(isCanary).map((n) => n.metadata?.name ?? "");
+  // A labelled node its pods may not run on is no canary node: verification would wait on it for ever.
+  const canaryNodes = nodes.filter((n) => isCanary(n) && mayRunOn(ds.spec?.template, n)).map((n) => n.metadata?.name ?? "");
+  const unfitCanaryNodes = nodes.filter((n) => isCanary(n) && !mayRunOn(ds.spec?.template, n)).map((n) => n.metadata?.name ?? "");
   // Node objects, not the pods seen now: a pod being replaced is briefly missing, and a share
   // counted over pods would then pick another node.
   const otherNodes = nodes
@@ -170,6 +175,7 @@ export function daemonSetView(ds: DaemonSetLike, revisions: readonly DaemonRevis
     stableRevision,
     desired: ds.status?.desiredNumberScheduled ?? 0,
     canaryNodes,
+    unfitCanaryNodes,
     otherNodes,
     pods: live.map((p) => ({
       name: p.metadata?.name ?? "",
@@ -311,6 +317,7 @@ export function nodeTraffic(v: DaemonSetView, stage: Stage, want: { weight: numb
     return { weight: settled ? 0 : Math.max(1, share(candidates.length)), verification: false, settled, ...(settled ? {} : { message: `restoring the stable template of DaemonSet ${v.name}: ${candidates.length + v.terminatingOffStable} pod(s) off the stable revision` }) };
   }
   const unsettled = (message: string): TrafficObservation => ({ weight: share(candidates.length), verification: false, settled: false, message });
+  if (stage.canary && v.canaryNodes.length === 0 && v.unfitCanaryNodes.length) return unsettled(`DaemonSet ${v.name} may not run on the nodes labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE} (${v.unfitCanaryNodes.join(", ")}): its node selector, required node affinity or untolerated taints keep its pods off them; label nodes it runs on (kubectl label node NODE ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE})`);
   if (stage.canary && v.canaryNodes.length === 0) return unsettled(`no node is labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE}: label the nodes the DaemonSet ${v.name} is verified on first (kubectl label node NODE ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE})`);
   const changing = v.updateRevision !== v.stableRevision;
   if (stage.canary && changing && !v.pods.some((p) => p.canaryNode)) return unsettled(`none of the nodes labelled ${CANARY_NODE_LABEL}=${CANARY_NODE_VALUE} (${v.canaryNodes.join(", ")}) runs a pod of DaemonSet ${v.name}: label nodes it runs on`);

@@ -75,7 +75,7 @@ describe("the readiness gate of a StatefulSet's candidate", () => {
     expect(inVerification({ ...status, phase: "Progressing" }, { name: "ledger", wave: 1 })).toBe(false);
     // Verified, it keeps its candidate ordinal until a step gives it a weight (no replace and replace again).
     expect(keepsCandidateOrdinal({ ...status, phase: "Progressing" }, { name: "ledger", wave: 1 })).toBe(true);
-    expect(keepsCandidateOrdinal({ ...status, phase: "Progressing", canary: { wave: 1, weight: 33 } }, { name: "ledger", wave: 1 })).toBe(false);
+    expect(keepsCandidateOrdinal({ ...status, phase: "Progressing", canary: { stepIndex: 0, wave: 1, weight: 33 } }, { name: "ledger", wave: 1 })).toBe(false);
     expect(keepsCandidateOrdinal({ ...status, phase: "Progressing" }, { name: "cache", wave: 1 })).toBe(false);
   });
 
