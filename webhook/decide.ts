@@ -19,7 +19,7 @@ import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { hpaBoundsProblem } from "../operator/capacity/fit.js";
-import { STABLE_OF_LABEL } from "../operator/rollout/workloads.js";
+import { STABLE_OF_LABEL, templateHash } from "../operator/rollout/workloads.js";
 import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
@@ -208,7 +208,7 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   // ... and a workload deleted and created again must come back as its Released version, with the
   // stable copy of a Deployment there before its new version (rules/recreate.ts).
   const listing = kind === "Deployment" || kind === "StatefulSet" || kind === "DaemonSet" ? releasesListing(view.releases.list(ns), kind, w.name) : [];
-  if (request.operation === "CREATE") checkRecreate({ kind, name: w.name, releaseLabel: releaseLabel.name, releases: listing }, f);
+  if (request.operation === "CREATE") checkRecreate({ kind, name: w.name, releaseLabel: releaseLabel.name, releases: listing, templateHash: listing.length ? templateHash(asObj(asObj(request.object)?.spec)?.template as never) : undefined }, f);
   if (kind === "Deployment") {
     const stableCopyExists = view.deployments ? view.deployments.get(ns, stableName(w.name)) !== undefined : undefined;
     checkStableCopyPresent({ name: w.name, templateChanged, releaseLabel: releaseLabel.name, releases: listing, stableCopyExists }, f);

@@ -81,6 +81,9 @@ export function cachedRelease(r: Release): Release {
   if (s.gates !== undefined) status.gates = s.gates;
   if (s.releasedAt !== undefined) status.releasedAt = s.releasedAt;
   if (s.verification !== undefined) status.verification = s.verification;
+  // A Released release's waves: the pod template it verified per workload, which a workload created
+  // again must match (rules/recreate.ts). Only while Released: one such release per workload.
+  if (s.phase === "Released" && s.waves !== undefined) status.waves = s.waves;
   return { ...lean, status };
 }
 

@@ -29,6 +29,8 @@ const CONFIG_PATHS: Record<ConfigKind, string> = { ConfigMap: "configmaps", Secr
 
 /** A reason safe to show: what kind of failure, never the error's own text. */
 export function scrubbedReason(e: unknown): string {
+  // The client's own timeout is a KubeError without an HTTP status: no answer, not an HTTP error.
+  if (e instanceof KubeError && e.code === 0 && e.reason === "Timeout") return "timed out";
   if (e instanceof KubeError) return `HTTP ${e.code} ${e.reason}`.slice(0, 200);
   const code = (e as { code?: unknown })?.code;
   if (typeof code === "string" && /^[A-Z_]{3,40}$/.test(code)) return `connection failed (${code})`;

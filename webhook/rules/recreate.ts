@@ -54,6 +54,14 @@ export interface Recreation {
   releaseLabel: string | undefined;
   /** Every Release of the namespace that lists kind/name (releasesListing). */
   releases: readonly Release[];
+  /** templateHash of the object's pod template (operator/rollout/workloads.ts), as the operator records it. */
+  templateHash?: string | undefined;
+}
+
+/** The pod template the Released release verified for kind/name, as its status records it (absent for a release without a strategy). */
+function releasedTemplateHash(release: Release, kind: string, name: string): string | undefined {
+  for (const wave of release.status?.waves ?? []) for (const w of wave.workloads) if (w.name === name && (w.kind ?? "Deployment") === kind && w.candidateTemplateHash) return w.candidateTemplateHash;
+  return undefined;
 }
 
 const GITOPS = "GitOps (Argo CD Replace=true with Force=true, Flux force: true): sync that manifest first, and change an immutable field in a release of its own";
@@ -64,9 +72,19 @@ export function checkRecreate(c: Recreation, f: Findings): void {
   const rolling = rollingRelease(c.releases, c.kind, c.name);
   if (!rolling) return;
   const stable = releasedRelease(c.releases);
-  if (!stable || c.releaseLabel === stable.metadata.name) return; // the first release, or the stable version back
+  if (!stable) return; // the first release
   const phase = rolling.status?.phase ?? "";
   const s = clip(stable.metadata.name, 80);
+  if (c.releaseLabel === stable.metadata.name) {
+    // The stable version back, but only as it was verified: its label and sealed images alone would
+    // let another command, environment or probe in as the version a rollback restores.
+    const verified = releasedTemplateHash(stable, c.kind, c.name);
+    if (verified && c.templateHash && verified !== c.templateHash)
+      f.deny(
+        `${c.kind} ${clip(c.name, 120)} is being created as Release ${s}'s version while Release ${clip(rolling.metadata.name, 80)} (${phase}) rolls it out, but its pod template is not the one Release ${s} verified (template ${c.templateHash}, verified ${verified}): it would become the stable version unverified (4.6 c, 4.10). Create it with exactly Release ${s}'s manifest (the one in Git at that release), then apply the new version as an update. ${GITOPS}`,
+      );
+    return;
+  }
   const what =
     c.kind === "Deployment"
       ? `it would be taken as a first release: its template would become the stable copy ${stableName(c.name)}, unverified`
