@@ -182,7 +182,7 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     const candidateRevision = during.status.updateRevision as string;
     const inVerification = await pods();
     const candidates = inVerification.filter((p) => p.metadata.labels["controller-revision-hash"] === candidateRevision);
-    expect(candidates.map((p) => p.metadata.name)).toEqual([`ledger-${REPLICAS - 1}`]);
+    expect(candidates.map((p) => p.metadata.name as string)).toEqual([`ledger-${REPLICAS - 1}`]);
     expect(candidates.map(gateOf)).toEqual(["False"]);
     expect(inVerification.filter((p) => !candidates.includes(p)).map(gateOf)).toEqual(["True", "True"]);
     const verifySvc = await client.get<Doc>(`/api/v1/namespaces/${ns.name}/services/ledger-verify`);

@@ -1,9 +1,9 @@
 // Issue 15 on the real control plane, with golive's operator and webhook running and a real
 // Prometheus for the analysis: a Release without spec.strategy goes Approved → Verifying →
 // Released (Deployments available, the Verification gates, the monitoring check, the inventory);
-// a Release of three Deployments in two waves (a backend with its Service, a worker without one,
-// then the frontend) is verified and canaried wave by wave and reaches Released with every
-// Deployment promoted, and the next version, whose analysis fails in the second wave, rolls back
+// a Release of three Deployments and a StatefulSet in two waves (a backend with its Service, a
+// worker without one, a StatefulSet canaried by its partition, then the frontend) is verified and
+// canaried wave by wave and reaches Released with every workload promoted, and the next version, whose analysis fails in the second wave, rolls back
 // both waves, each Deployment verified back on stable; a Release with a strategy and a
 // ReplicaSet is held Blocked with reason UnsupportedWorkloads, and kubectl cannot apply its
 // workloads (fail closed: the ReplicaSet never reaches all users unverified). StatefulSets:
@@ -34,6 +34,11 @@ function releaseDoc(name: string, version: string, workloads: Doc[], strategy?: 
     metadata: { name },
     spec: { application: name, version, workloads, images: [{ name: IMAGE, digest: digest(name) }], architecture: { replicas: 1, highAvailability: false }, ...(strategy ? { strategy } : {}) },
   };
+}
+/** A StatefulSet of the release (2 ordinals: one is verified behind golive's readiness gate while the others serve). */
+function statefulSet(name: string, releaseName: string): Doc {
+  const labels = { app: name, "golive.dev/release": releaseName };
+  return { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, labels }, spec: { replicas: 2, serviceName: name, podManagementPolicy: "Parallel", selector: { matchLabels: { app: name } }, template: { metadata: { labels }, spec: { readinessGates: [{ conditionType: "golive.dev/verified" }], containers: [{ name, image: `${IMAGE}@${digest(releaseName)}` }] } } } };
 }
 /** A Deployment of the release; `replicas: undefined` leaves them to golive (replica ratio owns them). */
 function deployment(name: string, releaseName: string, replicas: number | undefined = 1): Doc {
@@ -127,13 +132,14 @@ describe("what golive can and cannot roll out (issue 15)", () => {
 });
 
 describe("every Deployment of a Release in waves (issue 15)", () => {
-  // Backends first: rating behind its own Service, a worker with none; then the frontend, shop.
+  // Backends first: rating behind its own Service, a worker with none, the tariff StatefulSet
+  // (canaried by its partition); then the frontend, shop.
   // spec.strategy.trafficRouting is the first Deployment's (shop); the others bring their own or none.
   const SHOP = ["shop", "rating", "worker"];
   const strategy = () => ({
     trafficRouting: { service: "shop" },
     waves: [
-      { name: "backends", workloads: [{ name: "rating", trafficRouting: { service: "rating" } }, { name: "worker" }] },
+      { name: "backends", workloads: [{ name: "rating", trafficRouting: { service: "rating" } }, { name: "worker" }, { name: "tariff" }] },
       { name: "frontends", workloads: [{ name: "shop" }] },
     ],
     verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "shop-verification", key: "token" } } },
@@ -144,7 +150,10 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     analysis: { prometheus: { address: stack.prometheus.url }, metrics: [{ name: "error-rate", query: "max(golive_test_error_rate)", interval: "1s", count: 2, successCondition: "result < 0.05" }] },
     progressDeadline: "3m",
   });
-  const shopRelease = (name: string, version: string) => releaseDoc(name, version, SHOP.map((n) => ({ kind: "Deployment", name: n })), strategy());
+  const shopRelease = (name: string, version: string) => releaseDoc(name, version, [...SHOP.map((n) => ({ kind: "Deployment", name: n })), { kind: "StatefulSet", name: "tariff" }], strategy());
+  const tariff = () => client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/statefulsets/tariff`);
+  /** The StatefulSet runs `releaseName` on every pod: one revision, partition 0, all ready. */
+  const tariffRuns = (s: Doc, releaseName: string) => imageOf(s) === digest(releaseName) && s.status?.currentRevision === s.status?.updateRevision && (s.spec.updateStrategy?.rollingUpdate?.partition ?? 0) === 0 && s.status?.readyReplicas === 2 && s.status?.observedGeneration === s.metadata.generation;
   const deploymentOf = (name: string) => client.get<Doc>(`/apis/apps/v1/namespaces/${ns.name}/deployments/${name}`);
   const imageOf = (d: Doc) => (d.spec.template.spec.containers[0].image as string).split("@")[1];
   const service = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
@@ -158,6 +167,7 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     }
     await until(`${name} Approved`, () => release(name), (r) => r.status?.phase === "Approved");
     for (const d of SHOP) await apply(deployment(d, name, replicas));
+    await apply(statefulSet("tariff", name));
   }
 
   /** Samples the three Deployments (and the verification copies) while a rollout runs. */
@@ -192,6 +202,7 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     await goLive("shop-1", "1.0.0", 2);
     const first = await until("shop-1 Released", () => release("shop-1"), (r) => r.status?.phase === "Released", 120_000);
     expect(first.status.message).toMatch(/first release of Deployment rating, Deployment worker, Deployment shop initialised/);
+    await until("tariff on shop-1", tariff, (s) => tariffRuns(s, "shop-1"), 60_000);
     for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-1"));
 
     const watch = sampler();
@@ -209,9 +220,11 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     await goLive("shop-2", "2.0.0", 0);
     const done = await until("shop-2 Released", () => release("shop-2"), (r) => r.status?.phase === "Released", 240_000);
     await watch.stop();
-    console.log(`two waves of three Deployments: Released ${((Date.now() - started) / 1000).toFixed(1)} s after kubectl applied them (${watch.samples.length} samples)`);
-    expect(done.status.message).toMatch(/^promoted: the stable copies of Deployment rating, Deployment worker, Deployment shop run shop-2 2\.0\.0/);
+    console.log(`two waves (three Deployments, a StatefulSet): Released ${((Date.now() - started) / 1000).toFixed(1)} s after kubectl applied them (${watch.samples.length} samples)`);
+    expect(done.status.message).toMatch(/^promoted: the stable copies of Deployment rating, Deployment worker, StatefulSet tariff, Deployment shop run shop-2 2\.0\.0/);
     expect(done.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:Promoted", "frontends:Promoted"]);
+    expect(done.status.waves[0].workloads.find((w: Doc) => w.name === "tariff")).toMatchObject({ kind: "StatefulSet", routing: "partition", changed: true });
+    expect(tariffRuns(await tariff(), "shop-2")).toBe(true);
     for (const d of SHOP) expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-2"));
     // Written right after the status that says Released, one record per Deployment.
     const inventory = await until("an inventory record per Deployment", () => client.get<Doc>(`/api/v1/namespaces/${ns.name}/configmaps/golive-inventory`), (cm) => SHOP.every((d) => typeof cm.data?.[d] === "string" && (JSON.parse(cm.data[d]) as { release?: string }).release === "shop-2"));
@@ -251,12 +264,16 @@ describe("every Deployment of a Release in waves (issue 15)", () => {
     console.log(`wave 2 analysis failed: RolledBack ${((Date.now() - decided) / 1000).toFixed(1)} s after the error rate rose`);
     expect(rolled.status.rollback.trigger).toBe("AnalysisFailed");
     expect(rolled.status.analysis.find((a: Doc) => a.phase === "Failed")).toMatchObject({ step: "check" });
-    expect(rolled.status.message).toMatch(/Verified for each of Deployment rating, Deployment worker, Deployment shop: the router sends 0% to the candidate/);
+    expect(rolled.status.message).toMatch(/Verified for each of Deployment rating, Deployment worker, StatefulSet tariff, Deployment shop: the router sends 0% to the candidate.*StatefulSet tariff: the stable template is back with partition 0 and every pod runs the stable revision/);
     expect(rolled.status.waves.map((w: Doc) => `${w.name}:${w.phase}`)).toEqual(["backends:RolledBack", "frontends:RolledBack"]);
     const workloads = (rolled.status.waves as Doc[]).flatMap((w) => w.workloads as Doc[]);
     const at: Record<string, number> = Object.fromEntries(workloads.map((x) => [x.name as string, Date.parse(x.rolledBackAt as string)]));
-    // Newest wave first: the frontend was back on stable no later than either backend.
-    expect(at.shop!).toBeLessThanOrEqual(Math.min(at.rating!, at.worker!));
+    // Newest wave first: the frontend was back on stable no later than any backend.
+    expect(at.shop!).toBeLessThanOrEqual(Math.min(at.rating!, at.worker!, at.tariff!));
+    // The StatefulSet too: its stable template back, partition 0, one revision when RolledBack was read (then every pod ready).
+    const back = await tariff();
+    expect([imageOf(back), back.status.currentRevision === back.status.updateRevision, back.spec.updateStrategy?.rollingUpdate?.partition ?? 0]).toEqual([digest("shop-2"), true, 0]);
+    await until("tariff ready on shop-2", tariff, (x) => tariffRuns(x, "shop-2"), 30_000);
     for (const d of SHOP) {
       expect((await deploymentOf(d)).spec.replicas, d).toBe(0);
       expect(imageOf(await deploymentOf(`${d}-stable`)), d).toBe(digest("shop-2"));

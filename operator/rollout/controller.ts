@@ -27,7 +27,7 @@ import { ACTIVE_PHASES, type JobView, type RolloutAction, type RolloutObserved, 
 import { otherActiveRelease, rolloutUnits, type RolloutUnit } from "./waves.js";
 import { restorableStable, stableCopy, stableUpToDate, workloadView } from "./workloads.js";
 import { desiredPartition, partitionOf, partitionTraffic, replicasOf, REVISION_LABEL, revisionTemplate, statefulSetViews, type StatefulSetLike } from "./statefulset.js";
-import { gateChanges, gatePatch, inVerification, keepsCandidateOrdinal, candidateHeldBack, templateDeclaresGate, verificationPods, verifyName, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
+import { gateChanges, gateApply, inVerification, keepsCandidateOrdinal, candidateHeldBack, templateDeclaresGate, verificationPods, verifyName, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
 import { daemonSetStatusView, daemonSetViews, held, maxUnavailableOf, nodeAction, nodeStage, nodeTraffic, STABLE_STRATEGY_ANNOTATION, type DaemonSetLike } from "./daemonset.js";
 import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, restoreAndHandBack, rollBackDaemonSet, type DaemonSetObserved } from "./daemonset-io.js";
 
@@ -209,13 +209,19 @@ export class RolloutController {
     return {
       plan,
       execute: async (status) => {
+        // The gates first and whatever the actions do: a candidate leaves ordinary traffic the
+        // moment a rollback is decided, and a failing action never keeps it exposed.
+        const gates = await this.syncGates(release, status).then(
+          () => undefined,
+          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        );
         try {
           for (const action of plan.actions) {
             const unit = "workload" in action ? byName.get(action.workload) : primary;
             if (!unit) throw new Error(`rollout action ${action.type} for ${"workload" in action ? action.workload : "?"}: not a Deployment of this release`);
             await this.execute(action, { release: { ...release, status }, ns, verificationMatch, ...unit.edge });
           }
-          await this.syncGates(release, status);
+          if (gates) throw gates;
         } catch (e) {
           // Retried here with a backoff rather than thrown to the queue: the planner sees the error
           // (RolloutObserved.actionError) and says Stalled once it outlasts the progress deadline.
@@ -392,12 +398,11 @@ export class RolloutController {
       if (!heldBack) await this.removeVerifyRoute(ns, s);
       const now = new Date().toISOString();
       for (const c of changes) {
-        const pod = pods.find((p) => p.metadata?.name === c.pod);
         try {
-          await this.d.client.patch(`/api/v1/namespaces/${ns}/pods/${c.pod}/status?fieldManager=${FIELD_MANAGER}`, gatePatch(c, (pod?.status?.conditions ?? []).length > 0, now), "json");
+          await this.d.client.patch(`/api/v1/namespaces/${ns}/pods/${c.pod}/status?fieldManager=${FIELD_MANAGER}&force=true`, gateApply(c.pod, ns, c, now), "apply");
         } catch (e) {
-          // Gone, or its conditions changed under the patch's test: the next pass sees it anew.
-          if (e instanceof KubeError && (e.code === 404 || e.code === 409 || e.code === 422)) continue;
+          // Gone (or going) since the list: the next pass sees it anew.
+          if (e instanceof KubeError && (e.code === 404 || e.code === 409)) continue;
           throw e;
         }
         this.d.log.info({ release: `${ns}/${release.metadata.name}`, statefulSet: u.name, pod: c.pod, [VERIFIED_GATE]: c.status }, c.status === "True" ? "pod may serve ordinary traffic" : "pod held out of ordinary traffic until verified");

@@ -3,7 +3,7 @@
 // patch that sets it, and the verification route's objects.
 import { describe, expect, it } from "vitest";
 import type { ReleaseStatus } from "../../api/index.js";
-import { candidateHeldBack, gateChanges, gatePatch, inVerification, keepsCandidateOrdinal, verificationPods, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
+import { candidateHeldBack, gateApply, gateChanges, inVerification, keepsCandidateOrdinal, verificationPods, verifyPolicy, verifyService, type GatedPodLike } from "./statefulset-gate.js";
 import type { StatefulSetLike } from "./statefulset.js";
 
 const GATE = [{ conditionType: "golive.dev/verified" }];
@@ -50,12 +50,11 @@ describe("the readiness gate of a StatefulSet's candidate", () => {
     expect(gateChanges(sts, pods, false)).toEqual([{ pod: "ledger-0", status: "True", index: undefined }]);
   });
 
-  it("patches pods/status with a test of the condition's place, so a concurrent change fails instead of being overwritten", () => {
-    const patch = gatePatch({ pod: "ledger-2", status: "False", index: 1 }, true, "2026-12-04T00:00:00Z");
-    expect(patch[0]).toEqual({ op: "test", path: "/status/conditions/1/type", value: "golive.dev/verified" });
-    expect(patch[1]).toMatchObject({ op: "replace", path: "/status/conditions/1", value: { type: "golive.dev/verified", status: "False", reason: "AwaitingVerification" } });
-    expect(gatePatch({ pod: "p", status: "True", index: undefined }, true, "t")).toMatchObject([{ op: "add", path: "/status/conditions/-", value: { status: "True", reason: "Verified" } }]);
-    expect(gatePatch({ pod: "p", status: "True", index: undefined }, false, "t")).toMatchObject([{ op: "add", path: "/status/conditions", value: [{ status: "True" }] }]);
+  it("sets the condition by a server-side apply of pods/status, merged in by its type (never doubled, the others kept)", () => {
+    const body = gateApply("ledger-2", "shop", { pod: "ledger-2", status: "False", index: 1 }, "2026-12-04T00:00:00Z") as { metadata: unknown; status: { conditions: unknown[] } };
+    expect(body.metadata).toEqual({ name: "ledger-2", namespace: "shop" });
+    expect(body.status.conditions).toEqual([{ type: "golive.dev/verified", status: "False", lastTransitionTime: "2026-12-04T00:00:00Z", reason: "AwaitingVerification", message: expect.stringContaining("only verification clients reach it") }]);
+    expect((gateApply("p", "shop", { pod: "p", status: "True", index: undefined }, "t") as { status: { conditions: { reason: string }[] } }).status.conditions[0]!.reason).toBe("Verified");
   });
 
   it("counts the candidates up for verification and those not yet held out of ordinary traffic", () => {

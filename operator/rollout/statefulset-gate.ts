@@ -24,7 +24,7 @@ export function declaresVerifiedGate(spec: { readinessGates?: unknown } | undefi
   return Array.isArray(gates) && gates.some((g) => (g as { conditionType?: unknown } | null)?.conditionType === VERIFIED_GATE);
 }
 
-export const templateDeclaresGate = (s: StatefulSetLike): boolean => declaresVerifiedGate(s.spec?.template?.spec as { readinessGates?: unknown } | undefined);
+export const templateDeclaresGate = (s: StatefulSetLike): boolean => declaresVerifiedGate(s.spec?.template?.spec);
 
 /**
  * The StatefulSet's candidate is up for verification (its wave Verifying, then CleaningUp): one
@@ -95,27 +95,34 @@ export function gateChanges(s: StatefulSetLike, pods: readonly GatedPodLike[], h
     const want = candidate && heldBack ? "False" : "True";
     const conditions = p.status?.conditions ?? [];
     const index = conditions.findIndex((c) => c.type === VERIFIED_GATE);
-    if (index >= 0 && conditions[index]!.status === want) continue;
+    if (index >= 0 && conditions.every((c) => c.type !== VERIFIED_GATE || c.status === want)) continue;
     out.push({ pod: p.metadata?.name ?? "", status: want, index: index >= 0 ? index : undefined });
   }
   return out;
 }
 
-/** A JSON patch of pods/status setting the gate's condition (the index is tested, so a concurrent change of the list fails rather than overwrites). */
-export function gatePatch(c: GateChange, hasConditions: boolean, now: string): unknown[] {
-  const condition = {
-    type: VERIFIED_GATE,
-    status: c.status,
-    lastTransitionTime: now,
-    reason: c.status === "True" ? "Verified" : "AwaitingVerification",
-    message: c.status === "True" ? "serves ordinary traffic: a stable pod, or its release's verification passed" : "a candidate of a release not yet verified: only verification clients reach it (through <statefulset>-verify)",
+/**
+ * The server-side apply of pods/status that sets the gate's condition. Pod conditions are a list
+ * keyed by type, so the API server merges this one in by its type: the kubelet's (or the
+ * scheduler's) conditions written in between are kept, and the condition is never doubled.
+ */
+export function gateApply(pod: string, namespace: string, c: GateChange, now: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: pod, namespace },
+    status: {
+      conditions: [
+        {
+          type: VERIFIED_GATE,
+          status: c.status,
+          lastTransitionTime: now,
+          reason: c.status === "True" ? "Verified" : "AwaitingVerification",
+          message: c.status === "True" ? "serves ordinary traffic: a stable pod, or its release's verification passed" : "a candidate of a release not yet verified: only verification clients reach it (through <statefulset>-verify)",
+        },
+      ],
+    },
   };
-  if (c.index !== undefined)
-    return [
-      { op: "test", path: `/status/conditions/${c.index}/type`, value: VERIFIED_GATE },
-      { op: "replace", path: `/status/conditions/${c.index}`, value: condition },
-    ];
-  return hasConditions ? [{ op: "add", path: "/status/conditions/-", value: condition }] : [{ op: "add", path: "/status/conditions", value: [condition] }];
 }
 
 /**
@@ -148,7 +155,7 @@ const candidateSelector = (s: StatefulSetLike): Record<string, string> => ({ ...
 export function verifyService(s: StatefulSetLike): KubeObjectLike {
   const containers = ((s.spec?.template?.spec as { containers?: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] } | undefined)?.containers ?? []);
   const ports = containers.flatMap((c) => c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, targetPort: p.containerPort, protocol: p.protocol ?? "TCP" }));
-  const owner = ownerReference({ apiVersion: "apps/v1", kind: "StatefulSet", ...s } as KubeObjectLike);
+  const owner = ownerReference({ apiVersion: "apps/v1", kind: "StatefulSet", ...s });
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -159,7 +166,7 @@ export function verifyService(s: StatefulSetLike): KubeObjectLike {
 
 /** The NetworkPolicy on the candidate pods: ingress only from verification clients and the StatefulSet's own pods. */
 export function verifyPolicy(s: StatefulSetLike): KubeObjectLike {
-  const owner = ownerReference({ apiVersion: "apps/v1", kind: "StatefulSet", ...s } as KubeObjectLike);
+  const owner = ownerReference({ apiVersion: "apps/v1", kind: "StatefulSet", ...s });
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
