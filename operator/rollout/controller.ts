@@ -259,6 +259,7 @@ export class RolloutController {
       candidate: u.name,
       stable: stableName(u.name),
       replicas: unitReplicas(release, { name: u.name, wave: u.wave, primary: u.primary, routing: u.routing, candidate, stable }, base),
+      deployment: (name) => this.d.stores.deployments.get(ns, name),
     };
     const observed: UnitObserved = { name: u.name, wave: u.wave, waveName: u.waveName, routing: u.routing, primary: u.primary, candidate, stable };
     if (phase !== "Approved") {

@@ -70,6 +70,21 @@ function ready(d: DeploymentLike | undefined, replicas: number): boolean {
   return (d.spec?.replicas ?? 1) === replicas && (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (s.readyReplicas ?? 0) === replicas && (s.replicas ?? 0) === replicas;
 }
 
+/**
+ * What the three Deployments have in effect: the weight is the candidate's share of the ready
+ * pods; settled when each side runs exactly the replicas the weight asks for, all ready, and the
+ * verification copy is up exactly while verification is wanted. Pure.
+ */
+export function replicaTraffic(candidate: DeploymentLike | undefined, stable: DeploymentLike | undefined, verify: DeploymentLike | undefined, replicas: number, desired: DesiredTraffic): TrafficObservation {
+  const c = candidate?.status?.readyReplicas ?? 0;
+  const s = stable?.status?.readyReplicas ?? 0;
+  const weight = c + s === 0 ? 0 : Math.round((100 * c) / (c + s));
+  const want = replicasFor(replicas, desired.weight);
+  const verification = verify !== undefined && (verify.status?.readyReplicas ?? 0) > 0;
+  const settled = ready(candidate, want.candidate) && ready(stable, want.stable) && (desired.verification ? verification : verify === undefined);
+  return { weight, verification, settled, ...(settled ? {} : { message: `waiting for ${want.candidate} candidate and ${want.stable} stable pod(s) to be ready${desired.verification && !verification ? " and the verification copy" : ""}` }) };
+}
+
 export class ReplicaRatioRouter implements TrafficRouter {
   readonly name = "replicaRatio" as const;
 
@@ -83,16 +98,15 @@ export class ReplicaRatioRouter implements TrafficRouter {
   }
 
   async observe(ctx: RouterContext, desired: DesiredTraffic): Promise<TrafficObservation> {
-    const get = getter(ctx);
-    const deployments = paths.deployments(ctx.namespace);
-    const [candidate, stable, verify] = await Promise.all([get<DeploymentLike>(`${deployments}/${ctx.candidate}`), get<DeploymentLike>(`${deployments}/${ctx.stable}`), get<DeploymentLike>(`${deployments}/${this.verifyName(ctx)}`)]);
-    const c = candidate?.status?.readyReplicas ?? 0;
-    const s = stable?.status?.readyReplicas ?? 0;
-    const weight = c + s === 0 ? 0 : Math.round((100 * c) / (c + s));
-    const want = replicasFor(ctx.replicas, desired.weight);
-    const verification = verify !== undefined && (verify.status?.readyReplicas ?? 0) > 0;
-    const settled = ready(candidate, want.candidate) && ready(stable, want.stable) && (desired.verification ? verification : verify === undefined);
-    return { weight, verification, settled, ...(settled ? {} : { message: `waiting for ${want.candidate} candidate and ${want.stable} stable pod(s) to be ready${desired.verification && !verification ? " and the verification copy" : ""}` }) };
+    const names = [ctx.candidate, ctx.stable, this.verifyName(ctx)] as const;
+    let found: (DeploymentLike | undefined)[];
+    if (ctx.deployment) found = names.map((n) => ctx.deployment!(n) as DeploymentLike | undefined);
+    else {
+      const get = getter(ctx);
+      const deployments = paths.deployments(ctx.namespace);
+      found = await Promise.all(names.map((n) => get<DeploymentLike>(`${deployments}/${n}`)));
+    }
+    return replicaTraffic(found[0], found[1], found[2], ctx.replicas, desired);
   }
 
   async apply(ctx: RouterContext, desired: DesiredTraffic): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { desiredRules, normalizeRules, observeRules, verificationHeader, type RouteRule } from "./gateway-api.js";
 import { canaryIngress, observeCanary, stableRules, type Ingress } from "./nginx.js";
-import { replicasFor, verificationCopy, verificationPolicy } from "./replica-ratio.js";
+import { replicasFor, replicaTraffic, verificationCopy, verificationPolicy } from "./replica-ratio.js";
 
 const names = { namespace: "uw", service: "api", stableService: "api-stable", canaryService: "api-canary" };
 const userRule: RouteRule = { matches: [{ path: { type: "PathPrefix", value: "/quotes" } }], backendRefs: [{ name: "api-stable", port: 8080 }] };
@@ -90,5 +90,18 @@ describe("replica-ratio router", () => {
     expect(copy.spec?.template?.metadata?.labels).toEqual({ tier: "web", "golive.dev/track": "verification", "golive.dev/verify-of": "api" });
     expect(copy.spec?.selector?.matchLabels).toEqual({ "golive.dev/track": "verification", "golive.dev/verify-of": "api" });
     expect(verificationPolicy("uw", "api").spec).toEqual({ podSelector: { matchLabels: { "golive.dev/track": "verification", "golive.dev/verify-of": "api" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: { "golive.dev/verification-client": "true" } } }] }] });
+  });
+});
+
+describe("what the replica-ratio Deployments have in effect", () => {
+  const d = (replicas: number, ready = replicas, generation = 1, observed = generation) => ({ metadata: { generation }, spec: { replicas }, status: { observedGeneration: observed, readyReplicas: ready, replicas } });
+  it("weighs the ready pods and is settled only when each side runs what the weight asks for and the verification copy is up exactly while wanted", () => {
+    expect(replicaTraffic(d(1), d(4), undefined, 5, { weight: 20 })).toEqual({ weight: 20, verification: false, settled: true });
+    // Scaled but not observed by the controller yet: not settled (a cached copy lagging a write waits, never settles early).
+    expect(replicaTraffic(d(1, 1, 2, 1), d(4), undefined, 5, { weight: 20 }).settled).toBe(false);
+    expect(replicaTraffic(d(0), d(5), undefined, 5, { weight: 20 })).toMatchObject({ weight: 0, settled: false, message: "waiting for 1 candidate and 4 stable pod(s) to be ready" });
+    expect(replicaTraffic(d(0), d(5), d(1), 5, { weight: 0, verification: { header: "X", value: "v" } })).toEqual({ weight: 0, verification: true, settled: true });
+    expect(replicaTraffic(d(0), d(5), d(1), 5, { weight: 0 }).settled).toBe(false);
+    expect(replicaTraffic(undefined, d(5), undefined, 5, { weight: 0 })).toEqual({ weight: 0, verification: false, settled: true });
   });
 });

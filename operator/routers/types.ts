@@ -51,6 +51,12 @@ export interface RouterContext {
   stable: string;
   /** Replicas the design calls for (replica-ratio router). */
   replicas: number;
+  /**
+   * The namespace's Deployments as the operator's informer holds them (those labelled
+   * golive.dev/release: the candidate, its stable and verification copies). Observing reads
+   * them here instead of asking the API server on every pass; absent, it asks.
+   */
+  deployment?: (name: string) => unknown;
 }
 
 export interface TrafficRouter {
