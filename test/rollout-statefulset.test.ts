@@ -194,6 +194,10 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     const forged = await alice(["patch", "pod", candidates[0]!.metadata.name, "--subresource=status", "--type=json", "-p", JSON.stringify([{ op: "add", path: "/status/conditions/-", value: { type: GATE, status: "True" } }])]);
     expect(forged.status).not.toBe(0);
     expect(forged.stderr).toMatch(/forbidden/i);
+    // Nor may the edit role relabel a pod of the release while it rolls out (its labels are its routing).
+    const relabelled = await alice(["label", "pod", candidates[0]!.metadata.name as string, "tier=public"]);
+    expect(relabelled.status).not.toBe(0);
+    expect(relabelled.stderr).toContain(`pod ${candidates[0]!.metadata.name as string} belongs to Release ledger-2, which is rolling out (Verifying)`);
     await signOff("ledger-2");
 
     const done = await until("ledger-2 Released", () => release("ledger-2"), (r) => r.status?.phase === "Released", 240_000);
@@ -222,6 +226,9 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect(after.status.currentRevision).not.toBe(firstRevision);
     expect(allOn(await pods(), after.status.currentRevision as string)).toBe(true);
     stableRevision = after.status.currentRevision as string;
+    // Released, the same label is the user's to set.
+    const labelled = await alice(["label", "pod", "ledger-0", "tier=public"]);
+    expect(labelled.status, labelled.stderr).toBe(0);
   }, 420_000);
 
   it("a failing analysis rolls back: the stable template restored, partition 0, every pod verified back on the stable revision", async () => {

@@ -25,6 +25,7 @@ import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rul
 import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
 import { checkAutoscalerDelete, checkAutoscalerPeak, checkPeakCapacity, type AdmittedAutoscaler } from "./rules/peak-capacity.js";
+import { checkPodRelabel } from "./rules/pod-relabel.js";
 import { checkRecreate, checkStableCopyDelete, checkStableCopyPresent } from "./rules/recreate.js";
 import { isLive } from "./rules/live.js";
 import { stableName } from "../operator/rollout/names.js";
@@ -200,6 +201,8 @@ function decideWorkload(request: AdmissionRequest, resource: WorkloadResource, p
   let release: Release | undefined;
   if (releaseLabel.name !== undefined) release = view.releases.get(ns, releaseLabel.name);
 
+  // A running pod's labels are its routing: not a user's to change while its release rolls out.
+  if (kind === "Pod" && old) checkPodRelabel({ name: w.name, labels: w.labels, oldLabels: old.labels, releases: view.releases.list(ns), byOperator: user === view.operatorIdentity }, f);
   // Before anything else: a replica-ratio candidate's replicas are golive's while it rolls out.
   checkRatioReplicas(kind, w, old, release, f);
   // ... and a StatefulSet's partition or a DaemonSet's OnDelete hold, before and during its rollout.
