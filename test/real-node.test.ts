@@ -243,11 +243,11 @@ const signApproval = (r: Doc, predicate: Doc, role: string) =>
   applyTraffic(createEvidence({ release: Release.parse({ ...r, metadata: { ...r.metadata, namespace: traffic.name } }), type: "Approval", key: loadPrivateKey(readFileSync(join(keysDir, `${role}.key`), "utf8")), predicate: { issuedAt: new Date().toISOString(), ...predicate } }));
 
 /** One GET on a fresh connection (agent: false), so kube-proxy chooses a backend for each request. */
-function hit(ip: string, headers: Record<string, string> = {}): Promise<string> {
+function hit(ip: string, headers: Record<string, string> = {}, port = 80): Promise<string> {
   return new Promise((resolve) => {
     // 10 s: under the whole suite on 2 cores a pod can take seconds to answer; a request that
     // times out is reported as such (not as Node's bare "socket hang up").
-    const req = httpRequest({ host: ip, port: 80, path: "/", agent: false, headers, timeout: 10_000 }, (res) => {
+    const req = httpRequest({ host: ip, port, path: "/", agent: false, headers, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
       res.on("end", () => resolve(body));
@@ -280,6 +280,19 @@ async function load(ip: string, n: number, parallel = 8, headers: Record<string,
     }
   }));
   return t;
+}
+
+/** n requests, 8 at a time: how many each version answered ("error" for no answer from a pod). */
+async function versions(ip: string, n: number, port = 80): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next++ < n) {
+      const v = /^hello from \S+ version=(\d+)/.exec(await hit(ip, {}, port))?.[1] ?? "error";
+      out[v] = (out[v] ?? 0) + 1;
+    }
+  }));
+  return out;
 }
 
 /** The pods behind a Service's ready endpoints. */
@@ -387,5 +400,91 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     expect(after.odd ?? [], "answers from no pod").toEqual([]);
     expect(after.candidate).toBe(0);
     expect(after.stable).toBe(1_000);
+  }, 600_000);
+
+  it("a StatefulSet's candidate ordinal is left out of its Service by the readiness gate golive.dev/verified while Verifying (0 of 300 requests answer it), reached through ledger-verify; Ready and answering once the first step gives it a weight", async () => {
+    const GATE = "golive.dev/verified";
+    const ledgerRelease = (n: number): Doc => ({
+      apiVersion: "golive.dev/v1alpha1",
+      kind: "Release",
+      metadata: { name: `ledger-${n}` },
+      spec: {
+        application: "ledger",
+        version: `${n}.0.0`,
+        workloads: [{ kind: "StatefulSet", name: "ledger" }],
+        images: [{ name: echoPinned().split("@")[0]!, digest: echoPinned().split("@")[1]! }],
+        architecture: { replicas: 3 },
+        strategy: { trafficRouting: { service: "ledger" }, steps: [{ name: "one", setWeight: 34 }, { name: "hold", pause: { duration: "10m" } }], progressDeadline: "15m" },
+      },
+    });
+    // The echo pod of deploymentDoc, with the gate and the version of the release.
+    const web = deploymentDoc(0).spec.template.spec as Doc;
+    const ledger = (n: number): Doc => {
+      const labels = { app: "ledger", "golive.dev/release": `ledger-${n}` };
+      return {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "ledger", labels },
+        spec: {
+          replicas: 3,
+          serviceName: "ledger",
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: { app: "ledger" } },
+          template: { metadata: { labels }, spec: { ...web, readinessGates: [{ conditionType: GATE }], containers: [{ ...web.containers[0], env: [{ name: "VERSION", value: String(n) }], ports: [{ name: "http", containerPort: 8080 }] }] } },
+        },
+      };
+    };
+    const pods = async () => (JSON.parse((await kubectlAsync(["get", "pods", "-n", traffic.name, "-l", "app=ledger", "-o", "json"])).stdout) as Doc).items as Doc[];
+    const condition = (p: Doc | undefined, type: string) => ((p?.status?.conditions ?? []) as Doc[]).find((c) => c.type === type);
+    const approve = async (r: Doc) => {
+      await applyTraffic(r);
+      await signApproval(r, { approval: { stage: "Release", role: "release-manager" } }, "release-manager");
+      await releaseWhen(r.metadata.name as string, (x) => x.status?.phase === "Approved");
+    };
+    await applyTraffic({ apiVersion: "v1", kind: "Service", metadata: { name: "ledger" }, spec: { selector: { app: "ledger" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+    const ledgerIp = kubectl(["get", "service", "ledger", "-n", traffic.name, "-o", "jsonpath={.spec.clusterIP}"]);
+
+    // ledger-1: every pod Ready on the real kubelet, which it is only once golive sets the gate True.
+    await approve(ledgerRelease(1));
+    await applyTraffic(ledger(1));
+    await releaseWhen("ledger-1", (r) => r.status?.phase === "Released", 180_000);
+    await until("3 ready endpoints of ledger", async () => ((await readyPods("ledger")).length === 3 ? true : undefined), 120_000, 500);
+    for (const p of await pods()) {
+      expect(p.spec.nodeName).toBe(REAL_NODE);
+      expect([condition(p, GATE)?.status, condition(p, GATE)?.reason, condition(p, "Ready")?.status]).toEqual(["True", "Verified", "True"]);
+    }
+    await until("kube-proxy to route ledger", async () => ((await versions(ledgerIp, 30))["1"] === 30 ? true : undefined), 30_000, 200);
+
+    // ledger-2, held in Verifying by the business owner's sign-off: ordinal 2 runs the candidate, not Ready.
+    const r2 = ledgerRelease(2);
+    await approve(r2);
+    await applyTraffic(ledger(2));
+    await releaseWhen("ledger-2", (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? ""), 180_000);
+    const held = await until("ledger-2 up on the candidate, gated out", async () => {
+      const list = await pods();
+      const c = list.find((p) => p.metadata.name === "ledger-2");
+      return list.length === 3 && c?.spec.containers[0].env[0].value === "2" && condition(c, "ContainersReady")?.status === "True" && condition(c, GATE)?.status === "False" ? c : undefined;
+    }, 120_000, 500);
+    expect(condition(held, "Ready")?.status).toBe("False");
+    expect((await readyPods("ledger")).sort()).toEqual(["ledger-0", "ledger-1"]);
+    const during = await versions(ledgerIp, 300);
+    console.log(`[real node] StatefulSet in Verifying: ${JSON.stringify(during)} of 300 requests to ledger, by version`);
+    expect(during).toEqual({ "1": 300 });
+    // Verification reaches it through ledger-verify: headless, publishing not-ready addresses
+    // (listed ready there, as publishNotReadyAddresses makes them).
+    const slices = JSON.parse(kubectl(["get", "endpointslices", "-n", traffic.name, "-l", "kubernetes.io/service-name=ledger-verify", "-o", "json"])) as Doc;
+    const verifyEndpoints = (slices.items as Doc[]).flatMap((s) => (s.endpoints as Doc[] | null) ?? []);
+    expect(verifyEndpoints.map((e) => String(e.targetRef?.name))).toEqual(["ledger-2"]);
+    expect(await versions(verifyEndpoints[0]!.addresses[0] as string, 20, 8080)).toEqual({ "2": 20 });
+
+    // Signed off: the first step (34 %: ordinals 1 and 2) sets the gate True and ledger-2 serves.
+    await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
+    await releaseWhen("ledger-2", (r) => r.status?.phase === "Progressing" && r.status?.canary?.weight === 34, 180_000);
+    await until("ledger-2 among ledger's ready endpoints", async () => ((await readyPods("ledger")).includes("ledger-2") ? true : undefined), 120_000, 500);
+    expect(condition((await pods()).find((p) => p.metadata.name === "ledger-2"), GATE)?.status).toBe("True");
+    await until("kube-proxy to send requests to version 2", async () => (((await versions(ledgerIp, 30))["2"] ?? 0) > 0 ? true : undefined), 30_000, 200);
+    const after = await versions(ledgerIp, 300);
+    console.log(`[real node] StatefulSet at 34 %: ${JSON.stringify(after)} of 300 requests to ledger, by version`);
+    expect(after["2"]).toBeGreaterThan(0);
   }, 600_000);
 });
