@@ -223,6 +223,16 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     expect(removed.status).not.toBe(0);
     expect(removed.stderr).toMatch(new RegExp(`pod ${onStable!.name} of DaemonSet agent is golive's to replace while Release agent-3 rolls the DaemonSet out \\((Approved|Verifying|CleaningUp|Progressing)\\)`));
     expect((await pods()).find((p) => p.name === onStable!.name)?.deleting).toBe(false);
+    // An eviction deletes the pod without the delete reaching admission: the eviction itself is refused.
+    const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: onStable!.name, namespace: ns.name } };
+    const evicted = await kubectlAsync(["--as=alice", "create", "--raw", `/api/v1/namespaces/${ns.name}/pods/${onStable!.name}/eviction`, "-f", "-"], JSON.stringify(eviction));
+    expect(evicted.status).not.toBe(0);
+    expect(evicted.stderr).toMatch(new RegExp(`evicting pod ${onStable!.name} \\(named as a pod of DaemonSet agent\\) is refused while Release agent-3 rolls the DaemonSet out`));
+    // A collection delete (deletecollection) is judged pod by pod (the API server admits each item): refused too.
+    const collection = await kubectlAsync(["--as=alice", "delete", "--raw", `/api/v1/namespaces/${ns.name}/pods?labelSelector=app%3Dagent`]);
+    expect(collection.status).not.toBe(0);
+    expect(collection.stderr).toMatch(/of DaemonSet agent is golive's to replace while Release agent-3 rolls the DaemonSet out/);
+    expect((await pods()).find((p) => p.name === onStable!.name)?.deleting).toBe(false);
     const rolled = await until("agent-3 RolledBack", () => release("agent-3"), (r) => r.status?.phase === "RolledBack", 240_000);
     stack.setErrorRate(0);
     // It failed with half the nodes moved (the canary node and one other), never more.

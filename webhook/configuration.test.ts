@@ -41,6 +41,7 @@ describe("the ValidatingWebhookConfiguration", () => {
         "apps/deployments DELETE",
         "autoscaling/horizontalpodautoscalers DELETE",
         "/pods DELETE",
+        "/pods/eviction CREATE",
       ].sort(),
     );
     for (const rule of (config.webhooks ?? []).flatMap((w) => w.rules ?? [])) {
@@ -59,7 +60,7 @@ describe("the ValidatingWebhookConfiguration", () => {
     const protectedHook = config.webhooks?.find((w) => w.name === "protected.golive.dev");
     expect(protectedHook?.matchConditions?.map((c) => c.name)).toEqual(["not-a-built-in-controller", "of-pods-only-a-users-delete-of-a-daemonset-pod"]);
     const pods = protectedHook?.matchConditions?.[1]?.expression ?? "";
-    for (const part of ["request.resource.resource != 'pods'", "r.kind == 'DaemonSet'", "!has(oldObject.metadata.deletionTimestamp)", "'system:kube-scheduler'", "'system:node:'"]) expect(pods).toContain(part);
+    for (const part of ["request.resource.resource != 'pods'", "has(request.subResource) && request.subResource == 'eviction'", "r.kind == 'DaemonSet'", "!has(oldObject.metadata.deletionTimestamp)", "'system:kube-scheduler'", "'system:node:'"]) expect(pods).toContain(part);
     expect(config.webhooks?.find((w) => w.name === "releases.golive.dev")?.matchConditions).toBeUndefined();
     expect(config.webhooks?.find((w) => w.name === "evidence.golive.dev")?.matchConditions).toBeUndefined();
   });

@@ -56,6 +56,8 @@ export const PROTECTED_RULES = [
   // A user's delete of a DaemonSet's pod: while golive holds the DaemonSet it replaces those pods
   // itself (webhook/rules/daemon-pod-delete.ts). MATCH_CONDITIONS.protected sends no other pod delete.
   { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["pods"], scope: "Namespaced" },
+  // An eviction deletes its pod without the delete reaching admission: judged as the eviction.
+  { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods/eviction"], scope: "Namespaced" },
   // golive's stable copies (the version a rollback goes back to) and the HPAs a declared peak relies on (6.2.1).
   { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["deployments"], scope: "Namespaced" },
   { apiGroups: ["autoscaling"], apiVersions: ["v2"], operations: ["DELETE"], resources: ["horizontalpodautoscalers"], scope: "Namespaced" },
@@ -85,11 +87,14 @@ export const MATCH_CONDITIONS = {
     { name: "not-a-built-in-controller", expression: `!${BUILT_IN_CONTROLLER}` },
     // Of pod deletes only a person's or a tool's delete of a DaemonSet pod not yet terminating is
     // sent: never the scheduler (preemption) or a kubelet (evictions, the final delete of a
-    // terminating pod), so golive can never stop a pod going away that the cluster removes.
+    // terminating pod), so golive can never stop a pod going away that the cluster removes. An
+    // eviction (its pod is not in the request) is sent unless a kubelet or the scheduler asks.
+    // has() first: a plain delete carries no subResource, and a match condition that errors fails
+    // the request closed, which would have stopped every pod delete the clause does not send.
     {
       name: "of-pods-only-a-users-delete-of-a-daemonset-pod",
       expression:
-        "request.resource.resource != 'pods' || (oldObject != null && has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet') && !has(oldObject.metadata.deletionTimestamp) && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:'))",
+        "request.resource.resource != 'pods' || (has(request.subResource) && request.subResource == 'eviction' && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:')) || (oldObject != null && has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet') && !has(oldObject.metadata.deletionTimestamp) && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:'))",
     },
   ],
 } as const;

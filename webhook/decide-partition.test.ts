@@ -158,6 +158,27 @@ describe("a DaemonSet held at OnDelete", () => {
   });
 });
 
+describe("an eviction of a held DaemonSet's pod (the pod's delete never reaches admission)", () => {
+  const evict = (pod: string, user = "alice"): AdmissionRequest => {
+    const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NS } };
+    return { ...request(eviction, { operation: "CREATE", user }), kind: { group: "policy", version: "v1", kind: "Eviction" }, resource: { group: "", version: "v1", resource: "pods" }, subResource: "eviction", name: pod };
+  };
+
+  it.each(["Approved", "Verifying", "Progressing", "RollingBack"] as const)("%s: denied for a pod named as the DaemonSet's, saying what to do; the operator may", (phase) => {
+    const v = view(phase);
+    expect(denied(decide(evict("web-agent-x7k2p"), v))).toBe(
+      `golive denied: evicting pod web-agent-x7k2p (named as a pod of DaemonSet web-agent) is refused while Release ${RELEASE} rolls the DaemonSet out (${phase}): evicted now, it would come back on the new, unverified template before its node's stage; wait for the release (kubectl get release ${RELEASE}), or abort it (golive abort ${RELEASE}); to drain a node, kubectl drain --ignore-daemonsets leaves DaemonSet pods alone`,
+    );
+    expect(decide(evict("web-agent-x7k2p", OPERATOR), v).allowed).toBe(true);
+  });
+
+  it("is admitted once Released, without spec.strategy, and for pods not named as a held DaemonSet's", () => {
+    expect(decide(evict("web-agent-x7k2p"), view("Released")).allowed).toBe(true);
+    expect(decide(evict("web-agent-x7k2p"), view("Approved", false)).allowed).toBe(true);
+    for (const pod of ["web-5d8f9c-x7k2p", "someone-elses-x7k2p", "web-agent", "web-agent-x7k2p9"]) expect(decide(evict(pod), view("Approved")).allowed, pod).toBe(true);
+  });
+});
+
 describe("a user's delete of a held DaemonSet's pod", () => {
   const pod = (owner: { kind: string; name: string } | null = { kind: "DaemonSet", name: "web-agent" }) => ({
     apiVersion: "v1",

@@ -20,7 +20,7 @@ import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
 import { hpaBoundsProblem } from "../operator/capacity/fit.js";
 import { STABLE_OF_LABEL, templateHash } from "../operator/rollout/workloads.js";
-import { checkDaemonPodDelete } from "./rules/daemon-pod-delete.js";
+import { checkDaemonPodDelete, checkDaemonPodEviction } from "./rules/daemon-pod-delete.js";
 import { checkHoldAnnotations, checkPartitionHold, releasesListing } from "./rules/partition-hold.js";
 import { checkRatioReplicas, checkRatioTemplate } from "./rules/replica-ratio.js";
 import { checkDesign } from "./rules/design.js";
@@ -56,6 +56,7 @@ export function decide(request: AdmissionRequest, view: AdmissionView): Decision
   const { group, resource } = request.resource;
   const key = `${group}/${resource}`;
   if (key === "/configmaps" || key === "/secrets") return verdict(request.subResource ? undefined : (f) => checkSealedConfigChange(request, view, f));
+  if (key === "/pods" && request.subResource === "eviction") return verdict((f) => checkDaemonPodEviction({ pod: request.name ?? "", releases: view.releases.list(namespace), byOperator: request.userInfo.username === view.operatorIdentity }, f));
   if (request.operation === "DELETE") {
     if (key === "golive.dev/releaseevidences") return verdict((f) => checkEvidenceDelete(request, view, f));
     if (key === "policy/poddisruptionbudgets") return verdict((f) => checkPdbDelete(request, policy, view, f));

@@ -9,6 +9,15 @@
 // own components reach the webhook (webhook/configuration.ts MATCH_CONDITIONS.protected: not the
 // controller-manager, the scheduler, a kubelet or a kube-system service account, and not the
 // final delete of a pod already terminating), and the operator's own deletes are allowed.
+//
+// An eviction (pods/eviction) deletes its pod too, and that delete never reaches admission: the
+// eviction is judged instead. Its request names the pod but does not carry it, and golive keeps
+// no copy of every pod, so the pod is known by the name a DaemonSet gives its pods
+// (<daemonset>-<5 characters>): an eviction of a pod so named after a DaemonSet a rolling release
+// holds is denied. That errs on the side of the hold (a bare pod of that very name is refused
+// too, saying why); kubectl drain leaves DaemonSet pods alone, and the cluster's own evictions
+// (kubelets, the scheduler, kube-system service accounts such as the cluster autoscaler) are
+// never sent.
 import type { Release } from "../../api/index.js";
 import type { Findings } from "../findings.js";
 import { asObj, asStr, clip } from "../object.js";
@@ -31,6 +40,30 @@ export function daemonSetOf(pod: unknown): string | undefined {
     if (asStr(ref?.kind) === "DaemonSet" && ref?.controller === true) return asStr(ref.name);
   }
   return undefined;
+}
+
+export interface DaemonPodEviction {
+  /** The pod named by the eviction (request.name). */
+  pod: string;
+  releases: readonly Release[];
+  byOperator: boolean;
+}
+
+/** The DaemonSet whose pods are named like this one (<daemonset>-<5 lower-case letters or digits>), of those a rolling release holds. */
+export function checkDaemonPodEviction(c: DaemonPodEviction, f: Findings): void {
+  if (c.byOperator) return;
+  const m = /^(.+)-[a-z0-9]{5}$/.exec(c.pod);
+  if (!m) return;
+  const daemonSet = m[1]!;
+  for (const release of c.releases) {
+    const phase = release.status?.phase ?? "";
+    if (!ROLLING.has(phase) || !partitionOwned("DaemonSet", daemonSet, release)) continue;
+    const name = release.metadata.name;
+    f.deny(
+      `evicting pod ${clip(c.pod)} (named as a pod of DaemonSet ${clip(daemonSet)}) is refused while Release ${clip(name)} rolls the DaemonSet out (${phase}): evicted now, it would come back on the new, unverified template before its node's stage; wait for the release (kubectl get release ${clip(name)}), or abort it (golive abort ${clip(name)}); to drain a node, kubectl drain --ignore-daemonsets leaves DaemonSet pods alone`,
+    );
+    return;
+  }
 }
 
 export function checkDaemonPodDelete(c: DaemonPodDelete, f: Findings): void {
