@@ -477,7 +477,7 @@ describe("on the real control plane", () => {
     const started = await startWebhookPod("a");
     expect(kubectl(["get", "secret", TLS_SECRET, "-n", own.name, "-o", "jsonpath={.type}"])).toBe("kubernetes.io/tls");
     const { caBundles } = tlsState();
-    expect(caBundles).toHaveLength(4);
+    expect(caBundles).toHaveLength(5);
     expect(new Set(caBundles).size).toBe(1);
     web = { ...started, ca: Buffer.from(caBundles[0]!, "base64").toString() };
     // The API server's view of it: HTTPS to the Service's DNS name, trusting the caBundle.

@@ -163,6 +163,38 @@ describe("a design per workload (5.2) and the declared peak (6.2.1)", () => {
     expect(admitted.status).toBe(0);
   }, 180_000);
 
+  it("counts a DaemonSet at the nodes it is scheduled to and a bare Pod as one pod towards the peak", async () => {
+    const nodes = (await kubectlAsync(["get", "nodes", "-l", "type=kwok", "-o", "name"])).stdout.trim().split("\n").filter(Boolean).length;
+    expect(nodes).toBeGreaterThan(1);
+    const resources = { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "32Mi" } };
+    await apply(
+      releaseDoc("fleet", [{ kind: "DaemonSet", name: "agent" }, { kind: "Deployment", name: "fleet-api" }, { kind: "Pod", name: "debug" }], {
+        architecture: { replicas: 1, highAvailability: false },
+        // The DaemonSet's design counts it until the controller has scheduled it.
+        designs: [{ kind: "DaemonSet", name: "agent", minReplicas: nodes }, { kind: "Deployment", name: "fleet-api", minReplicas: 1, maxReplicas: 2 }, { kind: "Pod", name: "debug", minReplicas: 1 }],
+        peak: { pods: nodes + 3 },
+      }),
+    );
+    await approve("fleet");
+    await until("fleet Approved", () => release("fleet"), (r) => r.status?.phase === "Approved");
+    const agent = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", labels: { app: "agent", "golive.dev/release": "fleet" } }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent", "golive.dev/release": "fleet" } }, spec: { nodeSelector: { type: "kwok" }, containers: [{ name: "agent", image: `${IMAGE}@${digest("fleet")}`, resources }] } } } };
+    const created = await kubectlApply(agent);
+    expect(created.status, created.stderr).toBe(0);
+    await until("the DaemonSet scheduled on every kwok node", () => kubectlAsync(["get", "daemonset", "agent", "-n", ns.name, "-o", "jsonpath={.status.desiredNumberScheduled}"]), (r) => r.stdout.trim() === String(nodes));
+    const debug = { apiVersion: "v1", kind: "Pod", metadata: { name: "debug", labels: { app: "debug", "golive.dev/release": "fleet" } }, spec: { nodeSelector: { type: "kwok" }, containers: [{ name: "debug", image: `${IMAGE}@${digest("fleet")}`, resources }] } };
+    const pod = await kubectlApply(debug);
+    expect(pod.status, pod.stderr).toBe(0);
+    // The Deployment below one replica short: the DaemonSet (from memory, at its scheduled nodes) and the Pod count.
+    const expected = `its workloads reach ${nodes + 2} (replicas: DaemonSet agent ${nodes} (status.desiredNumberScheduled), Deployment fleet-api 1 (spec.replicas), Pod debug 1 (a bare Pod)): 1 short; run Deployment fleet-api at 2 replicas or more`;
+    const short = await until("the Deployment denied, counting the DaemonSet and the Pod", () => kubectlApply(deployment("fleet", "fleet-api", 1, "50m")), (r) => r.stderr.includes(expected)).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${(await kubectlApply(deployment("fleet", "fleet-api", 1, "50m"))).stderr}`);
+    });
+    expect(short.status).not.toBe(0);
+    console.log(`Deployment fleet-api denied: ${short.stderr.trim().slice(0, 500)}`);
+    const enough = await kubectlApply(deployment("fleet", "fleet-api", 2, "50m"));
+    expect(enough.status, enough.stderr).toBe(0);
+  }, 180_000);
+
   it("denies an HPA edited after its workload so that it can no longer reach the peak, as autoscaling/v2 or v1, naming the maxReplicas that would", async () => {
     const hpa = (apiVersion: string, maxReplicas: number) => ({
       apiVersion,

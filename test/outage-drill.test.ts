@@ -202,8 +202,9 @@ describe("outage drill: golive run --install-configuration killed and stopped un
   it("the installed configuration fails closed, with matchConditions for the built-in controllers and a timeoutSeconds above golive's budget", async () => {
     const configuration = await json(["get", "validatingwebhookconfiguration", CONFIGURATION]);
     const webhooks = configuration.webhooks as Doc[];
-    expect(webhooks.map((w) => w.name as string)).toEqual(["workloads", "releases", "evidence", "protected"].map((w) => `${w}.${policyName}.golive.dev`));
-    for (const w of webhooks) expect(w.failurePolicy, w.name).toBe("Fail");
+    expect(webhooks.map((w) => w.name as string)).toEqual(["workloads", "releases", "evidence", "protected", "evictions"].map((w) => `${w}.${policyName}.golive.dev`));
+    // Evictions fail open: a drain during the outage below must not wait on golive.
+    for (const w of webhooks) expect(w.failurePolicy, w.name).toBe((w.name as string).startsWith("evictions.") ? "Ignore" : "Fail");
     expect((webhooks[0]!.matchConditions as Doc[]).map((c) => c.name as string)).toEqual(["not-stamped-out-from-an-admitted-owner"]);
     timeoutSeconds = webhooks[0]!.timeoutSeconds as number;
     expect(new Set(webhooks.map((w) => w.timeoutSeconds as number))).toEqual(new Set([timeoutSeconds]));

@@ -217,7 +217,8 @@ describe("a DaemonSet canaried node by node (issue 15)", () => {
     // While golive holds the DaemonSet, a user deleting a pod still on the stable revision would
     // bring it back on the new template at once: denied through the API server.
     await kubectlAsync(["create", "rolebinding", "alice-edit", "-n", ns.name, "--clusterrole=edit", "--user=alice"]);
-    const onStable = (await pods()).find((p) => p.revision === stableRevision && p.node !== CANARY && !p.deleting);
+    // The last node's pod: the rollout moves NODES[1] itself at its next step, never NODES[2] before it fails.
+    const onStable = await until("the last node's stable pod", () => pods(), (list) => list.some((p) => p.revision === stableRevision && p.node === NODES[2] && !p.deleting)).then((list) => list.find((p) => p.node === NODES[2]));
     expect(onStable).toBeDefined();
     const removed = await kubectlAsync(["--as=alice", "-n", ns.name, "delete", "pod", onStable!.name, "--wait=false"]);
     expect(removed.status).not.toBe(0);

@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe("golive run --install-configuration", () => {
   it("registers one scope per ReleasePolicy and follows the policies", async () => {
-    expect(await scopes()).toEqual([`workloads.${policyName}.golive.dev`, `releases.${policyName}.golive.dev`, `evidence.${policyName}.golive.dev`, `protected.${policyName}.golive.dev`]);
+    expect(await scopes()).toEqual([`workloads.${policyName}.golive.dev`, `releases.${policyName}.golive.dev`, `evidence.${policyName}.golive.dev`, `protected.${policyName}.golive.dev`, `evictions.${policyName}.golive.dev`]);
     expect((await tryCreate(free.name)).status).toBe(0);
     // A second policy (another namespace) gets its own scope within seconds.
     const second = `${policyName}-b`;

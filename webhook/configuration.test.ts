@@ -4,11 +4,12 @@ import { webhookConfiguration } from "./configuration.js";
 describe("the ValidatingWebhookConfiguration", () => {
   const config = webhookConfiguration({ ownNamespace: "golive-system", client: { service: {} }, caBundle: "PEM", timeoutSeconds: 10 });
 
-  it("fails closed, honours dry-run, and speaks v1", () => {
+  it("fails closed (evictions alone fail open, so that a drain never waits on golive), honours dry-run, and speaks v1", () => {
     expect(config.metadata?.name).toBe("golive-webhook");
-    expect(config.webhooks?.map((w) => w.name)).toEqual(["workloads.golive.dev", "releases.golive.dev", "evidence.golive.dev", "protected.golive.dev"]);
+    expect(config.webhooks?.map((w) => w.name)).toEqual(["workloads.golive.dev", "releases.golive.dev", "evidence.golive.dev", "protected.golive.dev", "evictions.golive.dev"]);
     for (const w of config.webhooks ?? []) {
-      expect(w).toMatchObject({ failurePolicy: "Fail", sideEffects: "None", matchPolicy: "Equivalent", admissionReviewVersions: ["v1"], timeoutSeconds: 10 });
+      expect(w.failurePolicy, w.name).toBe(w.name.startsWith("evictions.") ? "Ignore" : "Fail");
+      expect(w).toMatchObject({ sideEffects: "None", matchPolicy: "Equivalent", admissionReviewVersions: ["v1"], timeoutSeconds: 10 });
       expect(w.clientConfig).toEqual({ service: { name: "golive-webhook", namespace: "golive-system", path: "/validate", port: 443 }, caBundle: Buffer.from("PEM").toString("base64") });
       expect(w.namespaceSelector).toEqual({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "golive-system"] }] });
     }
@@ -60,7 +61,12 @@ describe("the ValidatingWebhookConfiguration", () => {
     const protectedHook = config.webhooks?.find((w) => w.name === "protected.golive.dev");
     expect(protectedHook?.matchConditions?.map((c) => c.name)).toEqual(["not-a-built-in-controller", "of-pods-only-a-users-delete-of-a-daemonset-pod"]);
     const pods = protectedHook?.matchConditions?.[1]?.expression ?? "";
-    for (const part of ["request.resource.resource != 'pods'", "has(request.subResource) && request.subResource == 'eviction'", "r.kind == 'DaemonSet'", "!has(oldObject.metadata.deletionTimestamp)", "'system:kube-scheduler'", "'system:node:'"]) expect(pods).toContain(part);
+    for (const part of ["request.resource.resource != 'pods'", "r.kind == 'DaemonSet'", "!has(oldObject.metadata.deletionTimestamp)", "'system:kube-scheduler'", "'system:node:'"]) expect(pods).toContain(part);
+    // Evictions: none the cluster itself asks for (a built-in controller, the scheduler, a kubelet).
+    const evictions = config.webhooks?.find((w) => w.name === "evictions.golive.dev");
+    expect(evictions?.rules?.map((r) => r.resources)).toEqual([["pods/eviction"]]);
+    expect(evictions?.matchConditions?.map((c) => c.name)).toEqual(["not-the-cluster-evicting"]);
+    for (const part of ["system:kube-controller-manager", "'system:kube-scheduler'", "'system:node:'"]) expect(evictions?.matchConditions?.[0]?.expression).toContain(part);
     expect(config.webhooks?.find((w) => w.name === "releases.golive.dev")?.matchConditions).toBeUndefined();
     expect(config.webhooks?.find((w) => w.name === "evidence.golive.dev")?.matchConditions).toBeUndefined();
   });
@@ -73,7 +79,7 @@ describe("the ValidatingWebhookConfiguration", () => {
       certManagerCertificate: "golive/golive-webhook",
     });
     expect(scoped.metadata?.annotations).toEqual({ "cert-manager.io/inject-ca-from": "golive/golive-webhook" });
-    expect(scoped.webhooks?.map((w) => w.name)).toEqual(["workloads.level3.golive.dev", "releases.level3.golive.dev", "evidence.level3.golive.dev", "protected.level3.golive.dev"]);
+    expect(scoped.webhooks?.map((w) => w.name)).toEqual(["workloads.level3.golive.dev", "releases.level3.golive.dev", "evidence.level3.golive.dev", "protected.level3.golive.dev", "evictions.level3.golive.dev"]);
     expect(scoped.webhooks?.[0]?.clientConfig).toEqual({ url: "https://127.0.0.1:9443/validate" });
     expect(scoped.webhooks?.[0]?.namespaceSelector).toEqual({
       matchLabels: { "golive.dev/governed": "true" },

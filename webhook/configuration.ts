@@ -1,5 +1,5 @@
 // The ValidatingWebhookConfiguration golive installs (the Helm chart renders the same). It
-// fails closed (failurePolicy Fail) and never sees kube-system, golive's own namespace or
+// fails closed (failurePolicy Fail; evictions alone fail open, see EVICTION_RULES) and never sees kube-system, golive's own namespace or
 // Leases; with scopes (one per ReleasePolicy's namespaceSelector) only governed namespaces are
 // sent at all, so an outage of the webhook never blocks an ungoverned namespace.
 import type { V1ValidatingWebhook, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
@@ -56,15 +56,24 @@ export const PROTECTED_RULES = [
   // A user's delete of a DaemonSet's pod: while golive holds the DaemonSet it replaces those pods
   // itself (webhook/rules/daemon-pod-delete.ts). MATCH_CONDITIONS.protected sends no other pod delete.
   { apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["pods"], scope: "Namespaced" },
-  // An eviction deletes its pod without the delete reaching admission: judged as the eviction.
-  { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods/eviction"], scope: "Namespaced" },
   // golive's stable copies (the version a rollback goes back to) and the HPAs a declared peak relies on (6.2.1).
   { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["DELETE"], resources: ["deployments"], scope: "Namespaced" },
   { apiGroups: ["autoscaling"], apiVersions: ["v2"], operations: ["DELETE"], resources: ["horizontalpodautoscalers"], scope: "Namespaced" },
 ];
 
+/**
+ * An eviction deletes its pod without the delete reaching admission, so a held DaemonSet's pod is
+ * judged as its eviction. Its own webhook fails open (failurePolicy Ignore): kubectl drain and the
+ * autoscalers evict through the same path, and an outage of golive must never stop a node being
+ * drained (the cluster healing itself). The request names only the pod, so the webhook cannot be
+ * narrowed to DaemonSet pods before golive sees it.
+ */
+export const EVICTION_RULES = [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods/eviction"], scope: "Namespaced" }];
+
 /** The built-in controllers' identities, in CEL (the same test as decide.ts isBuiltInController). */
 const BUILT_IN_CONTROLLER = "(request.userInfo.username == 'system:kube-controller-manager' || request.userInfo.username.startsWith('system:serviceaccount:kube-system:'))";
+
+const NOT_SCHEDULER_OR_KUBELET = "request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:')";
 
 /** Owners whose objects the built-in controllers stamp out (webhook/workload.ts GOVERNED_OWNERS). */
 const GOVERNED_OWNER_LIST = "['apps/v1/Deployment', 'apps/v1/ReplicaSet', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'v1/ReplicationController', 'batch/v1/Job', 'batch/v1/CronJob']";
@@ -87,16 +96,14 @@ export const MATCH_CONDITIONS = {
     { name: "not-a-built-in-controller", expression: `!${BUILT_IN_CONTROLLER}` },
     // Of pod deletes only a person's or a tool's delete of a DaemonSet pod not yet terminating is
     // sent: never the scheduler (preemption) or a kubelet (evictions, the final delete of a
-    // terminating pod), so golive can never stop a pod going away that the cluster removes. An
-    // eviction (its pod is not in the request) is sent unless a kubelet or the scheduler asks.
-    // has() first: a plain delete carries no subResource, and a match condition that errors fails
-    // the request closed, which would have stopped every pod delete the clause does not send.
+    // terminating pod), so golive can never stop a pod going away that the cluster removes.
     {
       name: "of-pods-only-a-users-delete-of-a-daemonset-pod",
-      expression:
-        "request.resource.resource != 'pods' || (has(request.subResource) && request.subResource == 'eviction' && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:')) || (oldObject != null && has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet') && !has(oldObject.metadata.deletionTimestamp) && request.userInfo.username != 'system:kube-scheduler' && !request.userInfo.username.startsWith('system:node:'))",
+      expression: `request.resource.resource != 'pods' || (oldObject != null && has(oldObject.metadata.ownerReferences) && oldObject.metadata.ownerReferences.exists(r, r.kind == 'DaemonSet') && !has(oldObject.metadata.deletionTimestamp) && ${NOT_SCHEDULER_OR_KUBELET})`,
     },
   ],
+  // An eviction is sent unless a built-in controller, the scheduler or a kubelet asks.
+  evictions: [{ name: "not-the-cluster-evicting", expression: `!${BUILT_IN_CONTROLLER} && ${NOT_SCHEDULER_OR_KUBELET}` }],
 } as const;
 
 export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWebhookConfiguration {
@@ -114,14 +121,14 @@ export function webhookConfiguration(opts: ConfigurationOptions): V1ValidatingWe
       matchExpressions: [...(scope.selector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) })), exclude],
     };
     const prefix = scope.name ? `${scope.name}.` : "";
-    for (const [what, rules] of [["workloads", WORKLOAD_RULES], ["releases", RELEASE_RULES], ["evidence", EVIDENCE_RULES], ["protected", PROTECTED_RULES]] as const) {
-      const conditions = what === "workloads" || what === "protected" ? MATCH_CONDITIONS[what] : undefined;
+    for (const [what, rules] of [["workloads", WORKLOAD_RULES], ["releases", RELEASE_RULES], ["evidence", EVIDENCE_RULES], ["protected", PROTECTED_RULES], ["evictions", EVICTION_RULES]] as const) {
+      const conditions = what === "workloads" || what === "protected" || what === "evictions" ? MATCH_CONDITIONS[what] : undefined;
       webhooks.push({
         name: `${what}.${prefix}golive.dev`,
         admissionReviewVersions: ["v1"],
         clientConfig: { ...clientConfig, ...caBundle },
         rules: rules.map((r) => ({ ...r, apiGroups: [...r.apiGroups], apiVersions: [...r.apiVersions], operations: [...r.operations], resources: [...r.resources] })),
-        failurePolicy: "Fail",
+        failurePolicy: what === "evictions" ? "Ignore" : "Fail",
         matchPolicy: "Equivalent",
         sideEffects: "None",
         timeoutSeconds: opts.timeoutSeconds ?? 10,

@@ -71,8 +71,8 @@ describe("decide: the declared peak (6.2.1)", () => {
     const v = peakView({ pods: 8, cpu: "4" });
     v.statefulSets.put(workload("StatefulSet") as never);
     const m = message(request(workload("Deployment")), v);
-    expect(m).toContain("Release web-1-2-0 needs 8 pods at peak (spec.peak.pods, 6.2.1) but its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas)): 2 short; run Deployment web at 5 replicas or more (spec.replicas, or an HPA's maxReplicas)");
-    expect(m).toContain("Release web-1-2-0 needs 4 cpu at peak (spec.peak.cpu, 6.2.1) but its workloads reach 3 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas)): 1 short; run Deployment web at 5 replicas or more");
+    expect(m).toContain("Release web-1-2-0 needs 8 pods at peak (spec.peak.pods, 6.2.1) but its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)): 2 short; run Deployment web at 5 replicas or more (spec.replicas, or an HPA's maxReplicas)");
+    expect(m).toContain("Release web-1-2-0 needs 4 cpu at peak (spec.peak.cpu, 6.2.1) but its workloads reach 3 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)): 1 short; run Deployment web at 5 replicas or more");
     expect(decide(request(workload("Deployment", { replicas: 5 })), v)).toMatchObject({ allowed: true });
   });
 
@@ -81,11 +81,11 @@ describe("decide: the declared peak (6.2.1)", () => {
     v.deployments.put(workload("Deployment", { replicas: 4 }) as never);
     v.statefulSets.put(workload("StatefulSet") as never);
     expect(decide(scale("Deployment", "web", 4), v)).toMatchObject({ allowed: true });
-    expect(message(scale("Deployment", "web", 3), v)).toContain("needs 7 pods at peak (spec.peak.pods, 6.2.1) but its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas)): 1 short; run Deployment web at 4 replicas or more");
+    expect(message(scale("Deployment", "web", 3), v)).toContain("needs 7 pods at peak (spec.peak.pods, 6.2.1) but its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)): 1 short; run Deployment web at 4 replicas or more");
     v.autoscalers.put({ metadata: { name: "web", namespace: NS }, spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 4 } });
     expect(decide(scale("Deployment", "web", 3), v)).toMatchObject({ allowed: true });
     v.autoscalers.put({ metadata: { name: "web", namespace: NS }, spec: { scaleTargetRef: { kind: "Deployment", name: "web" }, maxReplicas: 3 } });
-    expect(message(scale("Deployment", "web", 3), v)).toContain("(replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas)): 1 short; raise HPA web's maxReplicas to 4 or more");
+    expect(message(scale("Deployment", "web", 3), v)).toContain("(replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)): 1 short; raise HPA web's maxReplicas to 4 or more");
   });
 
   describe("an HPA created or edited after its workload (6.2.1)", () => {
@@ -107,7 +107,7 @@ describe("decide: the declared peak (6.2.1)", () => {
       const v = withWorkloads({ pods: 7, cpu: "3500m" });
       const m = message(hpaRequest(hpa(3)), v);
       expect(m).toContain("golive denied HorizontalPodAutoscaler shop/web (Release web-1-2-0)");
-      expect(m).toContain("HPA web caps Deployment web at maxReplicas 3, and with it Release web-1-2-0's workloads reach 6 pods (replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas)) but the Release needs 7 at peak (spec.peak.pods, 6.2.1): 1 short; raise HPA web's maxReplicas to 4 or more");
+      expect(m).toContain("HPA web caps Deployment web at maxReplicas 3, and with it Release web-1-2-0's workloads reach 6 pods (replicas: Deployment web 3 (HPA web maxReplicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)) but the Release needs 7 at peak (spec.peak.pods, 6.2.1): 1 short; raise HPA web's maxReplicas to 4 or more");
       // CPU: 500m a pod, 6 pods reach 3 cpu of the 3500m declared.
       expect(m).toContain("reach 3 cpu");
       expect(m).toContain("the Release needs 3500m at peak (spec.peak.cpu, 6.2.1): 500m short; raise HPA web's maxReplicas to 4 or more");
@@ -169,7 +169,7 @@ describe("decide: the declared peak (6.2.1)", () => {
       // Stored: HPA web on the Deployment; sent: the same HPA moved to the StatefulSet at 1.
       v.autoscalers.put(hpa(6));
       const m = message(hpaRequest(hpa(1, { kind: "StatefulSet", target: "web-db" }), hpa(6)), v);
-      expect(m).toContain("(replicas: Deployment web 4 (spec.replicas), StatefulSet web-db 1 (HPA web maxReplicas))");
+      expect(m).toContain("(replicas: Deployment web 4 (spec.replicas), StatefulSet web-db 1 (HPA web maxReplicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet))");
       expect(m).toContain("2 short; raise HPA web's maxReplicas to 3 or more");
     });
   });

@@ -153,7 +153,7 @@ describe("deleting an HPA the declared peak relies on (6.2.1)", () => {
     for (const phase of ["Approved", "Progressing", "Released"] as const) {
       const m = denied(decide(removeHpa(hpa()), withHpa(phase, { pods: 8 })));
       expect(m).toContain(`golive denied deleting HorizontalPodAutoscaler ${NS}/web (Release ${RELEASE})`);
-      expect(m).toContain(`Release ${RELEASE} needs 8 pods at peak (spec.peak.pods, 6.2.1) and reaches it only through HPA web (maxReplicas 6); without it its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas)): 2 short`);
+      expect(m).toContain(`Release ${RELEASE} needs 8 pods at peak (spec.peak.pods, 6.2.1) and reaches it only through HPA web (maxReplicas 6); without it its workloads reach 6 (replicas: Deployment web 3 (spec.replicas), StatefulSet web-db 3 (spec.replicas), DaemonSet web-agent 0 (design, not created yet), ReplicaSet web-rs 0 (design, not created yet), ReplicationController web-rc 0 (design, not created yet), Pod web-debug 0 (design, not created yet)): 2 short`);
       expect(m).toContain("create the replacement HPA first");
     }
   });

@@ -14,7 +14,7 @@ import { checkBatchTiming } from "./rules/batch-timing.js";
 import { ADMITTING_PHASES, checkReleaseState } from "./rules/release-state.js";
 import { checkConfiguration, checkImages } from "./rules/sealed.js";
 import { checkChangeWindow, checkEvidenceAge } from "./rules/warnings.js";
-import type { AdmissionView } from "./view.js";
+import { workloadStore, type AdmissionView } from "./view.js";
 import { checkEvidenceDelete, checkPdbDelete, checkSealedConfigChange } from "./rules/protected.js";
 import { checkScale } from "./rules/scale.js";
 import { checkServiceAccountPrivilege } from "./rules/service-account.js";
@@ -127,7 +127,7 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
   const hpa = readAutoscaler(request.object);
   if (!hpa) return ALLOW;
   const ns = request.namespace ?? "";
-  const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const target = workloadStore(view, hpa.kind)?.get(ns, hpa.target);
   const stableOf = target?.metadata?.labels ? label(target.metadata.labels, STABLE_OF_LABEL) : undefined;
   // Its scale requests would be denied (a stable copy's replicas are golive's, rules/scale.ts): say so now.
   if (stableOf !== undefined) return deny(`golive denied HorizontalPodAutoscaler ${ns}/${clip(hpa.name, 120)}: Deployment ${clip(hpa.target, 120)} is golive's stable copy of Deployment ${clip(stableOf, 120)}, whose replicas only golive sets; point scaleTargetRef at Deployment ${clip(stableOf, 120)} and declare its bounds in spec.architecture.scaling`);
@@ -152,7 +152,7 @@ function decideAutoscaler(request: AdmissionRequest, view: AdmissionView): Decis
 
 /** The HPA's target (in memory) and the Release it is labelled with, for an HPA create, edit or delete. */
 function autoscalerRelease(hpa: AdmittedAutoscaler, ns: string, view: AdmissionView): Release | undefined {
-  const target = (hpa.kind === "Deployment" ? view.deployments : hpa.kind === "StatefulSet" ? view.statefulSets : undefined)?.get(ns, hpa.target);
+  const target = workloadStore(view, hpa.kind)?.get(ns, hpa.target);
   const releaseName = target?.metadata?.labels ? label(target.metadata.labels, RELEASE_LABEL) : undefined;
   return releaseName === undefined ? undefined : view.releases.get(ns, releaseName);
 }

@@ -21,10 +21,14 @@ import {
   type V1ClusterRole,
   type V1ClusterRoleBinding,
   type V1ConfigMap,
+  type V1DaemonSet,
   type V1Deployment,
   type V1Namespace,
   type V1NetworkPolicy,
+  type V1Pod,
   type V1PodDisruptionBudget,
+  type V1ReplicaSet,
+  type V1ReplicationController,
   type V1Role,
   type V1RoleBinding,
   type V1Secret,
@@ -39,7 +43,7 @@ import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
 import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, ReleaseStore, SealLookup } from "./view.js";
-import { cachedAutoscaler, cachedEvidence, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
 import { ReleaseIndex } from "./release-index.js";
 
 export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
@@ -233,6 +237,9 @@ export interface InformerView extends AdmissionView {
   stop(): Promise<void>;
 }
 
+/** Pods of a release no built-in controller stamped out (theirs carry these labels). */
+export const BARE_POD_SELECTOR = `${RELEASE_LABEL},!pod-template-hash,!controller-revision-hash,!batch.kubernetes.io/controller-uid,!controller-uid`;
+
 /**
  * An AdmissionView from client-node informers (list + watch). Secrets are watched only in
  * governed namespaces, one informer per namespace, started and stopped as namespaces and
@@ -269,9 +276,16 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const workload = (o: V1Deployment | V1StatefulSet) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
+  const workload = (o: V1Deployment | V1StatefulSet | V1ReplicaSet | V1ReplicationController) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
   const deployments = makeInformer<V1Deployment, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
   const statefulSets = makeInformer<V1StatefulSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  const replicaSets = makeInformer<V1ReplicaSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/replicasets", () => apps.listReplicaSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  const replicationControllers = makeInformer<V1ReplicationController, KubeWorkload & KubernetesObject>(kc, "/api/v1/replicationcontrollers", () => core.listReplicationControllerForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  const daemonSets = makeInformer<V1DaemonSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/daemonsets", () => apps.listDaemonSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, (d) => cachedDaemonSet(d));
+  // Bare pods only count (an owned pod counts through its owner): the selector leaves out, on the
+  // server, the pods of Deployments, StatefulSets, DaemonSets and Jobs by the labels their
+  // controllers stamp on them, so the webhook does not watch every pod of every release.
+  const pods = makeInformer<V1Pod, KubeWorkload & KubernetesObject>(kc, "/api/v1/pods", () => core.listPodForAllNamespaces({ labelSelector: BARE_POD_SELECTOR }), BARE_POD_SELECTOR, (p) => cachedPod(p));
   const autoscalers = makeInformer<V2HorizontalPodAutoscaler, KubeAutoscaler & KubernetesObject>(kc, "/apis/autoscaling/v2/horizontalpodautoscalers", () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(), undefined, (h) => cachedAutoscaler(h));
   // NetworkPolicies (8.7 e): like RBAC, the rule fails closed until the first list succeeded.
   const networking = kc.makeApiClient(NetworkingV1Api);
@@ -286,8 +300,8 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   const roleBindings = rbacInformer<V1RoleBinding>("rolebindings", () => rbacApi.listRoleBindingForAllNamespaces());
   const clusterRoles = rbacInformer<V1ClusterRole>("clusterroles", () => rbacApi.listClusterRole());
   const clusterRoleBindings = rbacInformer<V1ClusterRoleBinding>("clusterrolebindings", () => rbacApi.listClusterRoleBinding());
-  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings, networkPolicies] as RunningInformer<KubernetesObject>[];
-  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings", "networkpolicies"];
+  const all = [namespaces, policies, releases, evidence, pdbs, configMaps, deployments, statefulSets, replicaSets, replicationControllers, daemonSets, pods, autoscalers, roles, roleBindings, clusterRoles, clusterRoleBindings, networkPolicies] as RunningInformer<KubernetesObject>[];
+  const names = ["namespaces", "releasepolicies", "releases", "releaseevidences", "poddisruptionbudgets", "configmaps", "deployments", "statefulsets", "replicasets", "replicationcontrollers", "daemonsets", "pods", "horizontalpodautoscalers", "roles", "rolebindings", "clusterroles", "clusterrolebindings", "networkpolicies"];
   const states = all.map((i, n) => keepRunning(i, names[n]!, log));
 
   const secretInformers = new Map<string, { informer: RunningInformer<V1Secret>; state: { stopped: boolean } }>();
@@ -307,6 +321,10 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
     configMaps: store(configMaps),
     deployments: store(deployments),
     statefulSets: store(statefulSets),
+    replicaSets: store(replicaSets),
+    replicationControllers: store(replicationControllers),
+    daemonSets: store(daemonSets),
+    pods: store(pods),
     autoscalers: store(autoscalers),
     secrets,
     rbac: { roles: store(roles), roleBindings: store(roleBindings), clusterRoles: store(clusterRoles), clusterRoleBindings: store(clusterRoleBindings), synced: () => ["roles", "rolebindings", "clusterroles", "clusterrolebindings"].every((k) => listed.has(k)) },

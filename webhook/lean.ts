@@ -110,6 +110,31 @@ export function cachedWorkload(w: KubeWorkload & { metadata?: Meta }): KubeWorkl
   };
 }
 
+/**
+ * A DaemonSet as the peak capacity check reads it: its pod template and, as spec.replicas, the
+ * number of nodes the controller last counted it should run on (status.desiredNumberScheduled;
+ * absent until the controller has observed it, then the check counts the release's design).
+ */
+export function cachedDaemonSet(d: { metadata?: Meta; spec?: { template?: { spec?: unknown }; updateStrategy?: unknown }; status?: { desiredNumberScheduled?: number } }): KubeWorkload {
+  const scheduled = d.status?.desiredNumberScheduled;
+  return {
+    ...(d.metadata ? { metadata: leanMetadata(d).metadata } : {}),
+    spec: { ...(scheduled !== undefined ? { replicas: scheduled } : {}), ...(d.spec?.template !== undefined ? { template: d.spec.template } : {}) },
+  };
+}
+
+/**
+ * A Pod as the peak capacity check reads it: a bare pod (no controlling owner) is one replica of
+ * its own spec; a pod a controller owns is counted through its owner, so only its name is kept.
+ */
+export function cachedPod(p: { metadata?: Meta & { ownerReferences?: { controller?: boolean }[] }; spec?: unknown }): KubeWorkload {
+  const owned = p.metadata?.ownerReferences?.some((r) => r.controller === true) ?? false;
+  return {
+    ...(p.metadata ? { metadata: leanMetadata(p).metadata } : {}),
+    spec: owned ? { replicas: 0 } : { replicas: 1, template: { spec: p.spec } },
+  };
+}
+
 /** A HorizontalPodAutoscaler as the peak capacity check reads it: its target and maxReplicas. */
 export function cachedAutoscaler(h: KubeAutoscaler & { metadata?: Meta & { resourceVersion?: string; uid?: string } }): KubeAutoscaler {
   const md = h.metadata;

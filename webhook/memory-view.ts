@@ -2,10 +2,10 @@
 // informer-backed view implements, with setters to change what admission sees. Objects are
 // reduced on put with the informers' own reducers (lean.ts), so every test and the bench see
 // what the webhook's caches hold, not more.
-import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Namespace, V1NetworkPolicy, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
+import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1DaemonSet, V1Namespace, V1NetworkPolicy, V1Pod, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
-import { cachedAutoscaler, cachedEvidence, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
 import { ReleaseIndex } from "./release-index.js";
 import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, ReleaseStore, SealVerdict } from "./view.js";
 
@@ -157,6 +157,10 @@ export interface MemoryViewInit {
   secrets?: V1Secret[];
   deployments?: KubeWorkload[];
   statefulSets?: KubeWorkload[];
+  replicaSets?: KubeWorkload[];
+  replicationControllers?: KubeWorkload[];
+  daemonSets?: V1DaemonSet[];
+  pods?: V1Pod[];
   autoscalers?: KubeAutoscaler[];
   rbac?: MemoryRbac;
   networkPolicies?: V1NetworkPolicy[];
@@ -175,6 +179,10 @@ export class MemoryView implements AdmissionView {
   readonly secrets: MemoryStore<V1Secret>;
   readonly deployments: MemoryStore<KubeWorkload>;
   readonly statefulSets: MemoryStore<KubeWorkload>;
+  readonly replicaSets: MemoryStore<KubeWorkload>;
+  readonly replicationControllers: MemoryStore<KubeWorkload>;
+  readonly daemonSets: ReducingStore<V1DaemonSet, KubeWorkload>;
+  readonly pods: ReducingStore<V1Pod, KubeWorkload>;
   readonly autoscalers: MemoryStore<KubeAutoscaler>;
   readonly rbac: MemoryRbac;
   readonly networkPolicies: MemoryNetworkPolicies;
@@ -193,6 +201,10 @@ export class MemoryView implements AdmissionView {
     this.secrets = new MemoryStore(init.secrets);
     this.deployments = new MemoryStore(init.deployments, cachedWorkload);
     this.statefulSets = new MemoryStore(init.statefulSets, cachedWorkload);
+    this.replicaSets = new MemoryStore(init.replicaSets, cachedWorkload);
+    this.replicationControllers = new MemoryStore(init.replicationControllers, cachedWorkload);
+    this.daemonSets = new ReducingStore(init.daemonSets ?? [], (d) => cachedDaemonSet(d));
+    this.pods = new ReducingStore(init.pods ?? [], (p) => cachedPod(p));
     this.autoscalers = new MemoryStore(init.autoscalers, cachedAutoscaler);
     this.rbac = init.rbac ?? new MemoryRbac();
     this.networkPolicies = new MemoryNetworkPolicies(init.networkPolicies);

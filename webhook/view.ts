@@ -47,6 +47,19 @@ export interface KubeWorkload {
   spec?: { replicas?: number; template?: { spec?: unknown }; volumeClaimTemplates?: unknown[]; updateStrategy?: unknown };
 }
 
+/** The store that holds a workload kind's objects (6.2.1), if the view keeps that kind. */
+export function workloadStore(view: AdmissionView, kind: string): ObjectStore<KubeWorkload> | undefined {
+  const stores: Record<string, ObjectStore<KubeWorkload> | undefined> = {
+    Deployment: view.deployments,
+    StatefulSet: view.statefulSets,
+    ReplicaSet: view.replicaSets,
+    ReplicationController: view.replicationControllers,
+    DaemonSet: view.daemonSets,
+    Pod: view.pods,
+  };
+  return stores[kind];
+}
+
 export interface KubeAutoscaler {
   metadata?: { name?: string; namespace?: string };
   spec?: { scaleTargetRef?: { kind?: string; name?: string }; maxReplicas?: number };
@@ -79,9 +92,18 @@ export interface AdmissionView {
   configMaps: ObjectStore<V1ConfigMap>;
   /** Only digests of Secret data are ever computed from these: never log values. */
   secrets: ObjectStore<V1Secret>;
-  /** The releases' Deployments and StatefulSets (label golive.dev/release) and the HPAs: the peak capacity check (6.2.1). */
+  /**
+   * The releases' workloads (label golive.dev/release) and the HPAs: the peak capacity check
+   * (6.2.1). DaemonSets carry status.desiredNumberScheduled as spec.replicas, Pods (bare ones
+   * only: owned pods are counted through their owner) replicas 1 and their spec as the template
+   * (lean.ts).
+   */
   deployments?: ObjectStore<KubeWorkload>;
   statefulSets?: ObjectStore<KubeWorkload>;
+  replicaSets?: ObjectStore<KubeWorkload>;
+  replicationControllers?: ObjectStore<KubeWorkload>;
+  daemonSets?: ObjectStore<KubeWorkload>;
+  pods?: ObjectStore<KubeWorkload>;
   autoscalers?: ObjectStore<KubeAutoscaler>;
   rbac: RbacStores;
   networkPolicies: NetworkPolicyStore;

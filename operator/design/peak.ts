@@ -120,7 +120,11 @@ export function replicasToReach(s: PeakShortfall, self: WorkloadReach): string {
   const per = perPodOf(self, s.metric);
   if (per === 0n) return `${self.workload}'s pods provide no ${s.metric}: ${NO_SUPPLY[s.metric as Exclude<PeakMetric, "pods">]}`;
   const target = self.replicas + Number((s.shortNano + per - 1n) / per);
-  return self.hpa ? `raise HPA ${self.hpa}'s maxReplicas to ${target} or more` : `run ${self.workload} at ${target} replicas or more (spec.replicas, or an HPA's maxReplicas)`;
+  if (self.hpa) return `raise HPA ${self.hpa}'s maxReplicas to ${target} or more`;
+  // A DaemonSet's pods are one per node it may run on; a bare Pod is one: neither has replicas to raise.
+  if (self.workload.startsWith("DaemonSet ")) return `let ${self.workload} run on ${target} nodes or more (its nodeSelector, affinity and tolerations) or raise its pods' requests`;
+  if (self.workload.startsWith("Pod ")) return `raise ${self.workload}'s requests, or run it as a Deployment with replicas`;
+  return `run ${self.workload} at ${target} replicas or more (spec.replicas, or an HPA's maxReplicas)`;
 }
 
 /** How each workload was counted, for the denial: "Deployment web 4 (HPA web maxReplicas)". */

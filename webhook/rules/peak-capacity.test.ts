@@ -1,6 +1,6 @@
 // checkPeakCapacity (6.2.1) over a MemoryView: how each workload of the release is counted.
 import { describe, expect, it } from "vitest";
-import type { Release } from "../../api/index.js";
+import type { Release, WorkloadKind } from "../../api/index.js";
 import { exampleRelease } from "../../gates/testkit.js";
 import { Findings } from "../findings.js";
 import { MemoryView } from "../memory-view.js";
@@ -23,7 +23,7 @@ function release(peak: Record<string, unknown>, designs: unknown[] = []): Releas
   r.spec.peak = peak;
   return r;
 }
-function check(r: Release, object: Record<string, unknown>, view = new MemoryView(), kind: "Deployment" | "StatefulSet" = "Deployment"): string[] {
+function check(r: Release, object: Record<string, unknown>, view = new MemoryView(), kind: WorkloadKind = "Deployment"): string[] {
   const f = new Findings();
   checkPeakCapacity({ kind, w: readWorkload(kind, object), object, namespace: NS, release: r, view }, f);
   return f.problems;
@@ -64,5 +64,52 @@ describe("checkPeakCapacity: what the release's workloads can reach (6.2.1)", ()
 
   it("says how to get connections when no design declares connectionsPerPod", () => {
     expect(check(release({ connections: 100 }), deployment("underwriting-api", 3))[0]).toContain("100 short; Deployment underwriting-api's pods provide no connections: declare connectionsPerPod (as the performance test measured) in its spec.designs entry");
+  });
+
+  describe("every serving kind counts, nothing twice, and Jobs not at all", () => {
+    const pod = (name: string, cpu: string, owner?: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: NS, ...(owner ? { ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: "u", controller: true }] } : {}) }, spec: { containers: [{ name: "app", resources: { requests: { cpu } } }] } });
+    const daemonSet = (name: string, scheduled?: number) => ({ ...deployment(name, undefined), kind: "DaemonSet", ...(scheduled === undefined ? {} : { status: { desiredNumberScheduled: scheduled } }) });
+    const withWorkloads = (peak: Record<string, unknown>, workloads: { kind: WorkloadKind; name: string }[], designs: unknown[] = []) => {
+      const r = release(peak, designs);
+      r.spec.workloads = workloads;
+      return r;
+    };
+
+    it("a DaemonSet on the nodes the controller scheduled it to (status.desiredNumberScheduled), when admitted and from memory", () => {
+      const r = withWorkloads({ pods: 7 }, [{ kind: "Deployment", name: "api" }, { kind: "DaemonSet", name: "agent" }]);
+      const view = new MemoryView({ daemonSets: [daemonSet("agent", 4) as never], deployments: [deployment("api", 3)] });
+      expect(check(r, deployment("api", 3), view)).toEqual([]);
+      expect(check(r, daemonSet("agent"), view, "DaemonSet")).toEqual([]); // admitted as sent, nodes from memory
+      expect(check(withWorkloads({ pods: 8 }, r.spec.workloads), deployment("api", 3), view)[0]).toContain("DaemonSet agent 4 (status.desiredNumberScheduled)");
+      expect(check(withWorkloads({ pods: 8 }, r.spec.workloads), daemonSet("agent"), view, "DaemonSet")[0]).toContain("1 short; let DaemonSet agent run on 5 nodes or more (its nodeSelector, affinity and tolerations) or raise its pods' requests");
+    });
+
+    it("a DaemonSet not scheduled yet counts as its design, and without one says how to make it count", () => {
+      const workloads: { kind: WorkloadKind; name: string }[] = [{ kind: "DaemonSet", name: "agent" }];
+      const designs = [{ kind: "DaemonSet", name: "agent", minReplicas: 3 }];
+      expect(check(withWorkloads({ pods: 3 }, workloads, designs), daemonSet("agent"), new MemoryView(), "DaemonSet")).toEqual([]);
+      expect(check(withWorkloads({ pods: 3 }, workloads), daemonSet("agent"), new MemoryView(), "DaemonSet")[0]).toContain("DaemonSet agent 0 (not scheduled on any node yet and no spec.designs entry to count it by)): 3 short");
+    });
+
+    it("ReplicaSets and ReplicationControllers by spec.replicas, a bare Pod as one, a Pod an owner controls through its owner only", () => {
+      const r = withWorkloads({ pods: 6, cpu: "3" }, [{ kind: "ReplicaSet", name: "rs" }, { kind: "ReplicationController", name: "rc" }, { kind: "Pod", name: "solo" }, { kind: "Pod", name: "owned" }]);
+      const rc = { ...deployment("rc", 2), kind: "ReplicationController" };
+      const view = new MemoryView({ replicationControllers: [rc], pods: [pod("solo", "500m"), pod("owned", "500m", "rs")] });
+      const rs = (replicas: number) => ({ ...deployment("rs", replicas), kind: "ReplicaSet" });
+      expect(check(r, rs(3), view, "ReplicaSet")).toEqual([]);
+      const short = check(r, rs(2), view, "ReplicaSet");
+      expect(short[0]).toContain("reach 5 (replicas: ReplicaSet rs 2 (spec.replicas), ReplicationController rc 2 (spec.replicas), Pod solo 1 (a bare Pod), Pod owned 0 (a Pod with an owner, counted through it)): 1 short");
+      expect(short[1]).toContain("needs 3 cpu at peak (spec.peak.cpu, 6.2.1) but its workloads reach 2500m");
+      // The bare Pod admitted, as sent.
+      expect(check(withWorkloads({ cpu: "2" }, [{ kind: "Pod", name: "solo" }]), pod("solo", "2"), new MemoryView(), "Pod")).toEqual([]);
+      expect(check(withWorkloads({ cpu: "2" }, [{ kind: "Pod", name: "solo" }]), pod("solo", "1500m"), new MemoryView(), "Pod")[0]).toContain("500m short");
+    });
+
+    it("a Job or CronJob is never counted: it runs to completion and serves no peak", () => {
+      const r = withWorkloads({ pods: 3 }, [{ kind: "Deployment", name: "api" }, { kind: "Job", name: "migrate" }]);
+      const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "migrate", namespace: NS }, spec: { parallelism: 5, template: { spec: { containers: [{ name: "m" }] } } } };
+      expect(check(r, job, new MemoryView(), "Job")).toEqual([]);
+      expect(check(r, deployment("api", 2))[0]).toContain("reach 2 (replicas: Deployment api 2 (spec.replicas)): 1 short");
+    });
   });
 });

@@ -1,6 +1,8 @@
 // 6.2.1: the Release's declared peak (spec.peak: pods, CPU, memory, connections, storage) against
-// what its Deployments and StatefulSets can reach: the object being admitted as it would be, the
-// others from the informers' memory, each at its HPA's maxReplicas when one targets it. A workload
+// what its serving workloads can reach (Deployments, StatefulSets, ReplicaSets,
+// ReplicationControllers, DaemonSets on the nodes they are scheduled to, bare Pods): the object
+// being admitted as it would be, the others from the informers' memory, each at its HPA's
+// maxReplicas when one targets it. A workload
 // not created yet counts as its design (spec.designs) says, so the first of several is not denied.
 // An HPA being admitted (checkAutoscalerPeak) counts as it would be, in place of its old self.
 import type { Release } from "../../api/index.js";
@@ -10,11 +12,15 @@ import { parseQuantity } from "../../operator/capacity/quantity.js";
 import { stableName } from "../../operator/rollout/names.js";
 import type { Findings } from "../findings.js";
 import { asObj } from "../object.js";
-import type { AdmissionView, KubeWorkload } from "../view.js";
+import { workloadStore, type AdmissionView } from "../view.js";
 import type { Workload } from "../workload.js";
 import { ratioOwned } from "./replica-ratio.js";
 
-const COUNTED = new Set(["Deployment", "StatefulSet"]);
+/**
+ * The kinds that serve at peak. A ReplicaSet or Pod a listed owner controls is not listed itself,
+ * so nothing is counted twice. Jobs and CronJobs run to completion: they are not serving capacity.
+ */
+const COUNTED = new Set(["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "DaemonSet", "Pod"]);
 
 export interface PeakCheck {
   kind: string;
@@ -105,6 +111,35 @@ export function checkPeakCapacity(c: PeakCheck, f: Findings): void {
 
 const volumeClaimTemplates = (object: unknown): unknown[] => (asObj(asObj(object)?.spec)?.volumeClaimTemplates as unknown[] | undefined) ?? [];
 
+/** What a workload of the release runs now: its pods' spec and how many, or undefined when not in memory. */
+interface Running {
+  podSpec: unknown;
+  claims: unknown[] | undefined;
+  /** undefined: a DaemonSet the controller has not scheduled yet (its node count is not known). */
+  replicas: number | undefined;
+  from: string;
+}
+
+function running(kind: string, name: string, c: ReachContext): Running | undefined {
+  const stored = workloadStore(c.view, kind)?.get(c.namespace, name);
+  const a = c.admitted;
+  if (a && kind === a.kind && name === a.w.name) {
+    // A DaemonSet runs where its node selector and tolerations allow: how many the controller last counted.
+    if (kind === "DaemonSet") return { podSpec: a.w.podSpec, claims: undefined, replicas: stored?.spec?.replicas, from: DAEMON_FROM };
+    if (kind === "Pod") return { podSpec: a.w.podSpec, claims: undefined, replicas: 1, from: "a bare Pod" };
+    return { podSpec: a.w.podSpec, claims: volumeClaimTemplates(a.object), replicas: a.w.replicas ?? 1, from: "spec.replicas" };
+  }
+  if (!stored) return undefined;
+  let replicas = stored.spec?.replicas ?? (kind === "DaemonSet" ? undefined : 1);
+  // With replica ratio the user's Deployment rests at 0 between rollouts; its stable copy serves.
+  if (replicas === 0 && ratioOwned(kind, name, c.release)) replicas = c.view.deployments?.get(c.namespace, stableName(name))?.spec?.replicas ?? 0;
+  if (replicas !== undefined && !Number.isInteger(replicas)) replicas = 0;
+  const from = kind === "DaemonSet" ? DAEMON_FROM : kind === "Pod" ? (replicas ? "a bare Pod" : "a Pod with an owner, counted through it") : "spec.replicas";
+  return { podSpec: stored.spec?.template?.spec, claims: stored.spec?.volumeClaimTemplates, replicas, from };
+}
+
+const DAEMON_FROM = "status.desiredNumberScheduled";
+
 function reachOf(kind: string, name: string, c: ReachContext): WorkloadReach {
   const design = designOf(c.release.spec.designs, kind, name);
   const workload = `${kind} ${name}`;
@@ -113,23 +148,16 @@ function reachOf(kind: string, name: string, c: ReachContext): WorkloadReach {
   const stored = own ? undefined : c.view.autoscalers?.list(c.namespace).find((h) => h.metadata?.name !== c.autoscaler?.name && h.metadata?.name !== c.removed && h.spec?.scaleTargetRef?.kind === kind && h.spec.scaleTargetRef.name === name);
   const hpaMax = own ? own.maxReplicas : Number.isInteger(stored?.spec?.maxReplicas) ? stored!.spec!.maxReplicas! : undefined;
   const hpaName = own?.name ?? stored?.metadata?.name ?? name;
-  let object: KubeWorkload | undefined;
-  let replicas: number | undefined;
-  const a = c.admitted;
-  if (a && kind === a.kind && name === a.w.name) {
-    object = { spec: { ...(a.w.replicas !== undefined ? { replicas: a.w.replicas } : {}), template: { spec: a.w.podSpec }, volumeClaimTemplates: volumeClaimTemplates(a.object) } };
-  } else object = (kind === "Deployment" ? c.view.deployments : c.view.statefulSets)?.get(c.namespace, name);
-  if (object) {
-    replicas = object.spec?.replicas ?? 1;
-    // With replica ratio the user's Deployment rests at 0 between rollouts; its stable copy serves.
-    if (replicas === 0 && ratioOwned(kind, name, c.release)) replicas = c.view.deployments?.get(c.namespace, stableName(name))?.spec?.replicas ?? 0;
-    const { cpu, memory, storage } = perPod(object.spec?.template?.spec, object.spec?.volumeClaimTemplates);
-    if (!Number.isInteger(replicas)) replicas = 0;
+  const designed = design ? (design.maxReplicas ?? design.minReplicas) : undefined;
+  const now = running(kind, name, c);
+  if (now) {
+    const { cpu, memory, storage } = perPod(now.podSpec, now.claims);
     if (hpaMax !== undefined) return { workload, replicas: hpaMax, replicasFrom: `HPA ${hpaName} maxReplicas`, hpa: hpaName, cpu, memory, storage, connections };
-    return { workload, replicas, replicasFrom: "spec.replicas", cpu, memory, storage, connections };
+    if (now.replicas === undefined)
+      return { workload, replicas: designed ?? 0, replicasFrom: designed !== undefined ? "design, not scheduled on any node yet" : "not scheduled on any node yet and no spec.designs entry to count it by", cpu, memory, storage, connections };
+    return { workload, replicas: now.replicas, replicasFrom: now.from, cpu, memory, storage, connections };
   }
   // Not created yet: as designed.
   const sum = (res: "cpu" | "memory") => (design?.containers ?? []).reduce((t, k) => t + (parseQuantity(k.requests?.[res]) ?? 0n), 0n);
-  const designed = design ? (design.maxReplicas ?? design.minReplicas) : 0;
-  return { workload, replicas: hpaMax ?? designed, replicasFrom: hpaMax !== undefined ? `HPA ${hpaName} maxReplicas, not created yet` : "design, not created yet", cpu: sum("cpu"), memory: sum("memory"), storage: 0n, connections };
+  return { workload, replicas: hpaMax ?? designed ?? 0, replicasFrom: hpaMax !== undefined ? `HPA ${hpaName} maxReplicas, not created yet` : "design, not created yet", cpu: sum("cpu"), memory: sum("memory"), storage: 0n, connections };
 }

@@ -4,12 +4,12 @@
 // (5.1 b, 5.2 c); the upper bound is the Release's scaling.maxReplicas, the capacity the
 // approvers signed for. The operator drives the approved canary plan, so it may go below the
 // minimum (a candidate at 0 or 1 replica) but never above the approved maximum.
-import type { Release } from "../../api/index.js";
+import type { Release, WorkloadKind } from "../../api/index.js";
 import type { AdmissionRequest } from "../admission.js";
 import type { CompiledPolicy } from "../compiled.js";
 import type { Findings } from "../findings.js";
 import { asObj, clip } from "../object.js";
-import type { AdmissionView } from "../view.js";
+import { workloadStore, type AdmissionView } from "../view.js";
 import { replicaBounds } from "./architecture.js";
 import { checkRatioScale, ratioOwned } from "./replica-ratio.js";
 import { compareDesign, describeDifference, designOf } from "../../operator/design/compare.js";
@@ -69,10 +69,10 @@ function checkScaleAgainstDesign(c: { kind: string; name: string; namespace: str
     for (const d of differences) f.deny(describeDifference(`${kind} ${clip(name, 120)}`, release.metadata.name, d));
   }
   if (c.operator) return;
-  const stored = (kind === "Deployment" ? c.view.deployments : kind === "StatefulSet" ? c.view.statefulSets : undefined)?.get(c.namespace, name);
+  const stored = workloadStore(c.view, kind)?.get(c.namespace, name);
   if (!stored) return;
   const object = { ...stored, spec: { ...stored.spec, replicas } };
-  checkPeakCapacity({ kind, w: readWorkload(kind === "Deployment" ? "Deployment" : "StatefulSet", object), object, namespace: c.namespace, release, view: c.view }, f);
+  checkPeakCapacity({ kind, w: readWorkload(kind as WorkloadKind, object), object, namespace: c.namespace, release, view: c.view }, f);
 }
 
 /** New ordinals of a partition-canaried StatefulSet start on the update revision: scaling up mid-rollout is the same path as lowering its partition. */
