@@ -36,6 +36,20 @@ describe("planRelease", () => {
     expect(plan.events[0]).toMatchObject({ type: "Warning", reason: "Blocked" });
   });
 
+  it("drops a DR hold (4.3 g) recorded while Approved once the release goes back to Blocked, and keeps it while still Approved", () => {
+    const r = withStatus("Approved");
+    r.status = { ...r.status, disasterRecoveryHold: { since: now.toISOString() } };
+    const blocked = planRelease({ release: r, policy, evidence: [], seals: allSealed(r), now });
+    expect(blocked.status.phase).toBe("Blocked");
+    expect(blocked.status.disasterRecoveryHold).toBeUndefined();
+    const noPolicy = planRelease({ release: r, policy: undefined, evidence: [], seals: new Map(), now });
+    expect(noPolicy.status.disasterRecoveryHold).toBeUndefined();
+    const onlyApproval = { ...policy, spec: { ...policy.spec, gates: [] } };
+    const approved = planRelease({ release: r, policy: onlyApproval, evidence: [], seals: allSealed(r), now });
+    expect(approved.status.phase).toBe("Approved");
+    expect(approved.status.disasterRecoveryHold).toEqual({ since: now.toISOString() });
+  });
+
   it("blocks without a policy, saying how to fix it", () => {
     const plan = planRelease({ release: withStatus("Pending"), policy: undefined, evidence: [], seals: new Map(), now });
     expect(plan.status.phase).toBe("Blocked");

@@ -166,6 +166,9 @@ export function planRelease(observed: ObservedRelease): ReleasePlan {
     seals,
     message,
   };
+  // A DR hold (4.3 g) belongs to the rollout it was decided in: sent back to Blocked or Pending
+  // (evidence expired, a gate failing), the release is no longer about to go Released.
+  if (phase !== "Approved") delete status.disasterRecoveryHold;
   const events: PlannedEvent[] = [];
   let transition: ReleasePlan["transition"];
   if (phase !== from) {
