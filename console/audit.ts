@@ -11,6 +11,8 @@
 import { createHash } from "node:crypto";
 import type { Release } from "../api/index.js";
 import type { AuditFetch } from "../audit/remote.js";
+import { auditAnswer, verifiedAuditQuery } from "../report/audit-answer.js";
+import type { AuditSection } from "../report/model.js";
 import type { Credential } from "./access.js";
 
 /** What the page shows of one audit record. */
@@ -66,6 +68,22 @@ export class ReleaseAudit {
     readonly ttlMs = 15_000,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The conformance report's audit section (8.3): every record about the release with the
+   * operator's verification of each chain (verify=true), asked with the viewer's token like the
+   * page's records, never cached (a report is asked for once). Or why it cannot be included.
+   */
+  async reportSection(credential: Credential, r: Release): Promise<{ section: AuditSection } | { note: string }> {
+    if (!("token" in credential)) return { note: "you came through the authenticating proxy, and the console holds no token of yours to ask the operator's /audit with; run golive report --audit-url with your own token" };
+    try {
+      const { status, body } = await this.fetch(verifiedAuditQuery({ name: r.metadata.name, namespace: r.metadata.namespace }), credential.token);
+      const answer = auditAnswer(status, body);
+      return "section" in answer ? answer : { note: `the operator's /audit ${answer.problem}` };
+    } catch (e) {
+      return { note: `could not ask the operator's /audit: ${(e as Error).message}` };
+    }
+  }
 
   /** The records about the release as this viewer may read them. */
   view(credential: Credential, r: Release): Promise<AuditView> {

@@ -8,7 +8,7 @@
 // the release. Pure: the I/O is in console/server.ts.
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import { renderHtml } from "../report/html.js";
-import { buildReport } from "../report/model.js";
+import { buildReport, type AuditSection } from "../report/model.js";
 import type { ReportLink } from "./html.js";
 
 /** Phases of a release that has been approved once: a conformance report covers them. */
@@ -38,8 +38,14 @@ export function reportLink(r: Release, a: ReportAccess): ReportLink {
   return { href: reportPath(r) };
 }
 
-/** The report's HTML, in the policy's language (spec.report.language, else English). */
-export function reportHtml(r: Release, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): string {
+/**
+ * The report's HTML, in the policy's language (spec.report.language, else English), with the
+ * audit section when the console could read it for the viewer, else the reason it could not.
+ */
+export function reportHtml(r: Release, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date, audit?: { section: AuditSection } | { note: string }): string {
   const mine = evidence.filter((e) => e.metadata.namespace === r.metadata.namespace && e.spec.release === r.metadata.name);
-  return renderHtml(buildReport(r, policy, mine, now), policy.spec.report?.language ?? "en");
+  const model = buildReport(r, policy, mine, now);
+  if (audit && "section" in audit) model.audit = audit.section;
+  else if (audit) model.auditNote = audit.note;
+  return renderHtml(model, policy.spec.report?.language ?? "en");
 }

@@ -294,7 +294,8 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<{ ser
       const link = reportLink(r, a);
       if (!("href" in link)) return send(res, link.unavailable.includes("you may not") ? 403 : 404, errorPage("No report", `No conformance report for ${ns}/${name}: ${link.unavailable}.`, viewer.user));
       o.log.info({ user: viewer.user, release: `${ns}/${name}` }, "console: conformance report served");
-      return send(res, 200, reportHtml(r, a.policy.policy!, o.evidence?.list() ?? [], now()), undefined, { "content-security-policy": REPORT_CSP });
+      const audit = await o.audit?.reportSection(credential, r);
+      return send(res, 200, reportHtml(r, a.policy.policy!, o.evidence?.list() ?? [], now(), audit), undefined, { "content-security-policy": REPORT_CSP });
     }
     if (!visibleRelease(viewer, ns!, name!)) return send(res, 404, `No release ${ns}/${name} that you may read.\n`, "text/plain; charset=utf-8");
     return stream(req, res, credential, async (v) => {

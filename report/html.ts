@@ -378,7 +378,8 @@ export function renderHtml(m: ReportModel, lang: Lang, embedded?: { summary: str
 
   // The audit trail (8.3)
   out.push(`<h2>${esc(L("Audit records about this release", "本发布的审计记录"))}</h2>`);
-  if (!m.audit) out.push(`<p>${esc(L("The audit trail was not given: copy it from the operator's volume (kubectl cp) and pass it with golive report --audit DIR.", "未提供审计轨迹：从运维控制器的卷中复制（kubectl cp），用 golive report --audit DIR 传入。"))}</p>`);
+  if (!m.audit && m.auditNote) out.push(`<p class="v-notMet">${esc(L("The audit trail is not included: ", "未包含审计轨迹："))}${esc(m.auditNote)}</p>`);
+  else if (!m.audit) out.push(`<p>${esc(L("The audit trail was not given: copy it from the operator's volume (kubectl cp) and pass it with golive report --audit DIR.", "未提供审计轨迹：从运维控制器的卷中复制（kubectl cp），用 golive report --audit DIR 传入。"))}</p>`);
   else {
     const bad = m.audit.chains.filter((c) => !c.ok);
     out.push(`<p class="${bad.length ? "v-notMet" : "v-met"}">${esc(bad.length ? L(`The audit trail does NOT verify: ${bad.length} of ${m.audit.chains.length} chain(s) broken.`, `审计轨迹校验未通过：${m.audit.chains.length} 条链中 ${bad.length} 条已断。`) : L(`The audit trail verifies: ${m.audit.chains.length} hash chain(s) intact.`, `审计轨迹校验通过：${m.audit.chains.length} 条哈希链完整。`))}</p>`);

@@ -97,6 +97,8 @@ export interface ReportModel {
   status: NonNullable<Release["status"]>;
   /** The audit trail's records about this release, when the trail was given (golive report --audit). */
   audit?: AuditSection;
+  /** Why the audit section is missing, when the reader asked for it and could not have it (the console). */
+  auditNote?: string;
 }
 
 export interface AuditSection {

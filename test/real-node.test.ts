@@ -15,7 +15,7 @@ import { createLogger } from "../cli/log.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
 import { loadConfig } from "../settings/config.js";
-import { onRealNode, startRealNode, REAL_NODE, type RealNode } from "./cluster/real-node.js";
+import { onRealNode, startRealNode, REAL_NODE, REAL_NODE_TAINT, type RealNode } from "./cluster/real-node.js";
 import { buildImages, type BuiltImages } from "./cluster/real-node-image.js";
 import { helmResult } from "./services/helm.js";
 import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
@@ -487,4 +487,98 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     console.log(`[real node] StatefulSet at 34 %: ${JSON.stringify(after)} of 300 requests to ledger, by version`);
     expect(after["2"]).toBeGreaterThan(0);
   }, 600_000);
+  it("a DaemonSet stopped as Failed at its promotion's deadline (the real kubelet never readies its new pod): the stable template and update strategy are back and every node runs one Ready stable pod, the real node's answering the stable version", async () => {
+    const CANARY = "kwok-node-0";
+    const NODES = [CANARY, "kwok-node-1", REAL_NODE];
+    const agentRelease = (n: number): Doc => ({
+      apiVersion: "golive.dev/v1alpha1",
+      kind: "Release",
+      metadata: { name: `agent-${n}` },
+      spec: {
+        application: "agent",
+        version: `${n}.0.0`,
+        workloads: [{ kind: "DaemonSet", name: "agent" }],
+        images: [{ name: echoPinned().split("@")[0]!, digest: echoPinned().split("@")[1]! }],
+        // The other nodes sort kwok-node-1 before realnode: the step moves kwok-node-1, the promotion the real node.
+        strategy: { trafficRouting: { service: "agent" }, steps: [{ name: "half", setWeight: 50 }], progressDeadline: "40s" },
+      },
+    });
+    const web = deploymentDoc(0).spec.template.spec as Doc;
+    const agent = (n: number, probePort: number): Doc => {
+      const labels = { app: "agent", "golive.dev/release": `agent-${n}` };
+      const { nodeSelector: _onlyRealNode, ...spec } = web;
+      return {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: "agent", labels },
+        spec: {
+          selector: { matchLabels: { app: "agent" } },
+          template: {
+            metadata: { labels },
+            spec: {
+              ...spec,
+              tolerations: [REAL_NODE_TAINT],
+              affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: NODES }] }] } } },
+              // Version 2 is never Ready on the real kubelet (nothing listens on its probe's port); kwok readies any pod.
+              containers: [{ ...web.containers[0], env: [{ name: "VERSION", value: String(n) }], readinessProbe: { httpGet: { path: "/ready", port: probePort }, periodSeconds: 1 } }],
+            },
+          },
+        },
+      };
+    };
+    type AgentPod = { name: string; node: string; revision: string; ready: boolean; version: string; ip: string };
+    const pods = async (): Promise<AgentPod[]> =>
+      ((JSON.parse((await kubectlAsync(["get", "pods", "-n", traffic.name, "-l", "app=agent", "-o", "json"])).stdout) as Doc).items as Doc[])
+        .filter((p) => !p.metadata.deletionTimestamp)
+        .map((p) => ({
+          name: p.metadata.name as string,
+          node: (p.spec.nodeName as string | undefined) ?? "",
+          revision: p.metadata.labels?.["controller-revision-hash"] as string,
+          ready: ((p.status?.conditions ?? []) as Doc[]).some((c) => c.type === "Ready" && c.status === "True"),
+          version: p.spec.containers[0].env[0].value as string,
+          ip: (p.status?.podIP as string | undefined) ?? "",
+        }));
+    const allOn = (list: AgentPod[], version: string) => list.length === NODES.length && new Set(list.map((p) => p.node)).size === NODES.length && list.every((p) => p.version === version && p.ready);
+    const approve = async (r: Doc) => {
+      await applyTraffic(r);
+      await signApproval(r, { approval: { stage: "Release", role: "release-manager" } }, "release-manager");
+      await releaseWhen(r.metadata.name as string, (x) => x.status?.phase === "Approved");
+    };
+    expect((await kubectlAsync(["label", "node", CANARY, "golive.dev/canary-node=true", "--overwrite"])).status).toBe(0);
+    try {
+      await applyTraffic({ apiVersion: "v1", kind: "Service", metadata: { name: "agent" }, spec: { selector: { app: "agent" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+      await approve(agentRelease(1));
+      await applyTraffic(agent(1, 8080));
+      await releaseWhen("agent-1", (r) => r.status?.phase === "Released", 180_000);
+      const v1 = await until("a Ready agent-1 pod on each of the three nodes", async () => ((l) => (allOn(l, "1") ? l : undefined))(await pods()), 120_000, 500);
+      const stableRevision = v1[0]!.revision;
+
+      const r2 = agentRelease(2);
+      await approve(r2);
+      await applyTraffic(agent(2, 9999));
+      await releaseWhen("agent-2", (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? ""), 180_000);
+      await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
+      // The promotion replaces the real node's pod with one its kubelet never readies.
+      const stuck = await until("the real node on the new revision, not Ready", async () => (await pods()).find((p) => p.node === REAL_NODE && p.version === "2" && !p.ready), 180_000, 500);
+      expect(stuck.revision).not.toBe(stableRevision);
+      const failed = await releaseWhen("agent-2", (r) => r.status?.phase === "Failed", 180_000);
+      const failedAt = Date.now();
+      expect(failed.status.message).toMatch(/^promotion: DaemonSet agent did not run the new template on every node within the progress deadline of 40s; DaemonSet agent gets the stable template back/);
+
+      // restoreStable: the stable template and the recorded update strategy back; the DaemonSet controller takes every node back.
+      const back = await until("every node on one Ready stable pod", async () => ((l) => (allOn(l, "1") ? l : undefined))(await pods()), 180_000, 500);
+      console.log(`[real node] DaemonSet Failed, every node back on one Ready stable pod ${Date.now() - failedAt} ms later`);
+      expect(back.map((p) => p.revision)).toEqual(NODES.map(() => stableRevision));
+      const ds = JSON.parse(kubectl(["get", "daemonset", "agent", "-n", traffic.name, "-o", "json"])) as Doc;
+      expect(ds.spec.template.spec.containers[0].env[0].value).toBe("1");
+      expect(ds.spec.updateStrategy.type).toBe("RollingUpdate");
+      expect(ds.metadata.annotations?.["golive.dev/stable-revision"]).toBeUndefined();
+      const onReal = back.find((p) => p.node === REAL_NODE)!;
+      expect(await hit(onReal.ip, {}, 8080)).toMatch(/^hello from agent-\S+ version=1/);
+      expect((await phaseOf("agent-2"))?.status?.phase).toBe("Failed");
+    } finally {
+      await kubectlAsync(["label", "node", CANARY, "golive.dev/canary-node-"]);
+      await kubectlAsync(["delete", "daemonset", "agent", "-n", traffic.name, "--wait=false"]);
+    }
+  }, 900_000);
 });

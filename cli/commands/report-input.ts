@@ -10,6 +10,7 @@ import type { AuditRecord } from "../../audit/chain.js";
 import { httpsAuditFetch } from "../../audit/remote.js";
 import { chainFiles, readTrail, verifyChains, type ChainSummary } from "../../audit/trail.js";
 import type { Lang } from "../../report/html.js";
+import { auditAnswer, verifiedAuditQuery } from "../../report/audit-answer.js";
 import { auditSection, type AuditSection } from "../../report/model.js";
 import { CliError } from "../errors.js";
 import { findPolicy, findRelease, loadLocal } from "../release-source.js";
@@ -121,20 +122,13 @@ export async function fetchAudit(opts: InputOptions, release: Release): Promise<
     throw new CliError((e as Error).message, 2);
   }
   const token = await callerToken(opts);
-  const query = new URLSearchParams({ release: release.metadata.name, namespace: release.metadata.namespace ?? "default", verify: "true" }).toString();
   let answer: { status: number; body: string };
   try {
-    answer = await fetch(query, token);
+    answer = await fetch(verifiedAuditQuery({ name: release.metadata.name, namespace: release.metadata.namespace }), token);
   } catch (e) {
     throw new CliError(`--audit-url ${opts.auditUrl}: ${(e as Error).message} (with a certificate the system does not trust, give its CA with --audit-ca)`);
   }
-  let json: { error?: string; records?: AuditRecord[]; chains?: ChainSummary[] };
-  try {
-    json = JSON.parse(answer.body) as typeof json;
-  } catch {
-    throw new CliError(`--audit-url ${opts.auditUrl} answered ${answer.status} with something that is not JSON: is it the operator's /audit?`);
-  }
-  if (answer.status !== 200) throw new CliError(`--audit-url ${opts.auditUrl} refused (${answer.status}): ${json.error ?? "no reason given"}`);
-  if (!Array.isArray(json.records) || !Array.isArray(json.chains)) throw new CliError(`--audit-url ${opts.auditUrl}: the answer has no verified chains: the operator is older than this golive (it needs GET /audit?verify=true)`);
-  return { chains: json.chains, records: json.records.map((r) => ({ time: r.time, source: r.source, seq: r.seq, type: r.type, object: r.object, user: r.user, result: r.result, reason: r.reason })) };
+  const parsed = auditAnswer(answer.status, answer.body);
+  if ("problem" in parsed) throw new CliError(`--audit-url ${opts.auditUrl} ${parsed.problem}`);
+  return parsed.section;
 }
