@@ -54,6 +54,23 @@ describe("the release's audit records", () => {
     expect(calls).toHaveLength(6);
   });
 
+  it("gives the report every record about the release with the operator's chain verdicts, asked with the viewer's token; says why when it cannot", async () => {
+    const calls: string[] = [];
+    let answer = { status: 200, body: JSON.stringify({ total: 1, records: [record], chains: [{ file: "audit.jsonl", ok: true, records: 9, head: "sha256:aa" }] }) };
+    const audit = new ReleaseAudit(async (query, token) => (calls.push(`${token} ${query}`), answer));
+    const r = release("team-a", "web", { phase: "Released" });
+    const got = await audit.reportSection({ token: "t1" }, r);
+    expect(got).toEqual({ section: { chains: [{ file: "audit.jsonl", ok: true, records: 9, head: "sha256:aa" }], records: [{ time: record.time, source: "operator", seq: 7, type: "transition", object: "team-a/Release/web", user: "system:golive-operator", result: "Progressing", reason: "gates passed" }] } });
+    expect(JSON.stringify(got)).not.toContain("never shown");
+    expect(calls).toEqual([`t1 ${new URLSearchParams({ release: "web", namespace: "team-a", verify: "true" }).toString()}`]);
+    answer = { status: 403, body: JSON.stringify({ error: "alice may not get releases/audit in team-a" }) };
+    expect(await audit.reportSection({ token: "t1" }, r)).toEqual({ note: "the operator's /audit refused (403): alice may not get releases/audit in team-a" });
+    answer = { status: 200, body: JSON.stringify({ total: 0, records: [] }) };
+    expect(await audit.reportSection({ token: "t1" }, r)).toEqual({ note: "the operator's /audit answered without verified chains: the operator is older than this golive (it needs GET /audit?verify=true)" });
+    expect(await audit.reportSection({ proxied: { username: "carol" } }, r)).toMatchObject({ note: expect.stringContaining("came through the authenticating proxy") });
+    expect(calls).toHaveLength(3);
+  });
+
   it("sends the token only over https to a certificate the given CA signed", async () => {
     expect(() => httpsAuditFetch({ url: "http://golive-operator-audit:8444/audit" })).toThrow("use https (the viewer's token is sent to it)");
     const ca = await createCa("audit-ca", 3600_000);

@@ -398,6 +398,11 @@ describe("golive console", () => {
       await Promise.all([page.waitForURL(`${base}${href}`), page.click("#report-link a")]);
       expect(await page.title()).toContain("underwriting-api 2.4.1");
       expect(await page.textContent("body")).toContain("4.4");
+      // Its audit section: the operator's /audit asked with viewer-a's token, every chain verified there.
+      const body = (await page.textContent("body"))!;
+      expect(body).toContain("The audit trail verifies: 1 hash chain(s) intact.");
+      expect(body).toContain("step second-slice");
+      for (const other of ["another release", "other namespace", "not-for-the-page"]) expect(body).not.toContain(other);
       await page.screenshot({ path: join(shots, "console-report.png") });
       const raw = await get(href!, { authorization: `Bearer ${tokens.a}` });
       expect(raw.status).toBe(200);

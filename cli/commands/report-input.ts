@@ -6,9 +6,8 @@
 import { readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Release, ReleaseEvidence, ReleasePolicy } from "../../api/index.js";
-import type { AuditRecord } from "../../audit/chain.js";
 import { httpsAuditFetch } from "../../audit/remote.js";
-import { chainFiles, readTrail, verifyChains, type ChainSummary } from "../../audit/trail.js";
+import { chainFiles, readTrail, verifyChains } from "../../audit/trail.js";
 import type { Lang } from "../../report/html.js";
 import { auditAnswer, verifiedAuditQuery } from "../../report/audit-answer.js";
 import { auditSection, type AuditSection } from "../../report/model.js";
