@@ -198,6 +198,15 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     const relabelled = await alice(["label", "pod", candidates[0]!.metadata.name as string, "tier=public"]);
     expect(relabelled.status).not.toBe(0);
     expect(relabelled.stderr).toContain(`pod ${candidates[0]!.metadata.name as string} belongs to Release ledger-2, which is rolling out (Verifying)`);
+    // NetworkPolicies add up: one of the team's opening the ledger pods to its API opens the candidate too. Reported, then cleared.
+    const exclusive = (r: Doc) => (r.status?.conditions as Doc[] | undefined)?.find((c) => c.type === "VerificationExclusive");
+    expect(exclusive(await until("VerificationExclusive True", () => release("ledger-2"), (r) => exclusive(r)?.status === "True"))!.reason).toBe("Exclusive");
+    const clients = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "ledger-clients" }, spec: { podSelector: { matchLabels: { app: "ledger" } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: "api" } } }], ports: [{ port: 5432 }] }] } };
+    expect((await kubectlApply(clients)).status).toBe(0);
+    const opened = exclusive(await until("VerificationExclusive False naming ledger-clients", () => release("ledger-2"), (r) => exclusive(r)?.status === "False"))!;
+    expect(opened.message).toContain(`NetworkPolicy ledger-clients also selects the pods verification reaches for StatefulSet ledger (${candidates[0]!.metadata.name as string})`);
+    await kubectlAsync(["delete", "networkpolicy", "ledger-clients", "-n", ns.name]);
+    await until("VerificationExclusive True again", () => release("ledger-2"), (r) => exclusive(r)?.status === "True");
     await signOff("ledger-2");
 
     const done = await until("ledger-2 Released", () => release("ledger-2"), (r) => r.status?.phase === "Released", 240_000);

@@ -1,6 +1,7 @@
 // The Release reconcile: gather from the stores, verify seals (through the seal cache, off the
 // admission path), plan with the pure planRelease, then write once: the status patch, Events for
 // a transition, and an audit record. The key is namespace/name.
+import { verificationExposure, VERIFICATION_EXCLUSIVE } from "../network/verification-exposure.js";
 import type { Logger } from "pino";
 import type { Phase, Release, ReleaseStatus } from "../../api/index.js";
 import type { AuditLog } from "../../audit/audit-log.js";
@@ -140,6 +141,10 @@ export class ReleaseReconciler {
     const isolation = networkIsolation({ release: { ...release, status: { ...plan.status, conditions: release.status?.conditions } }, policy: policy?.spec, podLabels, networkPolicies: this.d.stores.networkPolicies?.list(namespace) });
     if (isolation.condition) plan = { ...plan, status: withCondition(plan.status, isolation.condition, release, now), events: [...plan.events, ...isolation.events] };
     else plan = { ...plan, status: withoutCondition(plan.status, NETWORK_ISOLATED) };
+    // 4.6 c: another NetworkPolicy opening the pods only verification may reach (they add up).
+    const exposure = verificationExposure({ release: { ...release, status: { ...plan.status, conditions: release.status?.conditions } }, pods: stores.pods?.list(namespace), networkPolicies: stores.networkPolicies?.list(namespace) });
+    if (exposure.condition) plan = { ...plan, status: withCondition(plan.status, exposure.condition, release, now), events: [...plan.events, ...exposure.events] };
+    else plan = { ...plan, status: withoutCondition(plan.status, VERIFICATION_EXCLUSIVE) };
     // 4.3 g: the DR clusters run the same sealed version (read in the background, never awaited here).
     if (this.d.disasterRecovery) {
       const dr = this.d.disasterRecovery.pass(key, release, plan.status.phase, policy?.spec, now.toISOString());
