@@ -205,6 +205,8 @@ describe("a StatefulSet canaried by its partition (issue 15)", () => {
     expect((await kubectlApply(clients)).status).toBe(0);
     const opened = exclusive(await until("VerificationExclusive False naming ledger-clients", () => release("ledger-2"), (r) => exclusive(r)?.status === "False"))!;
     expect(opened.message).toContain(`NetworkPolicy ledger-clients also selects the pods verification reaches for StatefulSet ledger (${candidates[0]!.metadata.name as string})`);
+    // Held meanwhile: a sign-off given now would not pass verification.
+    await until("ledger-2 says verification is held", () => release("ledger-2"), (r) => /^verification held: 4\.6 c: NetworkPolicy ledger-clients/.test(r.status?.message ?? ""));
     await kubectlAsync(["delete", "networkpolicy", "ledger-clients", "-n", ns.name]);
     await until("VerificationExclusive True again", () => release("ledger-2"), (r) => exclusive(r)?.status === "True");
     await signOff("ledger-2");

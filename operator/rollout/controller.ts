@@ -4,6 +4,8 @@
 // writes the status (with the audit record of a transition), then runs execute(): the status
 // that records a decision is written before anything acts on it, so a crash in between is
 // resumed from the decision, never lost.
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { verificationExposure } from "../network/verification-exposure.js";
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
 import { RELEASE_LABEL, VERIFIED_GATE, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
@@ -38,6 +40,9 @@ export interface RolloutStores {
   statefulsets: Store<StatefulSetLike>;
   daemonsets: Store<DaemonSetLike>;
   jobs: Store<JobLike>;
+  /** 4.6 c: the pods verification reaches and the NetworkPolicies that might open them to others. */
+  pods?: Store<{ metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown } }>;
+  networkPolicies?: Store<V1NetworkPolicy>;
 }
 
 /** A key the policy trusts for VerificationReport evidence: the operator signs Job results with it. */
@@ -198,6 +203,7 @@ export class RolloutController {
       jobs,
       measurements,
       otherActive,
+      verificationExposed: exposedVerification(release, base, this.d.stores.pods?.list(ns), this.d.stores.networkPolicies?.list(ns)),
       canSign: this.d.signer !== undefined,
       now,
     };
@@ -895,4 +901,10 @@ export class RolloutController {
       this.applied.set(key, { digest, at: Date.now() });
     }
   }
+}
+
+/** Why only verification does not reach the new version (another NetworkPolicy opens its pods), or undefined. */
+function exposedVerification(release: Release, base: ReleaseStatus, pods: Parameters<typeof verificationExposure>[0]["pods"], networkPolicies: readonly V1NetworkPolicy[] | undefined): string | undefined {
+  const c = verificationExposure({ release: { ...release, status: base }, pods, networkPolicies }).condition;
+  return c?.status === "False" ? c.message : undefined;
 }

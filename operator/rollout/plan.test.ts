@@ -60,6 +60,7 @@ interface Obs {
   deployments?: WorkloadView[];
   /** The monitoring check (4.7 b); default: in place. null: not taken this pass. */
   monitoring?: { ready: boolean; reasons: string[] } | null;
+  verificationExposed?: string;
 }
 function plan(o: Obs): RolloutPlan | undefined {
   const r = release(o.status, o.mutate);
@@ -80,6 +81,7 @@ function plan(o: Obs): RolloutPlan | undefined {
     measurements: new Map(o.measurements ?? []),
     canSign: false,
     now: o.now ?? t0,
+    ...(o.verificationExposed ? { verificationExposed: o.verificationExposed } : {}),
     ...(o.monitoring === null ? {} : { monitoring: o.monitoring ?? { ready: true, reasons: [] } }),
   };
   return planRollout(observed);
@@ -156,6 +158,19 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
     const late = must(plan({ status: verifying, now: at(16 * 60), candidate: candidate({ availableReplicas: 1 }), traffic: traffic(0, true) }));
     expect(late.transition?.to).toBe("RollingBack");
     expect(late.status.rollback?.trigger).toBe("ProgressDeadlineExceeded");
+  });
+
+  it("holds verification while another NetworkPolicy opens the pods it reaches (4.6 c): no Job, and a sign-off does not pass it", () => {
+    const exposed = "4.6 c: NetworkPolicy front-door also selects the pods verification reaches for Deployment underwriting-api";
+    const held = must(plan({ status: verifying, traffic: traffic(0, true), verificationExposed: exposed }));
+    expect(held.actions.some((a) => a.type === "createJob")).toBe(false);
+    expect(held.status.message).toBe(`verification held: ${exposed}`);
+    const signOff = sign(release(held.status), "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, at(6).toISOString());
+    const still = must(plan({ status: held.status, now: at(7), traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Succeeded" }], evidence: [signOff], verificationExposed: exposed }));
+    expect(still.transition).toBeUndefined();
+    expect(still.status.phase).toBe("Verifying");
+    const freed = must(plan({ status: held.status, now: at(8), traffic: traffic(0, true) }));
+    expect(freed.actions).toContainEqual({ type: "createJob", purpose: "verify", name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke" });
   });
 
   it("runs the verification Jobs once access is in place, then waits for the Verification sign-off", () => {

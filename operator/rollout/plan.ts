@@ -448,6 +448,12 @@ function verifying(d: Draft): void {
     d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
+  // NetworkPolicies add up: while another one opens these pods to others, nothing is verified (4.6 c).
+  if (o.verificationExposed) {
+    d.message = `${waveLabel(d)}verification held: ${o.verificationExposed}`;
+    d.wake(5_000);
+    return;
+  }
   const specJobs = d.strategy.verification?.jobs ?? [];
   v.jobs = specJobs.map((j) => syncJob(d, "verify", j.name, v.jobs.find((x) => x.name === j.name)));
   const failedJob = v.jobs.find((j) => j.phase === "Failed");

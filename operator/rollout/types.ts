@@ -95,6 +95,11 @@ export interface RolloutObserved {
    * for it (RolloutPlan.checkMonitoring); undefined otherwise.
    */
   monitoring?: { ready: boolean; reasons: string[] } | undefined;
+  /**
+   * 4.6 c: why verification is not the only way to the new version (another NetworkPolicy of the
+   * namespace opens the pods verification reaches); verification is held until it is undefined.
+   */
+  verificationExposed?: string | undefined;
   /** Whether the operator has a key to sign verification results as evidence. */
   canSign: boolean;
   now: Date;
