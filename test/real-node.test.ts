@@ -194,6 +194,12 @@ function releaseDoc(n: number): Doc {
   };
 }
 
+/** Release n of an application of one workload running the echo image. */
+function echoRelease(application: string, n: number, workload: { kind: string; name: string }, spec: Doc): Doc {
+  const [name, digest] = echoPinned().split("@") as [string, string];
+  return { apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name: `${application}-${n}` }, spec: { application, version: `${n}.0.0`, workloads: [workload], images: [{ name, digest }], ...spec } };
+}
+
 function deploymentDoc(n: number): Doc {
   return {
     apiVersion: "apps/v1",
@@ -404,19 +410,8 @@ describe("traffic measured at the backends: the replica-ratio router through a r
 
   it("a StatefulSet's candidate ordinal is left out of its Service by the readiness gate golive.dev/verified while Verifying (0 of 300 requests answer it), reached through ledger-verify; Ready and answering once the first step gives it a weight", async () => {
     const GATE = "golive.dev/verified";
-    const ledgerRelease = (n: number): Doc => ({
-      apiVersion: "golive.dev/v1alpha1",
-      kind: "Release",
-      metadata: { name: `ledger-${n}` },
-      spec: {
-        application: "ledger",
-        version: `${n}.0.0`,
-        workloads: [{ kind: "StatefulSet", name: "ledger" }],
-        images: [{ name: echoPinned().split("@")[0]!, digest: echoPinned().split("@")[1]! }],
-        architecture: { replicas: 3 },
-        strategy: { trafficRouting: { service: "ledger" }, steps: [{ name: "one", setWeight: 34 }, { name: "hold", pause: { duration: "10m" } }], progressDeadline: "15m" },
-      },
-    });
+    const ledgerRelease = (n: number): Doc =>
+      echoRelease("ledger", n, { kind: "StatefulSet", name: "ledger" }, { architecture: { replicas: 3 }, strategy: { trafficRouting: { service: "ledger" }, steps: [{ name: "one", setWeight: 34 }, { name: "hold", pause: { duration: "10m" } }], progressDeadline: "15m" } });
     // The echo pod of deploymentDoc, with the gate and the version of the release.
     const web = deploymentDoc(0).spec.template.spec as Doc;
     const ledger = (n: number): Doc => {
@@ -490,19 +485,8 @@ describe("traffic measured at the backends: the replica-ratio router through a r
   it("a DaemonSet stopped as Failed at its promotion's deadline (the real kubelet never readies its new pod): the stable template and update strategy are back and every node runs one Ready stable pod, the real node's answering the stable version", async () => {
     const CANARY = "kwok-node-0";
     const NODES = [CANARY, "kwok-node-1", REAL_NODE];
-    const agentRelease = (n: number): Doc => ({
-      apiVersion: "golive.dev/v1alpha1",
-      kind: "Release",
-      metadata: { name: `agent-${n}` },
-      spec: {
-        application: "agent",
-        version: `${n}.0.0`,
-        workloads: [{ kind: "DaemonSet", name: "agent" }],
-        images: [{ name: echoPinned().split("@")[0]!, digest: echoPinned().split("@")[1]! }],
-        // The other nodes sort kwok-node-1 before realnode: the step moves kwok-node-1, the promotion the real node.
-        strategy: { trafficRouting: { service: "agent" }, steps: [{ name: "half", setWeight: 50 }], progressDeadline: "40s" },
-      },
-    });
+    // The other nodes sort kwok-node-1 before realnode: the step moves kwok-node-1, the promotion the real node.
+    const agentRelease = (n: number): Doc => echoRelease("agent", n, { kind: "DaemonSet", name: "agent" }, { strategy: { trafficRouting: { service: "agent" }, steps: [{ name: "half", setWeight: 50 }], progressDeadline: "40s" } });
     const web = deploymentDoc(0).spec.template.spec as Doc;
     const agent = (n: number, probePort: number): Doc => {
       const labels = { app: "agent", "golive.dev/release": `agent-${n}` };
