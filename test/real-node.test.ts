@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -71,7 +72,7 @@ describe("the chart on the real node, with golive's own image", () => {
     kubectlResult(["delete", "releasepolicy", `${apps.name}-policy`, "--ignore-not-found"]);
   }, 120_000);
 
-  it("installs: operator and two webhook pods Ready on the real node, running as 65532 with a read-only root", async () => {
+  it("installs: operator, console and two webhook pods Ready on the real node, running as 65532 with a read-only root", async () => {
     kubectl(["label", "namespace", apps.name, `golive.dev/governed=${apps.name}`, `golive.dev/test-policy=${apps.name}`]);
     const [repository, tag] = images.image.split(":") as [string, string];
     const values = {
@@ -79,13 +80,14 @@ describe("the chart on the real node, with golive's own image", () => {
       operator: { replicas: 1, ...onRealNode, audit: { storage: "emptyDir" }, resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "1Gi" } } },
       webhook: { replicas: 2, ...onRealNode, resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "512Mi" } }, scopes: [{ name: "realnode", selector: { matchLabels: { "golive.dev/governed": apps.name } } }] },
       governedNamespaces: [apps.name],
+      console: { enabled: true, ...onRealNode, resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "512Mi" } } },
     };
     const t = Date.now();
     const r = await helmResult(["install", release, chart, "-n", golive.name, "--skip-crds", "--wait", "--timeout", "240s", "-f", "-"], { kubeconfig: inject("kubeconfig"), input: JSON.stringify(values), timeoutMs: 300_000 });
     expect(r.stderr + r.stdout).toMatch(/STATUS: deployed/);
     console.log(`[real node] helm install --wait took ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const pods = (JSON.parse(kubectl(["get", "pods", "-n", golive.name, "-o", "json"])) as Doc).items as Doc[];
-    expect(pods.map((p) => String(p.metadata.labels["app.kubernetes.io/component"])).sort()).toEqual(["operator", "webhook", "webhook"]);
+    expect(pods.map((p) => String(p.metadata.labels["app.kubernetes.io/component"])).sort()).toEqual(["console", "operator", "webhook", "webhook"]);
     for (const p of pods) {
       expect(p.spec.nodeName).toBe(REAL_NODE);
       expect(p.status.podIP).toMatch(/^10\.244\.0\./);
@@ -117,6 +119,37 @@ describe("the chart on the real node, with golive's own image", () => {
     }, 30_000, 1_000);
     expect(denied.stderr).toMatch(/admission webhook "workloads\.realnode\.golive\.dev" denied the request/);
     expect(await decisions("false")).toBeGreaterThan(deniedBefore);
+  }, 120_000);
+
+  it("the console serves on the real node behind TLS: a viewer's token sees the releases of the namespace it may read, none of another; no token is refused", async () => {
+    const pod = ((JSON.parse(kubectl(["get", "pods", "-n", golive.name, "-l", "app.kubernetes.io/component=console", "-o", "json"])) as Doc).items as Doc[])[0]!;
+    const port = (pod.spec.containers[0].ports as Doc[]).find((p) => p.name === "https")?.containerPort as number;
+    const [image, digest] = echoPinned().split("@") as [string, string];
+    const releaseIn = (ns: string, name: string) => ({ apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name, namespace: ns }, spec: { application: name, version: "1.0.0", workloads: [{ kind: "Deployment", name }], images: [{ name: image, digest }] } });
+    kubectl(["apply", "-f", "-"], JSON.stringify(releaseIn(apps.name, "console-probe")));
+    kubectl(["apply", "-f", "-"], JSON.stringify(releaseIn(golive.name, "not-for-the-viewer")));
+    kubectl(["-n", apps.name, "create", "serviceaccount", "viewer"]);
+    kubectl(["-n", apps.name, "create", "role", "release-reader", "--verb=get,list,watch", "--resource=releases.golive.dev"]);
+    kubectl(["-n", apps.name, "create", "rolebinding", "release-reader", "--role=release-reader", `--serviceaccount=${apps.name}:viewer`]);
+    const token = kubectl(["-n", apps.name, "create", "token", "viewer"]).trim();
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string; san: string }>((resolve, reject) => {
+        // The certificate is one the console made at start for its Service's names: checked by name below, not by a CA.
+        const req = httpsRequest({ host: pod.status.podIP as string, port, path, rejectUnauthorized: false, agent: false, headers, timeout: 10_000 }, (res) => {
+          const san = String((res.socket as unknown as { getPeerCertificate(): { subjectaltname?: string } }).getPeerCertificate().subjectaltname ?? "");
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body, san }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const page = await until("the console to list console-probe", async () => ((r) => (r.body.includes("console-probe") ? r : undefined))(await get("/", { authorization: `Bearer ${token}`, accept: "text/html" })), 60_000, 1_000);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain("not-for-the-viewer");
+    expect(page.san).toContain(`DNS:${release}-console.${golive.name}.svc`);
+    expect((await get("/", { accept: "text/plain" })).status).toBe(401);
+    expect((await get("/", { authorization: "Bearer not-a-token", accept: "text/plain" })).status).toBe(401);
   }, 120_000);
 
   it("fails closed: with no webhook pod behind the Service, the same create is refused", async () => {
@@ -369,13 +402,15 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
     await releaseWhen("web-2", (r) => r.status?.phase === "Progressing" && r.status?.canary?.weight === 20, 120_000);
     await until("1 candidate and 4 stable endpoints", async () => ((await split())?.join("/") === "1/4" ? true : undefined), 90_000, 500);
-    // kube-proxy has synced once the candidate answers.
     // kube-proxy has synced once the candidate answers and no request meets a pod on its way out
-    // (the stable pod scaled away exits at once on SIGTERM).
+    // (the stable pod scaled away exits at once on SIGTERM): no pod of web is terminating any more,
+    // and then a warm-up load meets none that is gone (its address would be unreachable).
+    const terminating = async () => ((JSON.parse((await kubectlAsync(["get", "pods", "-n", traffic.name, "-l", "app=web", "-o", "json"])).stdout) as Doc).items as Doc[]).filter((p) => p.metadata.deletionTimestamp).length;
     await until("kube-proxy to send requests to the candidate", async () => {
+      if ((await terminating()) > 0) return undefined;
       const t = await load(ip, 100);
       return t.candidate > 0 && t.other === 0 ? true : undefined;
-    }, 30_000, 200);
+    }, 60_000, 200);
     const canary = await load(ip, 2_000);
     const share = (100 * canary.candidate) / canary.total;
     console.log(`[real node] canary at 20 %: ${canary.candidate} of ${canary.total} requests (${share.toFixed(1)} %) answered by the candidate, ${canary.stable} by stable, ${canary.other} other`);
