@@ -80,7 +80,7 @@ describe("the quick start (npm start)", () => {
     const first = section("the workload after approval");
     expect(first).toMatch(/deployment\.apps\/underwriting-api serverside-applied/);
     // The first look at Progressing sees the transition's reason or, a pass later, the progress.
-    expect(first).toMatch(/Progressing .*\n +(first release of Deployment underwriting-api: its current template becomes the stable copy|initialising: the stable copy underwriting-api-stable is being created)/);
+    expect(first).toMatch(/Progressing .*\n +(first release of Deployment underwriting-api: its current template becomes the stable copy|initialising: the stable copy underwriting-api-stable is being created|initialising: routing all traffic to the stable copy)/);
     expect(first).toMatch(/Released .*HTTPRoute: underwriting-api-stable 100 % \/ underwriting-api-canary 0 %\n +first release of Deployment underwriting-api initialised/);
     expect(first).toMatch(/^underwriting-api-stable +3\/3 /m);
   });

@@ -97,7 +97,7 @@ describe("golive webhook, the process", () => {
   it("creates its certificate Secret and publishes the CA into the configuration", async () => {
     const ca = (await ok(["get", "secret", "golive-webhook-tls", "-n", own.name, "-o", "jsonpath={.data.ca\\.crt}"])).trim();
     expect(ca).not.toBe("");
-    await until("the caBundle", async () => (await ok(["get", "validatingwebhookconfiguration", configurationName, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}"])).trim() === [ca, ca, ca, ca].join(" "));
+    await until("the caBundle", async () => (await ok(["get", "validatingwebhookconfiguration", configurationName, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}"])).trim() === [ca, ca, ca, ca, ca].join(" "));
     expect((await get(ports.health, "/healthz")).status).toBe(200);
   });
 

@@ -160,7 +160,7 @@ describe("the admission webhook through kube-apiserver", () => {
   it("published its CA into every webhook of its configuration", async () => {
     const secretCa = (await ok(["get", "secret", "golive-webhook-tls", "-n", own.name, "-o", "jsonpath={.data.ca\\.crt}"])).trim();
     const bundles = (await ok(["get", "validatingwebhookconfiguration", configurationName, "-o", "jsonpath={.webhooks[*].clientConfig.caBundle}"])).trim().split(" ");
-    expect(bundles).toEqual([secretCa, secretCa, secretCa, secretCa]);
+    expect(bundles).toEqual([secretCa, secretCa, secretCa, secretCa, secretCa]); // workloads, releases, evidence, protected, evictions
   });
 
   it("admits anything in an ungoverned namespace", async () => {
