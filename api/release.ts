@@ -187,6 +187,11 @@ export const TrafficRouting = cel(
         .optional()
         .describe("Route with ingress-nginx canary annotations."),
       service: ObjectName.describe("The Service ordinary clients use; the operator adds <service>-canary and <service>-stable beside it."),
+      // Optional with the default in the operator, not in the schema: a schema default would add
+      // the field to every stored Release and change the plan digest its approvals signed.
+      scaleDownDelay: Duration.optional().describe(
+        "With gatewayAPI or nginx: how long the candidate keeps its pods once the route sends all traffic to stable (after a rollback) or to the updated stable copy (after a promotion), before golive scales it to 0; default 30s. The gateway applies a route moments after golive writes it, and a request it still sends to a pod already gone fails. Replica ratio ignores it: there the scaling is the switch.",
+      ),
     })
     .refine((t) => !(t.gatewayAPI && t.nginx), { message: "set at most one of gatewayAPI and nginx" })
     .describe("How traffic reaches the two versions. With neither gatewayAPI nor nginx, traffic is split by replica ratio behind the Service."),

@@ -15,10 +15,14 @@ import { Release } from "../api/index.js";
 import { createLogger } from "../cli/log.js";
 import { createEvidence, loadPrivateKey } from "../gates/sign.js";
 import { startOperator, type OperatorHandle } from "../operator/manager.js";
+import { verificationTokenOf } from "../operator/routers/verification-token.js";
 import { loadConfig } from "../settings/config.js";
+import { ensureGatewayApiCrds } from "./cluster/gateway-api.js";
 import { onRealNode, startRealNode, REAL_NODE, REAL_NODE_TAINT, type RealNode } from "./cluster/real-node.js";
 import { buildImages, type BuiltImages } from "./cluster/real-node-image.js";
 import { helmResult } from "./services/helm.js";
+import { startPrometheus } from "./services/prometheus.js";
+import { startTraefik, TRAEFIK_CONTROLLER } from "./services/traefik.js";
 import { kubeConfig, kubectl, kubectlAsync, kubectlResult, useNamespace } from "./support/cluster.js";
 import { exampleSigners, namespacePolicy } from "./support/policy.js";
 import { until } from "./support/wait.js";
@@ -233,15 +237,16 @@ function echoRelease(application: string, n: number, workload: { kind: string; n
   return { apiVersion: "golive.dev/v1alpha1", kind: "Release", metadata: { name: `${application}-${n}` }, spec: { application, version: `${n}.0.0`, workloads: [workload], images: [{ name, digest }], ...spec } };
 }
 
-function deploymentDoc(n: number): Doc {
+/** Version n of an application's Deployment of echo pods on the real node; env is added (ECHO_STATUS=500: a bad build). */
+function deploymentDoc(n: number, app = "web", env: { name: string; value: string }[] = []): Doc {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: "web", labels: { app: "web", "golive.dev/release": `web-${n}` } },
+    metadata: { name: app, labels: { app, "golive.dev/release": `${app}-${n}` } },
     spec: {
-      selector: { matchLabels: { app: "web" } },
+      selector: { matchLabels: { app } },
       template: {
-        metadata: { labels: { app: "web", "golive.dev/release": `web-${n}` } },
+        metadata: { labels: { app, "golive.dev/release": `${app}-${n}` } },
         spec: {
           ...onRealNode,
           automountServiceAccountToken: false,
@@ -250,7 +255,7 @@ function deploymentDoc(n: number): Doc {
             name: "echo",
             image: echoPinned(),
             imagePullPolicy: "Never",
-            env: [{ name: "VERSION", value: String(n) }],
+            env: [{ name: "VERSION", value: String(n) }, ...env],
             readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 1 },
             securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
           }],
@@ -299,21 +304,24 @@ function hit(ip: string, headers: Record<string, string> = {}, port = 80): Promi
 }
 
 interface Tally { candidate: number; stable: number; verify: number; other: number; total: number; /** The first few answers that came from no known pod (errors), for the failure message. */ odd?: string[] }
-/** n requests, `parallel` at a time; each answer sorted by the pod that gave it. */
-async function load(ip: string, n: number, parallel = 8, headers: Record<string, string> = {}): Promise<Tally> {
+/**
+ * n requests, `parallel` at a time; each answer sorted by the pod that gave it (the pods of `app`:
+ * its stable copy, its verification copy, the candidate). `port` 80 is a Service's, another a gateway's.
+ */
+async function load(ip: string, n: number, parallel = 8, headers: Record<string, string> = {}, { port = 80, app = "web" } = {}): Promise<Tally> {
   const t: Tally = { candidate: 0, stable: 0, verify: 0, other: 0, total: 0 };
   let next = 0;
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (next < n) {
       next++;
-      const body = await hit(ip, headers);
+      const body = await hit(ip, headers, port);
       const pod = /^hello from (\S+) version=(\d*)/.exec(body);
       if (!pod) {
         t.other++;
         if ((t.odd ??= []).length < 5) t.odd.push(body.slice(0, 120));
-      } else if (pod[1]!.startsWith("web-verify-")) t.verify++;
-      else if (pod[1]!.startsWith("web-stable-")) t.stable++;
-      else if (pod[1]!.startsWith("web-")) t.candidate++;
+      } else if (pod[1]!.startsWith(`${app}-verify-`)) t.verify++;
+      else if (pod[1]!.startsWith(`${app}-stable-`)) t.stable++;
+      else if (pod[1]!.startsWith(`${app}-`)) t.candidate++;
       else t.other++;
       t.total++;
     }
@@ -602,6 +610,134 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     } finally {
       await kubectlAsync(["label", "node", CANARY, "golive.dev/canary-node-"]);
       await kubectlAsync(["delete", "daemonset", "agent", "-n", traffic.name, "--wait=false"]);
+    }
+  }, 900_000);
+
+  it("through a real Gateway API implementation (Traefik v3): before verification only the release's derived token reaches the candidate (not the Secret's value, not an ordinary request); the HTTPRoute's 20 % is 20 % ± 5 points of 2,000 requests answered by the candidate; after a failing analysis measured from Traefik's own metrics, the time until the candidate answers its last request", async () => {
+    const gateway = await startTraefik({ kubeconfig: inject("kubeconfig"), namespaces: [traffic.name] });
+    const prometheus = await startPrometheus({ targets: [{ job: "traefik", urls: [gateway.metricsUrl] }] });
+    const gatewayClass = `golive-traefik-${traffic.name}`;
+    // Traefik names a backend's service after its namespace, Service and port.
+    const canary = 'service=~".*-shop-canary-.*"';
+    const errorRate = `sum(rate(traefik_service_requests_total{${canary},code=~"5.."}[10s])) / sum(rate(traefik_service_requests_total{${canary}}[10s]))`;
+    const shopRelease = (n: number): Doc =>
+      echoRelease("shop", n, { kind: "Deployment", name: "shop" }, {
+        architecture: { replicas: 2 },
+        strategy: {
+          trafficRouting: { service: "shop", gatewayAPI: { httpRoute: "shop" } },
+          verification: { users: { header: "X-Golive-Verify", valueFrom: { name: "web-verification", key: "token" } }, jobs: [] },
+          steps: [
+            { name: "canary", setWeight: 20 },
+            { name: "hold", pause: { duration: "45s" } },
+            { name: "check", analysis: { metrics: ["error-rate"] } },
+          ],
+          analysis: { prometheus: { address: prometheus.url }, metrics: [{ name: "error-rate", query: errorRate, interval: "1s", count: 3, successCondition: "result < 0.05", failureCondition: "result >= 0.2" }] },
+          progressDeadline: "5m",
+        },
+      });
+    const viaGateway = (n: number, headers: Record<string, string> = {}) => load("127.0.0.1", n, 8, headers, { port: gateway.port, app: "shop" });
+    const approve = async (r: Doc) => {
+      await applyTraffic(r);
+      await signApproval(r, { approval: { stage: "Release", role: "release-manager" } }, "release-manager");
+      await releaseWhen(r.metadata.name as string, (x) => x.status?.phase === "Approved");
+    };
+    try {
+      await ensureGatewayApiCrds(kubectl);
+      await applyTraffic({ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: gatewayClass }, spec: { controllerName: TRAEFIK_CONTROLLER } });
+      await applyTraffic({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "edge" }, spec: { gatewayClassName: gatewayClass, listeners: [{ name: "http", protocol: "HTTP", port: gateway.port, allowedRoutes: { namespaces: { from: "Same" } } }] } });
+      await applyTraffic({ apiVersion: "v1", kind: "Service", metadata: { name: "shop" }, spec: { selector: { app: "shop" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } });
+      // As in Git: the route sends everything to shop-stable (golive creates that Service).
+      await applyTraffic({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "shop" }, spec: { parentRefs: [{ name: "edge" }], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: "shop-stable", port: 80 }] }] } });
+
+      // shop-1, the first version: the stable copy serves every request through the gateway.
+      await approve(shopRelease(1));
+      await applyTraffic(deploymentDoc(1, "shop"));
+      await releaseWhen("shop-1", (r) => r.status?.phase === "Released", 180_000);
+      await until("Traefik to route shop to its stable copy", async () => ((await viaGateway(50)).stable === 50 ? true : undefined), 60_000, 250).catch((e: Error) => {
+        throw new Error(`${e.message}\n${gateway.log().slice(-3000)}`, { cause: e });
+      });
+      const accepted = JSON.parse(kubectl(["get", "httproute", "shop", "-n", traffic.name, "-o", "json"])) as Doc;
+      expect(((accepted.status?.parents ?? []) as Doc[]).flatMap((p) => p.conditions as Doc[]).find((c) => c.type === "Accepted")?.status).toBe("True");
+
+      // shop-2, a bad build (every answer 500), held in Verifying by the business owner's sign-off.
+      const r2 = shopRelease(2);
+      await approve(r2);
+      await applyTraffic(deploymentDoc(2, "shop", [{ name: "ECHO_STATUS", value: "500" }]));
+      const verifying = await releaseWhen("shop-2", (r) => /waiting for Verification gate verification-sign-off/.test(r.status?.message ?? ""), 180_000);
+      await until("the candidate Ready behind shop-canary", async () => ((await readyEndpoints("shop-canary")) >= 1 ? true : undefined), 120_000, 500);
+      // The route carries the token derived for this release, never the Secret's value (8.5).
+      const route = JSON.parse(kubectl(["get", "httproute", "shop", "-n", traffic.name, "-o", "json"])) as Doc;
+      const header = ((route.spec.rules as Doc[]).find((r) => String(r.name ?? "").startsWith("golive-verification"))?.matches?.[0]?.headers as Doc[] | undefined)?.find((h) => h.name === "X-Golive-Verify");
+      const token = verificationTokenOf("let-me-in", Release.parse({ ...verifying, metadata: { ...verifying.metadata, namespace: traffic.name } }));
+      expect(header?.value).toBe(token);
+      expect(JSON.stringify(route)).not.toContain("let-me-in");
+      await until("Traefik to route the verification token to the candidate", async () => ((await viaGateway(20, { "X-Golive-Verify": token })).candidate === 20 ? true : undefined), 60_000, 250);
+      const verifier = await viaGateway(200, { "X-Golive-Verify": token });
+      const secretValue = await viaGateway(200, { "X-Golive-Verify": "let-me-in" });
+      const ordinary = await viaGateway(500);
+      console.log(`[real node] Traefik ${gateway.version} in Verifying: token ${verifier.candidate}/200 candidate; the Secret's value ${secretValue.candidate}/200; ordinary ${ordinary.candidate}/500`);
+      expect(verifier).toEqual({ candidate: 200, stable: 0, verify: 0, other: 0, total: 200 });
+      expect(secretValue).toEqual({ candidate: 0, stable: 200, verify: 0, other: 0, total: 200 });
+      expect(ordinary).toEqual({ candidate: 0, stable: 500, verify: 0, other: 0, total: 500 });
+
+      // Signed off: 20 % by the route's weights, counted at the backends.
+      await signApproval(r2, { approval: { stage: "Verification", role: "business-owner" } }, "business-owner");
+      await releaseWhen("shop-2", (r) => r.status?.phase === "Progressing" && r.status?.canary?.weight === 20, 120_000);
+      await until("Traefik to send ordinary requests to the candidate", async () => ((await viaGateway(100)).candidate > 0 ? true : undefined), 60_000, 250);
+      const split = await viaGateway(2_000);
+      const share = (100 * split.candidate) / split.total;
+      console.log(`[real node] Traefik at 20 %: ${split.candidate} of ${split.total} requests (${share.toFixed(1)} %) answered by the candidate, ${split.stable} by stable, ${split.other} other`);
+      expect(split.odd ?? [], "answers from no pod").toEqual([]);
+      expect(split.verify + split.other).toBe(0);
+      expect(share).toBeGreaterThanOrEqual(15);
+      expect(share).toBeLessThanOrEqual(25);
+
+      // The analysis after the hold measures the candidate's error rate from Traefik's metrics and
+      // fails it. Meanwhile four clients keep asking, each answer timed, until golive has seen
+      // traffic on stable and the last 400 answers all came from stable.
+      const answers: { at: number; candidate: boolean; stable: boolean; body: string }[] = [];
+      let asking = true;
+      const clients = Array.from({ length: 4 }, async () => {
+        while (asking) {
+          const body = await hit("127.0.0.1", {}, gateway.port);
+          const pod = /^hello from (\S+) version=/.exec(body)?.[1] ?? "";
+          answers.push({ at: Date.now(), candidate: pod.startsWith("shop-") && !pod.startsWith("shop-stable-"), stable: pod.startsWith("shop-stable-"), body: body.slice(0, 120) });
+        }
+      });
+      let current: Doc | undefined;
+      const start = Date.now();
+      try {
+        while (current?.status?.rollback?.trafficOnStableAt === undefined || answers.length - 1 - answers.findLastIndex((a) => !a.stable) < 400) {
+          if (Date.now() - start > 240_000) throw new Error(`no rollback with traffic on stable within 240 s: ${JSON.stringify(current?.status).slice(0, 2000)}`);
+          await new Promise((r) => setTimeout(r, 250));
+          current = await phaseOf("shop-2");
+        }
+      } finally {
+        asking = false;
+        await Promise.all(clients);
+      }
+      const rollback = current.status.rollback as Doc;
+      expect(rollback.trigger, JSON.stringify(current.status)).toBe("AnalysisFailed");
+      const decidedAt = Date.parse(rollback.decidedAt as string);
+      const lastCandidate = answers.findLast((a) => a.candidate)?.at ?? 0;
+      const seconds = (lastCandidate - decidedAt) / 1000;
+      const asked = answers.filter((a) => a.at > decidedAt - 1_000 && a.at <= decidedAt).length;
+      // Every request is answered by a pod: the candidate keeps its pods for trafficRouting.
+      // scaleDownDelay after the route is back on stable, so Traefik, which applies the route a
+      // moment later, never sends a request to a pod already gone (before that delay existed, 4
+      // of about 2,000 requests a second were answered 502 by Traefik itself).
+      const unanswered = answers.filter((a) => !a.stable && !a.candidate).map((a) => `${a.at - decidedAt} ms: ${a.body}`);
+      console.log(`[real node] Traefik: the analysis failed (${String(rollback.reason).slice(0, 160)}); the last request answered by the candidate came ${seconds.toFixed(3)} s after the failing measurement (${asked} answers in the second before it); golive saw traffic on stable ${((Date.parse(rollback.trafficOnStableAt as string) - decidedAt) / 1000).toFixed(3)} s after it; ${unanswered.length} answered by no pod${unanswered.length ? `: ${unanswered.slice(0, 3).join("; ")}` : ""}`);
+      expect(unanswered, "answered by no pod").toEqual([]);
+      expect(lastCandidate).toBeGreaterThan(0);
+      expect(seconds).toBeLessThan(10);
+      await releaseWhen("shop-2", (r) => r.status?.phase === "RolledBack", 120_000);
+      const after = await viaGateway(1_000);
+      expect(after).toEqual({ candidate: 0, stable: 1_000, verify: 0, other: 0, total: 1_000 });
+    } finally {
+      await prometheus.stop();
+      await gateway.stop();
+      await kubectlAsync(["delete", "gatewayclass", gatewayClass, "--ignore-not-found", "--wait=false"]);
     }
   }, 900_000);
 });

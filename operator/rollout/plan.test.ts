@@ -197,7 +197,8 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
     const failed = must(plan({ status: running.status, traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Failed", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" }] }));
     expect(failed.transition?.to).toBe("RollingBack");
     expect(failed.status.rollback).toMatchObject({ trigger: "VerificationFailed", reason: expect.stringMatching(/verification Job quote-smoke failed: BackoffLimitExceeded/) });
-    expect(failed.actions.slice(0, 2)).toEqual([{ type: "route", workload: W, weight: 0, verification: false }, { type: "scaleCandidate", workload: W, replicas: 0 }]);
+    // Behind the HTTPRoute the candidate keeps its pods until the gateway has switched (scaleDownDelay).
+    expect(failed.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }]);
     expect(failed.status.conditions?.find((c) => c.type === "Verified")?.status).toBe("False");
   });
 
@@ -344,7 +345,15 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const stableReady = must(plan({ status: promoting.status, now: at(3), stable: stable({ templateHash: "new" }), traffic: traffic(100), evidence: [ok] }));
     expect(stableReady.status.canary?.weight).toBe(0);
     expect(stableReady.actions).toContainEqual({ type: "route", workload: W, weight: 0, verification: false });
-    const done = must(plan({ status: stableReady.status, now: at(4), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
+    // All traffic on the updated stable copy: the user's Deployment keeps its pods 30 s
+    // (trafficRouting.scaleDownDelay's default) while the gateway applies the route.
+    const promoted = must(plan({ status: stableReady.status, now: at(4), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
+    expect(promoted.transition).toBeUndefined();
+    expect(promoted.status.promotion?.promotedAt).toBe(at(4).toISOString());
+    expect(promoted.status.message).toMatch(/promoted: all traffic on the updated stable copies; Deployment underwriting-api keeps the candidate's pods 30 s more while the router finishes switching/);
+    expect(promoted.requeueAfterMs).toBe(30_000);
+    expect(promoted.actions).not.toContainEqual(expect.objectContaining({ type: "scaleCandidate" }));
+    const done = must(plan({ status: promoted.status, now: at(34), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
     expect(done.transition).toMatchObject({ from: "Progressing", to: "Released" });
     expect(done.status.canary).toMatchObject({ stableTemplateHash: "new", stablePodTemplateHash: "newstab", weight: 0 });
     expect(done.actions).toContainEqual({ type: "recordInventory", workload: W, how: "promoted" });
@@ -370,12 +379,21 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const onStable = must(plan({ status: rb, now: at(1.2), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 3 }), candidatePods: 3 }));
     expect(onStable.status.rollback?.trafficOnStableAt).toBe(at(1.2).toISOString());
     expect(onStable.actions).toContainEqual({ type: "createJob", purpose: "rollback", name: "compensate-downstream", job: "underwriting-api-2-4-1-rollback-compensate-downstream" });
-    const hookDone = must(plan({ status: onStable.status, now: at(3), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 1 }), candidatePods: 1, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Succeeded" }] }));
+    expect(onStable.actions).not.toContainEqual(expect.objectContaining({ type: "scaleCandidate" }));
+    // Behind the HTTPRoute the candidate keeps its pods 30 s after traffic is on stable: the
+    // gateway applies the route moments after golive writes it.
+    const hookDone = must(plan({ status: onStable.status, now: at(3), traffic: traffic(0), candidatePods: 3, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Succeeded" }] }));
     expect(hookDone.status.phase).toBe("RollingBack");
-    expect(hookDone.status.message).toMatch(/waiting for the candidates. pods to be gone \(underwriting-api: 1 left\)/);
-    const gone = must(plan({ status: hookDone.status, now: at(4), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 }), candidatePods: 0 }));
+    expect(hookDone.status.message).toMatch(/Deployment underwriting-api keeps the candidate's pods 29 s more while the router finishes switching, then scales to 0 \(trafficRouting.scaleDownDelay\)/);
+    expect(hookDone.requeueAfterMs).toBe(28_200);
+    expect(hookDone.actions).not.toContainEqual(expect.objectContaining({ type: "scaleCandidate" }));
+    const scaling = must(plan({ status: hookDone.status, now: at(31.2), traffic: traffic(0), candidate: candidate({ replicas: 3, statusReplicas: 3 }), candidatePods: 3 }));
+    expect(scaling.actions).toContainEqual({ type: "scaleCandidate", workload: W, replicas: 0 });
+    const leaving = must(plan({ status: scaling.status, now: at(32), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 1 }), candidatePods: 1 }));
+    expect(leaving.status.message).toMatch(/waiting for the candidates. pods to be gone \(underwriting-api: 1 left\)/);
+    const gone = must(plan({ status: leaving.status, now: at(33), traffic: traffic(0), candidate: candidate({ replicas: 0, statusReplicas: 0, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 }), candidatePods: 0 }));
     expect(gone.transition).toMatchObject({ from: "RollingBack", to: "RolledBack", details: { trigger: "AnalysisFailed", decisionToStableMs: 200 } });
-    expect(gone.status.rollback).toMatchObject({ verifiedAt: at(4).toISOString(), candidateGoneAt: at(4).toISOString() });
+    expect(gone.status.rollback).toMatchObject({ verifiedAt: at(33).toISOString(), candidateGoneAt: at(33).toISOString() });
     expect(gone.status.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
   });
 
@@ -384,7 +402,13 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     const p = must(plan({ status: s, traffic: traffic(0), candidatePods: 0, jobs: [{ name: "underwriting-api-2-4-1-rollback-compensate-downstream", phase: "Failed", reason: "DeadlineExceeded" }] }));
     expect(p.transition?.to).toBe("Failed");
     expect(p.status.message).toMatch(/rollback hook compensate-downstream failed: DeadlineExceeded/);
-    expect(p.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }, { type: "scaleCandidate", workload: W, replicas: 0 }]);
+    // Stopped before the scale-down delay was over: Failed plans again then and scales the candidate to 0.
+    expect(p.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }]);
+    const stopped = must(plan({ status: p.status, now: at(1), traffic: traffic(0), candidatePods: 3 }));
+    expect(stopped.requeueAfterMs).toBe(29_000);
+    expect(stopped.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }]);
+    const later = must(plan({ status: p.status, now: at(30), traffic: traffic(0), candidatePods: 3 }));
+    expect(later.actions).toEqual([{ type: "route", workload: W, weight: 0, verification: false }, { type: "scaleCandidate", workload: W, replicas: 0 }]);
   });
 });
 

@@ -147,6 +147,21 @@ class Draft {
   get deadlineMs(): number {
     return parseDuration(this.strategy.progressDeadline) ?? 600_000;
   }
+  /**
+   * How long of trafficRouting.scaleDownDelay is left since `since` (traffic seen on stable):
+   * until then a router's candidate keeps its pods, so requests the gateway still sends there
+   * (it applies the route moments after golive writes it) are answered, not refused.
+   */
+  scaleDownLeftMs(since: string | undefined): number {
+    if (since === undefined) return Infinity;
+    const delay = parseDuration(this.strategy.trafficRouting.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY) ?? 30_000;
+    return Math.max(0, Date.parse(since) + delay - this.now.getTime());
+  }
+  /** Plan again when the scale-down delay since `since` is over (not at all when it is, or when traffic is not on stable yet). */
+  wakeForScaleDown(since: string | undefined): void {
+    const left = this.scaleDownLeftMs(since);
+    if (left > 0 && Number.isFinite(left)) this.wake(left);
+  }
   /** Replicas the design calls for, for one unit. */
   replicas(u: UnitObserved): number {
     return unitReplicas(this.o.release, u, this.status);
@@ -190,6 +205,8 @@ export function unitReplicas(release: Release, u: Pick<UnitObserved, "name" | "w
 const names = (units: readonly UnitObserved[]): string => units.map((u) => `${u.kind ?? "Deployment"} ${u.name}`).join(", ");
 /** golive scales the user's Deployment itself: behind a router, not by replica ratio nor in place (StatefulSet, DaemonSet). */
 const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && !inPlace(u.routing);
+/** trafficRouting.scaleDownDelay when unset: what Argo Rollouts waits before scaling an aborted canary down. */
+const DEFAULT_SCALE_DOWN_DELAY = "30s";
 
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
@@ -740,6 +757,15 @@ function promote(d: Draft): void {
     return;
   }
   promotion.promotedAt ??= d.iso;
+  // Released scales a router's candidate to 0 (steadyActions): not before the gateway has had
+  // trafficRouting.scaleDownDelay to stop sending requests there.
+  const routed = d.units.filter((u) => scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash);
+  const keep = routed.length ? d.scaleDownLeftMs(promotion.promotedAt) : 0;
+  if (keep > 0) {
+    d.message = `promoted: all traffic on the updated stable copies; ${names(routed)} keep${routed.length > 1 ? "" : "s"} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${routed.length > 1 ? "" : "s"} to 0 (trafficRouting.scaleDownDelay)`;
+    d.wake(keep);
+    return;
+  }
   released(d, `promoted: ${label} run${units.length > 1 ? "" : "s"} ${o.release.spec.application} ${o.release.spec.version} and serve${units.length > 1 ? "" : "s"} all traffic (4.9)`, "promoted");
 }
 
@@ -880,12 +906,23 @@ function rollingBack(d: Draft): void {
     if (hook.phase === "Succeeded") continue;
     rb.hooks[i] = syncJob(d, "rollback", hook.name, hook);
     const now = rb.hooks[i]!;
-    if (now.phase === "Failed") return stop(d, `rollback hook ${now.name} failed${now.reason ? `: ${now.reason}` : ""}; traffic is on stable and the candidate is scaled down, but a person must finish the compensation (4.10 c,d)`, false);
+    if (now.phase === "Failed") {
+      // Failed still scales a router's candidate to 0 (steadyActions) once the delay is over.
+      d.wakeForScaleDown(rb.trafficOnStableAt);
+      return stop(d, `rollback hook ${now.name} failed${now.reason ? `: ${now.reason}` : ""}; traffic is on stable and the candidate is scaled down, but a person must finish the compensation (4.10 c,d)`, false);
+    }
     if (now.phase !== "Succeeded") {
       d.message = `rolling back: traffic on stable; running rollback hook ${now.name}`;
       d.wake(POLL_MS * 5);
       return;
     }
+  }
+  const routed = moved.filter((u) => scalesCandidate(u) && !backOnStable(u).gone);
+  const keep = routed.length ? d.scaleDownLeftMs(rb.trafficOnStableAt) : 0;
+  if (keep > 0) {
+    d.message = `rolling back: traffic on stable; ${names(routed)} keep${routed.length > 1 ? "" : "s"} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${routed.length > 1 ? "" : "s"} to 0 (trafficRouting.scaleDownDelay)`;
+    d.wake(keep);
+    return;
   }
   if (!rb.candidateGoneAt) {
     const left = moved.filter((u) => !backOnStable(u).gone).map((u) => `${u.name}: ${u.candidatePods ?? "?"}`);
@@ -922,6 +959,8 @@ function rolledBackMessage(moved: readonly UnitObserved[]): string {
 
 function failed(d: Draft): void {
   const { o } = d;
+  // A stopped rollback scales a router's candidate to 0 once trafficRouting.scaleDownDelay is over.
+  if (d.status.rollback) d.wakeForScaleDown(d.status.rollback.trafficOnStableAt);
   if (!o.policy) return;
   const { abort } = findAbort(o.policy, d.verified);
   // A failure that stopped short of rolling back (automatic rollback off) can still be aborted,
@@ -1018,9 +1057,10 @@ function steadyActions(d: Draft): RolloutAction[] {
       const waves = [...new Set(moved.map((u) => u.wave))].sort((a, b) => b - a);
       for (const w of waves) {
         const units = moved.filter((u) => u.wave === w);
+        const drained = d.scaleDownLeftMs(d.status.rollback?.trafficOnStableAt) === 0;
         for (const u of units) {
           actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
-          if (scalesCandidate(u)) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+          if (scalesCandidate(u) && drained) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
         }
         if (!units.every((u) => backOnStable(u).traffic)) break;
       }
@@ -1048,7 +1088,7 @@ function steadyActions(d: Draft): RolloutAction[] {
           if (restore(u)) actions.push({ type: "restoreStable", workload: u.name });
           else if (toStable) actions.push({ type: "route", workload: u.name, weight: 0, verification: false });
         }
-      if (d.status.rollback) for (const u of d.moved) if (scalesCandidate(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
+      if (d.status.rollback && d.scaleDownLeftMs(d.status.rollback.trafficOnStableAt) === 0) for (const u of d.moved) if (scalesCandidate(u) && u.candidate?.templateHash === d.record(u)?.candidateTemplateHash) actions.push({ type: "scaleCandidate", workload: u.name, replicas: 0 });
       break;
     }
     default:

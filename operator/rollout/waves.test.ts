@@ -169,8 +169,13 @@ describe("planRollout in waves (issue 15)", () => {
     // The frontend goes back first; the backends only once it is on stable.
     const first = routesOf(decided.actions);
     expect(first[0]).toBe("underwriting-api:0");
-    expect(decided.actions).toContainEqual({ type: "scaleCandidate", workload: "underwriting-api", replicas: 0 });
+    // Its candidate keeps its pods while the gateway switches (scaleDownDelay), then goes.
+    expect(decided.actions).not.toContainEqual(expect.objectContaining({ type: "scaleCandidate" }));
     const plans = w.until("RolledBack");
+    const kept = plans.findIndex((p) => /keep(s)? the candidate's pods \d+ s more while the router finishes switching/.test(p.status.message ?? ""));
+    const scaled = plans.findIndex((p) => p.actions.some((a) => a.type === "scaleCandidate" && a.workload === "underwriting-api"));
+    expect(kept).toBeGreaterThanOrEqual(0);
+    expect(scaled).toBeGreaterThan(kept);
     const rolled = plans.at(-1)!;
     expect(rolled.transition?.reason).toMatch(/Verified for each of Deployment rating, Deployment worker, Deployment underwriting-api: the router sends 0% to the candidate/);
     expect(rolled.transition?.details).toMatchObject({ workloads: ["rating", "worker", "underwriting-api"] });
