@@ -13,8 +13,14 @@ export const Safeguards = z
       .default(false)
       .describe("8.7 e: a governed workload's pods must be selected by at least one NetworkPolicy in their namespace (its podSelector matches the pod template's labels; an empty podSelector selects every pod) that isolates Ingress (policyTypes contains Ingress, or is unset, as Kubernetes then defaults it to Ingress)."),
     requireLogShipping: z.boolean().default(false).describe("8.7 d: every Release declares where its logs are shipped (spec.logShipping: destination and agent)."),
+    // Optional with the default in the operator: a schema default would be written into every
+    // stored policy and change its digest.
+    verificationExposure: z
+      .enum(["Hold", "Warn"])
+      .optional()
+      .describe("4.6 c, what the operator does while another NetworkPolicy opens a verifying release's candidate pods to more than verification clients (condition VerificationExclusive False): Hold (the default) starts no verification Job and lets no sign-off pass until it is fixed; Warn only reports it (the condition and a Warning Event), for namespaces whose broad policies (a monitoring scraper's, say) are known and accepted."),
   })
-  .describe("Safeguards checked at admission (8.5, 8.7 d,e); all off by default, all on in the level-3 bundle.");
+  .describe("Safeguards checked at admission (8.5, 8.7 d,e), and how the operator treats an exposed verification (4.6 c); the admission checks are off by default and all on in the level-3 bundle.");
 export type Safeguards = z.infer<typeof Safeguards>;
 
 export const LogShipping = z

@@ -61,13 +61,15 @@ interface Obs {
   /** The monitoring check (4.7 b); default: in place. null: not taken this pass. */
   monitoring?: { ready: boolean; reasons: string[] } | null;
   verificationExposed?: string;
+  /** The policy in force; default: the example policy. */
+  policy?: typeof policy.spec;
 }
 function plan(o: Obs): RolloutPlan | undefined {
   const r = release(o.status, o.mutate);
   const observed: RolloutObserved = {
     release: r,
     base: o.status,
-    policy: policy.spec,
+    policy: o.policy ?? policy.spec,
     evidence: o.evidence ?? [],
     candidate: o.noCandidate ? undefined : (o.candidate ?? candidate()),
     stable: o.noStable ? undefined : (o.stable ?? stable()),
@@ -171,6 +173,20 @@ describe("planRollout: verification (4.6 c,d, 4.7)", () => {
     expect(still.status.phase).toBe("Verifying");
     const freed = must(plan({ status: held.status, now: at(8), traffic: traffic(0, true) }));
     expect(freed.actions).toContainEqual({ type: "createJob", purpose: "verify", name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke" });
+  });
+
+  it("only warns about an exposed verification when the policy says Warn (safeguards.verificationExposure): the Jobs run and the sign-off passes", () => {
+    const exposed = "4.6 c: NetworkPolicy scrape-all also selects the pods verification reaches for Deployment underwriting-api";
+    const warnOnly = { ...policy.spec, safeguards: { ...policy.spec.safeguards, verificationExposure: "Warn" as const } };
+    const running = must(plan({ status: verifying, traffic: traffic(0, true), verificationExposed: exposed, policy: warnOnly }));
+    expect(running.actions).toContainEqual({ type: "createJob", purpose: "verify", name: "quote-smoke", job: "underwriting-api-2-4-1-verify-quote-smoke" });
+    expect(running.status.message).not.toMatch(/verification held/);
+    const signOff = sign(release(running.status), "Approval", keys.owner, { approval: { stage: "Verification", role: "business-owner" } }, at(6).toISOString());
+    const passed = must(plan({ status: running.status, now: at(7), traffic: traffic(0, true), jobs: [{ name: "underwriting-api-2-4-1-verify-quote-smoke", phase: "Succeeded" }], evidence: [signOff], verificationExposed: exposed, policy: warnOnly }));
+    expect(passed.transition).toMatchObject({ from: "Verifying", to: "CleaningUp" });
+    // Hold, spelled out, is the default.
+    const hold = { ...policy.spec, safeguards: { ...policy.spec.safeguards, verificationExposure: "Hold" as const } };
+    expect(must(plan({ status: verifying, traffic: traffic(0, true), verificationExposed: exposed, policy: hold })).status.message).toBe(`verification held: ${exposed}`);
   });
 
   it("runs the verification Jobs once access is in place, then waits for the Verification sign-off", () => {

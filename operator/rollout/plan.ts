@@ -465,8 +465,9 @@ function verifying(d: Draft): void {
     d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
-  // NetworkPolicies add up: while another one opens these pods to others, nothing is verified (4.6 c).
-  if (o.verificationExposed) {
+  // NetworkPolicies add up: while another one opens these pods to others, nothing is verified
+  // (4.6 c), unless the policy accepts that with a warning (the condition still says it).
+  if (o.verificationExposed && (o.policy?.safeguards.verificationExposure ?? "Hold") === "Hold") {
     d.message = `${waveLabel(d)}verification held: ${o.verificationExposed}`;
     d.wake(5_000);
     return;
