@@ -127,7 +127,7 @@ afterAll(async () => {
 });
 
 describe("the replica-ratio router (no router in front)", () => {
-  it("initialises, verifies through a NetworkPolicy-guarded copy, shifts replicas step by step and promotes", async () => {
+  it("initialises, verifies through a NetworkPolicy-guarded copy (held while another NetworkPolicy opens it), shifts replicas step by step and promotes", async () => {
     const r1 = releaseDoc(1);
     await apply(r1);
     await approve(r1, "Release", "release-manager");
@@ -157,6 +157,22 @@ describe("the replica-ratio router (no router in front)", () => {
     expect(policyObj.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { "golive.dev/verification-client": "true" } } }] }]);
     expect((await get(`/api/v1/namespaces/NS/services/api-canary`)).spec.selector).toEqual({ "golive.dev/track": "verification", "golive.dev/verify-of": "api" });
 
+    // NetworkPolicies add up: a broad one (a scraper's podSelector: {}) opens the verification copy
+    // too. Reported and held: a sign-off given meanwhile does not pass verification.
+    const exclusive = (r: Doc) => (r.status?.conditions as Doc[] | undefined)?.find((c) => c.type === "VerificationExclusive");
+    expect(exclusive(await until("VerificationExclusive True", () => release("api-2"), (r) => exclusive(r)?.status === "True"))!.reason).toBe("Exclusive");
+    await apply({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "scrape-all" }, spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: 9090 }] }] } });
+    const opened = exclusive(await until("VerificationExclusive False naming scrape-all", () => release("api-2"), (r) => exclusive(r)?.status === "False"))!;
+    expect(opened.message).toMatch(/NetworkPolicy scrape-all also selects the pods verification reaches for Deployment api \(api-verify-/);
+    await until("api-2 says verification is held", () => release("api-2"), (r) => /^verification held: 4\.6 c: NetworkPolicy scrape-all/.test(r.status?.message ?? ""));
+    await approve(r2, "Verification", "business-owner");
+    await new Promise((r) => setTimeout(r, 3_000));
+    const held = await release("api-2");
+    expect([held.status?.phase, held.status?.verification?.passedAt]).toEqual(["Verifying", undefined]);
+    expect(held.status?.message).toMatch(/^verification held: 4\.6 c/);
+    expect(await replicas("api")).toBe(0);
+    await kubectlAsync(["delete", "networkpolicy", "scrape-all", "-n", ns.name]);
+
     const seen: string[] = [];
     const poll = setInterval(() => {
       void Promise.all([replicas("api"), replicas("api-stable")])
@@ -164,7 +180,7 @@ describe("the replica-ratio router (no router in front)", () => {
         .catch(() => undefined);
     }, 50);
     try {
-      await approve(r2, "Verification", "business-owner");
+      // The policy gone, the sign-off already given passes.
       const done = await until("api-2 Released", () => release("api-2"), (r) => r.status?.phase === "Released", 90_000);
       expect(done.status?.promotion?.promotedAt).toBeDefined();
     } finally {
