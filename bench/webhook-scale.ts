@@ -38,6 +38,8 @@ import {
 import { MemoryView } from "../webhook/memory-view.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
+/** GOLIVE_BENCH_WORKLOADS=0 leaves the workloads out (the view as it was before the 6.2.1 informers). */
+const WORKLOADS = process.env.GOLIVE_BENCH_WORKLOADS !== "0";
 const RELEASES_PER_NAMESPACE = 100;
 const SAMPLES = 20_000;
 const BASELINE = 10;
@@ -95,7 +97,28 @@ function buildView(n: number): { view: MemoryView; evidence: number; namespaces:
     const names = signed.map((e) => e.metadata.name);
     const status = approvedStatus(NOW, 1, gateResults(NOW, {}, { "unit-tests": [names[0]!], "batch-tests": [names[1]!], "go-live-approval": [names[4]!] }));
     view.releases.put(wire({ ...bare, metadata: { ...bare.metadata, ...meta("release") }, status }));
+    if (WORKLOADS) {
+      // What the webhook's workload informers hold for it (the 6.2.1 peak counts them): its
+      // Deployment, and two ReplicaSets it owns (the current revision and one before it) carrying
+      // the release label the Deployment's template gives them.
+      const release = `app-${i}`;
+      const stamped = (o: Record<string, any>, kind: string) => wire({ ...o, metadata: { ...o.metadata, ...meta(kind) } }) as never;
+      view.deployments.put(stamped(workload("Deployment", { name: release, namespace: ns, release }), "deployment"));
+      const owner = { ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: release, uid: `deployment-${i}-0000-0000-000000000000`, controller: true, blockOwnerDeletion: true }] };
+      for (const rev of ["a1", "b2"]) {
+        const rs = workload("ReplicaSet", { name: `${release}-${rev}`, namespace: ns, release, labels: { "pod-template-hash": rev } });
+        view.replicaSets.put(stamped({ ...rs, metadata: { ...rs.metadata, ...owner } }, `rs-${rev}`));
+      }
+    }
   }
+  // Per namespace, one node agent (a DaemonSet scheduled to 20 nodes) and two bare Pods of a release.
+  if (WORKLOADS)
+    for (let k = 0; k < namespaces; k++) {
+      const ns = nsName(k);
+      const ds = workload("DaemonSet", { name: "agent", namespace: ns, release: `app-${k}` });
+      view.daemonSets.put(wire({ ...ds, status: { desiredNumberScheduled: 20, currentNumberScheduled: 20, numberMisscheduled: 0, numberReady: 20 } }));
+      for (const name of ["debug-0", "debug-1"]) view.pods.put(wire(workload("Pod", { name, namespace: ns, release: `app-${k}` })) as never);
+    }
   return { view, evidence, namespaces };
 }
 
@@ -178,7 +201,7 @@ if (process.argv[2] === "child") {
   const big = run(N);
   const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
   const f1 = (x: number) => x.toFixed(1);
-  console.log(`\nwebhook view with ${big.releases} releases, ${big.evidence} signed evidence objects, ${big.namespaces} namespaces (baseline: ${base.releases} releases, ${base.evidence} evidence, same run):`);
+  console.log(`\nwebhook view with ${big.releases} releases, ${big.evidence} signed evidence objects, ${big.namespaces} namespaces${WORKLOADS ? ", a Deployment and two ReplicaSets per release, a DaemonSet and two bare Pods per namespace" : ", no workloads (GOLIVE_BENCH_WORKLOADS=0)"} (baseline: ${base.releases} releases, ${base.evidence} evidence, same run):`);
   console.log(`  built in                 ${f1(big.buildMs / 1000)} s (signing included)`);
   console.log(`  RSS after full GC        ${f1(big.rssMiB)} MiB vs ${f1(base.rssMiB)} MiB = ${(big.rssMiB / base.rssMiB).toFixed(2)}× (target ≤ 256 MiB) ${verdict(big.rssMiB <= 256)}`);
   console.log(`  heap used                ${f1(big.heapUsedMiB)} MiB vs ${f1(base.heapUsedMiB)} MiB: ${f1(((big.heapUsedMiB - base.heapUsedMiB) * 1024) / (big.releases - base.releases))} KiB per release with its 5 evidence objects`);

@@ -43,7 +43,7 @@ import type { BreakGlassAudit } from "./admission.js";
 import { TLS_SECRET_NAME, type StoredTls, type TlsBundle, type TlsSecretStore } from "./tls.js";
 import { governance } from "./governance.js";
 import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, ReleaseStore, SealLookup } from "./view.js";
-import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedReplicaSet, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
 import { ReleaseIndex } from "./release-index.js";
 
 export const codeOf = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
@@ -276,11 +276,13 @@ export function informerView(kc: KubeConfig, opts: { seals: SealLookup; operator
   // The peak capacity check (6.2.1) sums the release's other workloads and reads HPAs' maxReplicas.
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const workload = (o: V1Deployment | V1StatefulSet | V1ReplicaSet | V1ReplicationController) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
+  const workload = (o: V1Deployment | V1StatefulSet) => cachedWorkload(o) as KubeWorkload & KubernetesObject;
   const deployments = makeInformer<V1Deployment, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/deployments", () => apps.listDeploymentForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
   const statefulSets = makeInformer<V1StatefulSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/statefulsets", () => apps.listStatefulSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
-  const replicaSets = makeInformer<V1ReplicaSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/replicasets", () => apps.listReplicaSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
-  const replicationControllers = makeInformer<V1ReplicationController, KubeWorkload & KubernetesObject>(kc, "/api/v1/replicationcontrollers", () => core.listReplicationControllerForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, workload);
+  // A Deployment's revisions carry its release label too: kept lean, counted through the Deployment.
+  const replicaSet = (o: V1ReplicaSet | V1ReplicationController) => cachedReplicaSet(o) as KubeWorkload & KubernetesObject;
+  const replicaSets = makeInformer<V1ReplicaSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/replicasets", () => apps.listReplicaSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, replicaSet);
+  const replicationControllers = makeInformer<V1ReplicationController, KubeWorkload & KubernetesObject>(kc, "/api/v1/replicationcontrollers", () => core.listReplicationControllerForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, replicaSet);
   const daemonSets = makeInformer<V1DaemonSet, KubeWorkload & KubernetesObject>(kc, "/apis/apps/v1/daemonsets", () => apps.listDaemonSetForAllNamespaces({ labelSelector: RELEASE_LABEL }), RELEASE_LABEL, (d) => cachedDaemonSet(d));
   // Bare pods only count (an owned pod counts through its owner): the selector leaves out, on the
   // server, the pods of Deployments, StatefulSets, DaemonSets and Jobs by the labels their

@@ -111,6 +111,17 @@ export function cachedWorkload(w: KubeWorkload & { metadata?: Meta }): KubeWorkl
 }
 
 /**
+ * A ReplicaSet or ReplicationController as the caches keep it. One a controller owns (each
+ * revision of a Deployment, labelled with the release through the Deployment's template) serves
+ * through its owner, which is what a Release lists and the peak counts: only its metadata is kept,
+ * at 0 replicas, as for an owned Pod. One of its own is kept as any workload.
+ */
+export function cachedReplicaSet(w: KubeWorkload & { metadata?: Meta & { ownerReferences?: { controller?: boolean }[] } }): KubeWorkload {
+  const owned = w.metadata?.ownerReferences?.some((r) => r.controller === true) ?? false;
+  return owned ? { ...(w.metadata ? { metadata: leanMetadata(w).metadata } : {}), spec: { replicas: 0 } } : cachedWorkload(w);
+}
+
+/**
  * A DaemonSet as the peak capacity check reads it: its pod template and, as spec.replicas, the
  * number of nodes the controller last counted it should run on (status.desiredNumberScheduled;
  * absent until the controller has observed it, then the check counts the release's design).

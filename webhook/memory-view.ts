@@ -5,7 +5,7 @@
 import type { V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1DaemonSet, V1Namespace, V1NetworkPolicy, V1Pod, V1PodDisruptionBudget, V1Role, V1RoleBinding, V1Secret } from "@kubernetes/client-node";
 import type { Release, ReleaseEvidence, ReleasePolicy } from "../api/index.js";
 import type { TrustedKey } from "../gates/dsse.js";
-import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
+import { cachedAutoscaler, cachedDaemonSet, cachedEvidence, cachedPod, cachedRelease, cachedReplicaSet, cachedWorkload, leanMetadata, withoutStatus } from "./lean.js";
 import { ReleaseIndex } from "./release-index.js";
 import type { AdmissionView, CachedEvidence, KubeAutoscaler, KubeWorkload, ObjectStore, RbacStores, ReleaseStore, SealVerdict } from "./view.js";
 
@@ -201,8 +201,8 @@ export class MemoryView implements AdmissionView {
     this.secrets = new MemoryStore(init.secrets);
     this.deployments = new MemoryStore(init.deployments, cachedWorkload);
     this.statefulSets = new MemoryStore(init.statefulSets, cachedWorkload);
-    this.replicaSets = new MemoryStore(init.replicaSets, cachedWorkload);
-    this.replicationControllers = new MemoryStore(init.replicationControllers, cachedWorkload);
+    this.replicaSets = new MemoryStore(init.replicaSets, cachedReplicaSet);
+    this.replicationControllers = new MemoryStore(init.replicationControllers, cachedReplicaSet);
     this.daemonSets = new ReducingStore(init.daemonSets ?? [], (d) => cachedDaemonSet(d));
     this.pods = new ReducingStore(init.pods ?? [], (p) => cachedPod(p));
     this.autoscalers = new MemoryStore(init.autoscalers, cachedAutoscaler);

@@ -105,6 +105,14 @@ describe("checkPeakCapacity: what the release's workloads can reach (6.2.1)", ()
       expect(check(withWorkloads({ cpu: "2" }, [{ kind: "Pod", name: "solo" }]), pod("solo", "1500m"), new MemoryView(), "Pod")[0]).toContain("500m short");
     });
 
+    it("a ReplicaSet a Deployment owns (one of its revisions) is kept without its template and counted through its owner", () => {
+      const owned = { ...deployment("api-7d9f", 3), kind: "ReplicaSet", metadata: { ...deployment("api-7d9f", 3).metadata, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "api", uid: "u", controller: true }] } };
+      const view = new MemoryView({ replicaSets: [owned], deployments: [deployment("api", 3)] });
+      expect(view.replicaSets.get(NS, "api-7d9f")?.spec).toEqual({ replicas: 0 });
+      const r = withWorkloads({ pods: 4 }, [{ kind: "Deployment", name: "api" }, { kind: "ReplicaSet", name: "api-7d9f" }]);
+      expect(check(r, deployment("api", 3), view)[0]).toContain("reach 3 (replicas: Deployment api 3 (spec.replicas), ReplicaSet api-7d9f 0 (a ReplicaSet with an owner, counted through it)): 1 short");
+    });
+
     it("a Job or CronJob is never counted: it runs to completion and serves no peak", () => {
       const r = withWorkloads({ pods: 3 }, [{ kind: "Deployment", name: "api" }, { kind: "Job", name: "migrate" }]);
       const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "migrate", namespace: NS }, spec: { parallelism: 5, template: { spec: { containers: [{ name: "m" }] } } } };

@@ -134,7 +134,8 @@ function running(kind: string, name: string, c: ReachContext): Running | undefin
   // With replica ratio the user's Deployment rests at 0 between rollouts; its stable copy serves.
   if (replicas === 0 && ratioOwned(kind, name, c.release)) replicas = c.view.deployments?.get(c.namespace, stableName(name))?.spec?.replicas ?? 0;
   if (replicas !== undefined && !Number.isInteger(replicas)) replicas = 0;
-  const from = kind === "DaemonSet" ? DAEMON_FROM : kind === "Pod" ? (replicas ? "a bare Pod" : "a Pod with an owner, counted through it") : "spec.replicas";
+  const owned = (stored.metadata as { ownerReferences?: { controller?: boolean }[] } | undefined)?.ownerReferences?.some((r) => r.controller === true) === true;
+  const from = kind === "DaemonSet" ? DAEMON_FROM : kind === "Pod" ? (replicas ? "a bare Pod" : "a Pod with an owner, counted through it") : owned ? `a ${kind} with an owner, counted through it` : "spec.replicas";
   return { podSpec: stored.spec?.template?.spec, claims: stored.spec?.volumeClaimTemplates, replicas, from };
 }
 
