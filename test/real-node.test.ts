@@ -342,6 +342,19 @@ async function versions(ip: string, n: number, port = 80): Promise<Record<string
   return out;
 }
 
+/** The addresses kube-proxy (iptables mode) DNATs a Service port to, by its rules' comment "ns/service:port". */
+function proxiedAddresses(comment: string): string[] {
+  const rules = spawnSync("iptables-save", ["-t", "nat"], { encoding: "utf8" }).stdout.split("\n");
+  return rules.filter((l) => l.includes(`"${comment}"`) && l.includes("-j DNAT")).map((l) => /--to-destination ([\d.]+):/.exec(l)?.[1] ?? "").filter(Boolean);
+}
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+/** The addresses of a Service's ready, not terminating endpoints. */
+async function readyAddresses(service: string): Promise<string[]> {
+  const r = await kubectlAsync(["get", "endpointslices", "-n", traffic.name, "-l", `kubernetes.io/service-name=${service}`, "-o", "json"]);
+  if (r.status !== 0) return [];
+  return ((JSON.parse(r.stdout) as Doc).items as Doc[]).flatMap((s) => (s.endpoints as Doc[] | null) ?? []).filter((e) => e.conditions?.ready === true && e.conditions?.terminating !== true).flatMap((e) => e.addresses as string[]);
+}
+
 /** The pods behind a Service's ready endpoints. */
 async function readyPods(service: string): Promise<string[]> {
   const r = await kubectlAsync(["get", "endpointslices", "-n", traffic.name, "-l", `kubernetes.io/service-name=${service}`, "-o", "json"]);
@@ -414,6 +427,8 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     // (the stable pod scaled away exits at once on SIGTERM): no pod of web is terminating any more,
     // and then a warm-up load meets none that is gone (its address would be unreachable).
     const terminating = async () => ((JSON.parse((await kubectlAsync(["get", "pods", "-n", traffic.name, "-l", "app=web", "-o", "json"])).stdout) as Doc).items as Doc[]).filter((p) => p.metadata.deletionTimestamp).length;
+    // kube-proxy has synced once its DNAT rules for web name exactly the ready pods' addresses.
+    await until("kube-proxy's rules for web to name only the ready pods", async () => (sameSet(proxiedAddresses(`${traffic.name}/web:http`), await readyAddresses("web")) ? true : undefined), 60_000, 250);
     await until("kube-proxy to send requests to the candidate", async () => {
       if ((await terminating()) > 0) return undefined;
       const t = await load(ip, 100);
@@ -423,8 +438,9 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     const share = (100 * canary.candidate) / canary.total;
     console.log(`[real node] canary at 20 %: ${canary.candidate} of ${canary.total} requests (${share.toFixed(1)} %) answered by the candidate, ${canary.stable} by stable, ${canary.other} other`);
     // A connection kube-proxy still sends to an address just gone is refused by the host
-    // (EHOSTUNREACH), never answered by another version: at most 0.25 % of them, each named.
-    const unreachable = (canary.odd ?? []).filter((b) => /EHOSTUNREACH/.test(b));
+    // (EHOSTUNREACH) or, while the host still holds the gone pod's ARP entry, dropped (no answer
+    // within 10 s); never answered by another version: at most 0.25 % of them, each named.
+    const unreachable = (canary.odd ?? []).filter((b) => /EHOSTUNREACH|no answer within 10 s/.test(b));
     expect((canary.odd ?? []).filter((b) => !unreachable.includes(b)), "answers from no pod").toEqual([]);
     expect(canary.other, `unreachable: ${unreachable.join("; ")}`).toBeLessThanOrEqual(5);
     expect(canary.verify).toBe(0);
@@ -449,6 +465,7 @@ describe("traffic measured at the backends: the replica-ratio router through a r
     const rolledBack = await releaseWhen("web-2", (r) => r.status?.phase === "RolledBack", 120_000);
     console.log(`[real node] after the abort, the last request answered by the candidate came ${((lastCandidate - abortAt) / 1000).toFixed(2)} s later (release ${rolledBack.status?.phase})`);
     await until("the candidate's endpoints gone: 5 stable and no candidate", async () => ((await split())?.join("/") === "0/5" ? true : undefined), 60_000, 250);
+    await until("kube-proxy's rules for web to name only the ready pods", async () => (sameSet(proxiedAddresses(`${traffic.name}/web:http`), await readyAddresses("web")) ? true : undefined), 60_000, 250);
     const after = await load(ip, 1_000);
     expect(after.odd ?? [], "answers from no pod").toEqual([]);
     expect(after.candidate).toBe(0);
