@@ -378,6 +378,27 @@ describe("planRollout: promotion (4.9) and rollback (4.10)", () => {
     expect(done.actions).toContainEqual({ type: "scaleCandidate", workload: W, replicas: 0 });
   });
 
+  it("an abort once the promotion began (the stable copy takes the new template, or the candidate keeps its pods for the scale-down delay) stops the rollout as Failed, never a RolledBack", () => {
+    const s = progressingAt(6, 100);
+    const ok = sign(release(s), "Approval", keys.manager, { approval: { stage: "Promotion", role: "release-manager" } }, at(1).toISOString());
+    const promoting = must(plan({ status: s, now: at(2), traffic: traffic(100), evidence: [ok] }));
+    const stableReady = must(plan({ status: promoting.status, now: at(3), stable: stable({ templateHash: "new" }), traffic: traffic(100), evidence: [ok] }));
+    const promoted = must(plan({ status: stableReady.status, now: at(4), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok] }));
+    expect(promoted.status.message).toMatch(/keeps the candidate's pods 30 s more/);
+    const abort = sign(release(promoted.status), "Approval", keys.manager, { summary: { decision: "Abort", role: "release-manager", reason: "too late" } }, at(5).toISOString());
+    for (const [status, now] of [[promoting.status, at(3)], [promoted.status, at(6)]] as const) {
+      const stopped = must(plan({ status, now, stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok, abort] }));
+      expect(stopped.transition?.to).toBe("Failed");
+      expect(stopped.status.rollback).toBeUndefined();
+      expect(stopped.status.message).toMatch(/^aborted by release-manager in role release-manager after the promotion began \(.+\): the stable copies already take the new template, so there is no earlier version to roll back to/);
+      // Failed stays Failed with the abort still there: no rollback through the updated stable copy.
+      const again = must(plan({ status: stopped.status, now: at(7), stable: stable({ templateHash: "new", podTemplateHash: "newstab" }), traffic: traffic(0), evidence: [ok, abort] }));
+      expect(again.transition).toBeUndefined();
+      expect(again.status.phase).toBe("Failed");
+      expect(again.status.rollback).toBeUndefined();
+    }
+  });
+
   it("rolls back: traffic first, hooks one by one, candidate gone, verified → RolledBack", () => {
     const start = must(plan({ status: progressingAt(1, 10), traffic: traffic(10) }));
     const rb = must(plan({ status: start.status, now: at(1), traffic: traffic(10), mutate: strict, measurements: [["error-rate", { at: at(1), value: 0.9 }]] })).status;

@@ -154,7 +154,7 @@ class Draft {
    */
   scaleDownLeftMs(since: string | undefined): number {
     if (since === undefined) return Infinity;
-    const delay = parseDuration(this.strategy.trafficRouting.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY) ?? 30_000;
+    const delay = parseDuration(this.strategy.trafficRouting.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY) ?? parseDuration(DEFAULT_SCALE_DOWN_DELAY)!;
     return Math.max(0, Date.parse(since) + delay - this.now.getTime());
   }
   /** Plan again when the scale-down delay since `since` is over (not at all when it is, or when traffic is not on stable yet). */
@@ -207,6 +207,16 @@ const names = (units: readonly UnitObserved[]): string => units.map((u) => `${u.
 const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && !inPlace(u.routing);
 /** trafficRouting.scaleDownDelay when unset: what Argo Rollouts waits before scaling an aborted canary down. */
 const DEFAULT_SCALE_DOWN_DELAY = "30s";
+
+/** While the scale-down delay since `since` runs, the routed units keep their candidate's pods: say so and plan again when it is over. */
+function keepingPods(d: Draft, routed: readonly UnitObserved[], since: string | undefined, where: string): boolean {
+  const keep = routed.length ? d.scaleDownLeftMs(since) : 0;
+  if (keep <= 0) return false;
+  const one = routed.length === 1;
+  d.message = `${where}; ${names(routed)} keep${one ? "s" : ""} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${one ? "s" : ""} to 0 (trafficRouting.scaleDownDelay)`;
+  d.wake(keep);
+  return true;
+}
 
 export function planRollout(o: RolloutObserved): RolloutPlan | undefined {
   const strategy = o.release.spec.strategy;
@@ -416,6 +426,9 @@ function active(d: Draft): void {
     }
     if (!initialising && o.policy) {
       const { abort } = findAbort(o.policy, d.verified);
+      // Once the stable copies take the candidate's template there is no old version left to
+      // send traffic back to: an abort then stops the rollout where it is, never a RolledBack.
+      if (abort && d.status.promotion?.startedAt) return stop(d, promotedAbort(abort, d.status.promotion.startedAt), false);
       if (abort) return rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
     }
     const noStable = initialising ? undefined : d.units.find((u) => !u.stable);
@@ -761,12 +774,7 @@ function promote(d: Draft): void {
   // Released scales a router's candidate to 0 (steadyActions): not before the gateway has had
   // trafficRouting.scaleDownDelay to stop sending requests there.
   const routed = d.units.filter((u) => scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0 && u.candidate?.templateHash === u.stable?.templateHash);
-  const keep = routed.length ? d.scaleDownLeftMs(promotion.promotedAt) : 0;
-  if (keep > 0) {
-    d.message = `promoted: all traffic on the updated stable copies; ${names(routed)} keep${routed.length > 1 ? "" : "s"} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${routed.length > 1 ? "" : "s"} to 0 (trafficRouting.scaleDownDelay)`;
-    d.wake(keep);
-    return;
-  }
+  if (keepingPods(d, routed, promotion.promotedAt, "promoted: all traffic on the updated stable copies")) return;
   released(d, `promoted: ${label} run${units.length > 1 ? "" : "s"} ${o.release.spec.application} ${o.release.spec.version} and serve${units.length > 1 ? "" : "s"} all traffic (4.9)`, "promoted");
 }
 
@@ -910,7 +918,7 @@ function rollingBack(d: Draft): void {
     if (now.phase === "Failed") {
       // Failed still scales a router's candidate to 0 (steadyActions) once the delay is over.
       d.wakeForScaleDown(rb.trafficOnStableAt);
-      return stop(d, `rollback hook ${now.name} failed${now.reason ? `: ${now.reason}` : ""}; traffic is on stable and the candidate is scaled down, but a person must finish the compensation (4.10 c,d)`, false);
+      return stop(d, `rollback hook ${now.name} failed${now.reason ? `: ${now.reason}` : ""}; traffic is on stable and the candidate is scaled down (behind a router, once trafficRouting.scaleDownDelay is over), but a person must finish the compensation (4.10 c,d)`, false);
     }
     if (now.phase !== "Succeeded") {
       d.message = `rolling back: traffic on stable; running rollback hook ${now.name}`;
@@ -918,13 +926,7 @@ function rollingBack(d: Draft): void {
       return;
     }
   }
-  const routed = moved.filter((u) => scalesCandidate(u) && !backOnStable(u).gone);
-  const keep = routed.length ? d.scaleDownLeftMs(rb.trafficOnStableAt) : 0;
-  if (keep > 0) {
-    d.message = `rolling back: traffic on stable; ${names(routed)} keep${routed.length > 1 ? "" : "s"} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${routed.length > 1 ? "" : "s"} to 0 (trafficRouting.scaleDownDelay)`;
-    d.wake(keep);
-    return;
-  }
+  if (keepingPods(d, moved.filter((u) => scalesCandidate(u) && !backOnStable(u).gone), rb.trafficOnStableAt, "rolling back: traffic on stable")) return;
   if (!rb.candidateGoneAt) {
     const left = moved.filter((u) => !backOnStable(u).gone).map((u) => `${u.name}: ${u.candidatePods ?? "?"}`);
     d.message = `rolling back: traffic on stable; waiting for the candidates' pods to be gone (${left.join(", ")} left)`;
@@ -967,11 +969,14 @@ function failed(d: Draft): void {
   // A failure that stopped short of rolling back (automatic rollback off) can still be aborted,
   // as long as the Deployment still runs this release's candidate.
   const c = d.lead.candidate;
-  if (abort && !d.status.rollback && c && c.templateHash === d.status.canary?.candidateTemplateHash && !o.otherActive) {
+  if (abort && !d.status.rollback && !d.status.promotion?.startedAt && c && c.templateHash === d.status.canary?.candidateTemplateHash && !o.otherActive) {
     d.status.phase = "Failed";
     rollback(d, "Aborted", `aborted by ${abort.signer} in role ${abort.role}${abort.reason ? `: ${abort.reason}` : ""}`, abort.issuedAt, `${abort.signer} (${abort.role}), evidence ${abort.evidence}`);
   }
 }
+
+const promotedAbort = (abort: { signer: string; role: string }, since: string): string =>
+  `aborted by ${abort.signer} in role ${abort.role} after the promotion began (${since}): the stable copies already take the new template, so there is no earlier version to roll back to; traffic stays as it is: roll forward with a new Release`;
 
 /** Stop the rollout where it is: traffic back on stable (unless told otherwise), phase Failed. */
 function stop(d: Draft, reason: string, toStable = true): void {
