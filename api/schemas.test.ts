@@ -109,6 +109,30 @@ describe("ReleaseEvidence schema", () => {
   });
 });
 
+describe("fields added after releases and policies were stored", () => {
+  // A default in the schema would be written into every stored object (the API server defaults on
+  // read) and change the plan digest a Release's approvals signed, or a policy's digest.
+  const crd = (file: string) => readFileSync(join(import.meta.dirname, "..", "crds", file), "utf8");
+  it("trafficRouting.scaleDownDelay and safeguards.verificationExposure get no default, in zod or in the CRDs", () => {
+    expect(Release.parse(release()).spec.strategy?.trafficRouting.scaleDownDelay).toBeUndefined();
+    expect(ReleasePolicy.parse(policy()).spec.safeguards.verificationExposure).toBeUndefined();
+    for (const [file, field] of [["golive.dev_releases.yaml", "scaleDownDelay"], ["golive.dev_releasepolicies.yaml", "verificationExposure"]] as const) {
+      const lines = crd(file).split("\n");
+      const starts = lines.flatMap((l, i) => (l.trim() === `${field}:` ? [i] : []));
+      expect(starts.length, `${field} in ${file}`).toBeGreaterThan(0);
+      for (const i of starts) {
+        const indent = lines[i]!.search(/\S/);
+        const end = lines.findIndex((l, j) => j > i && l.trim() !== "" && l.search(/\S/) <= indent);
+        expect(lines.slice(i + 1, end).filter((l) => l.trim().startsWith("default:")), `${field} in ${file}, line ${i + 1}`).toEqual([]);
+      }
+    }
+  });
+  it("the level-3 bundle keeps Hold (the default) for an exposed verification", () => {
+    const bundle = parse(readFileSync(join(import.meta.dirname, "..", "policies", "jrt0179-level3.yaml"), "utf8")) as Record<string, any>;
+    expect(ReleasePolicy.parse(bundle).spec.safeguards.verificationExposure ?? "Hold").toBe("Hold");
+  });
+});
+
 describe("helpers", () => {
   it("parses durations", () => {
     expect(parseDuration("1h30m")).toBe(5_400_000);
