@@ -88,6 +88,16 @@ export class ReleaseReconciler {
   constructor(private readonly d: ReleaseReconcilerDeps) {}
 
   async reconcile(key: string): Promise<{ requeueAfterMs?: number }> {
+    const first = await this.pass(key);
+    // What the rollout just did is in effect already (a route it wrote): the next pass records it
+    // now, without waiting its turn behind every other release in the queue (issue 20). Once
+    // inline; a second such pass goes back through the queue.
+    if (!first.lookAgain) return first;
+    const second = await this.pass(key);
+    return second.lookAgain ? { requeueAfterMs: 0 } : second;
+  }
+
+  private async pass(key: string): Promise<{ requeueAfterMs?: number; lookAgain?: boolean }> {
     const [namespace, name] = key.split("/") as [string, string];
     const release = newest(this.d.stores.releases.get(namespace, name), this.written.get(key));
     if (!release) {
@@ -104,7 +114,7 @@ export class ReleaseReconciler {
     const seals = policy ? this.sealVerdicts(release, imageKeys(policy.spec.signers), key, graceMs, now) : new Map<string, SealView>();
     const gatePlan = planRelease({ release, policy, ...(problem ? { policyProblem: problem } : {}), evidence: evidenceFor(this.d.stores, release), seals, capacity: capacityFor(this.d.stores, release), now });
     let plan: { status: ReleaseStatus; transition?: { from: Phase | undefined; to: Phase; reason: string; details?: Record<string, unknown> } | undefined; events: PlannedEvent[]; requeueAfterMs: number; actions?: readonly AuditedAction[] } = gatePlan;
-    let execute: ((status: ReleaseStatus) => Promise<void>) | undefined;
+    let execute: ((status: ReleaseStatus) => Promise<boolean>) | undefined;
     // After Approved the rollout drives the release; it never acts in a pass that changed the gate phase.
     if (this.d.rollout && !gatePlan.transition) {
       const prepared = await this.d.rollout.prepare({ key, release, base: gatePlan.status, policy, evidence: evidenceFor(this.d.stores, release), now });
@@ -187,7 +197,7 @@ export class ReleaseReconciler {
     }
     this.decidedCommit(key);
     // The decision is recorded; now act on it (route, scale, Jobs). A failure retries the key.
-    if (execute) await execute(written);
+    const lookAgain = execute ? await execute(written) : false;
     // The signed verification summary of an Approved, Released or RolledBack release (issue 17).
     const summaries = this.d.summaries && policy ? await this.d.summaries.ensure(release, written, policy, evidenceFor(this.d.stores, release), now) : [];
     const audit = this.d.audit;
@@ -210,7 +220,7 @@ export class ReleaseReconciler {
     // A pass that changed the phase looks again at once (the rollout starts in the pass after
     // Approved): its own status write's echo no longer queues it while a requeue is pending.
     if (plan.transition && !execute) return { requeueAfterMs: 0 };
-    return { requeueAfterMs: execute ? Math.max(plan.requeueAfterMs, 60_000) : plan.requeueAfterMs };
+    return { requeueAfterMs: execute ? Math.max(plan.requeueAfterMs, 60_000) : plan.requeueAfterMs, ...(lookAgain ? { lookAgain } : {}) };
   }
 
   /** This pass's decisions beyond the transition, against what was last recorded for the key. */

@@ -74,7 +74,12 @@ export interface PrepareInput {
 
 export interface PreparedRollout {
   plan: RolloutPlan;
-  execute(status: ReleaseStatus): Promise<void>;
+  /**
+   * Acts on the plan. True when what it did is in effect already (a route object golive wrote is
+   * what the gateway reads), so the caller looks again at once instead of after the queue's turn:
+   * a rollback records traffic on stable in the pass right after its route write (issue 20).
+   */
+  execute(status: ReleaseStatus): Promise<boolean>;
 }
 
 /** What the executor needs of one Deployment of the rollout. */
@@ -221,11 +226,14 @@ export class RolloutController {
           () => undefined,
           (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
         );
+        let inEffect = false;
         try {
           for (const action of plan.actions) {
             const unit = "workload" in action ? byName.get(action.workload) : primary;
             if (!unit) throw new Error(`rollout action ${action.type} for ${"workload" in action ? action.workload : "?"}: not a Deployment of this release`);
-            await this.execute(action, { release: { ...release, status }, ns, verificationMatch, ...unit.edge });
+            const changed = await this.execute(action, { release: { ...release, status }, ns, verificationMatch, ...unit.edge });
+            // A written HTTPRoute or Ingress is the traffic split; by replica ratio the controllers still have to act.
+            if (changed && action.type === "route" && !unit.edge.kind && unit.edge.router.name !== "replicaRatio") inEffect = true;
           }
           if (gates) throw gates;
         } catch (e) {
@@ -233,10 +241,12 @@ export class RolloutController {
           // (RolloutObserved.actionError) and says Stalled once it outlasts the progress deadline.
           const attempts = this.noteFailure(i.key, e);
           this.schedule(i.key, Math.min(Math.max(plan.requeueAfterMs, 1_000), FAILURE_BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(attempts - 1, 10)));
-          return;
+          return false;
         }
         this.noteSuccess(i.key);
-        this.schedule(i.key, plan.requeueAfterMs);
+        // Looked at again at once by the caller: its pass schedules what comes next.
+        if (!inEffect) this.schedule(i.key, plan.requeueAfterMs);
+        return inEffect;
       },
     };
   }
@@ -639,10 +649,11 @@ export class RolloutController {
         } catch (e) {
           const attempts = this.noteFailure(i.key, e);
           this.schedule(i.key, Math.min(FAILURE_BACKOFF_MAX_MS, 1_000 * 2 ** Math.min(attempts - 1, 10)));
-          return;
+          return false;
         }
         this.noteSuccess(i.key);
         this.schedule(i.key, done.requeueAfterMs);
+        return false;
       },
     };
   }
@@ -696,6 +707,7 @@ export class RolloutController {
       plan,
       execute: async (status) => {
         await this.writeInventory({ ...release, status }, ns, workload, how);
+        return false;
       },
     };
   }
@@ -794,18 +806,18 @@ export class RolloutController {
   private async execute(
     a: RolloutAction,
     x: UnitEdge & { release: Release; ns: string; verificationMatch: () => Promise<VerificationMatch> },
-  ): Promise<void> {
+  ): Promise<boolean | undefined> {
     const { client } = this.d;
     // A StatefulSet has no router and no stable copy: routes and the promotion move its partition.
     const own = a.type === "route" || a.type === "ensureStable" || a.type === "scaleCandidate" || a.type === "ensureServices" || a.type === "restoreStable";
-    if (x.kind === "StatefulSet" && own) return this.executePartition(a, x);
+    if (x.kind === "StatefulSet" && own) return void (await this.executePartition(a, x));
     // A DaemonSet likewise: routes and the promotion move its pods node by node.
-    if (x.kind === "DaemonSet" && own) return this.executeNodes(a, x);
+    if (x.kind === "DaemonSet" && own) return void (await this.executeNodes(a, x));
     switch (a.type) {
       case "route": {
         const changed = await x.router.apply(x.ctx, { weight: a.weight, verification: a.verification ? await x.verificationMatch() : undefined });
         if (changed) this.d.log.info({ release: `${x.ns}/${x.release.metadata.name}`, deployment: x.workload, weight: a.weight, verification: a.verification, router: x.router.name }, "traffic routed");
-        return;
+        return changed;
       }
       case "scaleCandidate": {
         if (!x.candidateRaw || x.candidateRaw.spec?.replicas === a.replicas) return;
@@ -823,7 +835,7 @@ export class RolloutController {
         return;
       }
       case "ensureServices":
-        return this.ensureServices(x.ns, x.ctx, x.router, x.candidate?.podTemplateHash);
+        return void (await this.ensureServices(x.ns, x.ctx, x.router, x.candidate?.podTemplateHash));
       case "createJob": {
         // The Job sends the release's verification token; a Secret that cannot be read leaves it out (never block a rollback hook).
         const token = x.release.spec.strategy?.verification?.users ? await x.verificationMatch().then((m) => m.value, () => undefined) : undefined;
@@ -863,7 +875,7 @@ export class RolloutController {
         return;
       }
       case "recordInventory":
-        return this.writeInventory(x.release, x.ns, x.workload, a.how);
+        return void (await this.writeInventory(x.release, x.ns, x.workload, a.how));
     }
   }
 
