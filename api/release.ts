@@ -516,6 +516,10 @@ export const ReleaseStatus = z
           .optional()
           .describe("Set while the rollout waits for a person."),
         initialising: z.boolean().optional().describe("True during the first release of a workload: its current template becomes the stable copy directly."),
+        routeMovedToStable: z
+          .object({ settledAt: Timestamp.optional().describe("When the route was seen sending all traffic to the stable copy.") })
+          .optional()
+          .describe("Set during a first release when golive found a route not on the stable copy and moved it; the Deployment keeps its pods trafficRouting.scaleDownDelay after settledAt while the gateway switches."),
         wave: z.int().min(0).max(15).optional().describe("Index of the wave being rolled out (spec.strategy.waves); the step, weight and verification are this wave's."),
       })
       .optional()

@@ -128,6 +128,34 @@ describe("planRollout: starting", () => {
     expect(ready.status.releasedAt).toBe(t0.toISOString());
   });
 
+  it("initialises behind a route golive had to move off <service>: the Deployment keeps its pods scaleDownDelay after the route settled", () => {
+    const first = must(plan({ status: approved, noStable: true }));
+    const s = stable({ templateHash: "new" });
+    // The route still sends ordinary traffic to <service>: golive moves it (route action), the Deployment keeps running.
+    const moving = must(plan({ status: first.status, stable: s, traffic: { weight: 0, verification: false, settled: false } }));
+    expect(moving.actions).toContainEqual({ type: "route", workload: W, weight: 0, verification: false });
+    expect(moving.status.canary?.routeMovedToStable).toEqual({});
+    // Seen settled: not Released (which scales the Deployment to 0) until the delay is over.
+    const settled = must(plan({ status: moving.status, now: at(2), stable: s, traffic: traffic(0) }));
+    expect(settled.transition).toBeUndefined();
+    expect(settled.status.canary?.routeMovedToStable).toEqual({ settledAt: at(2).toISOString() });
+    expect(settled.status.message).toMatch(/initialising: all traffic on the stable copies; Deployment underwriting-api keeps the candidate's pods 30 s more while the router finishes switching, then scales to 0 \(trafficRouting.scaleDownDelay\)/);
+    expect(settled.requeueAfterMs).toBe(30_000);
+    expect(settled.actions.some((a) => a.type === "scaleCandidate" || a.type === "recordInventory")).toBe(false);
+    const still = must(plan({ status: settled.status, now: at(31), stable: s, traffic: traffic(0) }));
+    expect(still.transition).toBeUndefined();
+    expect(still.status.canary?.routeMovedToStable?.settledAt).toBe(at(2).toISOString());
+    const done = must(plan({ status: still.status, now: at(32), stable: s, traffic: traffic(0) }));
+    expect(done.transition).toMatchObject({ to: "Released" });
+    expect(done.status.canary?.routeMovedToStable).toBeUndefined();
+    // A route already on <service>-stable (nothing moved) waits for nothing: the test above.
+    // By replica ratio there is no route to switch: no wait either.
+    const ratio = (r: Release) => delete r.spec.strategy!.trafficRouting.gatewayAPI;
+    const rFirst = must(plan({ status: approved, noStable: true, mutate: ratio }));
+    const rMoving = must(plan({ status: rFirst.status, stable: s, traffic: { weight: 0, verification: false, settled: false }, mutate: ratio }));
+    expect(rMoving.status.canary?.routeMovedToStable).toBeUndefined();
+  });
+
   it("goes Verifying with weight 0 and verification-only access when a stable copy exists", () => {
     const p = must(plan({ status: approved }));
     expect(p.transition).toMatchObject({ from: "Approved", to: "Verifying" });

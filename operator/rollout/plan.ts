@@ -209,11 +209,11 @@ const scalesCandidate = (u: UnitObserved): boolean => !isRatio(u.routing) && !in
 const DEFAULT_SCALE_DOWN_DELAY = "30s";
 
 /** While the scale-down delay since `since` runs, the routed units keep their candidate's pods: say so and plan again when it is over. */
-function keepingPods(d: Draft, routed: readonly UnitObserved[], since: string | undefined, where: string): boolean {
+function keepingPods(d: Draft, routed: readonly UnitObserved[], since: string | undefined, where: string, then?: string): boolean {
   const keep = routed.length ? d.scaleDownLeftMs(since) : 0;
   if (keep <= 0) return false;
   const one = routed.length === 1;
-  d.message = `${where}; ${names(routed)} keep${one ? "s" : ""} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then scale${one ? "s" : ""} to 0 (trafficRouting.scaleDownDelay)`;
+  d.message = `${where}; ${names(routed)} keep${one ? "s" : ""} the candidate's pods ${Math.ceil(keep / 1000)} s more while the router finishes switching, then ${then ?? `scale${one ? "s" : ""} to 0`} (trafficRouting.scaleDownDelay)`;
   d.wake(keep);
   return true;
 }
@@ -572,10 +572,20 @@ function initialise(d: Draft): void {
   }
   for (const u of d.units) d.extra.push({ type: "route", workload: u.name, weight: 0, verification: false });
   if (!d.units.every((u) => u.traffic?.settled && u.traffic.weight === 0)) {
+    // Behind a router the route may have sent ordinary requests to <service> (the Deployment's pods) until now.
+    if (d.units.some((u) => scalesCandidate(u) && u.traffic && !(u.traffic.settled && u.traffic.weight === 0))) d.canary.routeMovedToStable ??= {};
     d.message = d.trafficError ? `initialising: cannot route to the stable copy: ${d.trafficError}` : "initialising: routing all traffic to the stable copy";
     d.wake(d.trafficError ? 5_000 : 250);
     return;
   }
+  // The candidate's pods are the Deployment's: what comes next (Released, or a new template in
+  // Verifying) replaces them, not before the gateway has had the delay to stop sending there.
+  // A route that named <service>-stable from the start (nothing moved) waits for nothing.
+  const routeMoved = d.canary.routeMovedToStable;
+  if (routeMoved) routeMoved.settledAt ??= d.iso;
+  const moved = routeMoved ? d.units.filter((u) => scalesCandidate(u) && (u.candidate?.replicas ?? 0) > 0) : [];
+  if (keepingPods(d, moved, routeMoved?.settledAt, "initialising: all traffic on the stable copies", d.units.some((u) => !init.includes(u) && d.changed(u)) ? "the new version replaces them" : undefined)) return;
+  delete d.canary.routeMovedToStable;
   // The new stable copies run what the Deployments run: nothing of theirs is left to roll out.
   for (const u of init) {
     const r = d.record(u)!;
