@@ -91,10 +91,8 @@ export class ReleaseReconciler {
     const first = await this.pass(key);
     // What the rollout just did is in effect already (a route it wrote): the next pass records it
     // now, without waiting its turn behind every other release in the queue (issue 20). Once
-    // inline; a second such pass goes back through the queue.
-    if (!first.lookAgain) return first;
-    const second = await this.pass(key);
-    return second.lookAgain ? { requeueAfterMs: 0 } : second;
+    // only: the rollout's own schedule brings any further pass.
+    return first.lookAgain ? this.pass(key) : first;
   }
 
   private async pass(key: string): Promise<{ requeueAfterMs?: number; lookAgain?: boolean }> {

@@ -244,8 +244,9 @@ export class RolloutController {
           return false;
         }
         this.noteSuccess(i.key);
-        // Looked at again at once by the caller: its pass schedules what comes next.
-        if (!inEffect) this.schedule(i.key, plan.requeueAfterMs);
+        // Also when the caller looks again at once: a route that keeps changing (another writer
+        // reverting it) then goes at the plan's pace, never in a loop.
+        this.schedule(i.key, plan.requeueAfterMs);
         return inEffect;
       },
     };
