@@ -108,7 +108,9 @@ describe("the Release lifecycle on a real API server", () => {
     forged.spec.envelope.payload = bytes.toString("base64");
     forged.metadata.name = "forged-unit-tests";
     await apply(forged);
-    const blocked = await until("Blocked by the forgery", (r) => r.status?.phase === "Blocked");
+    // Deleting the valid report already blocks the release (the gate Pending, nothing to count):
+    // wait for the pass that has seen the forgery.
+    const blocked = await until("Blocked by the forgery", (r) => r.status?.phase === "Blocked" && r.status.gates?.find((g) => g.name === "unit-tests")?.status !== "Pending");
     const gate = blocked.status?.gates?.find((g) => g.name === "unit-tests");
     expect(gate?.status).toBe("Failed");
     expect(gate?.reason).toMatch(/evidence forged-unit-tests \(UnitTestReport\): signature invalid/);
