@@ -4,7 +4,7 @@
 // same run: a bare loop that writes one status patch per release (the API work the operator
 // cannot avoid). Finally verifies the run's audit chain.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -27,6 +27,18 @@ async function pool<T>(items: T[], fn: (t: T) => Promise<unknown>): Promise<void
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
+}
+
+/** Signals the operator to write a heap snapshot and waits until the file is complete. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, "SIGUSR2");
+  for (let last = -1; ; await new Promise((r) => setTimeout(r, 2_000))) {
+    const file = readdirSync(dir).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    const size = file ? statSync(join(dir, file)).size : -1;
+    if (file && size > 0 && size === last) return console.log(`heap snapshot: ${join(dir, file)} (${(size / 2 ** 20).toFixed(0)} MiB)`);
+    last = size;
+  }
 }
 
 let operator: ReturnType<typeof spawn> | undefined;
@@ -83,6 +95,9 @@ try {
   const started = Date.now();
   // GOLIVE_BENCH_CPU_PROF=DIR writes the operator's CPU profile there (open it in Chrome DevTools).
   const profile = process.env.GOLIVE_BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.GOLIVE_BENCH_CPU_PROF] : [];
+  // GOLIVE_BENCH_HEAP=DIR writes a heap snapshot there once every release is Approved (what the memory is).
+  const heapDir = process.env.GOLIVE_BENCH_HEAP;
+  if (heapDir) profile.push("--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${heapDir}`);
   const child = spawn(process.execPath, [...profile, "--import", "tsx", join(root, "cli", "main.ts"), "operator", "--kubeconfig", plane.kubeconfig, "--leader-elect", "false", "--audit-file", auditFile, "--health-port", String(healthPort), "--log-level", "warn", "--concurrency", "8"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   operator = child;
   // Cold start: the health server answers only once every informer has listed.
@@ -105,6 +120,7 @@ try {
   }
   const operatorMs = Date.now() - started;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1];
+  if (heapDir) await heapSnapshot(child.pid!, heapDir);
   child.kill("SIGTERM");
   await new Promise((r) => child.on("exit", r));
   const chain = verifyChain(readFileSync(auditFile, "utf8"));

@@ -3,7 +3,8 @@
 // before the go-live was seen is no sign-off of it) and by a key bound to the role they name; the
 // others are refused, each with why, so the release can say it rather than wait in silence.
 // Pure: the operator (operator/closing) and the report (report/model.ts) both use it.
-import type { GateResult, Release, ReleaseEvidence, ReleasePolicySpec } from "../api/index.js";
+import type { GateResult, Release, ReleasePolicySpec } from "../api/index.js";
+import type { EvidenceObject } from "./opened-evidence.js";
 import { evaluateGate, gatesFor, verifyAll } from "./evaluate.js";
 import type { RejectedEvidence, VerifiedEvidence } from "./evidence.js";
 
@@ -39,7 +40,7 @@ export function refusedClosingApprovals(policy: ReleasePolicySpec, verified: rea
   return refused;
 }
 
-export function evaluateClosingGates(release: Release, policy: ReleasePolicySpec, evidence: readonly ReleaseEvidence[], now: Date, releasedAt: Date): ClosingEvaluation {
+export function evaluateClosingGates(release: Release, policy: ReleasePolicySpec, evidence: readonly EvidenceObject[], now: Date, releasedAt: Date): ClosingEvaluation {
   const all = verifyAll(evidence, release, policy, now);
   const refused = refusedClosingApprovals(policy, all.verified, releasedAt);
   const early = new Set(refused.filter((r) => r.reason.includes(EARLY)).map((r) => r.name));

@@ -60,6 +60,9 @@ export function decodeBase64(text: string): Buffer | undefined {
   return Buffer.from(normalized, "base64");
 }
 
+export const NO_TRUSTED_KEY = "no trusted key could verify it (the policy trusts no signer for this)";
+export const PAYLOAD_NOT_BASE64 = "the envelope's payload is not valid base64";
+
 export type EnvelopeVerification = { ok: true; signer: string; payload: Buffer } | { ok: false; reason: string };
 
 /**
@@ -68,19 +71,28 @@ export type EnvelopeVerification = { ok: true; signer: string; payload: Buffer }
  */
 export function verifyEnvelope(envelope: DsseEnvelope, trusted: readonly TrustedKey[]): EnvelopeVerification {
   const payload = decodeBase64(envelope.payload);
-  if (!payload) return { ok: false, reason: "the envelope's payload is not valid base64" };
-  if (trusted.length === 0) return { ok: false, reason: "no trusted key could verify it (the policy trusts no signer for this)" };
+  if (!payload) return { ok: false, reason: PAYLOAD_NOT_BASE64 };
+  if (trusted.length === 0) return { ok: false, reason: NO_TRUSTED_KEY };
   const pae = preAuthEncoding(envelope.payloadType, payload);
   for (const signature of envelope.signatures) {
     const sig = decodeBase64(signature.sig);
     if (!sig) continue;
-    for (const t of trusted) {
-      try {
-        if (verify(digestFor(t.key), pae, t.key, sig)) return { ok: true, signer: t.name, payload };
-      } catch {
-        // A malformed signature for this key type is simply not a match.
-      }
-    }
+    for (const t of trusted) if (signatureVerifies(t.key, pae, sig)) return { ok: true, signer: t.name, payload };
   }
-  return { ok: false, reason: `no signature verifies with a trusted key (${trusted.map((t) => t.name).join(", ")}): the content was changed after signing or was signed by another key` };
+  return { ok: false, reason: noTrustedSignature(trusted) };
+}
+
+/** Why an envelope is refused when none of its signatures verifies with the trusted keys. */
+export function noTrustedSignature(trusted: readonly TrustedKey[]): string {
+  return `no signature verifies with a trusted key (${trusted.map((t) => t.name).join(", ")}): the content was changed after signing or was signed by another key`;
+}
+
+/** Whether one signature over the PAE verifies with the key. */
+export function signatureVerifies(key: KeyObject, pae: Buffer, sig: Buffer): boolean {
+  try {
+    return verify(digestFor(key), pae, key, sig);
+  } catch {
+    // A malformed signature for this key type is simply not a match.
+    return false;
+  }
 }

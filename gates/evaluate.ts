@@ -1,7 +1,8 @@
 // evaluateGates: verify every ReleaseEvidence for a release, then run each gate of the policy.
 // Pure: the same inputs and clock always give the same results.
-import { gateKind, type Gate, type GateKind, type GatePhase, type GateResult, type Release, type ReleaseEvidence, type ReleasePolicySpec } from "../api/index.js";
-import { verifyEvidence, type RejectedEvidence, type VerifiedEvidence } from "./evidence.js";
+import { gateKind, type Gate, type GateKind, type GatePhase, type GateResult, type Release, type ReleasePolicySpec } from "../api/index.js";
+import { releaseDigests, verifyEvidence, type RejectedEvidence, type VerifiedEvidence } from "./evidence.js";
+import type { EvidenceObject } from "./opened-evidence.js";
 import type { GateContext, GateOutcome } from "./gate-context.js";
 import { evaluateApprovals } from "./evaluators/approvals.js";
 import { evaluateBaseline } from "./evaluators/baseline.js";
@@ -34,12 +35,13 @@ export interface GateEvaluation {
   allPassed: boolean;
 }
 
-export function verifyAll(evidence: readonly ReleaseEvidence[], release: Release, policy: ReleasePolicySpec, now: Date) {
+export function verifyAll(evidence: readonly EvidenceObject[], release: Release, policy: ReleasePolicySpec, now: Date) {
   const verified: VerifiedEvidence[] = [];
   const rejected: RejectedEvidence[] = [];
+  const digests = releaseDigests(release);
   for (const e of evidence) {
     if (e.spec.release !== release.metadata.name) continue;
-    const v = verifyEvidence(e, release, policy, now);
+    const v = verifyEvidence(e, release, policy, now, digests);
     if (v.ok) verified.push({ name: v.name, type: v.type, signer: v.signer, issuedAt: v.issuedAt, predicate: v.predicate });
     else rejected.push({ name: v.name, type: v.type, reason: v.reason });
   }
@@ -59,7 +61,7 @@ export function gatesFor(policy: ReleasePolicySpec, phase: GatePhase): Gate[] {
   return policy.gates.filter((g) => g.phase === phase);
 }
 
-export function evaluateGates(release: Release, policy: ReleasePolicySpec, evidence: readonly ReleaseEvidence[], now: Date, gates: readonly Gate[] = gatesFor(policy, "GoLive")): GateEvaluation {
+export function evaluateGates(release: Release, policy: ReleasePolicySpec, evidence: readonly EvidenceObject[], now: Date, gates: readonly Gate[] = gatesFor(policy, "GoLive")): GateEvaluation {
   const { verified, rejected } = verifyAll(evidence, release, policy, now);
   const results = gates.map((gate) => evaluateGate(gate, { release, policy, verified, rejected, now }));
   // The batch-test gate binds only high-risk batch Jobs (checked at admission), not every release.

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { isPlainHttp, RELEASE_LABEL, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
+import { isPlainHttp, RELEASE_LABEL, type Release, type ReleasePolicy } from "../api/index.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { AUDIT_CHECKPOINT_INTERVAL_MS, Checkpointer } from "../audit/checkpoint.js";
 import { configMapCheckpointStore } from "../audit/configmap-store.js";
@@ -27,7 +27,8 @@ import { RolloutController, type EvidenceSigner } from "./rollout/controller.js"
 import { JOB_PURPOSE_LABEL, type JobLike } from "./rollout/jobs.js";
 import { monitoringCheck } from "./monitoring/readiness.js";
 import { ReleaseMonitoring } from "./monitoring/release-monitoring.js";
-import { evidenceReleaseKey, governingPolicy, leanEvidence, rolloutInFlight } from "./release/gather.js";
+import { EvidenceOpener, evidenceReleaseKey, governingPolicy, rolloutInFlight } from "./release/gather.js";
+import type { EvidenceObject } from "../gates/opened-evidence.js";
 import type { DeploymentLike } from "./routers/replica-ratio.js";
 import type { StatefulSetLike } from "./rollout/statefulset.js";
 import type { DaemonSetLike } from "./rollout/daemonset.js";
@@ -50,7 +51,7 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
-  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<ReleaseEvidence>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; daemonsets: Informer<DaemonSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
+  stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<EvidenceObject>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; daemonsets: Informer<DaemonSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
   metrics: OperatorMetrics;
 }
 
@@ -94,10 +95,15 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const metrics = new OperatorMetrics();
   const onError = (e: unknown, what: string) => logRetry(log, e, `informer: ${what}`);
   const informerOpts = { resyncMs: config.resyncPeriod, onError };
+  const policies = new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts);
+  // Evidence is opened on arrival against the policies' signer keys (gates/opened-evidence.ts): the
+  // store keeps no envelope of evidence signed by a known key.
+  const opener = new EvidenceOpener(policies);
+  policies.on((event) => event !== "resync" && opener.invalidate());
   const stores = {
     releases: new Informer<Release>(client, `${API}/releases`, informerOpts),
-    policies: new Informer<ReleasePolicy>(client, `${API}/releasepolicies`, informerOpts),
-    evidence: new Informer<ReleaseEvidence>(client, `${API}/releaseevidences`, { ...informerOpts, transform: leanEvidence, indexBy: evidenceReleaseKey }),
+    policies,
+    evidence: new Informer<EvidenceObject>(client, `${API}/releaseevidences`, { ...informerOpts, transform: opener.open, indexBy: evidenceReleaseKey }),
     namespaces: new Informer<KubeObject>(client, "/api/v1/namespaces", { ...informerOpts, resyncMs: 0 }),
     // The rollout's workloads: governed Deployments and their stable copies carry the release label.
     deployments: new Informer<DeploymentLike>(client, "/apis/apps/v1/deployments", { ...informerOpts, resyncMs: 0, labelSelector: RELEASE_LABEL }),
@@ -218,7 +224,9 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     enqueueAll();
   };
 
-  await Promise.all(Object.values(stores).map((s) => s.start()));
+  // The policies first: evidence listed before their keys are known would keep its envelopes.
+  await policies.start();
+  await Promise.all(Object.values(stores).filter((s) => s !== policies).map((s) => s.start()));
   log.info({ releases: stores.releases.list().length, policies: stores.policies.list().length }, "caches synced");
 
   let elector: LeaderElector | undefined;

@@ -2,12 +2,13 @@
 // what the cluster holds: the Release with its status, its ReleasePolicy and its ReleaseEvidence.
 // Gate verdicts are golive's own (evaluateGates); this module only arranges them clause by clause.
 import { createPublicKey } from "node:crypto";
-import { gateKind, type EvidenceType, type Gate, type GateResult, type Release, type ReleaseEvidence, type ReleasePolicy } from "../api/index.js";
+import { gateKind, type EvidenceType, type Gate, type GateResult, type Release, type ReleasePolicy } from "../api/index.js";
 import type { AuditRecord, ChainVerdict } from "../audit/chain.js";
 import { queryTrail } from "../audit/query.js";
 import { summarizeChains, type ChainSummary } from "../audit/trail.js";
 import { canonicalJson, sha256Hex } from "../gates/canonical-json.js";
-import { decodeBase64, keyIdOf } from "../gates/dsse.js";
+import { keyIdOf } from "../gates/dsse.js";
+import { statementDigestOf, type EvidenceObject } from "../gates/opened-evidence.js";
 import { evaluateGates } from "../gates/evaluate.js";
 import { evaluateClosingGates } from "../gates/closing.js";
 import { acceptancesOf } from "../gates/evaluators/acceptance.js";
@@ -164,7 +165,7 @@ const ALL_GATES_CLAUSES = new Set(["4.1 d", "4.2 g"]);
 const HOW_WORDS_ZH: Record<string, string> = { W: "准入控制 Webhook", O: "运维控制器（operator）", G: "基于证据的关卡", C: "命令行工具", R: "报告", P: "策略", all: "所有组件" };
 const HOW_WORDS: Record<string, string> = { W: "the admission webhook", O: "the operator", G: "gates over evidence", C: "the CLI", R: "reports", P: "the policy", all: "every component" };
 
-export function buildReport(release: Release, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): ReportModel {
+export function buildReport(release: Release, policy: ReleasePolicy, evidence: readonly EvidenceObject[], now: Date): ReportModel {
   const spec = policy.spec;
   const evaluation = evaluateGates(release, spec, evidence, now, spec.gates);
   const status = release.status ?? {};
@@ -186,14 +187,14 @@ export function buildReport(release: Release, policy: ReleasePolicy, evidence: r
     const v = evaluation.verified.find((x) => x.name === name);
     if (!v) return undefined;
     const e = byName.get(name);
-    const payload = e ? decodeBase64(e.spec.envelope.payload) : undefined;
+    const statement = e ? statementDigestOf(e) : undefined;
     return {
       name,
       type: v.type,
       signer: v.signer,
       keyFingerprint: fingerprints.get(v.signer) ?? "",
       contentDigest: e?.spec.source?.digest ?? v.predicate.source?.digest ?? "",
-      statementDigest: payload ? `sha256:${sha256Hex(payload)}` : "",
+      statementDigest: statement ? `sha256:${statement}` : "",
       issuedAt: v.issuedAt.toISOString(),
     };
   };

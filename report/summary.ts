@@ -5,9 +5,10 @@
 // registry names it, as cosign's claim check wants), and the report's own HTML (hashed with the summary left out), so
 // `golive report verify` refuses a report where any byte was changed.
 import type { KeyObject } from "node:crypto";
-import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, InTotoStatement, type DsseEnvelope, type ReleaseEvidence } from "../api/index.js";
+import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, InTotoStatement, type DsseEnvelope } from "../api/index.js";
 import { canonicalJson, sha256Hex } from "../gates/canonical-json.js";
-import { decodeBase64, keyIdOf, signEnvelope, verifyEnvelope } from "../gates/dsse.js";
+import { keyIdOf, signEnvelope, verifyEnvelope } from "../gates/dsse.js";
+import { statementDigestOf, type EvidenceObject } from "../gates/opened-evidence.js";
 import { RELEASE_SUBJECT_PREFIX } from "../gates/statement.js";
 import type { ReportModel } from "./model.js";
 
@@ -20,14 +21,14 @@ export const SUMMARY_PLACEHOLDER = "GOLIVE-VERIFICATION-SUMMARY";
 
 const SCRIPT = /<script type="application\/vnd\.in-toto\+json" id="golive-verification-summary">([^<]*)<\/script>/;
 
-export function summaryOf(m: ReportModel, evidence: readonly ReleaseEvidence[], reportDigest?: string): InTotoStatement {
+export function summaryOf(m: ReportModel, evidence: readonly EvidenceObject[], reportDigest?: string): InTotoStatement {
   const used = new Set(m.clauses.flatMap((c) => c.evidence.map((e) => e.name)));
   const inputs = evidence
     .filter((e) => e.spec.release === m.release.name)
-    .map((e) => ({ name: e.metadata.name, payload: decodeBase64(e.spec.envelope.payload) }))
-    .flatMap((e) => (e.payload ? [{ name: e.name, payload: e.payload }] : []))
+    .map((e) => ({ name: e.metadata.name, digest: statementDigestOf(e) }))
+    .flatMap((e) => (e.digest ? [{ name: e.name, digest: e.digest }] : []))
     .filter((e) => (used.has(e.name) || m.accepted.some((a) => a.evidence === e.name) || m.approvals.some((s) => s.signed.some((x) => x.evidence === e.name))))
-    .map((e) => ({ uri: `golive.dev/releaseevidence/${m.release.namespace ?? ""}/${e.name}`, digest: { sha256: sha256Hex(e.payload) } }))
+    .map((e) => ({ uri: `golive.dev/releaseevidence/${m.release.namespace ?? ""}/${e.name}`, digest: { sha256: e.digest } }))
     .sort((a, b) => a.uri.localeCompare(b.uri));
   return {
     _type: IN_TOTO_STATEMENT_TYPE,

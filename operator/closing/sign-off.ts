@@ -5,7 +5,8 @@
 // all traffic" for kstatus, Argo CD, Flux and the webhook, and a missing sign-off never blocks a
 // running workload (admission reads only GoLive gates). Until it arrives the release says whom it
 // waits for. Pure: the reconcile passes the planned status, the policy, the evidence and the clock.
-import type { Condition, Release, ReleaseEvidence, ReleasePolicySpec, ReleaseStatus } from "../../api/index.js";
+import type { EvidenceObject } from "../../gates/opened-evidence.js";
+import type { Condition, Release, ReleasePolicySpec, ReleaseStatus } from "../../api/index.js";
 import { gatesFor } from "../../gates/evaluate.js";
 import { awaitedClosingRoles, evaluateClosingGates } from "../../gates/closing.js";
 import type { ConditionInput } from "../release/conditions.js";
@@ -20,7 +21,7 @@ export interface ClosingInput {
   /** The status this pass is about to write (the release's phase is read from it). */
   status: ReleaseStatus;
   policy: ReleasePolicySpec | undefined;
-  evidence: readonly ReleaseEvidence[];
+  evidence: readonly EvidenceObject[];
   now: Date;
 }
 

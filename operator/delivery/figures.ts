@@ -11,6 +11,9 @@
 // Used by the operator's /metrics (operator/delivery/metrics.ts), the console and `golive metrics`.
 import type { Release, ReleaseEvidence } from "../../api/index.js";
 
+/** What the delivery figures read of an evidence object: when it was created, for which release. */
+export type EvidenceStamp = { metadata: Pick<ReleaseEvidence["metadata"], "namespace" | "creationTimestamp">; spec: Pick<ReleaseEvidence["spec"], "release"> };
+
 export interface DeliveryFigures {
   namespace: string;
   application: string;
@@ -39,7 +42,7 @@ export function median(values: readonly number[]): number | undefined {
 }
 
 /** Per "namespace/release", when its first ReleaseEvidence was created (ms since the epoch). */
-export function firstEvidenceAt(evidence: readonly ReleaseEvidence[]): Map<string, number> {
+export function firstEvidenceAt(evidence: readonly EvidenceStamp[]): Map<string, number> {
   const first = new Map<string, number>();
   for (const e of evidence) {
     const at = ms(e.metadata.creationTimestamp);
@@ -51,7 +54,7 @@ export function firstEvidenceAt(evidence: readonly ReleaseEvidence[]): Map<strin
   return first;
 }
 
-export function deliveryFigures(releases: readonly Release[], now: Date, windowDays: number, evidence: readonly ReleaseEvidence[] = []): DeliveryFigures[] {
+export function deliveryFigures(releases: readonly Release[], now: Date, windowDays: number, evidence: readonly EvidenceStamp[] = []): DeliveryFigures[] {
   const firstEvidence = firstEvidenceAt(evidence);
   const end = now.getTime();
   const start = end - windowDays * 86_400_000;

@@ -3,7 +3,8 @@
 // is stored twice and nothing goes stale when a Release is deleted. One computation serves all
 // seven gauges of a scrape.
 import { Gauge, type Registry } from "prom-client";
-import type { Release, ReleaseEvidence } from "../../api/index.js";
+import type { Release } from "../../api/index.js";
+import type { EvidenceStamp } from "./figures.js";
 import {
   CANARY_LABELS,
   DELIVERY_CHANGE_FAILURE,
@@ -24,7 +25,7 @@ import {
 
 export interface DeliverySource {
   releases(): Release[];
-  evidence(): ReleaseEvidence[];
+  evidence(): EvidenceStamp[];
 }
 
 /** Gauges of one scrape are collected one after another: within this time they share a snapshot. */

@@ -3,9 +3,9 @@
 // weight and step (like Argo Rollouts' rollout_info). Series carry release_namespace, not
 // namespace: a scrape's own `namespace` label (the operator's pod) would shadow it, as for
 // golive_release_drift and the capacity forecast gauge.
-import type { Release, ReleaseEvidence } from "../../api/index.js";
+import type { Release } from "../../api/index.js";
 import { ACTIVE_PHASES } from "../rollout/types.js";
-import { deliveryFigures } from "./figures.js";
+import { deliveryFigures, type EvidenceStamp } from "./figures.js";
 
 export const DELIVERY_DEPLOYMENTS = "golive_delivery_deployments";
 export const DELIVERY_LEAD_TIME = "golive_delivery_lead_time_seconds";
@@ -41,7 +41,7 @@ export interface DeliverySamples {
 }
 
 /** A figure with no data (no release finished, none restored) has no series rather than a made-up 0. */
-export function deliverySamples(releases: readonly Release[], evidence: readonly ReleaseEvidence[], now: Date): DeliverySamples {
+export function deliverySamples(releases: readonly Release[], evidence: readonly EvidenceStamp[], now: Date): DeliverySamples {
   const out: DeliverySamples = { deployments: [], leadTime: [], changeFailure: [], restore: [] };
   for (const { window, days } of DELIVERY_WINDOWS) {
     for (const f of deliveryFigures(releases, now, days, evidence)) {

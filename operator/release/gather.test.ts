@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Release, ReleaseEvidence } from "../../api/index.js";
-import { evidenceFor, evidenceReleaseKey, leanEvidence, rolloutInFlight, type Store } from "./gather.js";
+import { isOpened, type OpenedEvidence } from "../../gates/opened-evidence.js";
+import { examplePolicy, exampleRelease, sign } from "../../gates/testkit.js";
+import { EvidenceOpener, evidenceFor, evidenceReleaseKey, leanEvidence, rolloutInFlight, type Store } from "./gather.js";
 
 const evidence = (name: string, release: string, annotations?: Record<string, string>): ReleaseEvidence =>
   ({ metadata: { name, namespace: "uw", ...(annotations ? { annotations } : {}) }, spec: { release, type: "SLA", envelope: { payloadType: "x", payload: "", signatures: [] } } }) as unknown as ReleaseEvidence;
@@ -19,6 +21,24 @@ describe("the evidence store's reduced objects and index", () => {
     expect(leanEvidence(e).metadata.annotations).toEqual({ "team/owner": "qa" });
     const plain = evidence("b", "r");
     expect(leanEvidence(plain)).toBe(plain);
+  });
+
+  it("opens evidence against the keys of the policies in the store, and against the new keys once a policy changed", () => {
+    const { policy, keys } = examplePolicy();
+    const policies: (typeof policy)[] = [];
+    const opener = new EvidenceOpener(store(policies));
+    const r = exampleRelease();
+    const annotated = (e: ReleaseEvidence) => ({ ...e, metadata: { ...e.metadata, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" } } });
+    // No policy yet: the envelope stays, since no known key verified it.
+    const early = opener.open(annotated(sign(r, "UnitTestReport", keys.qa))) as OpenedEvidence;
+    expect(isOpened(early) && early.opened.envelope).toBeTruthy();
+    policies.push(policy);
+    expect((opener.open(sign(r, "UnitTestReport", keys.qa)) as OpenedEvidence).opened.envelope).toBeTruthy(); // keys not gathered again yet
+    opener.invalidate();
+    const late = opener.open(annotated(sign(r, "UnitTestReport", keys.qa))) as OpenedEvidence;
+    expect(late.opened.envelope).toBeUndefined();
+    expect(late.metadata.annotations).toEqual({});
+    expect(opener.open(late)).toBe(late); // an object already opened is kept as it is
   });
 
   it("finds a release's evidence by the index when the store has one, by a scan otherwise, with the same result", () => {

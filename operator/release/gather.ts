@@ -1,5 +1,6 @@
 // Gathering what the Release reconcile observes, from the informers' in-memory stores.
 import { matchesSelector, type Release, type ReleaseEvidence, type ReleasePolicy } from "../../api/index.js";
+import { isOpened, knownKeysOf, openEvidence, type EvidenceObject, type KnownKey, type OpenedEvidence } from "../../gates/opened-evidence.js";
 import type { KubeObject } from "../runtime/informer.js";
 import { ACTIVE_PHASES } from "../rollout/types.js";
 import type { CapacityInput } from "../capacity/fit.js";
@@ -30,6 +31,29 @@ export function leanEvidence(e: ReleaseEvidence): ReleaseEvidence {
 }
 
 /**
+ * The evidence store's transform: each object opened on arrival against the signer keys of every
+ * policy in the store then (gates/opened-evidence.ts), without kubectl's last-applied copy.
+ * The keys are gathered again after a policy changes (invalidate). A store filled before the
+ * policies were listed would keep whole envelopes: the operator lists policies first.
+ */
+export class EvidenceOpener {
+  private keys: KnownKey[] | undefined;
+  constructor(private readonly policies: Store<ReleasePolicy>) {}
+
+  invalidate(): void {
+    this.keys = undefined;
+  }
+
+  readonly open = (e: EvidenceObject): EvidenceObject => (isOpened(e) ? e : openEvidence(leanEvidence(e), this.known()));
+
+  private known(): KnownKey[] {
+    return (this.keys ??= knownKeysOf(...this.policies.list()));
+  }
+}
+
+export type { OpenedEvidence };
+
+/**
  * Whether the release queued under `namespace/name` is in a phase whose next reconcile moves
  * traffic (a canary step, a cleanup, a rollback): the work queue takes those first.
  */
@@ -40,12 +64,12 @@ export function rolloutInFlight(releases: Store<Release>, key: string): boolean 
 }
 
 /** The evidence store's index: the release an evidence object is for. */
-export const evidenceReleaseKey = (e: Pick<ReleaseEvidence, "metadata" | "spec">): string => `${e.metadata.namespace ?? ""}/${e.spec.release}`;
+export const evidenceReleaseKey = (e: { metadata: ReleaseEvidence["metadata"]; spec: Pick<ReleaseEvidence["spec"], "release"> }): string => `${e.metadata.namespace ?? ""}/${e.spec.release}`;
 
 export interface ReleaseStores {
   releases: Store<Release>;
   policies: Store<ReleasePolicy>;
-  evidence: Store<ReleaseEvidence>;
+  evidence: Store<EvidenceObject>;
   namespaces: Store<KubeObject>;
   /** The capacity check (operator/capacity): governed Deployments and their stable copies, quotas, HPAs. */
   deployments?: Store<DeploymentObject>;
@@ -73,7 +97,7 @@ export function governingPolicy(stores: Pick<ReleaseStores, "policies" | "namesp
   return { problem: `namespace ${namespace} matches ${matching.length} ReleasePolicies (${names.join(", ")}); make their namespaceSelectors disjoint` };
 }
 
-export function evidenceFor(stores: Pick<ReleaseStores, "evidence">, release: Release): ReleaseEvidence[] {
+export function evidenceFor(stores: Pick<ReleaseStores, "evidence">, release: Release): EvidenceObject[] {
   const { evidence } = stores;
   if (evidence.byIndex) return evidence.byIndex(`${release.metadata.namespace ?? ""}/${release.metadata.name}`);
   return evidence.list(release.metadata.namespace).filter((e) => e.spec.release === release.metadata.name);

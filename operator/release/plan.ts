@@ -1,7 +1,8 @@
 // planRelease: the pure heart of the Release reconcile. From what was observed (the release,
 // its policy, its evidence, seal verdicts, the clock) it computes the next status, the
 // transition (if any), the Events to emit and when to look again. No I/O.
-import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
+import type { EvidenceObject } from "../../gates/opened-evidence.js";
+import { parseDuration, type Condition, type GateResult, type Phase, type Release, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { evaluateGates } from "../../gates/evaluate.js";
 import { artifactDigest, planDigest } from "../../gates/statement.js";
 import { capacityFit, type CapacityInput } from "../capacity/fit.js";
@@ -15,7 +16,7 @@ export interface ObservedRelease {
   policy: ReleasePolicy | undefined;
   /** Why no single policy governs the namespace, when that is the case. */
   policyProblem?: string;
-  evidence: readonly ReleaseEvidence[];
+  evidence: readonly EvidenceObject[];
   /** Verdict per `${image.name}@${digest}`; undefined while verification is still running. */
   seals: ReadonlyMap<string, SealView>;
   /** Quotas, HPAs and the Deployments' pod templates (operator/capacity); unset: not checked. */

@@ -4,11 +4,12 @@
 // writes the status (with the audit record of a transition), then runs execute(): the status
 // that records a decision is written before anything acts on it, so a crash in between is
 // resumed from the decision, never lost.
+import type { EvidenceObject } from "../../gates/opened-evidence.js";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import { verificationExposure } from "../network/verification-exposure.js";
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
-import { RELEASE_LABEL, VERIFIED_GATE, type Release, type ReleaseEvidence, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
+import { RELEASE_LABEL, VERIFIED_GATE, type Release, type ReleasePolicy, type ReleaseStatus } from "../../api/index.js";
 import { canonicalJson } from "../../gates/canonical-json.js";
 import { createEvidence } from "../../gates/sign.js";
 import { QueryError, queryValue } from "../analysis/prometheus.js";
@@ -35,7 +36,7 @@ import { holdDaemonSet, observeDaemonSet, releaseDaemonSet, replaceDaemonPods, r
 
 export interface RolloutStores {
   releases: Store<Release>;
-  evidence: Store<ReleaseEvidence>;
+  evidence: Store<EvidenceObject>;
   deployments: Store<DeploymentLike>;
   statefulsets: Store<StatefulSetLike>;
   daemonsets: Store<DaemonSetLike>;
@@ -68,7 +69,7 @@ export interface PrepareInput {
   release: Release;
   base: ReleaseStatus;
   policy: ReleasePolicy | undefined;
-  evidence: readonly ReleaseEvidence[];
+  evidence: readonly EvidenceObject[];
   now: Date;
 }
 

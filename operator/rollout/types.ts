@@ -1,6 +1,7 @@
 // What the rollout planner observes and what it asks the executor to do. The planner is pure;
 // these types are the boundary between it and the I/O at the edges (gather, execute).
-import type { Phase, Release, ReleaseEvidence, ReleasePolicySpec, ReleaseStatus, RolloutJobStatus } from "../../api/index.js";
+import type { EvidenceObject } from "../../gates/opened-evidence.js";
+import type { Phase, Release, ReleasePolicySpec, ReleaseStatus, RolloutJobStatus } from "../../api/index.js";
 import type { Measurement } from "../analysis/run.js";
 import type { PlannedEvent } from "../release/plan.js";
 import type { TrafficObservation } from "../routers/types.js";
@@ -62,7 +63,7 @@ export interface RolloutObserved {
   /** The status the gate reconcile produced this pass (for rollout phases: the previous status). */
   base: ReleaseStatus;
   policy: ReleasePolicySpec | undefined;
-  evidence: readonly ReleaseEvidence[];
+  evidence: readonly EvidenceObject[];
   /**
    * A release with spec.strategy: every Deployment it rolls out, in rollout order. When unset, one
    * unit is made of candidate, stable, traffic, trafficError and candidatePods (a Release of one

@@ -57,6 +57,39 @@ describe("Informer store", () => {
     expect(names(informer.list())).toEqual(["e1", "e2", "e4"]);
     expect(informer.get("b", "e4")?.metadata.managedFields).toBeUndefined();
   });
+
+  it("lists page by page (limit and continue), and starts the list over when the snapshot expired mid-list", async () => {
+    const all = ["e1", "e2", "e3", "e4", "e5"].map((n, i) => obj("a", n, "r1", String(i + 1)));
+    const asked: string[] = [];
+    let expireOnce = true;
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.searchParams.get("watch") === "1") return void res.writeHead(200, { "content-type": "application/json" }); // kept open, never written
+      asked.push(`${url.searchParams.get("limit")}:${url.searchParams.get("continue") ?? ""}`);
+      const from = Number(url.searchParams.get("continue") ?? "0");
+      if (from === 4 && expireOnce) {
+        expireOnce = false;
+        res.writeHead(410, { "content-type": "application/json" });
+        return void res.end(JSON.stringify({ kind: "Status", code: 410, reason: "Expired", message: "The provided continue parameter is too old" }));
+      }
+      const limit = Number(url.searchParams.get("limit"));
+      const items = all.slice(from, from + limit);
+      const more = from + limit < all.length;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ metadata: { resourceVersion: "5", ...(more ? { continue: String(from + limit) } : {}) }, items }));
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: "c", server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }], users: [{ name: "u" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
+    const added: string[] = [];
+    informer = new Informer<Obj>(new KubeClient(kc), "/apis/x/v1/things", { resyncMs: 0, pageSize: 2 });
+    informer.on((event, o) => event === "add" && added.push(o.metadata?.name ?? ""));
+    await informer.start();
+    // Pages of 2; the third page's token expired, so the list started over and then finished.
+    expect(asked).toEqual(["2:", "2:2", "2:4", "2:", "2:2", "2:4"]);
+    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(["e1", "e2", "e3", "e4", "e5"]);
+    expect(added.sort()).toEqual(["e1", "e2", "e3", "e4", "e5"]); // each once: the second list found them unchanged
+  });
 });
 
 async function waitFor<T>(f: () => T | undefined): Promise<T> {

@@ -28,6 +28,12 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   transform?: (object: T) => T;
   /** Extra lookup keys for an object (e.g. the release an evidence object belongs to), for byIndex. */
   indexBy?: (object: T) => string | undefined;
+  /**
+   * Objects per page of a list (limit/continue, as client-go's reflector pages by 500): a list of
+   * 50,000 evidence objects in one response would hold its whole text and every unreduced object
+   * in memory at once, several times what the reduced store itself takes.
+   */
+  pageSize?: number;
 }
 
 /**
@@ -56,7 +62,7 @@ export class Informer<T extends KubeObject> {
   private resyncTimer: NodeJS.Timeout | undefined;
   private synced = false;
   private loop: Promise<void> | undefined;
-  readonly opts: Required<Pick<InformerOptions<T>, "watchTimeoutSeconds" | "stallMs" | "resyncMs">> & InformerOptions<T>;
+  readonly opts: Required<Pick<InformerOptions<T>, "watchTimeoutSeconds" | "stallMs" | "resyncMs" | "pageSize">> & InformerOptions<T>;
 
   constructor(
     private readonly client: KubeClient,
@@ -64,7 +70,7 @@ export class Informer<T extends KubeObject> {
     readonly path: string,
     opts: InformerOptions<T> = {},
   ) {
-    this.opts = { watchTimeoutSeconds: 300, stallMs: 0, resyncMs: 300_000, ...opts };
+    this.opts = { watchTimeoutSeconds: 300, stallMs: 0, resyncMs: 300_000, pageSize: 500, ...opts };
     if (!this.opts.stallMs) this.opts.stallMs = (this.opts.watchTimeoutSeconds + 60) * 1000;
   }
 
@@ -161,26 +167,47 @@ export class Informer<T extends KubeObject> {
     return `${this.path}?${params.toString()}`;
   }
 
-  /** List everything and reconcile the store with it, emitting the differences. */
+  /**
+   * List everything, page by page, and reconcile the store with it, emitting the differences.
+   * Each page is reduced before the next is asked for. The pages are one consistent snapshot (the
+   * continue token carries the first page's resourceVersion); when that snapshot has been
+   * compacted away mid-list (410 Expired) the list starts over.
+   */
   private async relist(): Promise<void> {
-    const list = await this.client.get<{ items: T[]; metadata: { resourceVersion: string } }>(this.query({}));
-    const seen = new Set<string>();
-    for (const listed of list.items) {
-      const item = this.reduce(listed);
-      const key = objectKey(item);
-      seen.add(key);
-      const old = this.store.get(key);
-      this.put(key, item, old);
-      if (!old) this.emit("add", item);
-      else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit("update", item, old);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.relistPages();
+      } catch (e) {
+        if (!(e instanceof KubeError && e.code === 410) || attempt >= 3) throw e;
+      }
     }
+  }
+
+  private async relistPages(): Promise<void> {
+    const seen = new Set<string>();
+    let resourceVersion: string;
+    let next: string | undefined;
+    do {
+      const page = await this.client.get<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>(this.query({ limit: String(this.opts.pageSize), ...(next ? { continue: next } : {}) }));
+      for (const listed of page.items) {
+        const item = this.reduce(listed);
+        const key = objectKey(item);
+        seen.add(key);
+        const old = this.store.get(key);
+        this.put(key, item, old);
+        if (!old) this.emit("add", item);
+        else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit("update", item, old);
+      }
+      resourceVersion = page.metadata.resourceVersion;
+      next = page.metadata.continue || undefined;
+    } while (next);
     for (const [key, old] of this.store) {
       if (!seen.has(key)) {
         this.remove(key, old);
         this.emit("delete", old);
       }
     }
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = resourceVersion;
     this.opts.onRelist?.();
   }
 

@@ -8,7 +8,8 @@
 // No ownerReference: deleting the Release leaves the auditor's copy.
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
-import type { DsseEnvelope, Release, ReleaseEvidence, ReleasePolicy, ReleaseStatus } from "../../api/index.js";
+import type { DsseEnvelope, Release, ReleasePolicy, ReleaseStatus } from "../../api/index.js";
+import type { EvidenceObject } from "../../gates/opened-evidence.js";
 import { canonicalJson, sha256Hex } from "../../gates/canonical-json.js";
 import { keyIdOf } from "../../gates/dsse.js";
 import { buildReport } from "../../report/model.js";
@@ -36,7 +37,7 @@ export function summaryConfigMapName(release: string): string {
 export const summaryKey = (phase: SummaryPhase): string => `${phase}.dsse.json`;
 
 /** The signed summary of a release in the status it has now (pure: sign with the given key). */
-export function signedSummary(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], key: KeyObject, now: Date): { envelope: DsseEnvelope; verdict: string } {
+export function signedSummary(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly EvidenceObject[], key: KeyObject, now: Date): { envelope: DsseEnvelope; verdict: string } {
   const model = buildReport({ ...release, status }, policy, evidence, now);
   return { envelope: signSummary(summaryOf(model, evidence), key), verdict: model.verdict };
 }
@@ -65,7 +66,7 @@ export class SummaryPublisher {
    * Sign and store the summary of the phase the release is in, unless it is stored already.
    * Failures are logged and retried at the next reconcile; they never hold the release.
    */
-  async ensure(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): Promise<PublishedSummary[]> {
+  async ensure(release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly EvidenceObject[], now: Date): Promise<PublishedSummary[]> {
     const published: PublishedSummary[] = [];
     for (const phase of summaryPhasesOf(status)) {
       const p = await this.ensurePhase(phase, release, status, policy, evidence, now);
@@ -74,7 +75,7 @@ export class SummaryPublisher {
     return published;
   }
 
-  private async ensurePhase(phase: SummaryPhase, release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly ReleaseEvidence[], now: Date): Promise<PublishedSummary | undefined> {
+  private async ensurePhase(phase: SummaryPhase, release: Release, status: ReleaseStatus, policy: ReleasePolicy, evidence: readonly EvidenceObject[], now: Date): Promise<PublishedSummary | undefined> {
     const id = `${release.metadata.uid ?? release.metadata.name}/${phase}`;
     if (this.done.has(id)) return undefined;
     const ns = release.metadata.namespace ?? "default";
