@@ -49,6 +49,10 @@ class World {
   readonly stableHash = new Map<string, string>();
   readonly actions: RolloutAction[][] = [];
   errorRate = "0.001";
+  /** Workloads on their first release: no stable copy until golive creates one. */
+  readonly noStable = new Set<string>();
+  /** Routes still sending ordinary traffic to <service>: settled one pass after golive's route action (a gateway applying it). */
+  readonly unsettled = new Map<string, "sending" | "applying">();
 
   constructor() {
     for (const u of rolloutUnits(this.r.spec)) this.stableHash.set(u.name, `old-${u.name}`);
@@ -67,8 +71,8 @@ class World {
       return {
         ...u,
         candidate: this.view(u.name, `new-${u.name}`, st.candidate, this.r.metadata.name),
-        stable: this.view(`${u.name}-stable`, this.stableHash.get(u.name)!, st.stable, "older"),
-        traffic: { weight: st.weight, verification: st.verification, settled: true },
+        stable: this.noStable.has(u.name) ? undefined : this.view(`${u.name}-stable`, this.stableHash.get(u.name)!, st.stable, "older"),
+        traffic: { weight: st.weight, verification: st.verification, settled: !this.unsettled.has(u.name) },
         candidatePods: st.candidate,
       };
     });
@@ -81,17 +85,20 @@ class World {
     this.status = p.status;
     this.actions.push(p.actions);
     const units = rolloutUnits(this.r.spec);
+    for (const [name, state] of this.unsettled) if (state === "applying") this.unsettled.delete(name);
     for (const a of p.actions) {
       if (!("workload" in a)) continue;
       const st = this.state.get(a.workload) ?? { candidate: 3, stable: 3, weight: 0, verification: false };
       const ratio = isRatio(units.find((u) => u.name === a.workload)!.routing);
       if (a.type === "ensureStable") {
+        this.noStable.delete(a.workload);
         this.stableHash.set(a.workload, `new-${a.workload}`);
         st.stable = a.replicas;
       }
       if (a.type === "scaleCandidate") st.candidate = a.replicas;
       if (a.type === "route") {
         Object.assign(st, { weight: a.weight, verification: a.verification });
+        if (this.unsettled.has(a.workload)) this.unsettled.set(a.workload, "applying");
         // Replica ratio: the router splits the pods between the two sides by the weight.
         if (ratio) Object.assign(st, replicasFor(st.candidate + st.stable, a.weight));
       }
@@ -183,6 +190,31 @@ describe("planRollout in waves (issue 15)", () => {
     expect(w.status.waves?.map((x) => x.phase)).toEqual(["RolledBack", "RolledBack"]);
     // Nothing was promoted: the stable copies still run the old templates.
     expect([...w.stableHash.values()].every((h) => h.startsWith("old-"))).toBe(true);
+  });
+
+  it("a first release behind a route golive moved off <service>: the Deployment keeps its pods scaleDownDelay before the next wave's new version replaces them", () => {
+    const w = new World();
+    // underwriting-api goes live for the first time and its route still names <service>; the backends have stable copies and changed.
+    w.noStable.add("underwriting-api");
+    w.unsettled.set("underwriting-api", "sending");
+    const start = w.pass()!;
+    expect(start.transition).toMatchObject({ from: "Approved", to: "Progressing" });
+    expect(start.transition?.reason).toMatch(/first release of Deployment underwriting-api: its current template becomes the stable copy underwriting-api-stable .*; the other Deployments are rolled out in their waves afterwards/);
+    const plans = w.until("Progressing", (s) => s.canary?.routeMovedToStable?.settledAt !== undefined);
+    expect(plans.some((p) => p.actions.some((a) => a.type === "route" && a.workload === "underwriting-api" && a.weight === 0))).toBe(true);
+    const waiting = plans.at(-1)!;
+    expect(waiting.status.message).toMatch(/^initialising: all traffic on the stable copies; Deployment underwriting-api keeps the candidate's pods 30 s more while the router finishes switching, then the new version replaces them \(trafficRouting.scaleDownDelay\)$/);
+    expect(waiting.requeueAfterMs).toBe(30_000);
+    const settledAt = Date.parse(waiting.status.canary!.routeMovedToStable!.settledAt!);
+    // No wave starts (no candidate template reaches the Deployments' pods) until the delay is over.
+    const held: RolloutPlan[] = [];
+    while (w.now < settledAt + 30_000) held.push(w.pass()!);
+    expect(held.every((p) => p.status.phase === "Progressing" && p.status.canary?.initialising === true)).toBe(true);
+    expect(held.flatMap((p) => p.actions).some((a) => a.type === "scaleCandidate")).toBe(false);
+    const next = w.until("Verifying").at(-1)!;
+    expect(next.transition?.reason).toMatch(/wave backends \(1 of 2\)/);
+    expect(w.status.canary?.routeMovedToStable).toBeUndefined();
+    expect(w.now - settledAt).toBeGreaterThanOrEqual(30_000);
   });
 
   it("a wave whose Deployments did not change is skipped", () => {
