@@ -51,6 +51,8 @@ export interface OperatorHandle {
   stop(): Promise<void>;
   isLeader(): boolean;
   idle(): Promise<void>;
+  /** Releases whose last status write the informer has not delivered yet (each is held twice meanwhile). */
+  undeliveredWrites(): number;
   stores: { releases: Informer<Release>; policies: Informer<ReleasePolicy>; evidence: Informer<EvidenceObject>; namespaces: Informer<KubeObject>; deployments: Informer<DeploymentLike>; statefulsets: Informer<StatefulSetLike>; daemonsets: Informer<DaemonSetLike>; jobs: Informer<JobLike>; pods: Informer<PodLike>; resourceQuotas: Informer<QuotaObject & KubeObject>; autoscalers: Informer<HpaObject & KubeObject>; pdbs: Informer<PdbLike & KubeObject> };
   metrics: OperatorMetrics;
 }
@@ -164,6 +166,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     const key = objectKey(r);
     if (isOwnWriteEcho(event, r, old, reconciler.ownResourceVersion(key))) queue?.addUnlessScheduled(key);
     else enqueue(key);
+    if (event !== "delete") reconciler.caughtUp(key, r);
   });
   stores.evidence.on((_event, e) => enqueue(`${e.metadata.namespace ?? ""}/${e.spec.release}`));
   stores.policies.on((event) => event !== "resync" && enqueueAll());
@@ -261,6 +264,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     metrics,
     isLeader: () => (elector ? elector.isLeader() : true),
     idle: () => queue?.idle() ?? Promise.resolve(),
+    undeliveredWrites: () => reconciler.undelivered,
     async stop() {
       await queue?.shutdown();
       retention.stop();

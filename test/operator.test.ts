@@ -88,6 +88,18 @@ describe("the Release lifecycle on a real API server", () => {
     expect(approved.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
     expect(approved.status?.conditions?.find((c) => c.type === "GatesPassed")?.status).toBe("True");
     expect(approved.status?.audit?.head).toMatch(/^sha256:/);
+    // The operator's caches (issue 20): every evidence object opened on arrival, none of them
+    // signed by a key the policy lacks keeping its envelope; the release held once, not also as
+    // the copy of its last status write once the watch delivered it.
+    const cached = operator!.stores.evidence.list(ns.name);
+    expect(cached.length).toBe(evidenceFiles.length);
+    for (const e of cached) {
+      expect("opened" in e && e.opened.verifiedBy.length, e.metadata.name).toBe(1);
+      expect("opened" in e && e.opened.envelope, e.metadata.name).toBeUndefined();
+      expect("envelope" in e.spec, e.metadata.name).toBe(false);
+    }
+    await operator!.idle();
+    await until("the operator's own write delivered", () => operator!.undeliveredWrites() === 0);
   });
 
   it("re-evaluates when the policy changes", async () => {
@@ -114,6 +126,9 @@ describe("the Release lifecycle on a real API server", () => {
     const gate = blocked.status?.gates?.find((g) => g.name === "unit-tests");
     expect(gate?.status).toBe("Failed");
     expect(gate?.reason).toMatch(/evidence forged-unit-tests \(UnitTestReport\): signature invalid/);
+    // No known key verifies the forgery: the cache keeps its envelope, to try a key trusted later.
+    const kept = operator!.stores.evidence.get(ns.name, "forged-unit-tests");
+    expect(kept && "opened" in kept && kept.opened.envelope?.payload).toBe(forged.spec.envelope.payload);
   });
 
   it("recorded every transition in a verifiable audit chain", () => {

@@ -80,7 +80,10 @@ export class ReleaseReconciler {
   /** release key + image: stale seals a Warning Event was emitted for (once per episode). */
   private readonly staleWarned = new Set<string>();
   private readonly transitions = new Mutex();
-  /** Our own last writes: the informer may not have delivered them yet when the key comes back. */
+  /**
+   * Our own last writes, until the informer delivers them (caughtUp): the key may come back
+   * before its watch event. Not kept after that, or every release would be held twice.
+   */
   private readonly written = new Map<string, Release>();
   /** Per release key: the route and replica decisions last recorded in the audit trail. */
   private readonly decided = new Map<string, Map<string, string>>();
@@ -321,7 +324,18 @@ export class ReleaseReconciler {
       });
   }
 
-  /** The resourceVersion our last status write of the key returned (its watch event is our echo). */
+  /** The informer delivered this version of the key: a write of ours it includes is no longer kept. */
+  caughtUp(key: string, observed: Release): void {
+    const own = this.written.get(key);
+    if (own && own.metadata.uid === observed.metadata.uid && Number(observed.metadata.resourceVersion) >= Number(own.metadata.resourceVersion)) this.written.delete(key);
+  }
+
+  /** Our own writes the informer has not delivered yet (how many releases are held twice). */
+  get undelivered(): number {
+    return this.written.size;
+  }
+
+  /** The resourceVersion our last status write of the key returned, until its watch event (our echo) arrives. */
   ownResourceVersion(key: string): string | undefined {
     return this.written.get(key)?.metadata.resourceVersion;
   }
