@@ -36,6 +36,7 @@ export const ConfigSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(4).describe("reconciles run at once (releases rolling out get one more slot of their own)"),
   queueQps: z.coerce.number().positive().max(10_000).default(200).describe("sustained reconciles per second of routine work (resyncs, gates); releases rolling out are not throttled"),
   queueBurst: z.coerce.number().int().min(1).max(100_000).default(400).describe("reconciles allowed at once above queueQps"),
+  heapGrowingPercent: z.coerce.number().int().min(0).max(300).default(50).describe("the operator's heap grows to at most this much above what is live before a full garbage collection (V8 --heap-growing-percent); 0: V8's own choice, up to 4× what is live"),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 type Key = keyof Config;

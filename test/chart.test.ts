@@ -73,6 +73,8 @@ describe("helm lint and helm template", () => {
     expect(pdb.spec.selector.matchLabels).toEqual(webhook.spec.selector.matchLabels);
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(envOf(container(operator)).GOLIVE_LEADER_ELECT?.value).toBe("true");
+    // The heap bound issue 20 measured its 10,000-release RSS with (cli/commands/operator.ts).
+    expect(envOf(container(operator)).GOLIVE_HEAP_GROWING_PERCENT?.value).toBe("50");
     expect(operator.spec.replicas).toBe(2);
     for (const d of [webhook, operator]) {
       const pod = d.spec.template.spec;

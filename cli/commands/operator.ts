@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { loadDockerConfig } from "../../images/credentials.js";
 import { RegistryClient } from "../../images/registry-client.js";
@@ -20,6 +21,9 @@ export function registerOperator(program: Command): void {
   ).action(async (opts: Record<string, string | undefined>) => {
     const config = configFrom(opts);
     const log = createLogger(config.logLevel);
+    // Without a bound V8 lets a busy process's heap grow to four times what is live before a full
+    // collection: 10,000 releases took the operator's RSS past 512 MiB with 250 MiB live (issue 20).
+    if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
     // Image signatures are verified here, off the admission path; the webhook reads the verdicts.
     const registry = new RegistryClient({ credentials: loadDockerConfig() });
     const seals = new SealCache({ verify: (image, keys) => verifyImageSeal(registry, image, keys) });
